@@ -1,0 +1,29 @@
+"""The documented exit codes of `cxo`, and the mapping from library errors to them."""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+from cxone_outbound.client import errors
+
+
+class ExitCode(IntEnum):
+    OK = 0
+    FAILED_RECORDS = 1  # the run finished, some records failed
+    BAD_INPUT = 2  # bad usage, bad file, invalid configuration
+    AUTH = 3  # authentication or permission
+    UNAVAILABLE = 4  # service unavailable: 5xx, 429 or connection errors outlived the retries
+    INTERRUPTED = 130  # stopped by Ctrl-C / SIGTERM; resumable
+
+
+def exit_code_for(exc: BaseException) -> ExitCode:
+    """The exit code a failed command ends with."""
+    if isinstance(exc, errors.AuthError | errors.PermissionDenied):
+        return ExitCode.AUTH
+    if isinstance(exc, errors.ServerError | errors.TransportError | errors.RateLimited):
+        return ExitCode.UNAVAILABLE
+    if isinstance(exc, errors.ConfigurationError | errors.ValidationError):
+        return ExitCode.BAD_INPUT
+    if isinstance(exc, KeyboardInterrupt):
+        return ExitCode.INTERRUPTED
+    return ExitCode.FAILED_RECORDS
