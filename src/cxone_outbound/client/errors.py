@@ -107,3 +107,78 @@ class ServerError(CXoneError):
 
 class TransportError(CXoneError):
     """The request never got an HTTP answer: connection refused or dropped, timeout."""
+
+
+_STATUS_ERRORS: dict[int, type[CXoneError]] = {
+    400: ValidationError,
+    401: AuthError,
+    403: PermissionDenied,
+    404: NotFound,
+    409: Conflict,
+    412: PreconditionFailed,
+    413: PayloadTooLarge,
+    422: ValidationError,
+    428: PreconditionRequired,
+    429: RateLimited,
+}
+
+
+def error_class_for_status(status: int) -> type[CXoneError]:
+    """The exception class that stands for an HTTP error status."""
+    if status >= 500:
+        return ServerError
+    return _STATUS_ERRORS.get(status, CXoneError)
+
+
+def error_from_response(
+    status: int,
+    body: Any,
+    *,
+    context: str,
+    request_id: str | None,
+    retry_after: float | None = None,
+    note: str = "",
+) -> CXoneError:
+    """Build the error for an HTTP error answer from the contract's error body.
+
+    `body` is the parsed JSON (or None). Contract form:
+    `{"error": {"code", "message", "field", "details"}, "requestId"}`; the RFC 6749 form
+    `{"error": "invalid_client", "error_description": ...}` is read too. `context` names the call
+    (`"GET /api/v2/contacts/..."`); `note` says why retries stopped, when they did.
+    """
+    code: str | None = None
+    message: str | None = None
+    field: str | None = None
+    details: list[Mapping[str, Any]] = []
+    if isinstance(body, Mapping):
+        error = body.get("error")
+        if isinstance(error, Mapping):
+            code = _text(error.get("code"))
+            message = _text(error.get("message"))
+            field = _text(error.get("field"))
+            raw_details = error.get("details")
+            if isinstance(raw_details, list):
+                details = [d for d in raw_details if isinstance(d, Mapping)]
+        elif isinstance(error, str):
+            code = error
+            message = _text(body.get("error_description"))
+        request_id = _text(body.get("requestId")) or request_id
+    text = f"{context}: {message or f'HTTP {status}'}"
+    if note:
+        text += f" ({note})"
+    cls = error_class_for_status(status)
+    kw: dict[str, Any] = {
+        "status": status,
+        "code": code,
+        "request_id": request_id,
+        "field": field,
+        "details": details,
+        "body": body,
+    }
+    if cls is RateLimited:
+        return RateLimited(text, retry_after=retry_after, **kw)
+    return cls(text, **kw)
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)

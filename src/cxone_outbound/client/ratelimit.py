@@ -1,0 +1,222 @@
+"""How fast to send: an adaptive token bucket shared by every worker, plus a concurrency cap.
+
+The rate follows botocore's adaptive mode: CUBIC (C=0.4, beta=0.7) grows the rate while requests
+succeed and cuts it by beta on a 429, never above twice the measured send rate nor above the
+configured ceiling. Two refinements: at most one cut per "window" (a 429 for a request sent
+before the last cut says nothing new, as in TCP; botocore cuts once per 429 and so collapses
+when many workers are throttled together), and a 429's `Retry-After` pauses every worker.
+
+`X-RateLimit-Limit` seeds the ceiling: it is read as the tenant's requests per second (the
+sandbox's bucket rate); a limit per longer window only makes it a loose ceiling, and 429s teach
+the rest. The clock is injected; nothing here touches the network.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from collections.abc import Mapping
+
+from cxone_outbound.client.clock import Clock
+
+MIN_RATE = 0.5  # requests/s: never stall completely
+
+
+class TokenBucket:
+    """Tokens at `rate` per second up to a small burst; waiters queue by reserving future tokens.
+
+    A caller that finds no token takes one "on credit" (the balance goes negative) and sleeps
+    until it is earned, so N waiters sleep N different durations instead of all waking to fight
+    for each token.
+    """
+
+    def __init__(self, rate: float, clock: Clock, *, burst_s: float = 0.25) -> None:
+        self._clock = clock
+        self._burst_s = burst_s
+        self._rate = max(MIN_RATE, rate)
+        self._capacity = max(1.0, self._rate * burst_s)
+        self._tokens = self._capacity
+        self._last = clock.monotonic()
+        self._hold_until = -math.inf
+
+    @property
+    def rate(self) -> float:
+        return self._rate
+
+    def _refill(self, now: float) -> None:
+        if now > self._last:
+            self._tokens = min(self._capacity, self._tokens + (now - self._last) * self._rate)
+            self._last = now
+
+    def set_rate(self, rate: float) -> None:
+        """Change the refill rate from now on (tokens earned so far are kept)."""
+        self._refill(self._clock.monotonic())
+        self._rate = max(MIN_RATE, rate)
+        self._capacity = max(1.0, self._rate * self._burst_s)
+        self._tokens = min(self._tokens, self._capacity)
+
+    def hold(self, seconds: float) -> None:
+        """Send nothing for `seconds` (a server's Retry-After), then resume from an empty bucket."""
+        now = self._clock.monotonic()
+        until = now + seconds
+        if until <= self._hold_until:
+            return
+        self._refill(now)
+        self._hold_until = until
+        self._tokens = min(self._tokens, 0.0)
+        self._last = max(self._last, until)  # no tokens accrue while held
+
+    async def acquire(self) -> None:
+        """Take one token, waiting as long as it takes to earn it."""
+        now = self._clock.monotonic()
+        self._refill(now)
+        self._tokens -= 1.0
+        if self._tokens < 0.0 or now < self._hold_until:
+            wait = max(-self._tokens / self._rate, self._hold_until - now)
+            await self._clock.sleep(wait)
+            # A hold may have started while we slept on an earlier reservation.
+            while (now := self._clock.monotonic()) < self._hold_until:
+                await self._clock.sleep(self._hold_until - now)
+
+
+class SendRateMeter:
+    """Measured send rate: an EWMA over half-second buckets (botocore's RateClocker)."""
+
+    def __init__(self, clock: Clock, *, smoothing: float = 0.8, bucket_s: float = 0.5) -> None:
+        self._clock = clock
+        self._smoothing = smoothing
+        self._bucket_s = bucket_s
+        self._count = 0
+        self._bucket: float | None = None
+        self.rate = 0.0  # 0 until the first bucket closes: "not measured yet"
+
+    def record(self) -> float:
+        now = self._clock.monotonic()
+        bucket = math.floor(now / self._bucket_s) * self._bucket_s
+        self._count += 1
+        if self._bucket is None:
+            self._bucket = bucket
+        elif bucket > self._bucket:
+            current = self._count / (bucket - self._bucket)
+            self.rate = current * self._smoothing + self.rate * (1 - self._smoothing)
+            self._count = 0
+            self._bucket = bucket
+        return self.rate
+
+
+class Cubic:
+    """CUBIC rate curve (RFC 8312 as adapted by botocore): fast regrowth to the last good rate,
+    a plateau around it, then cautious probing above."""
+
+    def __init__(
+        self, w_max: float, start: float, *, scale: float = 0.4, beta: float = 0.7
+    ) -> None:
+        self.scale = scale
+        self.beta = beta
+        self.w_max = w_max
+        self.last_fail = start
+        self.k = self._zero_point()
+
+    def _zero_point(self) -> float:
+        return float((self.w_max * (1 - self.beta) / self.scale) ** (1 / 3))
+
+    def on_success(self, now: float) -> float:
+        return self.scale * (now - self.last_fail - self.k) ** 3 + self.w_max
+
+    def on_throttle(self, rate: float, now: float) -> float:
+        self.w_max = rate
+        self.k = self._zero_point()
+        self.last_fail = now
+        return rate * self.beta
+
+
+def seed_rate(headers: Mapping[str, str]) -> float | None:
+    """The requests/s an `X-RateLimit-Limit` header announces, or None."""
+    raw = headers.get("X-RateLimit-Limit")
+    if raw is None:
+        return None
+    try:
+        # "100" or the draft-ietf form "100, 100;w=1": the first number is the quota.
+        value = float(raw.split(",")[0].split(";")[0].strip())
+    except ValueError:
+        return None
+    if not math.isfinite(value) or value <= 0:
+        return None
+    return value
+
+
+class AdaptiveRateLimiter:
+    """Shared by all workers of a run: `acquire` before each attempt, `release` + `on_response`
+    after it.
+
+    Until the first 429 the limiter sends at the ceiling (the configured max rate, lowered by an
+    `X-RateLimit-Limit` header); the first 429 hands the rate to CUBIC.
+    """
+
+    def __init__(self, max_rate: float, concurrency: int, clock: Clock) -> None:
+        self._clock = clock
+        self.ceiling = max_rate
+        self.bucket = TokenBucket(max_rate, clock)
+        self._meter = SendRateMeter(clock)
+        self._cubic = Cubic(max_rate, clock.monotonic())
+        self._slots = asyncio.Semaphore(concurrency)
+        self.concurrency = concurrency
+        self.adapting = False  # botocore's "enabled": set by the first throttle
+        self._seeded = False
+        self._last_cut = -math.inf
+        self.throttles = 0
+
+    @property
+    def rate(self) -> float:
+        return self.bucket.rate
+
+    async def acquire(self) -> float:
+        """Wait for a concurrency slot and a token; returns the send time, for `on_response`."""
+        await self._slots.acquire()
+        try:
+            await self.bucket.acquire()
+        except BaseException:
+            self._slots.release()
+            raise
+        return self._clock.monotonic()
+
+    def release(self) -> None:
+        """Give the concurrency slot back (before any backoff sleep)."""
+        self._slots.release()
+
+    def on_response(
+        self,
+        sent_at: float,
+        *,
+        throttled: bool,
+        retry_after: float | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        """Learn from one answered attempt (a connection error teaches nothing about the rate)."""
+        measured = self._meter.record()
+        now = self._clock.monotonic()
+        if headers is not None and not self._seeded:
+            announced = seed_rate(headers)
+            if announced is not None:
+                self._seeded = True
+                self.ceiling = min(self.ceiling, announced)
+                if self.bucket.rate > self.ceiling:
+                    self.bucket.set_rate(self.ceiling)
+        if throttled:
+            self.throttles += 1
+            if retry_after is not None and retry_after > 0:
+                self.bucket.hold(retry_after)
+            if sent_at < self._last_cut:
+                return  # sent at the old rate: already accounted for by the last cut
+            current = self.bucket.rate
+            base = min(measured, current) if self.adapting and measured > 0 else current
+            new_rate = self._cubic.on_throttle(base, now)
+            self.adapting = True
+            self._last_cut = now
+        elif self.adapting:
+            new_rate = self._cubic.on_success(now)
+            if measured > 0:
+                new_rate = min(new_rate, 2 * measured)
+        else:
+            return
+        self.bucket.set_rate(min(self.ceiling, max(MIN_RATE, new_rate)))
