@@ -14,6 +14,7 @@ from typing import Annotated
 import typer
 
 from cxone_outbound._version import __version__
+from cxone_outbound.cli import webhooks as webhooks_cli
 from cxone_outbound.cli.exit_codes import ExitCode, exit_code_for
 from cxone_outbound.cli.state import CliState
 from cxone_outbound.client.errors import CXoneError
@@ -64,6 +65,7 @@ def main(
 
 
 # Sub-commands are registered here, one line each.
+app.add_typer(webhooks_cli.app, name="webhooks")
 
 
 def run() -> None:

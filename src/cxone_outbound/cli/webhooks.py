@@ -1,0 +1,130 @@
+"""`cxo webhooks`: receive deliveries (`listen`), and see or remove registrations."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+import sys
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from cxone_outbound.cli.exit_codes import ExitCode
+from cxone_outbound.cli.state import CliState
+from cxone_outbound.listener import (
+    DEFAULT_MAX_BODY,
+    DEFAULT_TOLERANCE,
+    ReceivedEvent,
+    Rejection,
+    WebhookListener,
+)
+
+app = typer.Typer(help="Receive webhook deliveries; list and delete webhook registrations.")
+
+_PREVIEW_WIDTH = 160
+
+
+def _state(ctx: typer.Context) -> CliState:
+    return ctx.obj if isinstance(ctx.obj, CliState) else CliState()
+
+
+def _event_line(event: ReceivedEvent) -> str:
+    data = json.dumps(event.data, separators=(",", ":"), default=str)
+    if len(data) > _PREVIEW_WIDTH:
+        data = data[: _PREVIEW_WIDTH - 1] + "…"
+    return f"{event.received_at:%H:%M:%S} {event.event} id={event.id} {data}"
+
+
+@app.command("listen")
+def listen(
+    ctx: typer.Context,
+    secret: Annotated[
+        str,
+        typer.Option(
+            "--secret",
+            envvar="CXONE_WEBHOOK_SECRET",
+            help="The webhook's signing secret (returned once at registration).",
+            show_default=False,
+        ),
+    ],
+    host: Annotated[str, typer.Option("--host", help="Address to bind.")] = "127.0.0.1",
+    port: Annotated[
+        int, typer.Option("--port", min=0, max=65535, help="Port to bind (0: a free one).")
+    ] = 8765,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Append each accepted event as a JSON line.")
+    ] = None,
+    max_body: Annotated[
+        int, typer.Option("--max-body", min=1, help="Largest body accepted, in bytes (else 413).")
+    ] = DEFAULT_MAX_BODY,
+    tolerance: Annotated[
+        float,
+        typer.Option(
+            "--tolerance", min=1, help="Seconds an event's occurredAt may differ from now."
+        ),
+    ] = DEFAULT_TOLERANCE.total_seconds(),
+    count: Annotated[
+        int | None, typer.Option("--count", min=1, help="Stop after this many accepted events.")
+    ] = None,
+) -> None:
+    """Receive signed webhook deliveries until Ctrl-C (or --count events)."""
+    state = _state(ctx)
+    live = sys.stderr if state.json_output else sys.stdout
+
+    def on_event(event: ReceivedEvent) -> None:
+        print(_event_line(event), file=live, flush=True)
+
+    def on_reject(rejection: Rejection) -> None:
+        print(
+            f"refused {rejection.status} {rejection.code}: {rejection.message}",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    listener = WebhookListener(
+        secret,
+        host=host,
+        port=port,
+        out=out,
+        max_body=max_body,
+        tolerance=timedelta(seconds=tolerance),
+        on_event=on_event,
+        on_reject=on_reject,
+    )
+    try:
+        asyncio.run(_serve(listener, count))
+    except OSError as exc:
+        print(f"error: cannot listen on {host}:{port}: {exc.strerror or exc}", file=sys.stderr)
+        raise typer.Exit(ExitCode.BAD_INPUT) from None
+    summary = {"url": listener.url, **listener.stats.to_json()}
+    if state.json_output:
+        print(json.dumps(summary))
+    else:
+        print(
+            f"stopped: {summary['accepted']} accepted, {summary['duplicates']} duplicates, "
+            f"{sum(listener.stats.rejected.values())} refused",
+            file=sys.stderr,
+        )
+
+
+async def _serve(listener: WebhookListener, count: int | None) -> None:
+    """Serve until SIGINT/SIGTERM, or until `count` events were accepted."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    show = listener.on_event
+
+    def on_event(event: ReceivedEvent) -> None:
+        if show is not None:
+            show(event)
+        if count is not None and listener.stats.accepted >= count:
+            stop.set()
+
+    listener.on_event = on_event
+    async with listener:
+        print(f"listening on {listener.url}", file=sys.stderr, flush=True)
+        await stop.wait()
