@@ -1,0 +1,372 @@
+"""Specification of phone normalisation, classification, policy and the disposable list."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+
+import phonenumbers
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cxone_outbound import phones
+from cxone_outbound.phones import (
+    DisposableList,
+    DisposableListError,
+    LineType,
+    OfflineLineTypeLookup,
+    PhoneNormalizer,
+    PhonePolicy,
+    PhoneResult,
+    Reason,
+    normalize_phone,
+    parse_line_type,
+    screen_phones,
+)
+
+# --- formats that normalise -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "region", "e164"),
+    [
+        ("(212) 555-0123", "US", "+12125550123"),
+        ("212.555.0123", "US", "+12125550123"),
+        ("  212 555 0123\t", "US", "+12125550123"),
+        ("1-212-555-0123", "US", "+12125550123"),
+        ("+1 (212) 555-0123", "GB", "+12125550123"),
+        ("020 7946 0958", "GB", "+442079460958"),
+        ("(613) 555-0199", "CA", "+16135550199"),
+        ("0044 20 7946 0958", "GB", "+442079460958"),
+        ("0044 20 7946 0958", "US", "+442079460958"),
+        ("011 44 20 7946 0958", "US", "+442079460958"),
+        ("011 44 20 7946 0958", "GB", "+442079460958"),
+        ("1-800-FLOWERS", "US", "+18003569377"),
+        ("+12125550123", None, "+12125550123"),
+    ],
+)
+def test_formats_normalise_to_e164(raw: str, region: str | None, e164: str) -> None:
+    result = normalize_phone(raw, region)
+    assert result.ok, result
+    assert result.e164 == e164
+
+
+def test_extension_is_split_off_and_kept() -> None:
+    result = normalize_phone("(212) 555-0123 ext. 42", "US")
+    assert (result.e164, result.extension) == ("+12125550123", "42")
+
+
+def test_default_region_reading_wins_over_international_prefix() -> None:
+    # 0114 is Sheffield: read nationally in GB, not as the NANP exit code 011.
+    assert normalize_phone("0114 496 0000", "GB").e164 == "+441144960000"
+
+
+def test_already_e164_number_is_unchanged_and_accepted() -> None:
+    result = normalize_phone("+442079460958", "US")
+    assert result.ok and not result.changed
+
+
+def test_reformatted_number_is_marked_changed() -> None:
+    assert normalize_phone("(212) 555-0123", "US").changed
+
+
+# --- classification ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "line_type", "region"),
+    [
+        ("+447400123456", LineType.MOBILE, "GB"),
+        ("+442079460958", LineType.FIXED_LINE, "GB"),
+        ("+12125550123", LineType.FIXED_LINE_OR_MOBILE, "US"),
+        ("+445612345678", LineType.VOIP, "GB"),
+        ("+18005550123", LineType.TOLL_FREE, "US"),
+        ("+19005550123", LineType.PREMIUM_RATE, "US"),
+        ("+43810123456", LineType.SHARED_COST, "AT"),
+        ("+447012345678", LineType.PERSONAL_NUMBER, "GB"),
+        ("+447640123456", LineType.PAGER, "GB"),
+        ("+445512345678", LineType.UAN, "GB"),
+        ("+16135550199", LineType.FIXED_LINE_OR_MOBILE, "CA"),
+        ("+447624123456", LineType.MOBILE, "IM"),
+        ("+80012345678", LineType.TOLL_FREE, "001"),
+    ],
+)
+def test_line_type_and_region_come_from_metadata(
+    raw: str, line_type: LineType, region: str
+) -> None:
+    result = normalize_phone(raw, None)
+    assert (result.line_type, result.region) == (line_type, region)
+
+
+def test_voicemail_numbers_are_classified() -> None:
+    example = phonenumbers.example_number_for_type("CH", phonenumbers.PhoneNumberType.VOICEMAIL)
+    assert example is not None
+    raw = phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.E164)
+    assert normalize_phone(raw, None).line_type is LineType.VOICEMAIL
+
+
+def _random_numbers(count: int) -> list[str]:
+    rng = random.Random(5)
+    regions = sorted(phonenumbers.SUPPORTED_REGIONS)
+    out = []
+    for _ in range(count):
+        region = rng.choice(regions)
+        cc = phonenumbers.country_code_for_region(region)
+        out.append(f"+{cc}{rng.randrange(10**5, 10**11)}")
+    return out
+
+
+def test_classification_agrees_with_the_public_phonenumbers_api() -> None:
+    for raw in _random_numbers(3000):
+        number = phonenumbers.parse(raw, None)
+        valid = phonenumbers.is_valid_number(number)
+        result = normalize_phone(raw, None)
+        assert result.ok == valid, raw
+        if valid:
+            assert result.e164 == phonenumbers.format_number(
+                number, phonenumbers.PhoneNumberFormat.E164
+            )
+            assert result.line_type.value == LineType(
+                phones._PN_TYPE_TO_LINE_TYPE[phonenumbers.number_type(number)]
+            ), raw
+            assert result.region == phonenumbers.region_code_for_number(number)
+
+
+def test_public_fallback_path_agrees_with_the_fast_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    sample = _random_numbers(500)
+    fast = [normalize_phone(raw, None) for raw in sample]
+    monkeypatch.setattr(phones, "_number_type_helper", None)
+    assert [normalize_phone(raw, None) for raw in sample] == fast
+
+
+# --- rejection reasons -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "region", "reason"),
+    [
+        ("", "US", Reason.NOT_A_NUMBER),
+        ("   ", "US", Reason.NOT_A_NUMBER),
+        ("call me maybe", "US", Reason.NOT_A_NUMBER),
+        ("n/a", "US", Reason.NOT_A_NUMBER),
+        ("+999 1234567", "US", Reason.INVALID_COUNTRY_CODE),
+        ("2125550123", None, Reason.INVALID_COUNTRY_CODE),
+        ("+44 1", "US", Reason.TOO_SHORT),
+        ("12", "US", Reason.TOO_SHORT),
+        ("555-0123", "US", Reason.TOO_SHORT),
+        ("+1 212 555 012", "US", Reason.TOO_SHORT),
+        ("+44 12345678901234567", "US", Reason.TOO_LONG),
+        ("+1 2125550123456", "US", Reason.TOO_LONG),
+        ("+1 123 456 7890", "US", Reason.INVALID_FOR_REGION),
+        ("+44 20 1234 567", "US", Reason.INVALID_FOR_REGION),
+    ],
+)
+def test_unreadable_numbers_get_their_reason(raw: str, region: str | None, reason: Reason) -> None:
+    result = normalize_phone(raw, region)
+    assert result.reason is reason, result
+    assert result.e164 is None
+    assert result.detail
+
+
+def test_non_string_input_is_read_as_text() -> None:
+    assert normalize_phone(12125550123, "US").e164 == "+12125550123"
+    assert normalize_phone(None, "US").reason is Reason.NOT_A_NUMBER
+
+
+def test_huge_input_is_not_a_number() -> None:
+    assert normalize_phone("1" * 100_000, "US").reason is Reason.NOT_A_NUMBER
+
+
+@settings(max_examples=400, deadline=None)
+@given(raw=st.text(), region=st.sampled_from(["US", "GB", "CA", "DE", None]))
+def test_any_text_gets_a_result_or_a_reason(raw: str, region: str | None) -> None:
+    result = normalize_phone(raw, region)
+    assert result.raw == raw
+    assert (result.e164 is not None) == result.ok
+    assert result.ok or isinstance(result.reason, Reason)
+
+
+_phoneish = st.text(alphabet="0123456789+-() .x#*extTEL/", max_size=40)
+
+
+@settings(max_examples=400, deadline=None)
+@given(raw=_phoneish, region=st.sampled_from(["US", "GB", "CA", "001", "ZZ", None]))
+def test_phone_like_text_gets_a_result_or_a_reason(raw: str, region: str | None) -> None:
+    result = normalize_phone(raw, region)
+    if result.ok:
+        assert result.e164 is not None
+        assert phonenumbers.is_valid_number(phonenumbers.parse(result.e164, None))
+
+
+@settings(max_examples=100, deadline=None)
+@given(raw=st.text(min_size=200, max_size=5000))
+def test_long_hostile_text_gets_a_reason(raw: str) -> None:
+    result = normalize_phone(raw, "US")
+    assert result.ok or result.reason is not None
+
+
+# --- memo --------------------------------------------------------------------------------------
+
+
+def test_memo_returns_the_same_result_for_a_repeated_raw_value() -> None:
+    normalizer = PhoneNormalizer("US")
+    first = normalizer("(212) 555-0123")
+    assert normalizer("(212) 555-0123") is first
+    assert (normalizer.hits, normalizer.misses) == (1, 1)
+
+
+def test_memo_is_keyed_by_default_region() -> None:
+    normalizer = PhoneNormalizer("US")
+    assert normalizer("020 7946 0958", "GB").e164 == "+442079460958"
+    assert normalizer("020 7946 0958").ok is False
+
+
+def test_memo_is_bounded_and_evicts_least_recently_used() -> None:
+    normalizer = PhoneNormalizer("US", max_size=2)
+    normalizer("2125550101")
+    normalizer("2125550102")
+    normalizer("2125550101")  # refresh
+    normalizer("2125550103")  # evicts ...0102
+    assert len(normalizer) == 2
+    misses = normalizer.misses
+    normalizer("2125550101")
+    assert normalizer.misses == misses
+    normalizer("2125550102")
+    assert normalizer.misses == misses + 1
+
+
+# --- policy ------------------------------------------------------------------------------------
+
+
+def test_policy_rejects_a_region_not_allowed_and_keeps_the_number() -> None:
+    policy = PhonePolicy(allowed_regions=frozenset({"US"}))
+    result = policy.judge(normalize_phone("+442079460958"))
+    assert result.reason is Reason.REGION_NOT_ALLOWED
+    assert result.e164 == "+442079460958"
+
+
+def test_policy_rejects_a_blocked_line_type() -> None:
+    policy = PhonePolicy(blocked_line_types=frozenset({LineType.VOIP}))
+    assert policy.judge(normalize_phone("+445612345678")).reason is Reason.BLOCKED_LINE_TYPE
+
+
+def test_policy_rejects_a_disposable_number() -> None:
+    policy = PhonePolicy(disposable=DisposableList(["+12125550123"]))
+    assert policy.judge(normalize_phone("(212) 555-0123")).reason is Reason.DISPOSABLE
+
+
+def test_policy_keeps_an_unreadable_numbers_first_reason() -> None:
+    policy = PhonePolicy(allowed_regions=frozenset({"US"}))
+    assert policy.judge(normalize_phone("junk")).reason is Reason.NOT_A_NUMBER
+
+
+def test_policy_checks_region_before_line_type() -> None:
+    policy = PhonePolicy(frozenset({"US"}), frozenset({LineType.VOIP}))
+    assert policy.judge(normalize_phone("+445612345678")).reason is Reason.REGION_NOT_ALLOWED
+
+
+def test_line_type_names_accept_common_spellings() -> None:
+    assert parse_line_type("VoIP") is LineType.VOIP
+    assert parse_line_type("toll-free") is LineType.TOLL_FREE
+    assert parse_line_type("TOLL_FREE") is LineType.TOLL_FREE
+    assert parse_line_type("landline") is LineType.FIXED_LINE
+    with pytest.raises(ValueError, match="unknown line type"):
+        parse_line_type("carrier pigeon")
+
+
+# --- disposable list ---------------------------------------------------------------------------
+
+
+def test_disposable_exact_number_matches_only_itself() -> None:
+    disposable = DisposableList.from_lines(["+12125550123"])
+    assert "+12125550123" in disposable
+    assert "+121255501234" not in disposable
+    assert "+12125550124" not in disposable
+
+
+def test_disposable_prefix_matches_every_number_under_it() -> None:
+    disposable = DisposableList.from_lines(["+1555*", "+4475*"])
+    assert "+15551234567" in disposable
+    assert "+447512345678" in disposable
+    assert "+447412345678" not in disposable
+    assert "+1556" not in disposable
+
+
+def test_disposable_prefix_found_among_many_neighbours() -> None:
+    prefixes = [f"+1{n:05d}*" for n in range(0, 100_000, 7)]
+    disposable = DisposableList.from_lines([*prefixes, "+99*", "+3*"])
+    assert "+100007999" in disposable
+    assert "+100008000" not in disposable
+    assert "+3123" in disposable
+    assert "+2" not in disposable
+
+
+def test_disposable_prefix_covered_by_a_shorter_one_still_matches() -> None:
+    disposable = DisposableList.from_lines(["+4475*", "+44751*", "+447512*"])
+    assert len(disposable) == 1
+    assert "+447599999999" in disposable
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    prefixes=st.lists(st.text(alphabet="0123", min_size=1, max_size=5), max_size=30),
+    number=st.text(alphabet="0123", min_size=1, max_size=8),
+)
+def test_disposable_prefix_match_equals_a_linear_scan(prefixes: list[str], number: str) -> None:
+    disposable = DisposableList.from_lines([f"+{p}*" for p in prefixes])
+    expected = any(number.startswith(p) for p in prefixes)
+    assert (f"+{number}" in disposable) == expected
+
+
+def test_disposable_file_skips_comments_and_blank_lines() -> None:
+    disposable = DisposableList.from_lines(["# burner ranges", "", "+1555*  # test range"])
+    assert "+15550000000" in disposable
+
+
+@pytest.mark.parametrize("line", ["15551234", "+1-555-1234", "+*", "+1234567890123456", "+１２３"])
+def test_disposable_file_refuses_a_line_that_is_not_e164(line: str) -> None:
+    with pytest.raises(DisposableListError, match=r"<disposable>:2"):
+        DisposableList.from_lines(["+1555*", line])
+
+
+def test_disposable_file_that_is_missing_is_a_clear_error(tmp_path: object) -> None:
+    with pytest.raises(DisposableListError, match="cannot read"):
+        DisposableList.from_file(f"{tmp_path}/missing.txt")
+
+
+# --- pluggable lookup --------------------------------------------------------------------------
+
+
+class _CarrierLookup:
+    """A stand-in for a paid carrier service: every number is VoIP; records its batches."""
+
+    max_batch = 2
+
+    def __init__(self) -> None:
+        self.batches: list[list[str]] = []
+
+    async def line_types(self, numbers: Sequence[PhoneResult]) -> list[LineType]:
+        self.batches.append([n.e164 or "" for n in numbers])
+        return [LineType.VOIP for _ in numbers]
+
+
+async def test_a_plugged_lookup_decides_line_types_in_batches() -> None:
+    lookup = _CarrierLookup()
+    policy = PhonePolicy(blocked_line_types=frozenset({LineType.VOIP}))
+    raws = ["+12125550101", "junk", "+12125550102", "+12125550103"]
+    results = await screen_phones(raws, PhoneNormalizer("US"), policy, lookup)
+    assert [r.reason for r in results] == [
+        Reason.BLOCKED_LINE_TYPE,
+        Reason.NOT_A_NUMBER,
+        Reason.BLOCKED_LINE_TYPE,
+        Reason.BLOCKED_LINE_TYPE,
+    ]
+    assert lookup.batches == [["+12125550101", "+12125550102"], ["+12125550103"]]
+
+
+async def test_offline_lookup_keeps_libphonenumber_types() -> None:
+    results = await screen_phones(
+        ["+445612345678"], PhoneNormalizer(), PhonePolicy(), OfflineLineTypeLookup()
+    )
+    assert results[0].line_type is LineType.VOIP
