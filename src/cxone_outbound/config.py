@@ -3,13 +3,35 @@
 Values come from CLI flags > `CXONE_*` environment variables > a named profile in the TOML config
 file > defaults, and every value remembers where it came from (`cxo config show`).
 The defaults target the local sandbox with its documented demo credentials.
+
+The config file (default: `<user config dir>/cxone-outbound/config.toml`) holds a `[default]`
+table and any number of `[profiles.NAME]` tables; keys are the `Settings` field names. A named
+profile stands alone (it does not inherit from `[default]`), so a staging profile never picks up
+production credentials by accident. See docs/configuration.md.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+import difflib
+import ipaddress
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+import platformdirs
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import ValidationError as PydanticValidationError
+
+
+def _config_error(message: str) -> Exception:
+    """A `client.errors.ConfigurationError`, imported late: `client` imports this module."""
+    from cxone_outbound.client.errors import ConfigurationError as _ConfigurationError
+
+    return _ConfigurationError(message)
 
 SANDBOX_HOST = "127.0.0.1"
 SANDBOX_PORT = 8642
@@ -26,6 +48,19 @@ ALL_SCOPES: tuple[str, ...] = (
     "suppressions:read",
     "webhooks:write",
 )
+
+ENV_PREFIX = "CXONE_"
+ENV_CONFIG = "CXONE_CONFIG"  # path of the config file
+ENV_PROFILE = "CXONE_PROFILE"  # profile name
+DEFAULT_PROFILE = "default"
+SECRET_FIELDS: frozenset[str] = frozenset({"client_secret"})
+
+
+def _check_http_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"{value!r} is not an http(s) URL with a host")
+    return value
 
 
 class Settings(BaseModel):
@@ -44,9 +79,306 @@ class Settings(BaseModel):
     max_rate: float = Field(default=500.0, gt=0)  # requests/s ceiling for the adaptive limiter
     concurrency: int = Field(default=16, ge=1, le=1024)
     max_attempts: int = Field(default=6, ge=1, le=50)
-    deadline: float = Field(default=300.0, gt=0)  # seconds one logical call may take, retries included
+    # seconds one logical call may take, retries included
+    deadline: float = Field(default=300.0, gt=0)
     dialect: Literal["v2"] = "v2"
+
+    @field_validator("base_url")
+    @classmethod
+    def _base_url_is_http(cls, value: str) -> str:
+        return _check_http_url(value)
+
+    @field_validator("token_url")
+    @classmethod
+    def _token_url_is_http(cls, value: str | None) -> str | None:
+        return None if value is None else _check_http_url(value)
+
+    @field_validator("client_id")
+    @classmethod
+    def _client_id_not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must not be empty")
+        return value
+
+    @field_validator("client_secret")
+    @classmethod
+    def _client_secret_not_blank(cls, value: SecretStr) -> SecretStr:
+        if not value.get_secret_value():
+            raise ValueError("must not be empty")
+        return value
 
     @property
     def effective_token_url(self) -> str:
         return self.token_url or self.base_url.rstrip("/") + "/oauth/token"
+
+
+FIELD_NAMES: tuple[str, ...] = tuple(Settings.model_fields)
+
+
+def env_var_for(field_name: str) -> str:
+    """The environment variable that sets one field: `max_rate` -> `CXONE_MAX_RATE`."""
+    return ENV_PREFIX + field_name.upper()
+
+
+def default_config_path() -> Path:
+    """`<user config dir>/cxone-outbound/config.toml` (platformdirs: XDG, macOS, Windows)."""
+    return Path(platformdirs.user_config_dir("cxone-outbound")) / "config.toml"
+
+
+def mask_secret(value: str) -> str:
+    """What a secret looks like when shown: the last 2 characters of a long one, else nothing."""
+    return "****" + value[-2:] if len(value) >= 12 else "****"
+
+
+def is_loopback_url(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@dataclass(frozen=True)
+class LoadedSettings:
+    """Settings plus where each value came from (`flag`, `env`, `profile:NAME`, `default`)."""
+
+    settings: Settings
+    sources: Mapping[str, str]
+    profile: str
+    config_path: Path
+    config_exists: bool
+    warnings: tuple[str, ...] = field(default=())
+
+    def describe(self) -> dict[str, dict[str, Any]]:
+        """Each field as `{"value", "source"}`, secrets masked: safe to print or serialise."""
+        out: dict[str, dict[str, Any]] = {}
+        for name in FIELD_NAMES:
+            value = getattr(self.settings, name)
+            if isinstance(value, SecretStr):
+                value = mask_secret(value.get_secret_value())
+            elif isinstance(value, tuple):
+                value = list(value)
+            out[name] = {"value": value, "source": self.sources[name]}
+        return out
+
+
+# ---------------------------------------------------------------- pure parts: parse and resolve
+
+
+def _split_scopes(value: object) -> object:
+    """Scopes from a string ("a b", "a,b") or a list; anything else is left for validation."""
+    if isinstance(value, str):
+        return tuple(s for s in value.replace(",", " ").split() if s)
+    if isinstance(value, list | tuple):
+        return tuple(value)
+    return value
+
+
+def _unknown_key_message(key: str, where: str) -> str:
+    hint = difflib.get_close_matches(key, FIELD_NAMES, n=1)
+    suggestion = f" (did you mean {hint[0]!r}?)" if hint else ""
+    return f"unknown setting {key!r} in {where}{suggestion}; known: {', '.join(FIELD_NAMES)}"
+
+
+def parse_config(text: str, path: Path) -> dict[str, dict[str, Any]]:
+    """The profiles of a config file's text, by name (`[default]` is named `default`)."""
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise _config_error(f"{path}: invalid TOML: {exc}") from None
+    profiles: dict[str, dict[str, Any]] = {}
+    for key, table in doc.items():
+        if key == DEFAULT_PROFILE:
+            if not isinstance(table, dict):
+                raise _config_error(f"{path}: [default] must be a table")
+            profiles[DEFAULT_PROFILE] = table
+        elif key == "profiles":
+            if not isinstance(table, dict):
+                raise _config_error(f"{path}: 'profiles' must hold [profiles.NAME] tables")
+            for name, body in table.items():
+                if not isinstance(body, dict):
+                    raise _config_error(f"{path}: [profiles.{name}] must be a table")
+                if name == DEFAULT_PROFILE and DEFAULT_PROFILE in profiles:
+                    raise _config_error(
+                        f"{path}: both [default] and [profiles.default] are defined; keep one"
+                    )
+                profiles[name] = body
+        else:
+            hint = difflib.get_close_matches(key, ["default", "profiles"], n=1)
+            suggestion = f" (did you mean {hint[0]!r}?)" if hint else ""
+            raise _config_error(
+                f"{path}: unknown top-level key {key!r}{suggestion}; "
+                "use [default] or [profiles.NAME]"
+            )
+    for name, body in profiles.items():
+        for key in body:
+            if key not in FIELD_NAMES:
+                raise _config_error(_unknown_key_message(key, f"profile {name!r} ({path})"))
+    return profiles
+
+
+def _describe_origin(field_name: str, source: str, config_path: Path) -> str:
+    if source == "flag":
+        return "--" + field_name.replace("_", "-")
+    if source == "env":
+        return env_var_for(field_name)
+    if source.startswith("profile:"):
+        return f"{field_name} in profile {source.removeprefix('profile:')!r} ({config_path})"
+    return f"default {field_name}"
+
+
+def resolve_settings(
+    *,
+    flags: Mapping[str, object],
+    environ: Mapping[str, str],
+    profile_values: Mapping[str, object],
+    profile: str,
+    config_path: Path,
+    config_exists: bool,
+) -> LoadedSettings:
+    """Merge the layers (flags > env > profile > defaults) into validated, sourced settings.
+
+    Pure: the caller reads the environment and the file. Empty environment variables count as
+    unset. Raises ConfigurationError, one line, naming the offending source and never echoing a
+    secret.
+    """
+    for key in flags:
+        if key not in FIELD_NAMES:
+            raise TypeError(f"unknown settings flag {key!r}")
+    raw: dict[str, object] = {}
+    sources: dict[str, str] = {}
+    for name in FIELD_NAMES:
+        env_value = environ.get(env_var_for(name), "")
+        if name in flags and flags[name] is not None:
+            raw[name], sources[name] = flags[name], "flag"
+        elif env_value != "":
+            raw[name], sources[name] = env_value, "env"
+        elif name in profile_values:
+            raw[name], sources[name] = profile_values[name], f"profile:{profile}"
+        else:
+            sources[name] = "default"
+    if "scopes" in raw:
+        raw["scopes"] = _split_scopes(raw["scopes"])
+    try:
+        settings = Settings.model_validate(raw)
+    except PydanticValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            name = str(err["loc"][0]) if err["loc"] else "?"
+            origin = _describe_origin(name, sources.get(name, "default"), config_path)
+            shown = "" if name in SECRET_FIELDS else f"={raw.get(name)!r}"
+            message = err["msg"].removeprefix("Value error, ")
+            problems.append(f"invalid {name} from {origin}{shown}: {message}")
+        raise _config_error("; ".join(problems)) from None
+    warnings: list[str] = []
+    uses_demo = (
+        settings.client_id == DEMO_CLIENT_ID
+        or settings.client_secret.get_secret_value() == DEMO_CLIENT_SECRET
+    )
+    if uses_demo and not is_loopback_url(settings.base_url):
+        warnings.append(
+            f"base_url {settings.base_url} is not a loopback address but the credentials are the "
+            f"sandbox demo ones ({DEMO_CLIENT_ID}); this is probably a mistake: set "
+            f"{env_var_for('client_id')} and {env_var_for('client_secret')} or use a profile"
+        )
+    return LoadedSettings(
+        settings=settings,
+        sources=sources,
+        profile=profile,
+        config_path=config_path,
+        config_exists=config_exists,
+        warnings=tuple(warnings),
+    )
+
+
+# ---------------------------------------------------------------- the edge: environment and disk
+
+
+def read_config_file(path: Path) -> dict[str, dict[str, Any]]:
+    """The profiles in the config file at `path`; a clear ConfigurationError if unreadable."""
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        raise _config_error(f"config file {path} does not exist") from None
+    except UnicodeDecodeError:
+        raise _config_error(f"{path}: invalid TOML: not UTF-8 text") from None
+    except OSError as exc:
+        raise _config_error(f"cannot read config file {path}: {exc.strerror}") from None
+    return parse_config(text, path)
+
+
+def resolve_config_path(config_path: Path | None, environ: Mapping[str, str]) -> Path:
+    """The config file in effect: `--config`, else `CXONE_CONFIG`, else the user config dir."""
+    if config_path is None:
+        from_env = environ.get(ENV_CONFIG)
+        config_path = Path(from_env) if from_env else default_config_path()
+    return config_path.expanduser()
+
+
+def load_settings(
+    *,
+    flags: Mapping[str, object] | None = None,
+    profile: str | None = None,
+    config_path: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> LoadedSettings:
+    """Load the effective settings: flags > `CXONE_*` env > profile in the TOML file > defaults.
+
+    `profile` and `config_path` come from `--profile` / `--config`; when absent, `CXONE_PROFILE`
+    and `CXONE_CONFIG`, then `default` and `default_config_path()`. A missing file is fine unless
+    it was named explicitly or a non-default profile was asked for.
+    """
+    env = os.environ if environ is None else environ
+    explicit_path = config_path is not None or bool(env.get(ENV_CONFIG))
+    path = resolve_config_path(config_path, env)
+    name = profile or env.get(ENV_PROFILE) or DEFAULT_PROFILE
+    exists = path.is_file()
+    profiles: dict[str, dict[str, Any]] = {}
+    if exists or explicit_path:
+        profiles = read_config_file(path)
+    elif name != DEFAULT_PROFILE:
+        raise _config_error(
+            f"profile {name!r} not found: config file {path} does not exist "
+            "(create it with `cxo config init`)"
+        )
+    if name not in profiles and name != DEFAULT_PROFILE:
+        known = ", ".join(sorted(profiles)) or "none"
+        raise _config_error(f"profile {name!r} not found in {path} (profiles: {known})")
+    return resolve_settings(
+        flags=flags or {},
+        environ=env,
+        profile_values=profiles.get(name, {}),
+        profile=name,
+        config_path=path,
+        config_exists=exists,
+    )
+
+
+CONFIG_TEMPLATE = """\
+# cxone-outbound configuration (see docs/configuration.md).
+# Precedence: CLI flags > CXONE_* environment variables > the selected profile > defaults.
+# Without --profile (or CXONE_PROFILE) the [default] table is used; a [profiles.NAME] table is
+# used on its own, it does not inherit from [default].
+# Prefer CXONE_CLIENT_SECRET in the environment to a secret written in this file.
+
+[default]
+base_url = "http://127.0.0.1:8642"   # the local sandbox (`cxo sandbox serve`)
+client_id = "demo-client"
+client_secret = "demo-secret"
+# token_url = "http://127.0.0.1:8642/oauth/token"   # default: {base_url}/oauth/token
+# scopes = ["contacts:read", "contacts:write"]      # default: all canonical scopes
+# auth_method = "basic"                             # or "body"
+# connect_timeout = 10.0
+# read_timeout = 60.0
+# max_rate = 500.0                                  # requests/s ceiling
+# concurrency = 16
+# max_attempts = 6
+# deadline = 300.0                                  # seconds per logical call, retries included
+
+# [profiles.staging]
+# base_url = "https://api-us-01.example.invalid"
+# client_id = "my-client"
+# client_secret = "..."
+"""

@@ -1,15 +1,18 @@
-"""The documented exit codes of `cxo`, and the mapping from library errors to them."""
+"""The documented exit codes of `cxo`, and the mapping from errors to them."""
 
 from __future__ import annotations
 
+import asyncio
 from enum import IntEnum
+
+from pydantic import ValidationError as PydanticValidationError
 
 from cxone_outbound.client import errors
 
 
 class ExitCode(IntEnum):
     OK = 0
-    FAILED_RECORDS = 1  # the run finished, some records failed
+    FAILED_RECORDS = 1  # the run finished, some records failed (also: an unexpected error)
     BAD_INPUT = 2  # bad usage, bad file, invalid configuration
     AUTH = 3  # authentication or permission
     UNAVAILABLE = 4  # service unavailable: 5xx, 429 or connection errors outlived the retries
@@ -24,6 +27,14 @@ def exit_code_for(exc: BaseException) -> ExitCode:
         return ExitCode.UNAVAILABLE
     if isinstance(exc, errors.ConfigurationError | errors.ValidationError):
         return ExitCode.BAD_INPUT
-    if isinstance(exc, KeyboardInterrupt):
+    if isinstance(exc, KeyboardInterrupt | asyncio.CancelledError):
         return ExitCode.INTERRUPTED
+    # Errors that escaped the client's classification: a refused connection or a timeout means
+    # the service is unavailable; a missing or unreadable input file is bad input.
+    if isinstance(exc, ConnectionError | TimeoutError):
+        return ExitCode.UNAVAILABLE
+    if isinstance(exc, FileNotFoundError | IsADirectoryError | NotADirectoryError):
+        return ExitCode.BAD_INPUT
+    if isinstance(exc, PermissionError | UnicodeDecodeError | PydanticValidationError):
+        return ExitCode.BAD_INPUT
     return ExitCode.FAILED_RECORDS

@@ -8,14 +8,19 @@ commands on `app`) and register it below.
 from __future__ import annotations
 
 import sys
+import traceback
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
+from typer._click import exceptions as click_exceptions
 
 from cxone_outbound._version import __version__
-from cxone_outbound.cli import webhooks as webhooks_cli
+from cxone_outbound.cli.auth_cmd import auth_app
+from cxone_outbound.cli.config_cmd import config_app
 from cxone_outbound.cli.exit_codes import ExitCode, exit_code_for
+from cxone_outbound.cli.output import configure_logging, emit_json
 from cxone_outbound.cli.state import CliState
 from cxone_outbound.client.errors import CXoneError
 
@@ -55,41 +60,93 @@ def main(
         typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
     ] = False,
 ) -> None:
-    ctx.obj = CliState(
-        profile=profile,
-        base_url=base_url,
-        config_file=config_file,
-        json_output=json_output,
-        verbose=verbose,
-    )
+    # `invoke` passes a CliState in so it can read -v when a command fails; CliRunner does not.
+    state = ctx.ensure_object(CliState)
+    state.profile = profile
+    state.base_url = base_url
+    state.config_file = config_file
+    state.json_output = json_output
+    state.verbose = verbose
+    configure_logging(verbose, state.redactor)
 
 
 # Sub-commands are registered here, one line each.
-app.add_typer(webhooks_cli.app, name="webhooks")
+app.add_typer(config_app, name="config")
+app.add_typer(auth_app, name="auth")
 
 
-def run() -> None:
-    """Console-script entry point: run the app, map errors to exit codes, never a traceback."""
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def invoke(argv: Sequence[str] | None = None) -> int:
+    """Run `cxo` with `argv` (default: sys.argv[1:]) and return its exit code.
+
+    Never lets a traceback out: usage errors exit 2 with one line, library errors with their
+    documented code, anything unexpected with one line (the traceback only with -v).
+    """
+    state = CliState()
     try:
-        app(standalone_mode=False)
-    except SystemExit as exc:  # typer.Exit / sys.exit from commands
-        raise
+        result = app(
+            args=list(sys.argv[1:] if argv is None else argv),
+            prog_name="cxo",
+            standalone_mode=False,
+            obj=state,
+        )
+    except SystemExit as exc:  # sys.exit() from a command
+        code = exc.code
+        return code if isinstance(code, int) else (0 if code is None else ExitCode.FAILED_RECORDS)
+    except click_exceptions.NoArgsIsHelpError as exc:  # `cxo` or `cxo config` alone: help
+        sys.stdout.write(exc.format_message() + "\n")
+        return ExitCode.OK
+    except click_exceptions.UsageError as exc:
+        hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx is not None else ""
+        sys.stderr.write(f"error: {_one_line(exc.format_message())}{hint}\n")
+        return ExitCode.BAD_INPUT
+    except click_exceptions.ClickException as exc:  # e.g. a file argument that cannot be opened
+        sys.stderr.write(f"error: {_one_line(exc.format_message())}\n")
+        return ExitCode.BAD_INPUT
+    except typer.Abort:
+        sys.stderr.write("aborted\n")
+        return ExitCode.INTERRUPTED
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
-        sys.exit(ExitCode.INTERRUPTED)
+        return ExitCode.INTERRUPTED
     except CXoneError as exc:
-        sys.stderr.write(f"error: {exc}\n")
-        sys.exit(exit_code_for(exc))
-    except Exception as exc:  # click usage errors and the like
-        import click
+        _report(state, exc, str(exc))
+        return exit_code_for(exc)
+    except Exception as exc:
+        _report(state, exc, f"{type(exc).__name__}: {exc}")
+        return exit_code_for(exc)
+    if result == ExitCode.INTERRUPTED:  # typer turns Ctrl-C into Exit(130)
+        sys.stderr.write("interrupted\n")
+    return result if isinstance(result, int) else ExitCode.OK
 
-        if isinstance(exc, click.exceptions.Exit):
-            sys.exit(exc.exit_code)
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(ExitCode.BAD_INPUT)
-        if isinstance(exc, click.exceptions.Abort):
-            sys.stderr.write("aborted\n")
-            sys.exit(ExitCode.INTERRUPTED)
-        sys.stderr.write(f"error: {type(exc).__name__}: {exc}\n")
-        sys.exit(ExitCode.FAILED_RECORDS)
+
+def _report(state: CliState, exc: BaseException, message: str) -> None:
+    """One redacted line on stderr (the traceback too with -v); with --json, an error document.
+
+    The JSON error document on stdout is `{"ok": false, "error": {"type", "message", "code",
+    "status", "request_id", "exit_code"}}`, so scripts need not parse stderr.
+    """
+    line = state.redactor.redact(_one_line(message))
+    if state.verbose:
+        detail = "".join(traceback.format_exception(exc))
+        sys.stderr.write(state.redactor.redact(detail))
+    sys.stderr.write(f"error: {line}\n")
+    if state.json_output:
+        error: dict[str, object] = {"type": type(exc).__name__, "message": line}
+        if isinstance(exc, CXoneError):
+            error.update(
+                message=state.redactor.redact(_one_line(exc.message)),
+                code=exc.code,
+                status=exc.status,
+                request_id=exc.request_id,
+            )
+        error["exit_code"] = int(exit_code_for(exc))
+        emit_json({"ok": False, "error": error})
+
+
+def run() -> NoReturn:
+    """Console-script entry point."""
+    sys.exit(invoke())

@@ -1,17 +1,59 @@
-"""What the global options hand to every command."""
+"""What the global options hand to every command: settings, sources, output."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
+
+from cxone_outbound.cli.output import Output, RedactingFilter
+from cxone_outbound.config import LoadedSettings, Settings, load_settings
 
 
 @dataclass
 class CliState:
-    """Global options of one invocation; commands read settings through it."""
+    """Global options of one invocation; commands read settings and render through it.
+
+    `settings(**flags)` loads once (flags > env > profile > defaults) and caches; `--base-url`
+    counts as a flag. Commands pass their own flags (e.g. `max_rate=...`); `None` means "not
+    given". Loading registers the client secret with the log redactor.
+    """
 
     profile: str | None = None
     base_url: str | None = None
     config_file: Path | None = None
     json_output: bool = False
     verbose: int = 0
+    redactor: RedactingFilter = field(default_factory=RedactingFilter, repr=False)
+    _loaded: LoadedSettings | None = field(default=None, init=False, repr=False)
+    _loaded_flags: dict[str, object] | None = field(default=None, init=False, repr=False)
+    _output: Output | None = field(default=None, init=False, repr=False)
+
+    @property
+    def output(self) -> Output:
+        if self._output is None or self._output.json_mode != self.json_output:
+            self._output = Output(json_mode=self.json_output, redactor=self.redactor)
+        return self._output
+
+    def load(self, **flag_overrides: object) -> LoadedSettings:
+        """The effective settings with their sources; warnings are printed on first load."""
+        flags = {"base_url": self.base_url, **flag_overrides}
+        flags = {k: v for k, v in flags.items() if v is not None}
+        if self._loaded is None or self._loaded_flags != flags:
+            loaded = load_settings(
+                flags=flags, profile=self.profile, config_path=self.config_file
+            )
+            self.redactor.add_secret(loaded.settings.client_secret.get_secret_value())
+            if self._loaded is None:
+                for warning in loaded.warnings:
+                    self.output.warn(warning)
+            self._loaded, self._loaded_flags = loaded, flags
+        return self._loaded
+
+    def settings(self, **flag_overrides: object) -> Settings:
+        """The effective settings (cached after the first call with the same flags)."""
+        return self.load(**flag_overrides).settings
+
+    def sources(self) -> Mapping[str, str]:
+        """Where each setting came from: `flag`, `env`, `profile:NAME` or `default`."""
+        return self.load().sources if self._loaded is None else self._loaded.sources
