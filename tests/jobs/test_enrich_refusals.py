@@ -53,6 +53,7 @@ def test_several_details_for_one_contact_are_joined_in_its_reason() -> None:
         batch, [RefusalDetail("b", "x", "UNKNOWN_ATTRIBUTE"), RefusalDetail("b", None, "NOT_FOUND")]
     )
     assert res.failed[0].reason == "refused by the server: UNKNOWN_ATTRIBUTE (x); NOT_FOUND"
+    assert [d.code for d in res.failed[0].details] == ["UNKNOWN_ATTRIBUTE", "NOT_FOUND"]
 
 
 def test_without_details_the_batch_is_bisected_down_to_the_bad_contact() -> None:

@@ -46,6 +46,7 @@ class Failed(Generic[T]):
 
     item: T
     reason: str
+    details: tuple[RefusalDetail, ...] = ()
 
 
 @dataclass
@@ -89,15 +90,16 @@ class BatchResolution(Generic[T]):
     ) -> None:
         """The server refused `batch` whole; set aside who it names, else bisect."""
         self._take(batch)
-        reasons: dict[str, list[str]] = {}
+        reasons: dict[str, list[RefusalDetail]] = {}
         for d in details:
             if d.contact_id is not None:
-                reasons.setdefault(d.contact_id, []).append(d.describe())
+                reasons.setdefault(d.contact_id, []).append(d)
         named = [item for item in batch if self.contact_id_of(item) in reasons]
         if named:
             for item in named:
-                why = "; ".join(reasons[self.contact_id_of(item)])
-                self.failed.append(Failed(item, f"refused by the server: {why}"))
+                own = tuple(reasons[self.contact_id_of(item)])
+                why = "; ".join(d.describe() for d in own)
+                self.failed.append(Failed(item, f"refused by the server: {why}", own))
             rest = [item for item in batch if self.contact_id_of(item) not in reasons]
             if rest:
                 self._pending.appendleft(rest)

@@ -23,6 +23,9 @@ NULL_LIKE = frozenset({"", "null", "none", "n/a", "nan"})
 _TRUE = frozenset({"true", "yes", "y", "1"})
 _FALSE = frozenset({"false", "no", "n", "0"})
 _INTEGER = re.compile(r"[+-]?[0-9]+")
+# JSON numbers on the wire: integers are 64-bit and decimals are doubles (the sandbox and
+# most JSON stacks read them so), so a value they cannot carry exactly is refused, not rounded.
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 _TIME_DIRECTIVES = ("%H", "%I", "%M", "%S", "%f", "%p", "%z", "%X", "%c", "%T", "%R")
 
 
@@ -47,7 +50,10 @@ def cast_text(type_: AttributeType, text: str, date_format: str | None = None) -
     if type_ == "integer":
         if not _INTEGER.fullmatch(stripped):
             raise CastError(f"{text!r} is not an integer")
-        return int(stripped)
+        whole = int(stripped)
+        if not INT64_MIN <= whole <= INT64_MAX:
+            raise CastError(f"{text!r} is out of the 64-bit integer range")
+        return whole
     if type_ == "decimal":
         try:
             number = Decimal(stripped)
@@ -55,6 +61,8 @@ def cast_text(type_: AttributeType, text: str, date_format: str | None = None) -
             raise CastError(f"{text!r} is not a decimal number") from None
         if not number.is_finite():
             raise CastError(f"{text!r} is not a finite decimal number")
+        if Decimal(repr(float(number))) != number:
+            raise CastError(f"{text!r} has more precision than a decimal attribute carries")
         return number
     if type_ == "boolean":
         lowered = stripped.lower()
