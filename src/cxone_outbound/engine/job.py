@@ -1,0 +1,137 @@
+"""How a job plugs into the engine: a `Source` of records and a `Job` that prepares and sends them.
+
+Everything else (streaming, batching, concurrency, journal, resume, results, audit, progress,
+signals) is the engine's. See docs/engine.md.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+from cxone_outbound.client.clock import Clock
+from cxone_outbound.engine.metrics import RunMetrics
+from cxone_outbound.engine.records import Batch, Item, Outcome, Record, RecordError
+
+
+@runtime_checkable
+class Source(Protocol):
+    """Where records come from: a CSV file (`CsvSource`) or anything iterable like it."""
+
+    header: list[str]  # column names written back in failed.csv / succeeded.csv
+
+    @property
+    def description(self) -> str: ...  # shown in `cxo runs`: a path, or e.g. "list 123"
+
+    def fingerprint(self) -> str: ...  # same input -> same value: offers resume on re-run
+
+    def progress(self) -> float | None: ...  # fraction done, or None when unknown
+
+    def __iter__(self) -> Iterator[Record]: ...
+
+
+class Deferred(Exception):
+    """Raised by `Job.send` to leave a batch in-flight (e.g. stopping while a job is polled).
+
+    The batch stays journaled as in-flight with its remote id, and `Job.reconcile` finishes it
+    on resume.
+    """
+
+
+class Job(Protocol):
+    """A job: a name, a batch size, how many batches fly at once, and four steps."""
+
+    name: str
+    batch_size: int
+    concurrency: int
+
+    def options(self) -> Mapping[str, Any]:
+        """The job's options, journaled with the run and shown by `cxo runs show`."""
+        ...
+
+    def prepare(self, record: Record) -> Item | RecordError:
+        """Validate and transform one record (pure): the payload to send, or why not."""
+        ...
+
+    def batch_id(self, items: Sequence[Item], attempt: int) -> str:
+        """The id journaled for a batch before sending (may be derived from its content)."""
+        ...
+
+    async def send(self, batch: Batch, ctx: RunContext) -> Sequence[Outcome]:
+        """Send a batch; return one outcome per item (or raise; see docs/engine.md)."""
+        ...
+
+    async def reconcile(self, batch: Batch, ctx: RunContext) -> Sequence[Outcome] | None:
+        """Finish a batch found in-flight on resume, or return None to have it sent again."""
+        ...
+
+    async def finish(self, ctx: RunContext) -> None:
+        """Called once after the last outcome (e.g. to write an extra report)."""
+        ...
+
+
+class BaseJob:
+    """Defaults for the optional parts of `Job`: random batch ids, resend on resume."""
+
+    name = "job"
+    batch_size = 1
+    concurrency = 16
+
+    def options(self) -> Mapping[str, Any]:
+        return {}
+
+    def batch_id(self, items: Sequence[Item], attempt: int) -> str:
+        return uuid.uuid4().hex
+
+    async def reconcile(self, batch: Batch, ctx: RunContext) -> Sequence[Outcome] | None:
+        return None
+
+    async def finish(self, ctx: RunContext) -> None:
+        return None
+
+
+@dataclass
+class RunContext:
+    """What a job sees of the run it is part of."""
+
+    run_id: str
+    run_dir: Path
+    client: Any  # a CXoneClient; None in a dry run
+    clock: Clock
+    rng: random.Random
+    metrics: RunMetrics
+    dry_run: bool = False
+    resumed: bool = False
+    _remote_id_writer: Callable[[Batch, str], None] | None = None
+    _audit_writer: Callable[[dict[str, Any]], None] | None = None
+    _logger: Callable[[str], None] | None = None
+    _stop_requested: Callable[[], bool] = field(default=lambda: False)
+
+    @property
+    def stopping(self) -> bool:
+        """True once Ctrl-C / SIGTERM asked the run to stop: finish or defer, start nothing."""
+        return self._stop_requested()
+
+    def note_remote_id(self, batch: Batch, remote_id: str) -> None:
+        """Journal the API's id for a batch (e.g. an import job id) before waiting on it."""
+        batch.remote_id = remote_id
+        if self._remote_id_writer is not None:
+            self._remote_id_writer(batch, remote_id)
+
+    def audit(self, event: dict[str, Any]) -> None:
+        """Add a job-level event to audit.jsonl (never put a secret in it)."""
+        if self._audit_writer is not None:
+            self._audit_writer({"type": "job", **event})
+
+    def log(self, message: str) -> None:
+        """A human message (stderr; silent in --json mode)."""
+        if self._logger is not None:
+            self._logger(message)
+
+    def output_path(self, name: str) -> Path:
+        """A file in the run folder, for job-specific reports."""
+        return self.run_dir / name

@@ -1,0 +1,301 @@
+"""The crash-safe journal of runs and records: SQLite in WAL mode, one transaction per flush.
+
+A record is claimed (`in-flight`, committed) before it is sent and its outcome is committed in
+batches after; a process killed at any instant leaves every record either terminal (never sent
+again) or in-flight (reconciled on resume). WAL with synchronous=NORMAL survives a killed
+process; only an OS crash can lose the last commits.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cxone_outbound.engine.records import Batch, Outcome, Record, State
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    id TEXT PRIMARY KEY,
+    job TEXT NOT NULL,
+    input_hash TEXT NOT NULL,
+    input_path TEXT NOT NULL,
+    options TEXT NOT NULL,
+    started_at REAL NOT NULL,
+    ended_at REAL,
+    status TEXT NOT NULL,
+    counts TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX IF NOT EXISTS runs_by_input ON runs (job, input_hash);
+CREATE TABLE IF NOT EXISTS records (
+    run_id TEXT NOT NULL,
+    key TEXT NOT NULL,
+    line INTEGER NOT NULL,
+    state TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    error_code TEXT,
+    message TEXT,
+    field TEXT,
+    retryable INTEGER NOT NULL DEFAULT 0,
+    batch_id TEXT,
+    remote_id TEXT,
+    PRIMARY KEY (run_id, key)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS records_in_flight ON records (run_id, state, batch_id);
+"""
+
+RUNNING = "running"
+INTERRUPTED = "interrupted"
+COMPLETED = "completed"
+FAILED = "failed"  # the run itself stopped on an error (auth, unavailable)
+
+
+@dataclass(frozen=True, slots=True)
+class RunInfo:
+    """A run as journaled."""
+
+    id: str
+    job: str
+    input_hash: str
+    input_path: str
+    options: Mapping[str, Any]
+    started_at: float
+    ended_at: float | None
+    status: str
+    counts: Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """A record as journaled."""
+
+    key: str
+    line: int
+    state: State
+    attempts: int
+    error_code: str | None
+    message: str | None
+    field: str | None
+    retryable: bool
+    batch_id: str | None
+    remote_id: str | None
+
+
+def _run_from_row(row: sqlite3.Row) -> RunInfo:
+    return RunInfo(
+        id=row["id"],
+        job=row["job"],
+        input_hash=row["input_hash"],
+        input_path=row["input_path"],
+        options=json.loads(row["options"]),
+        started_at=row["started_at"],
+        ended_at=row["ended_at"],
+        status=row["status"],
+        counts=json.loads(row["counts"]),
+    )
+
+
+def _entry_from_row(row: sqlite3.Row) -> Entry:
+    return Entry(
+        key=row["key"],
+        line=row["line"],
+        state=State(row["state"]),
+        attempts=row["attempts"],
+        error_code=row["error_code"],
+        message=row["message"],
+        field=row["field"],
+        retryable=bool(row["retryable"]),
+        batch_id=row["batch_id"],
+        remote_id=row["remote_id"],
+    )
+
+
+class Journal:
+    """One SQLite file holding every run of a state dir."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        self._db.row_factory = sqlite3.Row
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.execute("PRAGMA busy_timeout=10000")
+        self._db.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> Journal:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _transaction(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            self._db.executemany(sql, rows)
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    # runs
+
+    def create_run(
+        self,
+        run_id: str,
+        job: str,
+        input_hash: str,
+        input_path: str,
+        options: Mapping[str, Any],
+        started_at: float,
+    ) -> RunInfo:
+        self._transaction(
+            "INSERT INTO runs (id, job, input_hash, input_path, options, started_at, status)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [(run_id, job, input_hash, input_path, json.dumps(dict(options)), started_at, RUNNING)],
+        )
+        run = self.get_run(run_id)
+        assert run is not None
+        return run
+
+    def get_run(self, run_id: str) -> RunInfo | None:
+        row = self._db.execute("SELECT * FROM runs WHERE id = ?", (run_id,)).fetchone()
+        return _run_from_row(row) if row else None
+
+    def list_runs(self, limit: int = 20, job: str | None = None) -> list[RunInfo]:
+        if job:
+            rows = self._db.execute(
+                "SELECT * FROM runs WHERE job = ? ORDER BY started_at DESC LIMIT ?", (job, limit)
+            )
+        else:
+            rows = self._db.execute("SELECT * FROM runs ORDER BY started_at DESC LIMIT ?", (limit,))
+        return [_run_from_row(r) for r in rows]
+
+    def find_resumable(self, job: str, input_hash: str) -> RunInfo | None:
+        """The latest run of this job on this input that did not complete, if any."""
+        row = self._db.execute(
+            "SELECT * FROM runs WHERE job = ? AND input_hash = ? AND status != ?"
+            " ORDER BY started_at DESC LIMIT 1",
+            (job, input_hash, COMPLETED),
+        ).fetchone()
+        return _run_from_row(row) if row else None
+
+    def set_status(
+        self,
+        run_id: str,
+        status: str,
+        *,
+        counts: Mapping[str, Any] | None = None,
+        ended_at: float | None = None,
+    ) -> None:
+        self._transaction(
+            "UPDATE runs SET status = ?, counts = COALESCE(?, counts), ended_at = ? WHERE id = ?",
+            [(status, json.dumps(dict(counts)) if counts is not None else None, ended_at, run_id)],
+        )
+
+    # records
+
+    def lookup(self, run_id: str, keys: Sequence[str]) -> dict[str, Entry]:
+        """The journaled entries among `keys` (absent keys were never seen)."""
+        found: dict[str, Entry] = {}
+        for start in range(0, len(keys), 500):
+            part = keys[start : start + 500]
+            marks = ",".join("?" * len(part))
+            rows = self._db.execute(
+                f"SELECT * FROM records WHERE run_id = ? AND key IN ({marks})",  # noqa: S608
+                (run_id, *part),
+            )
+            for row in rows:
+                found[row["key"]] = _entry_from_row(row)
+        return found
+
+    def claim(self, run_id: str, batches: Sequence[Batch]) -> None:
+        """Mark the batches' records in-flight, committed, before anything is sent."""
+        self._transaction(
+            "INSERT INTO records (run_id, key, line, state, attempts, batch_id, remote_id)"
+            " VALUES (?, ?, ?, ?, 1, ?, ?) ON CONFLICT (run_id, key) DO UPDATE SET"
+            " state = excluded.state, attempts = records.attempts + 1,"
+            " batch_id = excluded.batch_id, remote_id = excluded.remote_id,"
+            " error_code = NULL, message = NULL, field = NULL, retryable = 0",
+            [
+                (run_id, item.key, item.record.line, State.IN_FLIGHT, b.id, b.remote_id)
+                for b in batches
+                for item in b.items
+            ],
+        )
+
+    def set_remote_id(self, run_id: str, batch: Batch, remote_id: str) -> None:
+        """Remember what the API called this batch (an import job id), committed now."""
+        batch.remote_id = remote_id
+        self._transaction(
+            "UPDATE records SET remote_id = ? WHERE run_id = ? AND batch_id = ? AND state = ?",
+            [(remote_id, run_id, batch.id, State.IN_FLIGHT)],
+        )
+
+    def record_outcomes(
+        self, run_id: str, outcomes: Sequence[tuple[Record, Outcome]]
+    ) -> dict[str, int]:
+        """Commit outcomes in one transaction; returns each record's attempts so far."""
+        self._transaction(
+            "INSERT INTO records (run_id, key, line, state, attempts, error_code, message, field,"
+            " retryable, remote_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (run_id, key) DO UPDATE SET state = excluded.state,"
+            " attempts = MAX(records.attempts, excluded.attempts),"
+            " error_code = excluded.error_code, message = excluded.message,"
+            " field = excluded.field, retryable = excluded.retryable,"
+            " remote_id = COALESCE(excluded.remote_id, records.remote_id)",
+            [
+                (
+                    run_id,
+                    record.key,
+                    record.line,
+                    outcome.state,
+                    outcome.attempts,
+                    outcome.error.code if outcome.error else None,
+                    outcome.error.message if outcome.error else None,
+                    outcome.error.field if outcome.error else None,
+                    int(outcome.error.retryable) if outcome.error else 0,
+                    outcome.remote_id,
+                )
+                for record, outcome in outcomes
+            ],
+        )
+        attempts = self.lookup(run_id, [record.key for record, _ in outcomes])
+        return {key: entry.attempts for key, entry in attempts.items()}
+
+    def in_flight_batches(self, run_id: str) -> dict[str, tuple[str | None, list[str]]]:
+        """In-flight batches of a run: batch id -> (remote id, keys in claim order)."""
+        batches: dict[str, tuple[str | None, list[str]]] = {}
+        rows = self._db.execute(
+            "SELECT key, batch_id, remote_id FROM records WHERE run_id = ? AND state = ?"
+            " ORDER BY batch_id, line",
+            (run_id, State.IN_FLIGHT),
+        )
+        for row in rows:
+            _, keys = batches.setdefault(row["batch_id"] or row["key"], (row["remote_id"], []))
+            keys.append(row["key"])
+        return batches
+
+    def counts(self, run_id: str) -> dict[str, int]:
+        rows = self._db.execute(
+            "SELECT state, COUNT(*) AS n FROM records WHERE run_id = ? GROUP BY state", (run_id,)
+        )
+        return {row["state"]: row["n"] for row in rows}
+
+    def entries(self, run_id: str, state: State | None = None) -> list[Entry]:
+        if state is None:
+            rows = self._db.execute(
+                "SELECT * FROM records WHERE run_id = ? ORDER BY line", (run_id,)
+            )
+        else:
+            rows = self._db.execute(
+                "SELECT * FROM records WHERE run_id = ? AND state = ? ORDER BY line",
+                (run_id, state),
+            )
+        return [_entry_from_row(r) for r in rows]

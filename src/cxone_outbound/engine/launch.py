@@ -1,0 +1,112 @@
+"""Running a job from a command: the state dir, resume offers, signals, the event loop.
+
+The first Ctrl-C (or SIGTERM) asks the runner to stop taking work and journal what is in flight;
+the second commits what is buffered and exits at once with 130. SQLite commits are atomic, so an
+exit between two transactions cannot corrupt the journal.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import platformdirs
+
+from cxone_outbound.engine.job import Job, Source
+from cxone_outbound.engine.journal import Journal, RunInfo
+from cxone_outbound.engine.progress import Reporter
+from cxone_outbound.engine.runner import ClientFactory, RunConfig, Runner, RunSummary, journal_path
+
+APP_NAME = "cxone-outbound"
+INTERRUPTED_EXIT = 130
+
+
+def default_state_dir() -> Path:
+    """Where journals and run folders live unless `--state-dir` says otherwise."""
+    env = os.environ.get("CXONE_STATE_DIR")
+    return Path(env) if env else Path(platformdirs.user_data_dir(APP_NAME))
+
+
+def find_resumable_run(state_dir: Path, job: str, fingerprint: str) -> RunInfo | None:
+    """An unfinished run of `job` on the same input, if the journal has one."""
+    path = journal_path(state_dir)
+    if not path.exists():
+        return None
+    with Journal(path) as journal:
+        return journal.find_resumable(job, fingerprint)
+
+
+def resolve_resume(
+    requested: str | None,
+    candidate: RunInfo | None,
+    *,
+    interactive: bool,
+    ask: Callable[[str], bool],
+    notify: Callable[[str], None],
+) -> str | None:
+    """The run id to resume: an explicit one, `auto` -> the candidate, or an offer to the user.
+
+    Non-interactive runs never resume silently: they print how to and start afresh.
+    """
+    if requested and requested != "auto":
+        return requested
+    if candidate is None:
+        return None
+    if requested == "auto":
+        notify(f"resuming run {candidate.id} (same job, same input)")
+        return candidate.id
+    question = (
+        f"run {candidate.id} of this job on the same input did not finish ({candidate.status})."
+        " Resume it?"
+    )
+    if interactive:
+        return candidate.id if ask(question) else None
+    hint = f"pass --resume {candidate.id} (or --resume auto) to continue it"
+    notify(f"note: {question.removesuffix(' Resume it?')} {hint}")
+    return None
+
+
+def run_job(
+    job: Job,
+    source: Source,
+    config: RunConfig,
+    *,
+    client_factory: ClientFactory | None,
+    reporter: Reporter,
+) -> RunSummary:
+    """Run a job to its end (or until interrupted) in a fresh event loop, with signal handling."""
+    runner = Runner(job, source, config, client_factory=client_factory, reporter=reporter)
+    return asyncio.run(_run_with_signals(runner))
+
+
+async def _run_with_signals(runner: Runner) -> RunSummary:
+    loop = asyncio.get_running_loop()
+    signals_seen = 0
+
+    def on_signal() -> None:
+        nonlocal signals_seen
+        signals_seen += 1
+        if signals_seen == 1:
+            runner.request_stop()
+            return
+        runner.flush_now()
+        sys.stderr.write("interrupted again: exiting now; the journal is consistent\n")
+        sys.stderr.flush()
+        os._exit(INTERRUPTED_EXIT)
+
+    installed: list[signal.Signals] = []
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, on_signal)
+            installed.append(sig)
+        except (NotImplementedError, RuntimeError):  # not the main thread, or Windows
+            pass
+    try:
+        return await runner.run()
+    finally:
+        for sig in installed:
+            loop.remove_signal_handler(sig)

@@ -1,0 +1,477 @@
+"""The run loop every job shares: stream, prepare, batch, claim, send, journal, report.
+
+One pass over the source. On resume each window of records is looked up in the journal: what
+ended is not sent again, what was in-flight is handed to `Job.reconcile`, the rest is sent.
+Outcomes are buffered and committed together with the result files, so the files never claim
+what the journal does not.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import json
+import random
+import secrets
+import time
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cxone_outbound.client import errors
+from cxone_outbound.client.clock import Clock, SystemClock
+from cxone_outbound.client.events import RequestEvent, RequestObserver
+from cxone_outbound.engine import journal as journal_mod
+from cxone_outbound.engine.audit import AuditLog
+from cxone_outbound.engine.job import Deferred, Job, RunContext, Source
+from cxone_outbound.engine.journal import Journal, RunInfo
+from cxone_outbound.engine.metrics import RunMetrics
+from cxone_outbound.engine.progress import Reporter, SilentReporter
+from cxone_outbound.engine.records import (
+    TERMINAL_STATES,
+    Batch,
+    Item,
+    Outcome,
+    Record,
+    RecordError,
+    State,
+)
+from cxone_outbound.engine.results import ResultFiles
+
+ClientFactory = Callable[[RequestObserver], AbstractAsyncContextManager[Any]]
+"""Builds the API client of a run, given the observer that feeds audit and metrics."""
+
+DRY_RUN = "dry-run"
+_RETRYABLE_ERRORS = (errors.ServerError, errors.TransportError, errors.RateLimited)
+_FATAL_ERRORS = (errors.AuthError, errors.PermissionDenied, errors.ConfigurationError)
+
+
+class ResumeError(Exception):
+    """A resume that cannot be honoured (unknown run, other job, changed input): usage error."""
+
+
+def new_run_id() -> str:
+    """A sortable, readable run id: UTC time plus a random suffix."""
+    return time.strftime("%Y%m%d-%H%M%S", time.gmtime()) + "-" + secrets.token_hex(3)
+
+
+def journal_path(state_dir: Path) -> Path:
+    return state_dir / "journal.sqlite3"
+
+
+def run_dir_for(state_dir: Path, run_id: str) -> Path:
+    return state_dir / "runs" / run_id
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """How the engine runs a job (not what the job does)."""
+
+    state_dir: Path
+    resume: str | None = None  # a run id to continue
+    dry_run: bool = False
+    flush_interval_s: float = 0.25  # how stale the journal's outcomes may get
+    flush_records: int = 2000
+    window: int = 1000  # records read (and looked up in the journal) at a time
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """How a run ended: status, journal totals (across resumes), this process's metrics."""
+
+    run_id: str
+    job: str
+    status: str
+    run_dir: Path
+    input: str
+    counts: dict[str, int]
+    metrics: dict[str, Any]
+    planned: dict[str, int] = field(default_factory=dict)
+    fatal_error: str | None = None
+    fatal_exception: BaseException | None = None
+
+    @property
+    def resumable(self) -> bool:
+        return self.status in (journal_mod.INTERRUPTED, journal_mod.FAILED)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "run_id": self.run_id,
+            "job": self.job,
+            "status": self.status,
+            "input": self.input,
+            "run_dir": str(self.run_dir),
+            "counts": self.counts,
+            "metrics": self.metrics,
+            "planned": self.planned,
+            "fatal_error": self.fatal_error,
+            "files": {
+                name: str(self.run_dir / name)
+                for name in ("succeeded.csv", "failed.csv", "audit.jsonl", "summary.json")
+            },
+        }
+
+
+def _windows(records: Iterable[Record], size: int) -> Iterator[list[Record]]:
+    iterator = iter(records)
+    while window := list(itertools.islice(iterator, size)):
+        yield window
+
+
+@contextlib.asynccontextmanager
+async def _no_client(observer: RequestObserver) -> AsyncIterator[None]:
+    yield None
+
+
+class Runner:
+    """Runs one job over one source, once. Create, then `await run()`."""
+
+    def __init__(
+        self,
+        job: Job,
+        source: Source,
+        config: RunConfig,
+        *,
+        client_factory: ClientFactory | None = None,
+        clock: Clock | None = None,
+        rng: random.Random | None = None,
+        reporter: Reporter | None = None,
+    ) -> None:
+        self.job = job
+        self.source = source
+        self.config = config
+        self.client_factory = client_factory
+        self.clock = clock or SystemClock()
+        self.rng = rng or random.Random()
+        self.reporter = reporter or SilentReporter()
+        self.metrics = RunMetrics()
+        self.journal = Journal(journal_path(config.state_dir))
+        self.info: RunInfo | None = None
+        self.stop_requested = False
+        self._fatal: BaseException | None = None
+        self._pending: list[tuple[Record, Outcome]] = []
+        self._last_flush = 0.0
+        self._results: ResultFiles | None = None
+        self._audit: AuditLog | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._planned_records = 0
+        self._planned_batches = 0
+
+    # control, callable from signal handlers
+
+    def request_stop(self) -> None:
+        """Stop taking new work; in-flight batches finish (or are deferred) and are journaled."""
+        if not self.stop_requested:
+            self.stop_requested = True
+            self.reporter.message("stopping: finishing in-flight work (Ctrl-C again to quit now)")
+
+    def flush_now(self) -> None:
+        """Commit buffered outcomes now (the second Ctrl-C calls it before exiting)."""
+        self._flush()
+
+    # the run
+
+    def _open_run(self) -> tuple[RunInfo, bool]:
+        fingerprint = self.source.fingerprint()
+        if self.config.resume:
+            run = self.journal.get_run(self.config.resume)
+            if run is None:
+                raise ResumeError(f"no run {self.config.resume!r} in {self.config.state_dir}")
+            if run.job != self.job.name:
+                raise ResumeError(f"run {run.id} is a {run.job!r} run, not {self.job.name!r}")
+            if run.input_hash != fingerprint:
+                raise ResumeError(
+                    f"the input changed since run {run.id} ({run.input_path}); cannot resume"
+                )
+            self.journal.set_status(run.id, journal_mod.RUNNING)
+            return run, True
+        run_id = new_run_id()
+        status_options = {**self.job.options(), "dry_run": self.config.dry_run}
+        run = self.journal.create_run(
+            run_id,
+            self.job.name,
+            fingerprint,
+            self.source.description,
+            status_options,
+            time.time(),
+        )
+        return run, False
+
+    async def run(self) -> RunSummary:
+        run, resumed = self._open_run()
+        self.info = run
+        run_dir = run_dir_for(self.config.state_dir, run.id)
+        self._results = ResultFiles(run_dir, self.source.header)
+        self._audit = AuditLog(run_dir / "audit.jsonl")
+        self._audit.write(
+            {
+                "type": "run",
+                "event": "resumed" if resumed else "started",
+                "run_id": run.id,
+                "job": self.job.name,
+                "input": run.input_path,
+            }
+        )
+        started = self.clock.monotonic()
+        self._last_flush = started
+        factory = _no_client if self.config.dry_run else self.client_factory
+        if factory is None:
+            raise ValueError("a client_factory is needed unless dry_run")
+        self.reporter.start(f"{self.job.name} {run.id}")
+        progress = asyncio.create_task(self._report_progress(started))
+        try:
+            async with factory(self._observe) as client:
+                ctx = RunContext(
+                    run_id=run.id,
+                    run_dir=run_dir,
+                    client=client,
+                    clock=self.clock,
+                    rng=self.rng,
+                    metrics=self.metrics,
+                    dry_run=self.config.dry_run,
+                    resumed=resumed,
+                    _remote_id_writer=self._write_remote_id,
+                    _audit_writer=self._audit.write,
+                    _logger=self.reporter.message,
+                    _stop_requested=lambda: self.stop_requested,
+                )
+                await self._execute(ctx, resumed)
+                if not self.stop_requested:
+                    await self.job.finish(ctx)
+        except (errors.CXoneError, OSError) as exc:
+            # e.g. the token endpoint refused us while opening the client
+            self._fatal = self._fatal or exc
+        finally:
+            progress.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await progress
+            self._flush()
+            self.reporter.update(self.metrics, self.source.progress(), self._elapsed(started))
+            self.reporter.stop()
+        return self._close_run(run, run_dir, started)
+
+    def _elapsed(self, started: float) -> float:
+        return max(0.0, self.clock.monotonic() - started)
+
+    def _close_run(self, run: RunInfo, run_dir: Path, started: float) -> RunSummary:
+        elapsed = self._elapsed(started)
+        if self.config.dry_run:
+            status = DRY_RUN
+        elif self._fatal is not None:
+            status = journal_mod.FAILED
+        elif self.stop_requested:
+            status = journal_mod.INTERRUPTED
+        else:
+            status = journal_mod.COMPLETED
+        counts = self.journal.counts(run.id)
+        if self.config.dry_run:
+            counts = {str(State.FAILED): self.metrics.failed}
+        metrics = self.metrics.as_dict(elapsed)
+        planned = (
+            {"records": self._planned_records, "batches": self._planned_batches}
+            if self.config.dry_run
+            else {}
+        )
+        summary = RunSummary(
+            run_id=run.id,
+            job=run.job,
+            status=status,
+            run_dir=run_dir,
+            input=run.input_path,
+            counts=counts,
+            metrics=metrics,
+            planned=planned,
+            fatal_error=str(self._fatal) if self._fatal else None,
+            fatal_exception=self._fatal,
+        )
+        (run_dir / "summary.json").write_text(json.dumps(summary.as_dict(), indent=2) + "\n")
+        self.journal.set_status(
+            run.id, status, counts={**counts, "last": metrics}, ended_at=time.time()
+        )
+        assert self._audit is not None and self._results is not None
+        self._audit.write({"type": "run", "event": status, "run_id": run.id, "counts": counts})
+        self._audit.close()
+        self._results.close()
+        self.journal.close()
+        return summary
+
+    async def _report_progress(self, started: float) -> None:
+        while True:
+            interval = min(self.reporter.interval_s, self.config.flush_interval_s)
+            await asyncio.sleep(interval)
+            self._maybe_flush()
+            if self.reporter.interval_s != float("inf"):
+                now = self.clock.monotonic()
+                if now - getattr(self, "_last_report", 0.0) >= self.reporter.interval_s:
+                    self._last_report = now
+                    self.reporter.update(self.metrics, self.source.progress(), now - started)
+
+    # the loop
+
+    async def _execute(self, ctx: RunContext, resumed: bool) -> None:
+        assert self.info is not None
+        run_id = self.info.id
+        plan = self.journal.in_flight_batches(run_id) if resumed else {}
+        batch_of = {key: batch_id for batch_id, (_, keys) in plan.items() for key in keys}
+        buckets: dict[str, dict[str, Item]] = {}
+        current: list[Item] = []
+        slots = asyncio.Semaphore(self.job.concurrency)
+        for window in _windows(self.source, self.config.window):
+            if self.stop_requested:
+                break
+            entries = self.journal.lookup(run_id, [r.key for r in window]) if resumed else {}
+            for record in window:
+                if self.stop_requested:
+                    break
+                entry = entries.get(record.key)
+                if (
+                    entry is not None
+                    and entry.state in TERMINAL_STATES
+                    and not (entry.state is State.FAILED and entry.retryable)
+                ):
+                    self.metrics.previously_done += 1
+                    continue
+                if record.error is not None:
+                    self._record(record, Outcome(record.key, State.FAILED, record.error, None, 0))
+                    continue
+                prepared = self.job.prepare(record)
+                if isinstance(prepared, RecordError):
+                    self._record(record, Outcome(record.key, State.FAILED, prepared, None, 0))
+                    continue
+                if entry is not None and entry.state is State.IN_FLIGHT and record.key in batch_of:
+                    batch_id = batch_of[record.key]
+                    bucket = buckets.setdefault(batch_id, {})
+                    bucket[record.key] = prepared
+                    if len(bucket) == len(plan[batch_id][1]):
+                        del buckets[batch_id]
+                        batch = Batch(batch_id, list(bucket.values()), plan[batch_id][0])
+                        await self._dispatch(batch, ctx, slots, reconcile=True)
+                    continue
+                current.append(prepared)
+                if len(current) >= self.job.batch_size:
+                    await self._dispatch(self._new_batch(current), ctx, slots)
+                    current = []
+            self._maybe_flush()
+            await asyncio.sleep(0)
+        if not self.stop_requested:
+            if current:
+                await self._dispatch(self._new_batch(current), ctx, slots)
+            for batch_id, bucket in buckets.items():  # part of a batch is no longer sendable
+                batch = Batch(batch_id, list(bucket.values()), plan[batch_id][0])
+                await self._dispatch(batch, ctx, slots, reconcile=True)
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks))
+
+    def _new_batch(self, items: list[Item]) -> Batch:
+        return Batch(self.job.batch_id(items, 1), items)
+
+    async def _dispatch(
+        self, batch: Batch, ctx: RunContext, slots: asyncio.Semaphore, *, reconcile: bool = False
+    ) -> None:
+        await slots.acquire()
+        if self.stop_requested:
+            slots.release()
+            return
+        if self.config.dry_run:
+            self._planned_batches += 1
+            self._planned_records += len(batch.items)
+            slots.release()
+            return
+        assert self.info is not None
+        if not reconcile:
+            self.journal.claim(self.info.id, [batch])
+        task = asyncio.create_task(self._run_batch(batch, ctx, slots, reconcile))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _run_batch(
+        self, batch: Batch, ctx: RunContext, slots: asyncio.Semaphore, reconcile: bool
+    ) -> None:
+        assert self.info is not None
+        try:
+            outcomes = None
+            if reconcile:
+                outcomes = await self.job.reconcile(batch, ctx)
+                if outcomes is None:
+                    self.journal.claim(self.info.id, [batch])
+            if outcomes is None:
+                outcomes = await self.job.send(batch, ctx)
+        except Deferred:
+            return
+        except _FATAL_ERRORS as exc:
+            self._fatal = self._fatal or exc
+            self.request_stop()
+            outcomes = self._fail_all(batch, exc, retryable=True)
+        except errors.CXoneError as exc:
+            outcomes = self._fail_all(batch, exc, retryable=isinstance(exc, _RETRYABLE_ERRORS))
+        except Exception as exc:  # a bug in a job must not lose the records: fail them, go on
+            self.reporter.message(f"internal error in batch {batch.id}: {exc!r}")
+            outcomes = self._fail_all(batch, exc, retryable=True)
+        finally:
+            slots.release()
+        by_key = {outcome.key: outcome for outcome in outcomes}
+        for item in batch.items:
+            outcome = by_key.get(item.key) or Outcome.failed(
+                item.key, "NO_OUTCOME", "the job returned no outcome", retryable=True
+            )
+            self._record(item.record, outcome)
+
+    @staticmethod
+    def _fail_all(batch: Batch, exc: BaseException, *, retryable: bool) -> list[Outcome]:
+        if isinstance(exc, errors.CXoneError):
+            code = exc.code or type(exc).__name__.upper()
+            message, error_field = exc.message, exc.field
+        else:
+            code, message, error_field = "INTERNAL_ERROR", f"{type(exc).__name__}: {exc}", None
+        return [
+            Outcome.failed(
+                item.key,
+                code,
+                message,
+                field=error_field,
+                retryable=retryable,
+                remote_id=batch.remote_id,
+            )
+            for item in batch.items
+        ]
+
+    # outcomes, journal, files
+
+    def _observe(self, event: RequestEvent) -> None:
+        self.metrics.on_request(event)
+        if self._audit is not None:
+            self._audit.request(event)
+
+    def _write_remote_id(self, batch: Batch, remote_id: str) -> None:
+        assert self.info is not None
+        self.journal.set_remote_id(self.info.id, batch, remote_id)
+
+    def _record(self, record: Record, outcome: Outcome) -> None:
+        self._pending.append((record, outcome))
+        if len(self._pending) >= self.config.flush_records:
+            self._flush()
+
+    def _maybe_flush(self) -> None:
+        if self.clock.monotonic() - self._last_flush >= self.config.flush_interval_s:
+            self._flush()
+
+    def _flush(self) -> None:
+        self._last_flush = self.clock.monotonic()
+        if not self._pending or self.info is None:
+            return
+        pending, self._pending = self._pending, []
+        if self.config.dry_run:
+            attempts = {record.key: 0 for record, _ in pending}
+        else:
+            attempts = self.journal.record_outcomes(self.info.id, pending)
+        assert self._results is not None and self._audit is not None
+        for record, outcome in pending:
+            tries = max(attempts.get(record.key, 0), outcome.attempts)
+            self._results.write(record, outcome, tries)
+            self._audit.outcome(record, outcome, tries)
+            self.metrics.on_outcome(outcome.state)
+        self._results.flush()
+        self._audit.flush()
