@@ -1,0 +1,127 @@
+"""The adaptive rate limiter, pure: pacing, Retry-After holds, CUBIC, seeding (fake clock)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from cxone_outbound.client.clock import FakeClock
+from cxone_outbound.client.ratelimit import AdaptiveRateLimiter, Cubic, TokenBucket, seed_rate
+
+
+async def test_bucket_paces_callers_at_its_rate():
+    clock = FakeClock()
+    bucket = TokenBucket(10.0, clock, burst_s=0.1)
+    for _ in range(101):
+        await bucket.acquire()
+    assert abs(clock.now - 10.0) < 0.11  # 1 token of burst, then one per 0.1 s
+
+
+class FrozenClock(FakeClock):
+    """Time stands still while callers sleep: shows what each waiter was told to wait."""
+
+    async def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        await asyncio.sleep(0)
+
+
+async def test_concurrent_waiters_queue_instead_of_waking_together():
+    clock = FrozenClock()
+    bucket = TokenBucket(4.0, clock, burst_s=0.25)
+    await asyncio.gather(*(bucket.acquire() for _ in range(9)))
+    assert sorted(clock.slept) == [0.25 * i for i in range(1, 9)]
+
+
+async def test_hold_pauses_every_caller_for_the_retry_after():
+    clock = FakeClock()
+    bucket = TokenBucket(1000.0, clock)
+    bucket.hold(5.0)
+    await bucket.acquire()
+    assert clock.now >= 5.0
+
+
+@given(w_max=st.floats(1, 10_000))
+def test_cubic_cuts_by_beta_then_regrows_to_the_last_good_rate(w_max):
+    cubic = Cubic(w_max, start=0.0)
+    assert abs(cubic.on_throttle(w_max, now=0.0) - 0.7 * w_max) < 1e-6 * w_max
+    assert abs(cubic.on_success(0.0) - 0.7 * w_max) < 1e-6 * w_max
+    assert abs(cubic.on_success(cubic.k) - w_max) < 1e-6 * w_max
+    assert cubic.on_success(cubic.k + 5) > w_max  # then probes above
+
+
+def test_x_ratelimit_limit_is_read_as_requests_per_second():
+    assert seed_rate({"X-RateLimit-Limit": "50"}) == 50.0
+    assert seed_rate({"X-RateLimit-Limit": "50, 50;w=1"}) == 50.0
+    assert seed_rate({"X-RateLimit-Limit": "lots"}) is None
+    assert seed_rate({}) is None
+
+
+async def test_limiter_lowers_its_ceiling_to_an_announced_limit():
+    clock = FakeClock()
+    limiter = AdaptiveRateLimiter(500.0, 4, clock)
+    sent = await limiter.acquire()
+    limiter.release()
+    limiter.on_response(sent, throttled=False, headers={"X-RateLimit-Limit": "40"})
+    assert limiter.rate == 40.0 and limiter.ceiling == 40.0
+
+
+async def test_many_429s_for_requests_sent_together_cut_the_rate_once():
+    clock = FakeClock()
+    limiter = AdaptiveRateLimiter(100.0, 16, clock)
+    sends = [await limiter.acquire() for _ in range(16)]
+    clock.advance(0.01)
+    for sent in sends:
+        limiter.release()
+        limiter.on_response(sent, throttled=True)
+    assert limiter.rate == 70.0
+
+
+async def test_limiter_never_exceeds_the_configured_max_rate():
+    clock = FakeClock()
+    limiter = AdaptiveRateLimiter(50.0, 4, clock)
+    sent = await limiter.acquire()
+    limiter.release()
+    limiter.on_response(sent, throttled=True)
+    for _ in range(2000):
+        sent = await limiter.acquire()
+        limiter.release()
+        limiter.on_response(sent, throttled=False)
+    assert limiter.rate <= 50.0
+
+
+class SimulatedServer:
+    """A server that admits `rate` requests/s (token bucket, burst 1) and 429s the rest."""
+
+    def __init__(self, clock: FakeClock, rate: float) -> None:
+        self.clock, self.rate = clock, rate
+        self.tokens, self.last = 1.0, clock.now
+
+    def admit(self) -> bool:
+        now = self.clock.now
+        self.tokens = min(1.0, self.tokens + (now - self.last) * self.rate)
+        self.last = now
+        if self.tokens >= 1.0:
+            self.tokens -= 1.0
+            return True
+        return False
+
+
+async def test_limiter_converges_on_the_rate_a_server_admits():
+    clock = FakeClock()
+    server = SimulatedServer(clock, rate=40.0)
+    limiter = AdaptiveRateLimiter(1000.0, 8, clock)
+    log: list[tuple[float, bool]] = []
+    while clock.now < 120.0:
+        sent = await limiter.acquire()
+        clock.advance(0.002)  # the round trip
+        limiter.release()
+        ok = server.admit()
+        limiter.on_response(sent, throttled=not ok)
+        log.append((clock.now, ok))
+    late = [ok for t, ok in log if t >= 60.0]
+    admitted_rate = sum(late) / 60.0
+    throttled_share = late.count(False) / len(late)
+    assert 0.75 * 40 <= admitted_rate <= 40.5
+    assert throttled_share < 0.15
