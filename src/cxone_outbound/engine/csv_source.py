@@ -106,6 +106,7 @@ class CsvSource:
             raise SourceError(f"no such file: {self.path}")
         self._size = self.path.stat().st_size
         self._position = 0
+        self._fingerprint: str | None = None
         self.header: list[str] = []
         self.columns: list[str] = []
         self._read_header()
@@ -115,7 +116,9 @@ class CsvSource:
         return str(self.path)
 
     def fingerprint(self) -> str:
-        return file_fingerprint(self.path)
+        if self._fingerprint is None:  # hashing a 5 M-row file twice would cost seconds
+            self._fingerprint = file_fingerprint(self.path)
+        return self._fingerprint
 
     def progress(self) -> float | None:
         """Fraction of the file read so far (by bytes), for an ETA."""

@@ -1,0 +1,266 @@
+"""`cxo runs list|show`, and what every job command shares: run options and `execute`.
+
+A job command parses its own options, builds its `Job` and `Source`, and hands them to
+`execute`, which offers resume, runs the engine, prints the summary and exits with the code.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+from rich.console import Console
+from typer._click import exceptions as click_exceptions
+
+from cxone_outbound.cli.exit_codes import ExitCode, exit_code_for
+from cxone_outbound.cli.state import CliState
+from cxone_outbound.config import Settings
+from cxone_outbound.engine.csv_source import CsvOptions, CsvSource, SourceError, parse_mappings
+from cxone_outbound.engine.job import Job, Source
+from cxone_outbound.engine.journal import Journal
+from cxone_outbound.engine.launch import (
+    default_state_dir,
+    find_resumable_run,
+    resolve_resume,
+    run_job,
+)
+from cxone_outbound.engine.progress import ProgressMode, make_reporter
+from cxone_outbound.engine.records import State
+from cxone_outbound.engine.runner import (
+    ClientFactory,
+    ResumeError,
+    RunConfig,
+    RunSummary,
+    journal_path,
+    run_dir_for,
+)
+from cxone_outbound.engine.summary import render_summary
+
+# The options every job command takes (use them as parameter annotations).
+StateDirOpt = Annotated[
+    Path | None,
+    typer.Option("--state-dir", help="Where journals and run folders live (default: user data)."),
+]
+ResumeOpt = Annotated[
+    str | None,
+    typer.Option("--resume", help="Continue run RUN_ID, or 'auto': the last unfinished one."),
+]
+DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="Validate and plan; send nothing.")]
+EncodingOpt = Annotated[
+    str, typer.Option("--encoding", help="utf-8, utf-8-sig, latin-1 or cp1252.")
+]
+DelimiterOpt = Annotated[str, typer.Option("--delimiter", help="The CSV field delimiter.")]
+MapOpt = Annotated[
+    list[str] | None,
+    typer.Option("--map", help="column=field: read a column as a field (repeatable)."),
+]
+ProgressOpt = Annotated[str, typer.Option("--progress", help="auto, rich, plain or none (stderr).")]
+
+runs_app = typer.Typer(
+    help="List and inspect runs (journal and result files).", no_args_is_help=True
+)
+
+
+def cli_state(ctx: typer.Context) -> CliState:
+    obj = ctx.find_root().obj if ctx.obj is None else ctx.obj
+    return obj if isinstance(obj, CliState) else CliState()
+
+
+def usage_error(message: str) -> NoReturn:
+    """Stop with a one-line usage error (exit 2)."""
+    raise click_exceptions.UsageError(message)
+
+
+def open_csv(
+    path: Path,
+    *,
+    encoding: str = "utf-8",
+    delimiter: str = ",",
+    mappings: Sequence[str] | None = None,
+    aliases: Mapping[str, Sequence[str]] | None = None,
+) -> CsvSource:
+    """A `CsvSource` from command options; a bad file or option is a usage error."""
+    try:
+        options = CsvOptions(
+            encoding=encoding, delimiter=delimiter, mappings=parse_mappings(mappings or [])
+        )
+        return CsvSource(path, options, aliases=aliases)
+    except (SourceError, OSError) as exc:
+        usage_error(str(exc))
+
+
+def _progress_mode(value: str) -> ProgressMode:
+    if value not in ("auto", "rich", "plain", "none"):
+        usage_error(f"--progress must be auto, rich, plain or none, not {value!r}")
+    return value  # type: ignore[return-value]  # narrowed by the check above
+
+
+def exit_code_of(summary: RunSummary) -> int:
+    """0 all good, 1 some records failed, 130 interrupted, or the code of the fatal error."""
+    if summary.fatal_exception is not None:
+        return int(exit_code_for(summary.fatal_exception))
+    if summary.status == "interrupted":
+        return int(ExitCode.INTERRUPTED)
+    if summary.counts.get(str(State.FAILED), 0) or summary.counts.get(str(State.IN_FLIGHT), 0):
+        return int(ExitCode.FAILED_RECORDS)
+    return int(ExitCode.OK)
+
+
+def execute(
+    ctx: typer.Context,
+    job: Job,
+    source: Source,
+    *,
+    state_dir: Path | None = None,
+    resume: str | None = None,
+    dry_run: bool = False,
+    progress: str = "auto",
+    client_factory: ClientFactory | None = None,
+    settings: Settings | None = None,
+    extra: Mapping[str, Any] | None = None,
+) -> NoReturn:
+    """Run `job` over `source` as a command: resume offer, progress, summary, exit code."""
+    state = cli_state(ctx)
+    out = state.output
+    mode = _progress_mode(progress)
+    directory = state_dir or default_state_dir()
+    run_id: str | None = resume
+    if not dry_run and (resume is None or resume == "auto"):
+        candidate = find_resumable_run(directory, job.name, source.fingerprint())
+        interactive = sys.stdin.isatty() and sys.stderr.isatty() and not state.json_output
+        run_id = resolve_resume(
+            resume,
+            candidate,
+            interactive=interactive,
+            ask=lambda q: typer.confirm(q, default=True, err=True),
+            notify=out.info,
+        )
+    if client_factory is None and not dry_run:
+        from cxone_outbound.client import CXoneClient
+
+        effective = settings or state.settings()
+
+        def client_factory(observer: Any) -> CXoneClient:
+            return CXoneClient(effective, observer=observer)
+
+    config = RunConfig(state_dir=directory, resume=run_id, dry_run=dry_run)
+    reporter = make_reporter(mode, json_output=state.json_output)
+    try:
+        summary = run_job(job, source, config, client_factory=client_factory, reporter=reporter)
+    except ResumeError as exc:
+        usage_error(str(exc))
+    document = {**summary.as_dict(), **(extra or {})}
+    document.pop("fatal_exception", None)
+
+    def render(console: Console) -> None:
+        console.print(render_summary(summary), markup=False, highlight=False)
+
+    out.result(document, render)
+    if summary.resumable and state.json_output:
+        out.info(f"to resume: add --resume {summary.run_id} to the same command")
+    raise typer.Exit(exit_code_of(summary))
+
+
+def _when(timestamp: float | None) -> str:
+    if timestamp is None:
+        return "-"
+    return datetime.fromtimestamp(timestamp, UTC).isoformat(timespec="seconds")
+
+
+@runs_app.command("list")
+def list_runs(
+    ctx: typer.Context,
+    state_dir: StateDirOpt = None,
+    job: Annotated[str | None, typer.Option("--job", help="Only runs of this job.")] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="How many, newest first.")] = 20,
+) -> None:
+    """The latest runs, newest first."""
+    state = cli_state(ctx)
+    path = journal_path(state_dir or default_state_dir())
+    runs = []
+    if path.exists():
+        with Journal(path) as journal:
+            runs = journal.list_runs(limit, job)
+    rows: list[dict[str, Any]] = [
+        {
+            "run_id": r.id,
+            "job": r.job,
+            "status": r.status,
+            "started_at": _when(r.started_at),
+            "ended_at": _when(r.ended_at),
+            "input": r.input_path,
+            "counts": {k: v for k, v in r.counts.items() if k != "last"},
+        }
+        for r in runs
+    ]
+
+    def render(console: Console) -> None:
+        if not rows:
+            console.print(f"no runs in {path.parent}", markup=False)
+        for row in rows:
+            counts = " ".join(f"{k}={v}" for k, v in row["counts"].items())
+            console.print(
+                f"{row['run_id']}  {row['job']:<8} {row['status']:<11} {row['started_at']}"
+                f"  {counts}  {row['input']}",
+                markup=False,
+                highlight=False,
+            )
+
+    state.output.result({"runs": rows}, render)
+
+
+@runs_app.command("show")
+def show_run(
+    ctx: typer.Context,
+    run_id: Annotated[str, typer.Argument(help="The run id (see `cxo runs list`).")],
+    state_dir: StateDirOpt = None,
+    failures: Annotated[int, typer.Option("--failures", min=0, help="Failures to list.")] = 10,
+) -> None:
+    """One run: options, status, counts, files, and its first failures."""
+    state = cli_state(ctx)
+    directory = state_dir or default_state_dir()
+    path = journal_path(directory)
+    if not path.exists():
+        usage_error(f"no journal in {directory}")
+    with Journal(path) as journal:
+        run = journal.get_run(run_id)
+        if run is None:
+            usage_error(f"no run {run_id!r} in {directory}")
+        counts = journal.counts(run.id)
+        failed = journal.entries(run.id, State.FAILED)[:failures]
+    run_dir = run_dir_for(directory, run.id)
+    document = {
+        "run_id": run.id,
+        "job": run.job,
+        "status": run.status,
+        "input": run.input_path,
+        "input_sha256": run.input_hash,
+        "options": dict(run.options),
+        "started_at": _when(run.started_at),
+        "ended_at": _when(run.ended_at),
+        "counts": counts,
+        "last_session": run.counts.get("last", {}),
+        "run_dir": str(run_dir),
+        "failures": [
+            {"line": e.line, "code": e.error_code, "message": e.message, "field": e.field}
+            for e in failed
+        ],
+    }
+
+    def render(console: Console) -> None:
+        for key in ("run_id", "job", "status", "input", "started_at", "ended_at", "run_dir"):
+            console.print(f"{key:>11}: {document[key]}", markup=False, highlight=False)
+        console.print(f"{'options':>11}: {document['options']}", markup=False, highlight=False)
+        console.print(f"{'counts':>11}: {counts}", markup=False, highlight=False)
+        for f in document["failures"]:
+            console.print(
+                f"  line {f['line']}: {f['code']} {f['message']}", markup=False, highlight=False
+            )
+        if run.status in ("interrupted", "failed", "running"):
+            console.print(f"to resume: --resume {run.id}", markup=False)
+
+    state.output.result(document, render)
