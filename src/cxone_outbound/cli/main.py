@@ -21,7 +21,9 @@ from cxone_outbound.cli.auth_cmd import auth_app
 from cxone_outbound.cli.config_cmd import config_app
 from cxone_outbound.cli.exit_codes import ExitCode, exit_code_for
 from cxone_outbound.cli.output import configure_logging, emit_json
+from cxone_outbound.cli.runs import runs_app
 from cxone_outbound.cli.state import CliState
+from cxone_outbound.cli.update_cmd import update_contacts
 from cxone_outbound.client.errors import CXoneError
 
 app = typer.Typer(
@@ -73,6 +75,8 @@ def main(
 # Sub-commands are registered here, one line each.
 app.add_typer(config_app, name="config")
 app.add_typer(auth_app, name="auth")
+app.add_typer(runs_app, name="runs")
+app.command("update")(update_contacts)
 
 
 def _one_line(text: str) -> str:
