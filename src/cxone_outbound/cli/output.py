@@ -104,9 +104,7 @@ def configure_logging(verbose: int, redactor: RedactingFilter) -> None:
     """
     level = log_level_for(verbose)
     root = logging.getLogger()
-    for handler in list(root.handlers):
-        if isinstance(handler, _CxoHandler):
-            root.removeHandler(handler)
+    remove_logging_handler()
     handler = _CxoHandler(sys.stderr)
     handler.setLevel(level)
     handler.addFilter(redactor)
@@ -115,6 +113,14 @@ def configure_logging(verbose: int, redactor: RedactingFilter) -> None:
     logging.getLogger("cxone_outbound").setLevel(level)
     if verbose >= 2:  # third-party debug (aiohttp, asyncio) only when asked for twice
         root.setLevel(logging.DEBUG)
+
+
+def remove_logging_handler() -> None:
+    """Take out the handler `configure_logging` installed (for in-process runs and tests)."""
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        if isinstance(handler, _CxoHandler):
+            root.removeHandler(handler)
 
 
 class Output:
