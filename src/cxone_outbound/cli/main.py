@@ -19,11 +19,13 @@ from typer._click import exceptions as click_exceptions
 from cxone_outbound._version import __version__
 from cxone_outbound.cli.auth_cmd import auth_app
 from cxone_outbound.cli.config_cmd import config_app
+from cxone_outbound.cli.enrich import enrich_command
 from cxone_outbound.cli.exit_codes import ExitCode, exit_code_for
 from cxone_outbound.cli.output import configure_logging, emit_json
 from cxone_outbound.cli.runs import runs_app
 from cxone_outbound.cli.state import CliState
 from cxone_outbound.cli.update_cmd import update_contacts
+from cxone_outbound.cli.webhooks import app as webhooks_app
 from cxone_outbound.client.errors import CXoneError
 
 app = typer.Typer(
@@ -75,7 +77,9 @@ def main(
 # Sub-commands are registered here, one line each.
 app.add_typer(config_app, name="config")
 app.add_typer(auth_app, name="auth")
+app.add_typer(webhooks_app, name="webhooks")
 app.add_typer(runs_app, name="runs")
+app.command("enrich")(enrich_command)
 app.command("update")(update_contacts)
 
 

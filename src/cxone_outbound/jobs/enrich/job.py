@@ -1,0 +1,182 @@
+"""The enrichment job on the run engine: prepare rows through the mapping, send atomic batches.
+
+`prepare` maps one CSV record (pure apart from the fill-rate tally); `send` POSTs a batch and,
+when the server refuses it, follows `BatchResolution` until every contact is applied or set
+aside with its reason; `finish` refreshes the list once and writes the fill rates.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Mapping, Sequence
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from cxone_outbound.client.errors import PayloadTooLarge, ValidationError
+from cxone_outbound.client.models import EnrichmentItem
+from cxone_outbound.engine.job import BaseJob, RunContext
+from cxone_outbound.engine.records import Batch, Item, Outcome, Record, RecordError
+from cxone_outbound.jobs.enrich.mapping import EnrichmentMapping
+from cxone_outbound.jobs.enrich.metrics import BatchLatencies, FillRates
+from cxone_outbound.jobs.enrich.refusals import BatchResolution, RefusalDetail
+from cxone_outbound.jobs.enrich.transform import apply_mapping
+from cxone_outbound.jobs.enrich.values import Value
+
+FILL_RATES_FILE = "fill_rates.json"
+
+
+def wire_value(value: Value) -> str | int | float | bool:
+    """A typed attribute value as JSON carries it (the cast guaranteed a decimal fits a double)."""
+    if isinstance(value, Decimal):
+        return float(value)
+    return value
+
+
+def contact_id_of(item: Item) -> str:
+    return str(item.payload["contactId"])
+
+
+class EnrichJob(BaseJob):
+    """Set list attributes from a CRM extract, through a declared mapping."""
+
+    name = "enrich"
+
+    def __init__(
+        self,
+        mapping: EnrichmentMapping,
+        *,
+        list_id: str,
+        campaign_id: str,
+        batch_size: int,
+        concurrency: int = 4,
+        refresh: bool = True,
+        extra_options: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.mapping = mapping
+        self.list_id = list_id
+        self.campaign_id = campaign_id
+        self.batch_size = batch_size
+        self.concurrency = concurrency
+        self.refresh = refresh
+        self.extra_options = dict(extra_options or {})
+        self.fill_rates = FillRates(mapping.attributes)
+        self.latencies = BatchLatencies()
+        self.refresh_id: str | None = None
+        self.run_dir: Path | None = None
+        self.on_finish: Callable[[dict[str, Any]], None] | None = None
+        # One row per contact: with batches in flight together, two rows for one contact
+        # would land in an undefined order, so the later row is refused.
+        self._first_line: dict[str, int] = {}
+
+    def options(self) -> Mapping[str, Any]:
+        return {
+            "list": self.list_id,
+            "campaign": self.campaign_id,
+            "batchSize": self.batch_size,
+            "attributes": list(self.mapping.attributes),
+            **self.extra_options,
+        }
+
+    def prepare(self, record: Record) -> Item | RecordError:
+        if record.error is not None:
+            return record.error
+        result = apply_mapping(self.mapping, record.fields, record.line)
+        self.fill_rates.add(result)
+        if result.rejection is not None:
+            code = "NO_CONTACT_ID" if result.contact_id is None else "REQUIRED_VALUE"
+            return RecordError(code, result.rejection)
+        assert result.contact_id is not None  # a row without one is rejected above
+        first = self._first_line.setdefault(result.contact_id, record.line)
+        if first != record.line:
+            return RecordError(
+                "DUPLICATE_CONTACT", f"contact {result.contact_id} already enriched by line {first}"
+            )
+        if not result.attributes:
+            return RecordError("NOTHING_TO_SEND", "no attribute has a value in this row")
+        attributes = {name: wire_value(v) for name, v in result.attributes.items()}
+        return Item(record, {"contactId": result.contact_id, "attributes": attributes})
+
+    def batch_id(self, items: Sequence[Item], attempt: int) -> str:
+        # Derived from the content: a resumed batch resends with the same idempotency key.
+        return _digest([self.list_id, attempt, [item.payload for item in items]])
+
+    async def send(self, batch: Batch, ctx: RunContext) -> Sequence[Outcome]:
+        resolution: BatchResolution[Item] = BatchResolution(batch.items, contact_id_of)
+        while (sub := resolution.next_batch()) is not None:
+            if ctx.dry_run or ctx.client is None:
+                resolution.applied(sub)
+                continue
+            body = [EnrichmentItem.model_validate(item.payload) for item in sub]
+            key = _digest([batch.id, [item.payload for item in sub]])
+            started = ctx.clock.monotonic()
+            try:
+                result = await ctx.client.enrich_contacts(self.list_id, body, idempotency_key=key)
+            except ValidationError as exc:
+                self.latencies.add(len(sub), ctx.clock.monotonic() - started, "refused")
+                details = [RefusalDetail.from_json(d) for d in exc.details]
+                resolution.refused(sub, details, exc.code or exc.message)
+                continue
+            except PayloadTooLarge as exc:
+                self.latencies.add(len(sub), ctx.clock.monotonic() - started, "refused")
+                resolution.refused(sub, [], exc.code or "payload too large")
+                continue
+            elapsed = ctx.clock.monotonic() - started
+            if result.processed_count == len(sub):
+                self.latencies.add(len(sub), elapsed, "applied")
+                resolution.applied(sub)
+            else:
+                self.latencies.add(len(sub), elapsed, "uncertain")
+                resolution.uncertain(
+                    sub, f"processedCount {result.processed_count} != batch size {len(sub)}"
+                )
+        if resolution.attempts > 1:
+            ctx.audit(
+                {
+                    "event": "batch_resolved",
+                    "batch": batch.id,
+                    "posts": resolution.attempts,
+                    "applied": len(resolution.applied_items),
+                    "failed": len(resolution.failed),
+                }
+            )
+        outcomes = [Outcome.succeeded(item.key) for item in resolution.applied_items]
+        for failed in resolution.failed:
+            first = failed.details[0] if failed.details else None
+            outcomes.append(
+                Outcome.failed(
+                    failed.item.key,
+                    (first.code if first and first.code else None) or "ENRICHMENT_REFUSED",
+                    failed.reason,
+                    field=first.field if first else None,
+                )
+            )
+        return outcomes
+
+    async def finish(self, ctx: RunContext) -> None:
+        self.run_dir = ctx.run_dir
+        if self.refresh and not ctx.dry_run and ctx.client is not None:
+            refreshed = await ctx.client.refresh_list(self.list_id)
+            self.refresh_id = refreshed.refresh_id
+            ctx.audit({"event": "list_refreshed", "list": self.list_id, "refresh": self.refresh_id})
+        report = self.report()
+        ctx.output_path(FILL_RATES_FILE).write_bytes(
+            orjson.dumps(report, option=orjson.OPT_INDENT_2)
+        )
+        ctx.audit({"event": "fill_rates", **report["fillRates"]})
+        if self.on_finish is not None:
+            self.on_finish(report)
+
+    def report(self) -> dict[str, Any]:
+        """What the run adds to its summary: fill rates, batch latency, the list refresh."""
+        return {
+            "fillRates": self.fill_rates.to_json(),
+            "batchLatency": self.latencies.to_json(),
+            "refreshId": self.refresh_id,
+        }
+
+
+def _digest(value: Any) -> str:
+    return hashlib.sha256(orjson.dumps(value, option=orjson.OPT_SORT_KEYS)).hexdigest()[:32]
