@@ -21,6 +21,7 @@ from cxone_outbound.cli.auth_cmd import auth_app
 from cxone_outbound.cli.config_cmd import config_app
 from cxone_outbound.cli.enrich import enrich_command
 from cxone_outbound.cli.exit_codes import ExitCode, exit_code_for
+from cxone_outbound.cli.import_cmd import import_contacts
 from cxone_outbound.cli.output import configure_logging, emit_json
 from cxone_outbound.cli.runs import runs_app
 from cxone_outbound.cli.state import CliState
@@ -81,6 +82,7 @@ app.add_typer(webhooks_app, name="webhooks")
 app.add_typer(runs_app, name="runs")
 app.command("enrich")(enrich_command)
 app.command("update")(update_contacts)
+app.command("import")(import_contacts)
 
 
 def _one_line(text: str) -> str:

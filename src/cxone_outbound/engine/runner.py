@@ -267,6 +267,8 @@ class Runner:
         else:
             status = journal_mod.COMPLETED
         counts = self.journal.counts(run.id)
+        if status == journal_mod.COMPLETED and counts.get(str(State.IN_FLIGHT)):
+            status = journal_mod.INTERRUPTED  # deferred batches: a resume finishes them
         if self.config.dry_run:
             counts = {str(State.FAILED): self.metrics.failed}
         metrics = self.metrics.as_dict(elapsed)

@@ -1,0 +1,65 @@
+"""`cxo import FILE`: validate and bulk-import contacts in gzip CSV chunks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from cxone_outbound.cli import runs
+from cxone_outbound.jobs.import_ import IMPORT_FIELDS, MAX_CHUNK_ROWS, ImportJob, ImportOptions
+
+
+def import_contacts(
+    ctx: typer.Context,
+    file: Annotated[
+        Path, typer.Argument(help="CSV: phone_number, first_name, last_name, email, ...")
+    ],
+    list_id: Annotated[
+        str | None, typer.Option("--list", help="Contact list id (default: the tenant's).")
+    ] = None,
+    default_region: Annotated[
+        str | None,
+        typer.Option("--default-region", help="Region (e.g. US) to read national numbers."),
+    ] = None,
+    chunk_size: Annotated[
+        int, typer.Option("--chunk-size", min=1, max=MAX_CHUNK_ROWS, help="Rows per upload.")
+    ] = 1000,
+    concurrency: Annotated[
+        int, typer.Option("--concurrency", min=1, max=64, help="Chunks in flight at once.")
+    ] = 4,
+    poll_deadline: Annotated[
+        float, typer.Option("--poll-deadline", min=1, help="Seconds to wait for one job.")
+    ] = 900.0,
+    encoding: runs.EncodingOpt = "utf-8",
+    delimiter: runs.DelimiterOpt = ",",
+    mapping: runs.MapOpt = None,
+    state_dir: runs.StateDirOpt = None,
+    resume: runs.ResumeOpt = None,
+    dry_run: runs.DryRunOpt = False,
+    progress: runs.ProgressOpt = "auto",
+) -> None:
+    """Import contacts, resumable, each row once; see docs/import.md."""
+    source = runs.open_csv(
+        file, encoding=encoding, delimiter=delimiter, mappings=mapping, aliases=IMPORT_FIELDS
+    )
+    if "phone_number" not in source.columns:
+        runs.usage_error(f"{file}: no phone_number column (header: {', '.join(source.header)})")
+    options = ImportOptions(
+        list_id=list_id,
+        default_region=default_region.upper() if default_region else None,
+        chunk_size=chunk_size,
+        concurrency=concurrency,
+        poll_deadline_s=poll_deadline,
+    )
+    attributes = [c for c in source.columns if c not in IMPORT_FIELDS]
+    runs.execute(
+        ctx,
+        ImportJob(options, attributes),
+        source,
+        state_dir=state_dir,
+        resume=resume,
+        dry_run=dry_run,
+        progress=progress,
+    )

@@ -1,0 +1,261 @@
+"""Bulk import: validated rows uploaded as gzip CSV chunks, each job polled to its end.
+
+A chunk's idempotency key is derived from its content (and attempt), so a retried or resumed
+upload of the same chunk returns the same import job instead of creating a second one. Row
+errors are mapped back to source lines; only rows whose errors are retryable are uploaded again.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import hashlib
+import io
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from cxone_outbound.client import ImportJob as ApiImportJob
+from cxone_outbound.client import errors
+from cxone_outbound.engine import (
+    BaseJob,
+    Batch,
+    Deferred,
+    Item,
+    Outcome,
+    Record,
+    RecordError,
+    RunContext,
+)
+from cxone_outbound.phones import PhoneNormalizer
+
+IMPORT_FIELDS: dict[str, tuple[str, ...]] = {
+    "phone_number": ("phone", "phoneNumber", "mobile", "msisdn"),
+    "first_name": ("firstName", "given_name", "forename"),
+    "last_name": ("lastName", "surname", "family_name"),
+    "email": ("email_address", "e-mail", "mail"),
+}
+"""The import header's fields and the spellings read as them; other columns are attributes."""
+
+MAX_CHUNK_ROWS = 50_000  # API limit
+MAX_CHUNK_BYTES = 50 * 1024 * 1024  # API limit, uncompressed
+RETRYABLE_ROW_CODES = frozenset({"INTERNAL_ERROR", "TEMPORARY_FAILURE", "TIMEOUT", "UNAVAILABLE"})
+
+_E164 = re.compile(r"^\+[1-9]\d{1,14}$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
+
+
+@dataclass(frozen=True, slots=True)
+class ImportOptions:
+    """What the import does beyond the engine's options."""
+
+    list_id: str | None = None
+    default_region: str | None = None
+    chunk_size: int = 1000
+    concurrency: int = 4
+    max_chunk_attempts: int = 3
+    poll_initial_s: float = 0.2
+    poll_max_s: float = 5.0
+    poll_deadline_s: float = 900.0
+
+
+def row_error_is_retryable(code: str | None) -> bool:
+    """A row refused for a passing reason (the server's), not for its content."""
+    return code is not None and (code in RETRYABLE_ROW_CODES or code.startswith("TEMPORARY"))
+
+
+def render_chunk(columns: Sequence[str], rows: Sequence[Sequence[str]]) -> bytes:
+    """The CSV body of a chunk: header and rows, UTF-8, CRLF (deterministic for a key)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(columns)
+    writer.writerows(rows)
+    return buffer.getvalue().encode("utf-8")
+
+
+def chunk_key(body: bytes, attempt: int) -> str:
+    """The idempotency key of a chunk upload: its content's hash and the attempt number."""
+    return f"imp-{hashlib.sha256(body).hexdigest()[:40]}-{attempt}"
+
+
+class ImportJob(BaseJob):
+    """Validate rows, upload them in chunks, map the outcome of each import job to rows."""
+
+    name = "import"
+
+    def __init__(self, options: ImportOptions, attribute_columns: Sequence[str] = ()) -> None:
+        if not 1 <= options.chunk_size <= MAX_CHUNK_ROWS:
+            raise ValueError(f"chunk size must be 1..{MAX_CHUNK_ROWS}")
+        self.opts = options
+        self.batch_size = options.chunk_size
+        self.concurrency = options.concurrency
+        self.columns = [*IMPORT_FIELDS, *attribute_columns]
+        self._attributes = list(attribute_columns)
+        self._phones = PhoneNormalizer()
+
+    def options(self) -> Mapping[str, Any]:
+        return {
+            "list_id": self.opts.list_id,
+            "default_region": self.opts.default_region,
+            "chunk_size": self.opts.chunk_size,
+            "attributes": self._attributes,
+        }
+
+    # validation (pure)
+
+    def _phone(self, raw: str) -> str | RecordError:
+        text = raw.strip()
+        if _E164.match(text):
+            return text
+        if not text:
+            return RecordError("MISSING_PHONE", "phone_number is required", "phone_number")
+        if self.opts.default_region:
+            result = self._phones(text, self.opts.default_region)
+            if result.ok and result.e164:
+                return result.e164
+            return RecordError(
+                "INVALID_PHONE", f"{raw!r}: {result.detail or result.reason}", "phone_number"
+            )
+        return RecordError(
+            "INVALID_E164",
+            f"{raw!r} is not E.164 (+ and up to 15 digits); use --default-region for national",
+            "phone_number",
+        )
+
+    def prepare(self, record: Record) -> Item | RecordError:
+        fields = record.fields
+        phone = self._phone(fields.get("phone_number", ""))
+        if isinstance(phone, RecordError):
+            return phone
+        first = fields.get("first_name", "").strip()
+        last = fields.get("last_name", "").strip()
+        if not first:
+            return RecordError("MISSING_FIRST_NAME", "first_name is required", "first_name")
+        if not last:
+            return RecordError("MISSING_LAST_NAME", "last_name is required", "last_name")
+        email = fields.get("email", "").strip()
+        if email and (len(email) > 254 or not _EMAIL.match(email)):
+            return RecordError("INVALID_EMAIL", f"{email!r} is not an email address", "email")
+        row = (phone, first, last, email, *(fields.get(c, "") for c in self._attributes))
+        return Item(record, row)
+
+    # sending
+
+    def _body(self, items: Sequence[Item]) -> bytes:
+        return render_chunk(self.columns, [item.payload for item in items])
+
+    def batch_id(self, items: Sequence[Item], attempt: int) -> str:
+        return chunk_key(self._body(items), attempt)
+
+    async def send(self, batch: Batch, ctx: RunContext) -> Sequence[Outcome]:
+        return await self._import(batch, batch.items, batch.id, 1, ctx, top=True)
+
+    async def reconcile(self, batch: Batch, ctx: RunContext) -> Sequence[Outcome] | None:
+        if batch.remote_id is None:
+            return None  # maybe never created: resending with the same key is safe
+        try:
+            job = await self._poll(batch.remote_id, ctx)
+        except errors.NotFound:
+            return None
+        ctx.audit({"event": "reconciled", "job_id": batch.remote_id, "status": job.status})
+        return await self._outcomes(batch, batch.items, job, 1, ctx)
+
+    async def _import(
+        self,
+        batch: Batch,
+        items: Sequence[Item],
+        key: str,
+        attempt: int,
+        ctx: RunContext,
+        *,
+        top: bool = False,
+    ) -> list[Outcome]:
+        body = self._body(items)
+        if len(body) > MAX_CHUNK_BYTES and len(items) > 1:
+            half = len(items) // 2
+            first = await self._import(batch, items[:half], self.batch_id(items[:half], 1), 1, ctx)
+            rest = await self._import(batch, items[half:], self.batch_id(items[half:], 1), 1, ctx)
+            return first + rest
+        started = await ctx.client.start_import(
+            gzip.compress(body, compresslevel=6, mtime=0),
+            list_id=self.opts.list_id,
+            idempotency_key=key,
+        )
+        if top:
+            ctx.note_remote_id(batch, started.job_id)
+        ctx.audit(
+            {
+                "event": "chunk_uploaded",
+                "job_id": started.job_id,
+                "rows": len(items),
+                "idempotency_key": key,
+            }
+        )
+        job = await self._poll(started.job_id, ctx)
+        return await self._outcomes(batch, items, job, attempt, ctx)
+
+    async def _poll(self, job_id: str, ctx: RunContext) -> ApiImportJob:
+        """The job once finished, polling with backoff; Deferred when stopping or past deadline."""
+        delay = self.opts.poll_initial_s
+        deadline = ctx.clock.monotonic() + self.opts.poll_deadline_s
+        while True:
+            job: ApiImportJob = await ctx.client.get_import_job(job_id)
+            if job.finished:
+                return job
+            if ctx.stopping or ctx.clock.monotonic() + delay > deadline:
+                if not ctx.stopping:
+                    ctx.log(f"import job {job_id} still {job.status} at the deadline; resume later")
+                raise Deferred(job_id)
+            await ctx.clock.sleep(delay)
+            delay = min(self.opts.poll_max_s, delay * 2)
+
+    async def _outcomes(
+        self,
+        batch: Batch,
+        items: Sequence[Item],
+        job: ApiImportJob,
+        attempt: int,
+        ctx: RunContext,
+    ) -> list[Outcome]:
+        if job.status == "FAILED":
+            if attempt < self.opts.max_chunk_attempts:
+                key = chunk_key(self._body(items), attempt + 1)
+                return await self._import(batch, items, key, attempt + 1, ctx)
+            message = "; ".join(job.errors) or "the import job failed"
+            return [
+                Outcome.failed(
+                    i.key,
+                    "IMPORT_FAILED",
+                    message,
+                    retryable=True,
+                    remote_id=job.job_id,
+                    attempts=attempt,
+                )
+                for i in items
+            ]
+        errors_by_row = {e.row: e for e in job.row_errors}
+        outcomes: list[Outcome] = []
+        retry: list[Item] = []
+        for row, item in enumerate(items, start=1):
+            error = errors_by_row.get(row)
+            if error is None:
+                outcomes.append(Outcome.succeeded(item.key, remote_id=job.job_id, attempts=attempt))
+            elif row_error_is_retryable(error.code) and attempt < self.opts.max_chunk_attempts:
+                retry.append(item)
+            else:
+                outcomes.append(
+                    Outcome.failed(
+                        item.key,
+                        error.code or "ROW_REJECTED",
+                        error.message or "the row was refused",
+                        field=error.field,
+                        retryable=row_error_is_retryable(error.code),
+                        remote_id=job.job_id,
+                        attempts=attempt,
+                    )
+                )
+        if retry:
+            key = chunk_key(self._body(retry), attempt + 1)
+            outcomes += await self._import(batch, retry, key, attempt + 1, ctx)
+        return outcomes
