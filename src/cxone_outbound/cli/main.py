@@ -130,7 +130,8 @@ def invoke(argv: Sequence[str] | None = None) -> int:
         return exit_code_for(exc)
     if result == ExitCode.INTERRUPTED:  # typer turns Ctrl-C into Exit(130)
         sys.stderr.write("interrupted\n")
-    return result if isinstance(result, int) else ExitCode.OK
+    # typer.Exit(n) comes back as n; a command's other return values are not exit codes.
+    return result if isinstance(result, int) and not isinstance(result, bool) else ExitCode.OK
 
 
 def _report(state: CliState, exc: BaseException, message: str) -> None:
