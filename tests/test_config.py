@@ -297,8 +297,16 @@ def test_demo_credentials_on_loopback_do_not_warn(tmp_path: Path, url: str) -> N
 
 
 def test_real_credentials_against_a_remote_url_do_not_warn(tmp_path: Path) -> None:
-    loaded = load(tmp_path, config=PROFILE, profile="staging")
+    write_config(tmp_path, PROFILE).chmod(0o600)
+    loaded = load_settings(profile="staging", config_path=tmp_path / "config.toml", environ={})
     assert loaded.warnings == ()
+
+
+def test_a_secret_in_a_file_others_can_read_warns(tmp_path: Path) -> None:
+    write_config(tmp_path, PROFILE).chmod(0o644)
+    loaded = load_settings(profile="staging", config_path=tmp_path / "config.toml", environ={})
+    assert len(loaded.warnings) == 1
+    assert "readable by other users" in loaded.warnings[0]
 
 
 # -- masking --------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ import ipaddress
 import os
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -346,14 +346,31 @@ def load_settings(
     if name not in profiles and name != DEFAULT_PROFILE:
         known = ", ".join(sorted(profiles)) or "none"
         raise _config_error(f"profile {name!r} not found in {path} (profiles: {known})")
-    return resolve_settings(
+    profile_values = profiles.get(name, {})
+    loaded = resolve_settings(
         flags=flags or {},
         environ=env,
-        profile_values=profiles.get(name, {}),
+        profile_values=profile_values,
         profile=name,
         config_path=path,
         config_exists=exists,
     )
+    if "client_secret" in profile_values and _readable_by_others(path):
+        warning = (
+            f"{path} holds a client_secret and is readable by other users; "
+            f"run `chmod 600 {path}` or move the secret to {env_var_for('client_secret')}"
+        )
+        loaded = replace(loaded, warnings=(*loaded.warnings, warning))
+    return loaded
+
+
+def _readable_by_others(path: Path) -> bool:
+    if os.name != "posix":
+        return False
+    try:
+        return bool(path.stat().st_mode & 0o077)
+    except OSError:
+        return False
 
 
 CONFIG_TEMPLATE = """\
