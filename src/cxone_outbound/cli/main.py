@@ -14,7 +14,11 @@ from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
-from typer._click import exceptions as click_exceptions
+
+try:  # typer >= 0.2x vendors click; before that it used click itself
+    from typer._click import exceptions as click_exceptions
+except ImportError:  # pragma: no cover
+    from click import exceptions as click_exceptions  # type: ignore[no-redef]
 
 from cxone_outbound._version import __version__
 from cxone_outbound.cli.auth_cmd import auth_app
@@ -23,6 +27,7 @@ from cxone_outbound.cli.enrich import enrich_command
 from cxone_outbound.cli.exit_codes import ExitCode, exit_code_for
 from cxone_outbound.cli.import_cmd import import_contacts
 from cxone_outbound.cli.output import configure_logging, emit_json
+from cxone_outbound.cli.preview import app as preview_app
 from cxone_outbound.cli.runs import runs_app
 from cxone_outbound.cli.state import CliState
 from cxone_outbound.cli.update_cmd import update_contacts
@@ -79,6 +84,7 @@ def main(
 app.add_typer(config_app, name="config")
 app.add_typer(auth_app, name="auth")
 app.add_typer(webhooks_app, name="webhooks")
+app.add_typer(preview_app, name="preview")
 app.add_typer(runs_app, name="runs")
 app.command("enrich")(enrich_command)
 app.command("update")(update_contacts)

@@ -8,12 +8,19 @@ import signal
 import sys
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from rich.console import Console
+from rich.table import Table
 
 from cxone_outbound.cli.exit_codes import ExitCode
 from cxone_outbound.cli.state import CliState
+from cxone_outbound.client import CXoneClient
+from cxone_outbound.client.errors import NotFound
+from cxone_outbound.client.models import Webhook
+from cxone_outbound.config import Settings
+from cxone_outbound.jobs.webhooks import webhook_events, webhook_url
 from cxone_outbound.listener import (
     DEFAULT_MAX_BODY,
     DEFAULT_TOLERANCE,
@@ -25,10 +32,6 @@ from cxone_outbound.listener import (
 app = typer.Typer(help="Receive webhook deliveries; list and delete webhook registrations.")
 
 _PREVIEW_WIDTH = 160
-
-
-def _state(ctx: typer.Context) -> CliState:
-    return ctx.obj if isinstance(ctx.obj, CliState) else CliState()
 
 
 def _event_line(event: ReceivedEvent) -> str:
@@ -71,7 +74,7 @@ def listen(
     ] = None,
 ) -> None:
     """Receive signed webhook deliveries until Ctrl-C (or --count events)."""
-    state = _state(ctx)
+    state = ctx.ensure_object(CliState)
     live = sys.stderr if state.json_output else sys.stdout
 
     def on_event(event: ReceivedEvent) -> None:
@@ -100,14 +103,14 @@ def listen(
         print(f"error: cannot listen on {host}:{port}: {exc.strerror or exc}", file=sys.stderr)
         raise typer.Exit(ExitCode.BAD_INPUT) from None
     summary = {"url": listener.url, **listener.stats.to_json()}
-    if state.json_output:
-        print(json.dumps(summary))
-    else:
-        print(
+    state.output.result(
+        summary,
+        lambda console: console.print(
             f"stopped: {summary['accepted']} accepted, {summary['duplicates']} duplicates, "
             f"{sum(listener.stats.rejected.values())} refused",
-            file=sys.stderr,
-        )
+            markup=False,
+        ),
+    )
 
 
 async def _serve(listener: WebhookListener, count: int | None) -> None:
@@ -128,3 +131,58 @@ async def _serve(listener: WebhookListener, count: int | None) -> None:
     async with listener:
         print(f"listening on {listener.url}", file=sys.stderr, flush=True)
         await stop.wait()
+
+
+async def _list_webhooks(settings: Settings) -> list[Webhook]:
+    async with CXoneClient(settings) as client:
+        return await client.list_webhooks()
+
+
+async def _delete_webhook(settings: Settings, webhook_id: str) -> None:
+    async with CXoneClient(settings) as client:
+        await client.delete_webhook(webhook_id)
+
+
+@app.command("list")
+def list_registered(ctx: typer.Context) -> None:
+    """List the webhook registrations (secrets are never shown)."""
+    state = ctx.ensure_object(CliState)
+    hooks = asyncio.run(_list_webhooks(state.settings()))
+    rows: list[dict[str, Any]] = [
+        {
+            "id": hook.id,
+            "name": hook.name,
+            "url": webhook_url(hook),
+            "events": sorted(webhook_events(hook)),
+        }
+        for hook in hooks
+    ]
+
+    def render(console: Console) -> None:
+        if not rows:
+            console.print("no webhooks registered", markup=False)
+            return
+        table = Table("id", "name", "url", "events")
+        for row in rows:
+            table.add_row(row["id"], row["name"] or "", row["url"] or "", ", ".join(row["events"]))
+        console.print(table)
+
+    state.output.result({"webhooks": rows}, render)
+
+
+@app.command("delete")
+def delete(
+    ctx: typer.Context,
+    webhook_id: Annotated[str, typer.Argument(help="The webhook id (see 'cxo webhooks list').")],
+) -> None:
+    """Remove a webhook registration (exit 1 when there is no such webhook)."""
+    state = ctx.ensure_object(CliState)
+    try:
+        asyncio.run(_delete_webhook(state.settings(), webhook_id))
+    except NotFound:
+        print(f"error: no webhook {webhook_id}", file=sys.stderr)
+        raise typer.Exit(ExitCode.FAILED_RECORDS) from None
+    state.output.result(
+        {"deleted": webhook_id},
+        lambda console: console.print(f"deleted webhook {webhook_id}", markup=False),
+    )
