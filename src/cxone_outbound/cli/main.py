@@ -15,7 +15,7 @@ from typing import Annotated, NoReturn
 
 import typer
 
-try:  # typer >= 0.2x vendors click; before that it used click itself
+try:  # recent typer vendors click as typer._click; older typer used click itself
     from typer._click import exceptions as click_exceptions
 except ImportError:  # pragma: no cover
     from click import exceptions as click_exceptions  # type: ignore[no-redef]
