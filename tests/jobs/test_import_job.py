@@ -1,0 +1,195 @@
+"""The import job on the engine, against an in-memory import API (the sandbox tests are apart)."""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import gzip
+import io
+from collections import Counter
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+from cxone_outbound.client import ImportJob as ApiJob
+from cxone_outbound.client import RowError
+from cxone_outbound.client.events import RequestObserver
+from cxone_outbound.engine import CsvSource, RunConfig, Runner
+from cxone_outbound.jobs.import_ import IMPORT_FIELDS, ImportJob, ImportOptions, chunk_key
+
+
+class FakeImportApi:
+    """Creates one job per idempotency key; refuses rows by phone; can fail a job once."""
+
+    def __init__(self, refuse: dict[str, str] | None = None, fail_first_job: bool = False) -> None:
+        self.refuse = refuse or {}
+        self.jobs: dict[str, ApiJob] = {}
+        self.by_key: dict[str, str] = {}
+        self.imported: Counter[str] = Counter()
+        self.uploads = 0
+        self.fail_next = fail_first_job
+        self.transient: set[str] = set()
+
+    async def start_import(
+        self,
+        body: bytes,
+        *,
+        list_id: str | None = None,
+        idempotency_key: str | None = None,
+        gzipped: bool = True,
+    ) -> ApiJob:
+        self.uploads += 1
+        assert idempotency_key is not None
+        if idempotency_key in self.by_key:
+            return self.jobs[self.by_key[idempotency_key]]
+        rows = list(csv.DictReader(io.StringIO(gzip.decompress(body).decode())))
+        job_id = f"job-{len(self.jobs) + 1}"
+        if self.fail_next:
+            self.fail_next = False
+            job = ApiJob(job_id=job_id, status="FAILED", errors=["storage unavailable"])
+        else:
+            errors = []
+            for n, row in enumerate(rows, start=1):
+                phone = row["phone_number"]
+                if phone in self.transient:
+                    self.transient.discard(phone)
+                    errors.append(RowError(row=n, code="TEMPORARY_FAILURE", message="try again"))
+                elif phone in self.refuse:
+                    errors.append(
+                        RowError(
+                            row=n, field="phone_number", code=self.refuse[phone], message="refused"
+                        )
+                    )
+                else:
+                    self.imported[phone] += 1
+            job = ApiJob(
+                job_id=job_id,
+                status="COMPLETED",
+                records_processed=len(rows),
+                records_failed=len(errors),
+                row_errors=errors,
+            )
+        self.jobs[job_id] = job
+        self.by_key[idempotency_key] = job_id
+        return ApiJob(job_id=job_id, status="QUEUED")
+
+    async def get_import_job(self, job_id: str) -> ApiJob:
+        return self.jobs[job_id]
+
+
+def contacts_csv(tmp_path: Path, rows: list[str]) -> Path:
+    path = tmp_path / "contacts.csv"
+    path.write_text("phone_number,first_name,last_name,email,tier\n" + "".join(rows))
+    return path
+
+
+def good(n: int) -> str:
+    return f"+1415555{n:04d},F{n},L{n},u{n}@example.com,gold\n"
+
+
+async def run_import(api: FakeImportApi, path: Path, state: Path, **kw: Any) -> Any:
+    @contextlib.asynccontextmanager
+    async def factory(observer: RequestObserver) -> AsyncIterator[FakeImportApi]:
+        yield api
+
+    source = CsvSource(path, aliases=IMPORT_FIELDS)
+    options = ImportOptions(chunk_size=kw.pop("chunk_size", 3), poll_initial_s=0.0, **kw)
+    job = ImportJob(options, ["tier"])
+    return await Runner(job, source, RunConfig(state), client_factory=factory).run()
+
+
+async def test_valid_rows_are_imported_once_and_invalid_rows_never_sent(tmp_path: Path) -> None:
+    rows = [good(i) for i in range(7)] + [
+        "4155550100,A,B,,x\n",
+        "+14155550101,,B,,x\n",
+        "+14155550102,A,B,not-an-email,x\n",
+    ]
+    api = FakeImportApi()
+    summary = await run_import(api, contacts_csv(tmp_path, rows), tmp_path / "s")
+    assert sorted(api.imported.values()) == [1] * 7
+    assert summary.counts == {"succeeded": 7, "failed": 3}
+    failed = (summary.run_dir / "failed.csv").read_text()
+    for line, code in (
+        ("9", "INVALID_E164"),
+        ("10", "MISSING_FIRST_NAME"),
+        ("11", "INVALID_EMAIL"),
+    ):
+        assert f"{line},{code}," in failed
+
+
+async def test_national_numbers_are_normalised_with_a_default_region(tmp_path: Path) -> None:
+    api = FakeImportApi()
+    path = contacts_csv(tmp_path, ["(415) 555-0134,A,B,,x\n"])
+    summary = await run_import(api, path, tmp_path / "s", default_region="US")
+    assert summary.counts == {"succeeded": 1}
+    assert list(api.imported) == ["+14155550134"]
+
+
+async def test_row_errors_are_mapped_back_to_source_lines(tmp_path: Path) -> None:
+    api = FakeImportApi(refuse={"+14155550004": "DUPLICATE_IN_FILE"})
+    summary = await run_import(
+        api, contacts_csv(tmp_path, [good(i) for i in range(6)]), tmp_path / "s"
+    )
+    failed = list(csv.DictReader((summary.run_dir / "failed.csv").open()))
+    assert [(f["line"], f["error_code"], f["error_field"]) for f in failed] == [
+        ("6", "DUPLICATE_IN_FILE", "phone_number")
+    ]
+
+
+async def test_only_rows_with_retryable_errors_are_uploaded_again(tmp_path: Path) -> None:
+    api = FakeImportApi(refuse={"+14155550001": "INVALID_E164"})
+    api.transient = {"+14155550002"}
+    summary = await run_import(
+        api, contacts_csv(tmp_path, [good(i) for i in range(3)]), tmp_path / "s"
+    )
+    assert summary.counts == {"succeeded": 2, "failed": 1}
+    assert api.imported["+14155550002"] == 1
+    assert api.uploads == 2  # the chunk, then the one retryable row
+
+
+async def test_a_failed_job_is_uploaded_again_under_a_new_key(tmp_path: Path) -> None:
+    api = FakeImportApi(fail_first_job=True)
+    summary = await run_import(
+        api, contacts_csv(tmp_path, [good(i) for i in range(2)]), tmp_path / "s", concurrency=1
+    )
+    assert summary.counts == {"succeeded": 2}
+    assert len(api.by_key) == 2
+
+
+def test_the_chunk_key_depends_on_content_and_attempt_only() -> None:
+    assert chunk_key(b"a", 1) == chunk_key(b"a", 1)
+    assert len({chunk_key(b"a", 1), chunk_key(b"b", 1), chunk_key(b"a", 2)}) == 3
+
+
+async def test_resume_reconciles_an_in_flight_chunk_without_uploading_it(tmp_path: Path) -> None:
+    from cxone_outbound.engine.journal import Journal
+    from cxone_outbound.engine.records import Batch
+    from cxone_outbound.engine.runner import journal_path
+
+    path = contacts_csv(tmp_path, [good(i) for i in range(3)])
+    state = tmp_path / "s"
+    api = FakeImportApi()
+    summary = await run_import(api, path, state)
+    # pretend the process died after the upload was acknowledged: back to in-flight
+    job = ImportJob(ImportOptions(chunk_size=3), ["tier"])
+    items = [job.prepare(r) for r in CsvSource(path, aliases=IMPORT_FIELDS)]
+    batch = Batch(job.batch_id(items, 1), items, "job-1")  # type: ignore[arg-type]
+    with Journal(journal_path(state)) as journal:
+        journal.claim(summary.run_id, [batch])
+        journal.set_status(summary.run_id, "interrupted")
+    uploads = api.uploads
+    source = CsvSource(path, aliases=IMPORT_FIELDS)
+
+    @contextlib.asynccontextmanager
+    async def factory(observer: RequestObserver) -> AsyncIterator[FakeImportApi]:
+        yield api
+
+    resumed = await Runner(
+        ImportJob(ImportOptions(chunk_size=3, poll_initial_s=0.0), ["tier"]),
+        source,
+        RunConfig(state, resume=summary.run_id),
+        client_factory=factory,
+    ).run()
+    assert resumed.counts == {"succeeded": 3}
+    assert api.uploads == uploads
+    assert sorted(api.imported.values()) == [1, 1, 1]
