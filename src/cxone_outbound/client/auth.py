@@ -183,6 +183,13 @@ class TokenProvider:
     def current(self) -> AccessToken | None:
         return self._token
 
+    def fresh(self) -> AccessToken | None:
+        """The cached token if it is outside its refresh window (no await: the fast path)."""
+        token = self._token
+        if token is None or token.expires_at - self._clock.monotonic() <= token.advisory_window_s:
+            return None
+        return token
+
     async def token(self) -> AccessToken:
         """A token valid for a while yet."""
         token = self._token

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+from collections import deque
 from collections.abc import Mapping
 
 from cxone_outbound.client.clock import Clock
@@ -65,6 +66,17 @@ class TokenBucket:
         self._hold_until = until
         self._tokens = min(self._tokens, 0.0)
         self._last = max(self._last, until)  # no tokens accrue while held
+
+    def try_take(self) -> bool:
+        """Take a token if one is there right now (the no-wait fast path)."""
+        now = self._clock.monotonic()
+        if now < self._hold_until:
+            return False
+        self._refill(now)
+        if self._tokens >= 1.0:
+            self._tokens -= 1.0
+            return True
+        return False
 
     async def acquire(self) -> None:
         """Take one token, waiting as long as it takes to earn it."""
@@ -159,8 +171,9 @@ class AdaptiveRateLimiter:
         self.bucket = TokenBucket(max_rate, clock)
         self._meter = SendRateMeter(clock)
         self._cubic = Cubic(max_rate, clock.monotonic())
-        self._slots = asyncio.Semaphore(concurrency)
         self.concurrency = concurrency
+        self._free = concurrency  # concurrency slots; FIFO waiters below
+        self._waiters: deque[asyncio.Future[None]] = deque()
         self.adapting = False  # botocore's "enabled": set by the first throttle
         self._seeded = False
         self._last_cut = -math.inf
@@ -170,19 +183,41 @@ class AdaptiveRateLimiter:
     def rate(self) -> float:
         return self.bucket.rate
 
+    def try_acquire(self) -> float | None:
+        """A slot and a token without waiting, or None: the per-request fast path."""
+        if self._free > 0 and not self._waiters and self.bucket.try_take():
+            self._free -= 1
+            return self._clock.monotonic()
+        return None
+
     async def acquire(self) -> float:
         """Wait for a concurrency slot and a token; returns the send time, for `on_response`."""
-        await self._slots.acquire()
+        if self._free > 0 and not self._waiters:
+            self._free -= 1
+        else:
+            waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            self._waiters.append(waiter)
+            try:
+                await waiter
+            except asyncio.CancelledError:
+                if waiter.done() and not waiter.cancelled():
+                    self.release()  # the slot was handed to us as we were cancelled: pass it on
+                raise
         try:
             await self.bucket.acquire()
         except BaseException:
-            self._slots.release()
+            self.release()
             raise
         return self._clock.monotonic()
 
     def release(self) -> None:
-        """Give the concurrency slot back (before any backoff sleep)."""
-        self._slots.release()
+        """Give the concurrency slot back (before any backoff sleep): to the longest waiter."""
+        while self._waiters:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+                return
+        self._free += 1
 
     def on_response(
         self,
@@ -193,6 +228,8 @@ class AdaptiveRateLimiter:
         headers: Mapping[str, str] | None = None,
     ) -> None:
         """Learn from one answered attempt (a connection error teaches nothing about the rate)."""
+        if not (throttled or self.adapting or (headers is not None and not self._seeded)):
+            return  # the fast path: nothing to learn before the first 429
         measured = self._meter.record()
         now = self._clock.monotonic()
         if headers is not None and not self._seeded:

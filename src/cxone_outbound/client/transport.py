@@ -59,6 +59,17 @@ class Response:
         return self.headers.get("ETag")
 
 
+_ids = random.Random()  # seeded from os.urandom; ids must be unique, not secret
+_V4_MASK = ~((0xF << 76) | (0x3 << 62)) & ((1 << 128) - 1)
+_V4_BITS = (0x4 << 76) | (0x2 << 62)
+
+
+def new_request_id() -> str:
+    """A UUID4-formatted X-Request-Id, several times cheaper than `str(uuid.uuid4())`."""
+    h = f"{(_ids.getrandbits(128) & _V4_MASK) | _V4_BITS:032x}"
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
 def new_idempotency_key() -> str:
     """A fresh key for one logical POST (reused by all its retries)."""
     return str(uuid.uuid4())
@@ -220,13 +231,15 @@ class Transport:
         quota_taken = 0
         while True:
             attempt += 1
-            request_id = str(uuid.uuid4())
+            request_id = new_request_id()
             headers["X-Request-Id"] = request_id
             token: AccessToken | None = None
             if authenticated:
-                token = await self.auth.token()
+                token = self.auth.fresh() or await self.auth.token()
                 headers["Authorization"] = token.authorization
-            sent_at = await limiter.acquire()
+            sent_at = limiter.try_acquire()
+            if sent_at is None:
+                sent_at = await limiter.acquire()
             failure: BaseException | None = None
             response: Response | None = None
             try:

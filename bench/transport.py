@@ -1,0 +1,146 @@
+"""How much the client layer costs per request, against a bare aiohttp loop on the same server.
+
+Starts a loopback aiohttp server in a subprocess (a token endpoint and one small JSON endpoint),
+then measures requests/s of (a) a bare aiohttp loop and (b) `CXoneClient.request`, both at
+concurrency 32, with the client's max_rate set so high that only its overhead is measured.
+Runs alternate, best of each is kept; prints both and their ratio (goal: >= 0.8).
+
+    .venv/bin/python bench/transport.py [--requests N] [--rounds R]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Awaitable, Callable
+
+import aiohttp
+
+from cxone_outbound.client import CXoneClient
+from cxone_outbound.config import Settings
+
+CONCURRENCY = 32
+
+SERVER = r"""
+import sys, orjson
+from aiohttp import web
+
+BODY = orjson.dumps({"id": "c-1", "phone": "+15551234567", "firstName": "Ada",
+                     "attributes": {"tier": "gold", "score": 7}})
+TOKEN = orjson.dumps({"access_token": "bench-token", "token_type": "Bearer",
+                      "expires_in": 3600, "scope": "contacts:read"})
+
+async def token(request):
+    await request.read()
+    return web.Response(body=TOKEN, content_type="application/json")
+
+async def contact(request):
+    if request.headers.get("Authorization", "Bearer bench-token") != "Bearer bench-token":
+        return web.Response(status=401)
+    return web.Response(body=BODY, content_type="application/json")
+
+app = web.Application()
+app.router.add_post("/oauth/token", token)
+app.router.add_get("/api/v2/contacts/{id}", contact)
+web.run_app(app, host="127.0.0.1", port=int(sys.argv[1]), print=None, access_log=None)
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_until_up(url: str, deadline_s: float = 15.0) -> None:
+    deadline = time.monotonic() + deadline_s
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=1).read()
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"bench server did not start at {url}") from None
+            time.sleep(0.05)
+
+
+async def run_workers(total: int, one: Callable[[], Awaitable[None]]) -> tuple[float, float]:
+    """Requests/s of `total` calls of `one` by CONCURRENCY workers, and client CPU µs/request."""
+    remaining = total
+
+    async def worker() -> None:
+        nonlocal remaining
+        while remaining > 0:
+            remaining -= 1
+            await one()
+
+    started, cpu = time.perf_counter(), time.process_time()
+    await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+    return total / elapsed, cpu / total * 1e6
+
+
+async def bare_aiohttp(base: str, total: int) -> tuple[float, float]:
+    connector = aiohttp.TCPConnector(limit=CONCURRENCY)
+    headers = {"Authorization": "Bearer bench-token", "Accept": "application/json"}
+    async with aiohttp.ClientSession(connector=connector, headers=headers) as session:
+        url = f"{base}/api/v2/contacts/c-1"
+
+        async def one() -> None:
+            async with session.get(url) as response:
+                await response.read()
+                response.raise_for_status()
+
+        await run_workers(CONCURRENCY * 4, one)  # warm the pool
+        return await run_workers(total, one)
+
+
+async def client_layer(base: str, total: int) -> tuple[float, float]:
+    settings = Settings(base_url=base, max_rate=1e9, concurrency=CONCURRENCY)
+    async with CXoneClient(settings) as client:
+
+        async def one() -> None:
+            await client.get_contact("c-1")
+
+        await run_workers(CONCURRENCY * 4, one)
+        return await run_workers(total, one)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=5000)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen([sys.executable, "-c", SERVER, str(port)])
+    try:
+        wait_until_up(f"{base}/api/v2/contacts/ping")
+        bare: list[tuple[float, float]] = []
+        layered: list[tuple[float, float]] = []
+        for _ in range(args.rounds):
+            bare.append(asyncio.run(bare_aiohttp(base, args.requests)))
+            layered.append(asyncio.run(client_layer(base, args.requests)))
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    b, c = max(r for r, _ in bare), max(r for r, _ in layered)
+    b_cpu, c_cpu = min(u for _, u in bare), min(u for _, u in layered)
+    print(f"concurrency {CONCURRENCY}, {args.requests} requests x {args.rounds} rounds (best of)")
+    for name, rate, cpu, runs in (
+        ("bare aiohttp loop", b, b_cpu, bare),
+        ("CXoneClient.get_contact", c, c_cpu, layered),
+    ):
+        rounds = ", ".join(f"{r:.0f}" for r, _ in runs)
+        print(f"{name:24}: {rate:7.0f} req/s, {cpu:5.0f} µs client CPU/req  (rounds: {rounds})")
+    print(f"ratio client/bare req/s : {c / b:7.2f}   (goal >= 0.80)")
+    print(f"client CPU overhead/req : {c_cpu - b_cpu:7.0f} µs")
+
+
+if __name__ == "__main__":
+    main()
