@@ -1,0 +1,262 @@
+"""`/sandbox/...`: the emulator's own control API (no auth, never rate limited or faulted)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from cxone_outbound.sandbox.auth import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_TENANT
+from cxone_outbound.sandbox.csv_import import ContactRow
+from cxone_outbound.sandbox.endpoint import JSON, error_response, read_body
+from cxone_outbound.sandbox.errors import MalformedBody, SandboxError, ValidationFailed
+from cxone_outbound.sandbox.faults import FaultSpecError
+from cxone_outbound.sandbox.runtime import Sandbox
+from cxone_outbound.sandbox.scopes import canonical_scope
+from cxone_outbound.sandbox.validation import (
+    check_email,
+    check_int,
+    check_name,
+    check_phone,
+    require_object,
+)
+
+Control = Callable[[Sandbox, Request, dict[str, Any]], Awaitable[Any]]
+
+
+def control(handler: Control, status: int = 200) -> Callable[[Request], Awaitable[Response]]:
+    async def endpoint(request: Request) -> Response:
+        sandbox: Sandbox = request.app.state.sandbox
+        request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
+        try:
+            body: dict[str, Any] = {}
+            if request.method in ("POST", "PUT"):
+                raw = await read_body(request, 1024 * 1024)
+                if raw.strip():
+                    try:
+                        body = require_object(orjson.loads(raw))
+                    except orjson.JSONDecodeError as exc:
+                        raise MalformedBody(f"body is not valid JSON: {exc}") from None
+            result = await handler(sandbox, request, body)
+        except SandboxError as exc:
+            return error_response(exc, request_id)
+        except FaultSpecError as exc:
+            return error_response(ValidationFailed(str(exc), field="spec",
+                                                   code="INVALID_FAULT_SPEC"), request_id)
+        if result is None:
+            return Response(None, 204, {"X-Request-Id": request_id})
+        return Response(orjson.dumps(result), status, {"X-Request-Id": request_id},
+                        media_type=JSON)
+
+    return endpoint
+
+
+def _tenant(request: Request, body: dict[str, Any]) -> str:
+    value = body.get("tenantId") or request.query_params.get("tenantId") or DEFAULT_TENANT
+    return str(value)
+
+
+async def health(sandbox: Sandbox, request: Request, body: dict[str, Any]) -> Any:
+    return {"status": "ok"}
+
+
+async def state(sandbox: Sandbox, request: Request, body: dict[str, Any]) -> Any:
+    return {
+        "tenantId": DEFAULT_TENANT,
+        "clientId": DEFAULT_CLIENT_ID,
+        "clientSecret": DEFAULT_CLIENT_SECRET,
+        "defaultListId": sandbox.store.default_list_id(_tenant(request, body)),
+        "rateLimit": {"rate": sandbox.limiter.rate, "burst": sandbox.limiter.burst},
+        "faults": sandbox.faults.spec.text,
+        "tokenTtl": sandbox.token_ttl,
+        "importRowsPerSecond": sandbox.options.import_rows_per_s,
+        "database": str(sandbox.store.db.path),
+    }
+
+
+async def reset(sandbox: Sandbox, request: Request, body: dict[str, Any]) -> Any:
+    sandbox.reset()
+    return await state(sandbox, request, {})
+
+
+async def counters(sandbox: Sandbox, request: Request, body: dict[str, Any]) -> Any:
+    return sandbox.counters.snapshot() | {
+        "faultsInjected": dict(sandbox.faults.injected),
+        "contactWrites": sandbox.store.contacts.total_writes(),
+    }
+
+
+async def reset_counters(sandbox: Sandbox, request: Request, body: dict[str, Any]) -> Any:
+    sandbox.counters.reset()
+    return None
+
+
+async def contact_writes(sandbox: Sandbox, request: Request, body: dict[str, Any]) -> Any:
+    contact_id = request.path_params["contactId"]
+    return {"contactId": contact_id, "writes": sandbox.store.contacts.writes(None, contact_id)}
+
+
+async def writes_map(sandbox: Sandbox, request: Request, body: dict[str, Any]) -> Any:
+    return {"writes": sandbox.store.contacts.writes_map(
+        request.query_params.get("contactListId"))}
+
+
+async def get_rate_limit(sandbox: Sandbox, request: Request, body: dict[str, Any]) -> Any:
+    return {"rate": sandbox.limiter.rate, "burst": sandbox.limiter.burst}
+
+
+async def put_rate_limit(sandbox: Sandbox, request: Request, body: dict[str, Any]) -> Any:
+    rate = body.get("rate")
+    if isinstance(rate, bool) or not isinstance(rate, (int, float)) or rate < 0:
+        raise ValidationFailed("rate must be a number >= 0 (0 turns limiting off)", field="rate")
+    burst = check_int(body.get("burst", max(1, int(rate * 2))), "burst", low=1, high=10**9)
+    sandbox.limiter.configure(float(rate), burst)
+    return {"rate": sandbox.limiter.rate, "burst": sandbox.limiter.burst}
+
+
+async def get_faults(sandbox: Sandbox, request: Request, body: dict[str, Any]) -> Any:
+    return {"spec": sandbox.faults.spec.text, "injected": dict(sandbox.faults.injected),
+            "requests": sandbox.faults.count}
+
+
+async def put_faults(sandbox: Sandbox, request: Request, body: dict[str, Any]) -> Any:
+    spec = body.get("spec", "")
+    if not isinstance(spec, str):
+        raise ValidationFailed("spec must be a string", field="spec")
+    sandbox.set_faults(spec)
+    return {"spec": sandbox.faults.spec.text}
+
+
+async def clear_faults(sandbox: Sandbox, request: Request, body: dict[str, Any]) -> Any:
+    sandbox.set_faults("")
+    return None
+
+
+async def put_token_ttl(sandbox: Sandbox, request: Request, body: dict[str, Any]) -> Any:
+    sandbox.token_ttl = check_int(body.get("seconds"), "seconds", low=1, high=86_400 * 30)
+    return {"seconds": sandbox.token_ttl}
+
+
+async def revoke_tokens(sandbox: Sandbox, request: Request, body: dict[str, Any]) -> Any:
+    revoked = sandbox.store.auth.revoke(token=body.get("token"), client_id=body.get("clientId"),
+                                        tenant_id=body.get("tenantId"))
+    return {"revoked": revoked}
+
+
+async def create_tenant(sandbox: Sandbox, request: Request, body: dict[str, Any]) -> Any:
+    tenant_id = body.get("tenantId")
+    client_id = body.get("clientId")
+    secret = body.get("clientSecret")
+    if not all(isinstance(v, str) and v for v in (tenant_id, client_id, secret)):
+        raise ValidationFailed("tenantId, clientId and clientSecret are required strings")
+    return sandbox.store.create_tenant(str(tenant_id), str(body.get("name", tenant_id)),
+                                       str(client_id), str(secret))
+
+
+async def create_client(sandbox: Sandbox, request: Request, body: dict[str, Any]) -> Any:
+    client_id, secret = body.get("clientId"), body.get("clientSecret")
+    if not (isinstance(client_id, str) and client_id and isinstance(secret, str) and secret):
+        raise ValidationFailed("clientId and clientSecret are required strings")
+    raw_scopes = body.get("scopes")
+    scopes: set[str] = set()
+    for name in raw_scopes if isinstance(raw_scopes, list) else []:
+        scope = canonical_scope(str(name))
+        if scope is None:
+            raise ValidationFailed(f"unknown scope {name}", field="scopes")
+        scopes.add(scope)
+    if raw_scopes is None:
+        from cxone_outbound.sandbox.scopes import CANONICAL_SCOPES
+
+        scopes = set(CANONICAL_SCOPES)
+    client = sandbox.store.auth.create_client(_tenant(request, body), client_id, secret,
+                                              frozenset(scopes))
+    return {"clientId": client.client_id, "tenantId": client.tenant_id,
+            "scopes": sorted(client.scopes)}
+
+
+async def create_list(sandbox: Sandbox, request: Request, body: dict[str, Any]) -> Any:
+    schema = body.get("schema") or {}
+    fields = schema.get("fields") if isinstance(schema, dict) else body.get("fields")
+    return sandbox.store.contacts.create_list(_tenant(request, body), body.get("name"), fields)
+
+
+async def add_contacts(sandbox: Sandbox, request: Request, body: dict[str, Any]) -> Any:
+    tenant = _tenant(request, body)
+    list_id = request.path_params["listId"]
+    items = body.get("contacts")
+    if not isinstance(items, list):
+        raise ValidationFailed("contacts must be an array", field="contacts")
+    schema = sandbox.store.contacts.schema(tenant, list_id)
+    rows = []
+    for i, item in enumerate(items):
+        item = require_object(item, f"contacts[{i}]")
+        attributes = item.get("attributes") or {}
+        unknown = [n for n in require_object(attributes, "attributes") if n not in schema]
+        if unknown:
+            schema = sandbox.store.contacts.extend_schema(tenant, list_id, unknown)
+        rows.append(ContactRow(row=i + 1, phone=check_phone(item.get("phone")),
+                               first_name=check_name(item.get("firstName"), "firstName"),
+                               last_name=check_name(item.get("lastName"), "lastName"),
+                               email=check_email(item.get("email")), attributes=attributes))
+    sandbox.store.contacts.insert_contacts(tenant, list_id, rows)
+    found = []
+    for row in rows:
+        hit = sandbox.store.db.conn.execute(
+            "SELECT id FROM contacts WHERE list_id = ? AND phone = ?", (list_id, row.phone)
+        ).fetchone()
+        found.append(sandbox.store.contacts.get_contact(tenant, hit["id"]))
+    return {"contacts": found}
+
+
+async def seed(sandbox: Sandbox, request: Request, body: dict[str, Any]) -> Any:
+    count = check_int(body.get("count"), "count", low=0, high=1_000_000)
+    seed_value = check_int(body.get("seed", 0), "seed", low=0, high=2**31)
+    list_id = body.get("contactListId")
+    return sandbox.store.seed_contacts(_tenant(request, body),
+                                       list_id if isinstance(list_id, str) else None,
+                                       count, seed_value)
+
+
+async def campaign_versions(sandbox: Sandbox, request: Request, body: dict[str, Any]) -> Any:
+    campaign_id = request.path_params["campaignId"]
+    return {"campaignId": campaign_id,
+            "versions": sandbox.store.campaigns.versions(None, campaign_id)}
+
+
+async def deliveries(sandbox: Sandbox, request: Request, body: dict[str, Any]) -> Any:
+    return {"deliveries": sandbox.store.webhooks.deliveries(
+        request.query_params.get("webhookId"))}
+
+
+def _c(path: str, method: str, handler: Control, status: int = 200) -> Route:
+    return Route(path, control(handler, status), methods=[method])
+
+
+CONTROL_ROUTES = [
+    _c("/sandbox/health", "GET", health),
+    _c("/sandbox/state", "GET", state),
+    _c("/sandbox/reset", "POST", reset),
+    _c("/sandbox/counters", "GET", counters),
+    _c("/sandbox/counters/reset", "POST", reset_counters),
+    _c("/sandbox/contacts/{contactId}/writes", "GET", contact_writes),
+    _c("/sandbox/writes", "GET", writes_map),
+    _c("/sandbox/ratelimit", "GET", get_rate_limit),
+    _c("/sandbox/ratelimit", "PUT", put_rate_limit),
+    _c("/sandbox/faults", "GET", get_faults),
+    _c("/sandbox/faults", "PUT", put_faults),
+    _c("/sandbox/faults", "DELETE", clear_faults),
+    _c("/sandbox/token-ttl", "PUT", put_token_ttl),
+    _c("/sandbox/tokens/revoke", "POST", revoke_tokens),
+    _c("/sandbox/tenants", "POST", create_tenant, 201),
+    _c("/sandbox/clients", "POST", create_client, 201),
+    _c("/sandbox/lists", "POST", create_list, 201),
+    _c("/sandbox/lists/{listId}/contacts", "POST", add_contacts, 201),
+    _c("/sandbox/seed", "POST", seed, 201),
+    _c("/sandbox/campaigns/{campaignId}/versions", "GET", campaign_versions),
+    _c("/sandbox/deliveries", "GET", deliveries),
+]

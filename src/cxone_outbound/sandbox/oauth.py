@@ -1,0 +1,104 @@
+"""The token endpoint (and its two aliases): OAuth 2.0 client credentials, RFC 6749 §4.4/§5.2."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import uuid
+from urllib.parse import parse_qsl
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from cxone_outbound.sandbox.endpoint import JSON, error_response, rate_headers, read_body
+from cxone_outbound.sandbox.errors import OAuthError, RateLimited, SandboxError
+
+TOKEN_PATHS = ("/oauth/token", "/api/v2/oauth/token", "/api/v2/oauth2/token")
+MAX_TOKEN_BODY = 16 * 1024
+
+
+def _basic(header: str | None) -> tuple[str, str] | None:
+    if not header or not header.lower().startswith("basic "):
+        return None
+    try:
+        decoded = base64.b64decode(header[6:].strip(), validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        raise OAuthError("invalid_client", "malformed Basic credentials", 401) from None
+    client_id, sep, secret = decoded.partition(":")
+    if not sep:
+        raise OAuthError("invalid_client", "malformed Basic credentials", 401)
+    return client_id, secret
+
+
+def _fields(raw: bytes, content_type: str) -> dict[str, str]:
+    """Form or JSON parameters; anything else is invalid_request."""
+    if "json" in content_type:
+        try:
+            data = orjson.loads(raw) if raw.strip() else {}
+        except orjson.JSONDecodeError:
+            raise OAuthError("invalid_request", "body is not valid JSON") from None
+        if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
+            raise OAuthError("invalid_request", "JSON body must be an object of strings")
+        return {str(k): v for k, v in data.items()}
+    try:
+        text = raw.decode()
+        pairs = parse_qsl(text, keep_blank_values=True, strict_parsing=bool(text.strip()),
+                          max_num_fields=50)
+    except (UnicodeDecodeError, ValueError):
+        raise OAuthError("invalid_request", "body is not form-urlencoded") from None
+    return dict(pairs)
+
+
+async def token(request: Request) -> Response:
+    from cxone_outbound.sandbox.runtime import Sandbox
+
+    sandbox: Sandbox = request.app.state.sandbox
+    route = f"POST {request.url.path}"
+    request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
+    base = {"X-Request-Id": request_id, "Cache-Control": "no-store", "Pragma": "no-cache"}
+    decision = None
+    basic_used = False
+    try:
+        verdict = sandbox.faults.decide(request.method, request.url.path)
+        if verdict.error_status is not None:
+            from cxone_outbound.sandbox.errors import InjectedFault
+
+            raise InjectedFault(verdict.error_status)
+        raw = await read_body(request, MAX_TOKEN_BODY)
+        fields = _fields(raw, request.headers.get("content-type", "").lower())
+        basic = _basic(request.headers.get("authorization"))
+        basic_used = basic is not None
+        client_id, secret = basic if basic else (fields.get("client_id"),
+                                                 fields.get("client_secret"))
+        decision = sandbox.limiter.take(client_id or "anonymous")
+        if decision is not None and not decision.allowed:
+            raise RateLimited("rate limit exceeded", extra={"retryAfter": decision.retry_after_s})
+        grant = fields.get("grant_type")
+        if not grant:
+            raise OAuthError("invalid_request", "grant_type is required")
+        if grant != "client_credentials":
+            raise OAuthError("unsupported_grant_type", "only client_credentials is supported")
+        client = sandbox.store.auth.authenticate(client_id, secret)
+        issued = sandbox.store.auth.issue(client, fields.get("scope"), sandbox.token_ttl)
+    except OAuthError as exc:
+        headers = base | rate_headers(decision)
+        if exc.status == 401 and basic_used:
+            headers["WWW-Authenticate"] = 'Basic realm="cxone-sandbox"'
+        sandbox.counters.count(route, exc.status)
+        return Response(orjson.dumps({"error": exc.error, "error_description": exc.description}),
+                        exc.status, headers, media_type=JSON)
+    except SandboxError as exc:
+        headers = rate_headers(decision)
+        if isinstance(exc, RateLimited):
+            headers["Retry-After"] = str(exc.extra.get("retryAfter", 1))
+        sandbox.counters.count(route, exc.status)
+        return error_response(exc, request_id, base | headers)
+    body = {"access_token": issued.token, "token_type": "Bearer",
+            "expires_in": sandbox.token_ttl, "scope": " ".join(sorted(issued.scopes))}
+    sandbox.counters.count(route, 200)
+    return Response(orjson.dumps(body), 200, base | rate_headers(decision), media_type=JSON)
+
+
+TOKEN_ROUTES = [Route(path, token, methods=["POST"]) for path in TOKEN_PATHS]

@@ -1,0 +1,72 @@
+"""Per-tenant token buckets: the sandbox's rate limit, with what the X-RateLimit headers report."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+DEFAULT_RATE = 200.0
+DEFAULT_BURST = 400
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Whether a request may pass, and the numbers the response headers carry."""
+
+    allowed: bool
+    limit: int
+    remaining: int
+    reset_s: int  # seconds until the bucket is full again
+    retry_after_s: int  # seconds until one token is available (0 when allowed)
+
+
+class TokenBucket:
+    """A classic token bucket: `rate` tokens per second, at most `burst` banked."""
+
+    def __init__(self, rate: float, burst: int, clock: Callable[[], float]) -> None:
+        self.rate = rate
+        self.burst = burst
+        self.clock = clock
+        self.tokens = float(burst)
+        self.stamp = clock()
+
+    def take(self) -> Decision:
+        now = self.clock()
+        self.tokens = min(float(self.burst), self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+        allowed = self.tokens >= 1.0
+        if allowed:
+            self.tokens -= 1.0
+        missing = self.burst - self.tokens
+        reset = math.ceil(missing / self.rate) if missing > 0 else 0
+        retry = 0 if allowed else max(1, math.ceil((1.0 - self.tokens) / self.rate))
+        return Decision(allowed, self.burst, int(self.tokens), reset, retry)
+
+
+class RateLimiter:
+    """One bucket per key (the client id); `rate <= 0` turns limiting off."""
+
+    def __init__(self, rate: float = DEFAULT_RATE, burst: int = DEFAULT_BURST,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
+        self.configure(rate, burst)
+
+    def configure(self, rate: float, burst: int) -> None:
+        self.rate = rate
+        self.burst = max(1, burst)
+        self._buckets: dict[str, TokenBucket] = {}
+
+    @property
+    def enabled(self) -> bool:
+        return self.rate > 0
+
+    def take(self, key: str) -> Decision | None:
+        """The decision for one request of `key`; None when limiting is off."""
+        if self.rate <= 0:
+            return None
+        bucket = self._buckets.get(key)
+        if bucket is None:
+            bucket = self._buckets[key] = TokenBucket(self.rate, self.burst, self.clock)
+        return bucket.take()
