@@ -21,6 +21,7 @@ except ImportError:  # pragma: no cover
     from click import exceptions as click_exceptions  # type: ignore[no-redef]
 
 from cxone_outbound._version import __version__
+from cxone_outbound.cli import sandbox
 from cxone_outbound.cli.auth_cmd import auth_app
 from cxone_outbound.cli.config_cmd import config_app
 from cxone_outbound.cli.enrich import enrich_command
@@ -86,6 +87,7 @@ app.add_typer(auth_app, name="auth")
 app.add_typer(webhooks_app, name="webhooks")
 app.add_typer(preview_app, name="preview")
 app.add_typer(runs_app, name="runs")
+app.add_typer(sandbox.app, name="sandbox")
 app.command("enrich")(enrich_command)
 app.command("update")(update_contacts)
 app.command("import")(import_contacts)
