@@ -107,6 +107,7 @@ def test_voicemail_numbers_are_classified() -> None:
 
 
 def _random_numbers(count: int) -> list[str]:
+    """Random digits behind every country code, and as many behind +1 (NANP's many regions)."""
     rng = random.Random(5)
     regions = sorted(phonenumbers.SUPPORTED_REGIONS)
     out = []
@@ -114,6 +115,7 @@ def _random_numbers(count: int) -> list[str]:
         region = rng.choice(regions)
         cc = phonenumbers.country_code_for_region(region)
         out.append(f"+{cc}{rng.randrange(10**5, 10**11)}")
+        out.append(f"+1{rng.randrange(2 * 10**9, 10**10)}")
     return out
 
 

@@ -8,7 +8,7 @@ A purge deletes customer data, so every rejection names its `Reason`.
 from __future__ import annotations
 
 import bisect
-from collections import OrderedDict
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
@@ -173,22 +173,59 @@ _MAX_RAW_LENGTH = 250  # phonenumbers refuses longer input; don't even scan it
 _number_type_helper: Callable[[str, Any], int] | None = getattr(_pnu, "_number_type_helper", None)
 
 
+_RegionEntry = tuple[str, Any, "re.Pattern[str] | None"]
+_REGIONS_BY_CODE: dict[int, list[_RegionEntry]] = {}
+
+
+def _regions_for(country_code: int) -> list[_RegionEntry]:
+    """The regions sharing a country code with their metadata and compiled leading digits.
+
+    Cached per code: phonenumbers looks metadata up and re-compiles (via its cache) the leading
+    digits pattern on every call, which dominates for NANP's two dozen regions.
+    """
+    entries = _REGIONS_BY_CODE.get(country_code)
+    if entries is None:
+        entries = []
+        for region in phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(country_code, ()):
+            metadata = phonenumbers.PhoneMetadata.metadata_for_region_or_calling_code(
+                country_code, region
+            )
+            if metadata is None:
+                continue
+            leading = re.compile(metadata.leading_digits) if metadata.leading_digits else None
+            entries.append((region, metadata, leading))
+        _REGIONS_BY_CODE[country_code] = entries
+    return entries
+
+
 def _classify(number: phonenumbers.PhoneNumber) -> tuple[str | None, int]:
-    """(region, phonenumbers type) with one region lookup; type UNKNOWN means invalid."""
-    region: str | None = phonenumbers.region_code_for_number(number)
-    if region is None:
-        return None, phonenumbers.PhoneNumberType.UNKNOWN
+    """(region, phonenumbers type) with one region lookup; type UNKNOWN means invalid.
+
+    The same decision as `region_code_for_number` + `is_valid_number` + `number_type`, but a
+    region found by full validation (no leading digits, e.g. US in +1) reuses that type.
+    """
+    unknown = phonenumbers.PhoneNumberType.UNKNOWN
     if _number_type_helper is None:
-        if not phonenumbers.is_valid_number(number):
-            return region, phonenumbers.PhoneNumberType.UNKNOWN
+        region: str | None = phonenumbers.region_code_for_number(number)
+        if region is None or not phonenumbers.is_valid_number(number):
+            return region, unknown
         return region, int(phonenumbers.number_type(number))
-    metadata = phonenumbers.PhoneMetadata.metadata_for_region_or_calling_code(
-        number.country_code or 0, region
-    )
-    if metadata is None:
-        return region, phonenumbers.PhoneNumberType.UNKNOWN
+    entries = _regions_for(number.country_code or 0)
+    if not entries:
+        return None, unknown
     nsn = phonenumbers.national_significant_number(number)
-    return region, _number_type_helper(nsn, metadata)
+    if len(entries) == 1:
+        region, metadata, _ = entries[0]
+        return region, _number_type_helper(nsn, metadata)
+    for region, metadata, leading in entries:
+        if leading is not None:
+            if leading.match(nsn):
+                return region, _number_type_helper(nsn, metadata)
+            continue
+        found = _number_type_helper(nsn, metadata)
+        if found != unknown:
+            return region, found
+    return None, unknown
 
 
 def _parse(text: str, region: str | None) -> phonenumbers.PhoneNumber | tuple[Reason, str]:
@@ -261,13 +298,16 @@ class PhoneNormalizer:
     """`normalize_phone` with a bounded LRU memo keyed by (raw, default region).
 
     Lists repeat the same raw values (duplicates, shared switchboards); a hit skips parsing.
-    Results are immutable, so sharing them is safe.
+    Results are immutable, so sharing them is safe. One plain dict per region (insertion
+    ordered: a hit is moved to the end, the oldest entry is evicted) keeps an entry near 250
+    bytes, so a memo sized to a whole list costs less than the list's contacts themselves.
     """
 
     def __init__(self, default_region: str | None = "US", *, max_size: int = 65_536) -> None:
         self.default_region = default_region.upper() if default_region else None
-        self._max_size = max(0, max_size)
-        self._memo: OrderedDict[tuple[str, str | None], PhoneResult] = OrderedDict()
+        self.max_size = max(0, max_size)
+        self._memos: dict[str | None, dict[str, PhoneResult]] = {}
+        self._size = 0
         self.hits = 0
         self.misses = 0
 
@@ -275,23 +315,32 @@ class PhoneNormalizer:
         region = default_region.upper() if default_region else self.default_region
         if not isinstance(raw, str):
             return normalize_phone(raw, region)
-        key = (raw, region)
-        memo = self._memo
-        found = memo.get(key)
+        memo = self._memos.get(region)
+        if memo is None:
+            memo = self._memos[region] = {}
+        found = memo.pop(raw, None)
         if found is not None:
             self.hits += 1
-            memo.move_to_end(key)
+            memo[raw] = found  # most recently used goes last
             return found
         self.misses += 1
         result = normalize_phone(raw, region)
-        if self._max_size:
-            memo[key] = result
-            if len(memo) > self._max_size:
-                memo.popitem(last=False)
+        if self.max_size:
+            memo[raw] = result
+            self._size += 1
+            if self._size > self.max_size:
+                self._evict()
         return result
 
+    def _evict(self) -> None:
+        # the oldest entry of the largest per-region memo: with one region (the usual case)
+        # this is exact LRU
+        memo = max(self._memos.values(), key=len)
+        del memo[next(iter(memo))]
+        self._size -= 1
+
     def __len__(self) -> int:
-        return len(self._memo)
+        return self._size
 
 
 class DisposableListError(ValueError):
