@@ -1,0 +1,212 @@
+"""CXoneClient's endpoint methods: what goes on the wire and what comes back (API.md §3-§7)."""
+
+from __future__ import annotations
+
+import gzip
+from datetime import UTC, datetime
+
+import pytest
+from fake_api import Reply
+
+from cxone_outbound.client import (
+    CXoneClient,
+    EnrichmentItem,
+    PreconditionFailed,
+    SchemaField,
+)
+
+CONTACT = {"id": "c1", "contactListId": "L1", "phone": "+15551230001", "firstName": "Ada",
+           "attributes": {"tier": "gold"}, "createdAt": "2030-01-01T00:00:00Z"}
+
+
+@pytest.fixture
+async def client(fake_api, clock):
+    async with CXoneClient(fake_api.settings(), clock=clock) as c:
+        yield c
+
+
+async def test_contacts_are_paged_by_following_next_page_uri(fake_api, client):
+    path = "/api/v2/campaigns/contactlists/L1"
+
+    def page(seen):
+        n = int(dict(p.split("=") for p in seen.query.split("&")).get("cursor", "0"))
+        body = {"contacts": [{**CONTACT, "id": f"c{n}-{i}"} for i in range(2)]}
+        if n < 2:
+            body["nextPageUri"] = f"{path}?limit=2&cursor={n + 1}"
+        return Reply(200, body)
+
+    fake_api.reply("GET", path, page)
+    ids = [c.id async for c in client.iter_contacts("L1", page_size=2)]
+    assert ids == ["c0-0", "c0-1", "c1-0", "c1-1", "c2-0", "c2-1"]
+    assert [s.query for s in fake_api.requests_to("GET", path)] == [
+        "limit=2", "limit=2&cursor=1", "limit=2&cursor=2"]
+
+
+async def test_ids_are_escaped_into_one_path_segment(fake_api, client):
+    fake_api.reply("GET", "/api/v2/contacts/a/b", Reply(200, {**CONTACT, "id": "wrong"}))
+    fake_api.reply("GET", "/api/v2/contacts/a%2Fb", Reply(200, CONTACT))
+    contact = await client.get_contact("a/b")
+    assert contact.first_name == "Ada" and contact.attributes == {"tier": "gold"}
+
+
+async def test_create_list_sends_name_and_schema_with_an_idempotency_key(fake_api, client):
+    fake_api.reply("POST", "/api/v2/contacts/lists", Reply(201, {"id": "L9", "name": "x"}))
+    created = await client.create_list("x", [SchemaField(name="tier", type="string")])
+    (seen,) = fake_api.requests_to("POST", "/api/v2/contacts/lists")
+    assert seen.json() == {"name": "x", "schema": {"fields": [{"name": "tier", "type": "string"}]}}
+    assert seen.headers["Idempotency-Key"] and created.id == "L9"
+
+
+async def test_get_list_schema(fake_api, client):
+    fake_api.reply("GET", "/api/v2/contacts/lists/L1/schema",
+                   Reply(200, {"fields": [{"name": "score", "type": "integer"}]}))
+    schema = await client.get_list_schema("L1")
+    assert schema.fields == [SchemaField(name="score", type="integer")]
+
+
+async def test_update_contact_patches_the_changes(fake_api, client):
+    fake_api.reply("PATCH", "/api/v2/contacts/c1", Reply(200, {**CONTACT, "email": "a@b.c"}))
+    contact = await client.update_contact("c1", {"email": "a@b.c"})
+    assert fake_api.requests_to("PATCH", "/api/v2/contacts/c1")[0].json() == {"email": "a@b.c"}
+    assert contact.email == "a@b.c"
+
+
+async def test_batch_update_reports_updated_and_failed(fake_api, client):
+    path = "/api/v2/campaigns/contactlists/L1/contacts"
+    answer = {"updated": 1, "failed": [{"id": "c2", "error": "x"}]}
+    fake_api.reply("PATCH", path, Reply(200, answer))
+    result = await client.update_contacts("L1", [{"id": "c1", "phone": "+1"}, {"id": "c2"}])
+    assert result.updated == 1 and result.failed[0].id == "c2"
+    assert fake_api.requests_to("PATCH", path)[0].json() == {
+        "contacts": [{"id": "c1", "phone": "+1"}, {"id": "c2"}]}
+
+
+async def test_batch_update_refuses_more_than_100_contacts_before_sending(fake_api, client):
+    with pytest.raises(ValueError, match="at most 100"):
+        await client.update_contacts("L1", [{"id": str(i)} for i in range(101)])
+    assert not fake_api.requests_to("PATCH", "/api/v2/campaigns/contactlists/L1/contacts")
+
+
+async def test_delete_contact(fake_api, client):
+    fake_api.reply("DELETE", "/api/v2/campaigns/contacts/c1", Reply(204))
+    assert await client.delete_contact("c1") is None
+
+
+async def test_start_import_uploads_gzipped_csv_to_a_list(fake_api, client):
+    answer = {"jobId": "j1", "status": "QUEUED"}
+    fake_api.reply("POST", "/api/v2/contacts/import", Reply(201, answer))
+    csv = b"phone_number,first_name,last_name,email\n+15551230001,A,B,a@b.c\n"
+    job = await client.start_import(gzip.compress(csv), list_id="L1", idempotency_key="chunk-1")
+    (seen,) = fake_api.requests_to("POST", "/api/v2/contacts/import")
+    assert seen.query == "contactListId=L1"
+    assert seen.body == csv  # the server decoded it: real gzip went on the wire
+    assert (seen.headers["Content-Type"], seen.headers["Content-Encoding"]) == ("text/csv", "gzip")
+    assert seen.headers["Idempotency-Key"] == "chunk-1"
+    assert (job.job_id, job.status, job.finished) == ("j1", "QUEUED", False)
+
+
+async def test_get_import_job_reads_row_errors(fake_api, client):
+    fake_api.reply("GET", "/api/v2/contacts/import/j1", Reply(200, {
+        "jobId": "j1", "status": "COMPLETED", "recordsProcessed": 9, "recordsFailed": 1,
+        "errors": ["row 7: bad"], "rowErrors": [{"row": 7, "field": "phone_number",
+                                                 "code": "INVALID_E164", "message": "bad"}]}))
+    job = await client.get_import_job("j1")
+    assert job.finished and job.row_errors[0].code == "INVALID_E164"
+
+
+async def test_get_campaign_keeps_the_etag(fake_api, client):
+    fake_api.reply("GET", "/api/v2/outbound/campaigns/k1", Reply(
+        200, {"campaignId": "k1", "maxEnrichmentTimeout": 30000, "version": 3},
+        {"ETag": '"3"'}))
+    campaign = await client.get_campaign("k1")
+    assert (campaign.etag, campaign.version, campaign.max_enrichment_timeout) == ('"3"', "3", 30000)
+    assert campaign.key == "k1"
+
+
+async def test_update_campaign_sends_if_match_and_returns_the_new_etag(fake_api, client):
+    path = "/api/v2/outbound/campaigns/k1"
+    fake_api.reply("PUT", path, Reply(200, {"version": "4", "status": "ACTIVE"}, {"ETag": '"4"'}))
+    update = await client.update_campaign("k1", {"name": "n"}, if_match="3")
+    assert fake_api.requests_to("PUT", path)[0].headers["If-Match"] == '"3"'
+    assert (update.version, update.etag) == ("4", '"4"')
+
+
+async def test_a_stale_if_match_is_precondition_failed_with_the_current_version(fake_api, client):
+    fake_api.reply("PUT", "/api/v2/outbound/campaigns/k1", Reply(412, {
+        "error": {"code": "VERSION_MISMATCH", "message": "stale"}, "currentVersion": "5"}))
+    with pytest.raises(PreconditionFailed) as caught:
+        await client.update_campaign("k1", {}, if_match='"3"')
+    assert caught.value.current_version == "5"
+
+
+async def test_enrich_contacts_posts_an_atomic_batch(fake_api, client):
+    path = "/api/v2/contacts/lists/L1/contacts"
+    fake_api.reply("POST", path, Reply(200, {"processedCount": 2}))
+    items = [EnrichmentItem(contact_id="c1", attributes={"tier": "gold"}),
+             EnrichmentItem(contact_id="c2", attributes={})]
+    result = await client.enrich_contacts("L1", items, idempotency_key="batch-1")
+    seen = fake_api.requests_to("POST", path)[0]
+    assert seen.json() == {"contactListId": "L1", "contacts": [
+        {"contactId": "c1", "attributes": {"tier": "gold"}}, {"contactId": "c2", "attributes": {}}]}
+    assert seen.headers["Idempotency-Key"] == "batch-1" and result.processed_count == 2
+
+
+async def test_refresh_list(fake_api, client):
+    fake_api.reply("POST", "/api/v2/contacts/lists/L1/actions/refresh",
+                   Reply(202, {"refreshId": "r1", "status": "ACCEPTED"}))
+    assert (await client.refresh_list("L1")).status == "ACCEPTED"
+
+
+async def test_campaigns_are_filtered_and_paged(fake_api, client):
+    path = "/api/v2/outbound/campaigns"
+    fake_api.script("GET", path, Reply(200, {"entity": [{"id": "k1"}],
+                                              "nextPageUri": f"{path}?page=2"}))
+    fake_api.reply("GET", path, Reply(200, {"entity": [{"id": "k2"}], "nextPageUri": ""}))
+    ids = [c.id async for c in client.iter_campaigns(type="PREVIEW", status="ACTIVE")]
+    assert ids == ["k1", "k2"]
+    assert "type=PREVIEW" in fake_api.requests_to("GET", path)[0].query
+
+
+async def test_create_campaign(fake_api, client):
+    fake_api.reply("POST", "/api/v2/outbound/campaigns", Reply(201, {"id": "k3", "name": "n"}))
+    assert (await client.create_campaign({"name": "n"})).id == "k3"
+
+
+async def test_suppressions_are_read_by_phone_number(fake_api, client):
+    fake_api.reply("GET", "/api/v2/outbound/suppressions", Reply(200, {"entity": [
+        {"id": "s1", "phoneNumber": "+15551230001", "reason": "dnc",
+         "expiresAt": "2031-01-01T00:00:00Z"}]}))
+    (suppression,) = [s async for s in client.iter_suppressions()]
+    assert suppression.phone_number == "+15551230001"
+    assert suppression.expires_at == datetime(2031, 1, 1, tzinfo=UTC)
+
+
+async def test_create_suppression(fake_api, client):
+    path = "/api/v2/outbound/suppressions"
+    fake_api.reply("POST", path, Reply(201, {"id": "s2", "phoneNumber": "+15551230002"}))
+    await client.create_suppression("+15551230002", reason="asked",
+                                    expires_at=datetime(2031, 1, 1, tzinfo=UTC))
+    assert fake_api.requests_to("POST", path)[0].json() == {
+        "phoneNumber": "+15551230002", "reason": "asked", "expiresAt": "2031-01-01T00:00:00+00:00"}
+
+
+async def test_webhooks_are_created_listed_and_deleted(fake_api, client):
+    path = "/api/v2/webhooks"
+    fake_api.reply("POST", path, Reply(201, {"id": "w1", "name": "n", "secret": "whsec-1"}))
+    fake_api.reply("GET", path, Reply(200, {"entity": [{"id": "w1", "name": "n"}]}))
+    fake_api.reply("DELETE", f"{path}/w1", Reply(204))
+    hook = await client.create_webhook("n", "http://127.0.0.1:9/h", ["contact.updated"],
+                                       max_retries=5, backoff_ms=200)
+    assert fake_api.requests_to("POST", path)[0].json() == {
+        "name": "n", "url": "http://127.0.0.1:9/h", "events": ["contact.updated"],
+        "retryPolicy": {"maxRetries": 5, "backoffMs": 200}}
+    assert hook.secret is not None and hook.secret.get_secret_value() == "whsec-1"
+    assert "whsec-1" not in repr(hook)
+    assert [w.id for w in await client.list_webhooks()] == ["w1"]
+    await client.delete_webhook("w1")
+
+
+async def test_an_answer_off_contract_is_a_clear_error(fake_api, client):
+    fake_api.reply("GET", "/api/v2/contacts/import/j2", Reply(200, {"status": "QUEUED"}))
+    with pytest.raises(Exception, match="does not match the contract"):
+        await client.get_import_job("j2")
