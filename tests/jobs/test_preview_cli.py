@@ -1,0 +1,124 @@
+"""`cxo preview plan|apply` and `cxo webhooks list|delete`, in-process against the sandbox."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from cxone_outbound.cli.main import invoke
+from cxone_outbound.cli.output import remove_logging_handler
+from cxone_outbound.client import CXoneClient
+from cxone_outbound.config import Settings
+from cxone_outbound.sandbox.control import SandboxControl
+
+CONFIGURED = {
+    "name": "Spring",
+    "type": "preview",
+    "contactLists": [{"id": "l-1", "type": "contactlist"}],
+    "dialingRules": {"strategy": "preview", "maxAttempts": 1, "callbackEnabled": False},
+    "agentDirectives": [{"queueId": "q-1", "skillRequirement": "vip", "agentCount": 5}],
+    "previewSettings": {"previewDialingMode": "manual", "agentPromptEnabled": True},
+}
+
+Cxo = Callable[..., tuple[int, str, str]]
+
+
+@pytest.fixture
+def cxo(
+    settings: Settings,
+    sandbox_control: SandboxControl,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> Iterator[Cxo]:
+    monkeypatch.setenv("CXONE_BASE_URL", settings.base_url)
+    monkeypatch.setenv("CXONE_CLIENT_ID", settings.client_id)
+    monkeypatch.setenv("CXONE_CLIENT_SECRET", settings.client_secret.get_secret_value())
+    monkeypatch.delenv("CXONE_CONFIG", raising=False)
+    monkeypatch.delenv("CXONE_PROFILE", raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
+    level = logging.getLogger().level
+
+    def run(*args: str) -> tuple[int, str, str]:
+        capsys.readouterr()
+        code = invoke(list(args))
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    yield run
+    remove_logging_handler()
+    logging.getLogger().setLevel(level)
+
+
+def new_campaign(settings: Settings) -> str:
+    async def create() -> str:
+        async with CXoneClient(settings) as client:
+            return (await client.create_campaign(CONFIGURED)).key
+
+    return asyncio.run(create())
+
+
+def test_plan_prints_the_diff_and_the_eligible_contacts_as_json(
+    cxo: Cxo, settings: Settings, sandbox_control: SandboxControl
+) -> None:
+    campaign = new_campaign(settings)
+    list_id = sandbox_control.create_list("preview")
+    sandbox_control.add_contacts(list_id, [{"phone": "+14155550100"}, {"phone": "+14155550101"}])
+    code, out, _ = cxo(
+        "--json", "preview", "plan", "--campaign", campaign, "--list", list_id, "--queue", "q-1",
+        "--max-attempts", "4",
+    )
+    assert code == 0
+    plan = json.loads(out)
+    assert {"field": "dialingRules.maxAttempts", "before": 1, "after": 4} in plan["changes"]
+    assert plan["active_previews"]["within_limit"] is True
+    assert (plan["contacts"]["total"], plan["contacts"]["eligible"]) == (2, 2)
+
+
+def test_plan_of_an_unknown_list_is_a_clear_error(cxo: Cxo, settings: Settings) -> None:
+    campaign = new_campaign(settings)
+    code, _, err = cxo(
+        "preview", "plan", "--campaign", campaign, "--list", "no-such-list", "--queue", "q-1"
+    )
+    assert code != 0 and "Traceback" not in err and err.startswith("error:")
+
+
+def test_apply_writes_the_change_and_exits_zero(
+    cxo: Cxo, settings: Settings, sandbox_control: SandboxControl, tmp_path: Path
+) -> None:
+    campaign = new_campaign(settings)
+    code, out, _ = cxo(
+        "--json", "preview", "apply", "--campaign", campaign, "--list", "l-1", "--queue", "q-1",
+        "--no-agent-prompt", "--state-dir", str(tmp_path / "state"),
+    )
+    assert code == 0
+    assert json.loads(out)["preview"]["status"] == "active"
+    last = sandbox_control.campaign_versions(campaign)[-1]["body"]
+    assert last["previewSettings"]["agentPromptEnabled"] is False
+
+
+def test_an_invalid_configuration_file_exits_2_and_sends_nothing(
+    cxo: Cxo, settings: Settings, sandbox_control: SandboxControl, tmp_path: Path
+) -> None:
+    campaign = new_campaign(settings)
+    config = tmp_path / "preview.toml"
+    config.write_text("[dialingRules]\nmaxAttempts = 40\n")
+    code, _, err = cxo(
+        "preview", "apply", "--campaign", campaign, "--list", "l-1", "--queue", "q-1",
+        "--config", str(config), "--state-dir", str(tmp_path / "state"),
+    )
+    assert code == 2
+    assert "dialingRules.maxAttempts" in err
+    assert len(sandbox_control.campaign_versions(campaign)) == 1
+
+
+def test_webhooks_can_be_listed_and_deleted(cxo: Cxo) -> None:
+    code, out, _ = cxo("--json", "webhooks", "list")
+    assert (code, json.loads(out)) == (0, {"webhooks": []})
+    code, _, err = cxo("webhooks", "delete", "no-such-id")
+    assert code == 1 and "no webhook no-such-id" in err
