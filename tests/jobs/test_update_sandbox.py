@@ -1,0 +1,161 @@
+"""Acceptance: the update job against the real sandbox (outcomes, faults, SIGKILL and resume)."""
+
+from __future__ import annotations
+
+import csv
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pydantic import SecretStr
+from tests.engine.live import run_live
+
+from cxone_outbound.config import Settings
+from cxone_outbound.engine import CsvSource
+from cxone_outbound.jobs.update import CONTACT_FIELDS, MISSING_FILE, UpdateJob
+
+CXO = str(Path(sys.executable).parent / "cxo")
+
+
+def update_file(path: Path, ids: list[str], extra_rows: Sequence[list[str]] = ()) -> Path:
+    with path.open("w", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["contactId", "firstName", "tier"])
+        for n, contact_id in enumerate(ids):
+            writer.writerow([contact_id, f"Updated{n}", "gold"])
+        writer.writerows(extra_rows)
+    return path
+
+
+def seeded(control: Any, n: int) -> tuple[str, list[str]]:
+    list_id = control.create_list("u", [{"name": "tier", "type": "string"}])
+    control.seed_contacts(list_id, n)
+    return list_id, sorted(control.writes(list_id))
+
+
+async def test_update_applies_rows_and_reports_not_found_and_bad_fields(
+    tmp_path: Path, settings: Settings, sandbox_control: Any
+) -> None:
+    list_id, ids = seeded(sandbox_control, 20)
+    before = sandbox_control.writes(list_id)
+    path = update_file(
+        tmp_path / "u.csv",
+        ids,
+        [["no-such-contact", "X", "gold"], [ids[0], "", ""]],
+    )
+    with path.open("a", newline="") as fh:
+        csv.writer(fh).writerow([ids[1], "Y", "gold"])
+    bad_email = tmp_path / "e.csv"
+    bad_email.write_text(f"contactId,email\n{ids[2]},not-an-email\n")
+    summary = await run_live(
+        UpdateJob(), CsvSource(path, aliases=CONTACT_FIELDS), settings, tmp_path / "s"
+    )
+    assert summary.counts == {"succeeded": 21, "failed": 2}
+    failed = list(csv.DictReader((summary.run_dir / "failed.csv").open()))
+    assert {(f["line"], f["error_code"]) for f in failed} == {
+        ("22", "NOT_FOUND"),
+        ("23", "NO_CHANGES"),
+    }
+    missing = (summary.run_dir / MISSING_FILE).read_text()
+    assert "22,no-such-contact" in missing
+    after = sandbox_control.writes(list_id)
+    assert all(after[i] > before[i] for i in ids)
+    email_summary = await run_live(
+        UpdateJob(), CsvSource(bad_email, aliases=CONTACT_FIELDS), settings, tmp_path / "s"
+    )
+    (row,) = list(csv.DictReader((email_summary.run_dir / "failed.csv").open()))
+    assert (row["line"], row["error_field"]) == ("2", "email")
+
+
+@pytest.mark.slow
+async def test_update_under_faults_ends_every_record_with_a_state(
+    tmp_path: Path, sandbox_factory: Any
+) -> None:
+    server = sandbox_factory(faults="error=0.1:503,drop=0.02,storm=2s@200,revoke_after=400,seed=5")
+    settings = Settings(
+        base_url=server.base_url,
+        client_id=server.client_id,
+        client_secret=SecretStr(server.client_secret),
+        max_attempts=12,
+    )
+    list_id, ids = seeded(server.control, 800)
+    before = server.control.writes(list_id)
+    path = update_file(tmp_path / "u.csv", ids)
+    summary = await run_live(
+        UpdateJob(), CsvSource(path, aliases=CONTACT_FIELDS), settings, tmp_path / "s"
+    )
+    assert sum(summary.counts.values()) == 800
+    assert summary.counts.get("in-flight", 0) == 0
+    failed = list(csv.DictReader((summary.run_dir / "failed.csv").open()))
+    assert all(f["error_code"] for f in failed)  # failed always with a reason
+    after = server.control.writes(list_id)
+    applied = sum(1 for i in ids if after[i] > before[i])
+    assert applied >= summary.counts.get("succeeded", 0)
+    assert summary.metrics["throttled_429"] > 0
+    assert summary.metrics["server_or_connection_errors"] > 0
+
+
+def journal_counts(state_dir: Path) -> dict[str, int]:
+    db = state_dir / "journal.sqlite3"
+    if not db.exists():
+        return {}
+    with sqlite3.connect(db, timeout=10) as conn:
+        try:
+            rows = conn.execute("SELECT state, COUNT(*) FROM records GROUP BY state").fetchall()
+        except sqlite3.OperationalError:
+            return {}
+    return dict(rows)
+
+
+def succeeded_lines(state_dir: Path) -> set[int]:
+    with sqlite3.connect(state_dir / "journal.sqlite3") as conn:
+        rows = conn.execute("SELECT line FROM records WHERE state = 'succeeded'").fetchall()
+    return {line for (line,) in rows}
+
+
+@pytest.mark.slow
+def test_sigkill_then_resume_applies_every_row_and_resends_no_success(
+    tmp_path: Path, sandbox_factory: Any
+) -> None:
+    server = sandbox_factory(rate_limit=150, burst=20)
+    list_id, ids = seeded(server.control, 1200)
+    path = update_file(tmp_path / "u.csv", ids)
+    state = tmp_path / "state"
+    argv = [
+        CXO,
+        "--base-url",
+        server.base_url,
+        "update",
+        str(path),
+        "--state-dir",
+        str(state),
+        "--progress",
+        "none",
+    ]
+    before = server.control.writes(list_id)
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while journal_counts(state).get("succeeded", 0) < 300:
+        assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+        assert time.monotonic() < deadline, "the update made no progress"
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=10)
+    done_before_kill = succeeded_lines(state)
+    at_kill = server.control.writes(list_id)
+    resumed = subprocess.run(
+        [*argv, "--resume", "auto"], capture_output=True, text=True, timeout=120
+    )
+    assert resumed.returncode == 0, resumed.stderr
+    after = server.control.writes(list_id)
+    assert all(after[i] > before[i] for i in ids)  # every row applied
+    for line in done_before_kill:  # nothing that had succeeded was sent again
+        contact_id = ids[line - 2]
+        assert after[contact_id] == at_kill[contact_id]
+    assert journal_counts(state) == {"succeeded": 1200}
