@@ -50,9 +50,9 @@ class Api:
                                          headers=all_headers)
         try:
             with urllib.request.urlopen(request, timeout=30) as response:
-                return Answer(response.status, dict(response.headers), response.read())
+                return Answer(response.status, response.headers, response.read())
         except urllib.error.HTTPError as exc:
-            return Answer(exc.code, dict(exc.headers), exc.read())
+            return Answer(exc.code, exc.headers, exc.read())
 
     def get_token(self, scope: str | None = None) -> str:
         if self.token is None or scope is not None:
