@@ -1,0 +1,111 @@
+"""Run folders for report tests: made by the real engine, or written line by line."""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import json
+from collections.abc import AsyncIterator, Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from tests.engine.fakes import FakeSink, write_csv
+
+from cxone_outbound.client.events import RequestObserver
+from cxone_outbound.engine import CsvSource, RunConfig, Runner, RunSummary
+
+
+@contextlib.asynccontextmanager
+async def no_client(observer: RequestObserver) -> AsyncIterator[None]:
+    yield None
+
+
+async def engine_run(
+    tmp_path: Path,
+    csv_text: str,
+    *,
+    refuse: Mapping[str, str] | None = None,
+    dry_run: bool = False,
+) -> RunSummary:
+    """A run of the engine's fake sink over `csv_text` (header `id,name`)."""
+    source = CsvSource(write_csv(tmp_path / "in.csv", csv_text))
+    runner = Runner(
+        FakeSink(refuse=refuse),
+        source,
+        RunConfig(tmp_path / "state", dry_run=dry_run),
+        client_factory=no_client,
+    )
+    return await runner.run()
+
+
+def write_run(
+    run_dir: Path,
+    *,
+    summary: Mapping[str, Any] | None = None,
+    audit: Iterable[Mapping[str, Any]] = (),
+    failed_rows: Iterable[list[str]] | None = None,
+) -> Path:
+    """A run folder with exactly the given files (for shapes the engine makes rarely)."""
+    run_dir.mkdir(parents=True, exist_ok=True)
+    if summary is not None:
+        (run_dir / "summary.json").write_text(json.dumps(summary))
+    with (run_dir / "audit.jsonl").open("w") as fh:
+        for line in audit:
+            fh.write(json.dumps(line) + "\n")
+    if failed_rows is not None:
+        with (run_dir / "failed.csv").open("w", newline="") as fh:
+            csv.writer(fh).writerows(failed_rows)
+    return run_dir
+
+
+def request(
+    ts: float, *, status: int | None = 200, attempt: int = 1, ms: float = 20.0
+) -> dict[str, Any]:
+    return {
+        "type": "request",
+        "ts": ts,
+        "method": "PATCH",
+        "path": "/contacts/x",
+        "status": status,
+        "elapsed_ms": ms,
+        "attempt": attempt,
+    }
+
+
+def outcome(ts: float, state: str = "succeeded", code: str | None = None) -> dict[str, Any]:
+    return {"type": "outcome", "ts": ts, "key": "1", "line": 2, "state": state, "error_code": code}
+
+
+def run_line(ts: float, event: str) -> dict[str, Any]:
+    return {"type": "run", "ts": ts, "event": event, "run_id": "r1", "job": "update"}
+
+
+def busy_run(run_dir: Path, *, seconds: int = 60, per_second: int = 20) -> Path:
+    """A completed update run with throttling in its middle third and a few failures."""
+    audit: list[dict[str, Any]] = [run_line(1000.0, "started")]
+    for s in range(seconds):
+        for i in range(per_second):
+            ts = 1000.0 + s + i / per_second
+            throttled = seconds / 3 <= s < 2 * seconds / 3 and i % 5 == 0
+            audit.append(request(ts, status=429 if throttled else 200, ms=8 + (i * 7) % 90))
+            if throttled:
+                audit.append(request(ts + 0.01, attempt=2, ms=15))
+            failed = i == 0 and s % 10 == 0
+            audit.append(
+                outcome(ts, "failed" if failed else "succeeded", "NOT_FOUND" if failed else None)
+            )
+    audit.append(run_line(1000.0 + seconds, "completed"))
+    n = seconds * per_second
+    summary = {
+        "run_id": run_dir.name,
+        "job": "update",
+        "status": "completed",
+        "input": "contacts.csv",
+        "counts": {"succeeded": n - seconds // 10, "failed": seconds // 10},
+        "metrics": {"records_per_s": per_second, "elapsed_s": seconds},
+        "planned": {},
+        "fatal_error": None,
+    }
+    header = ["line", "error_code", "error_message", "error_field", "attempts", "contactId"]
+    rows = [[str(2 + k), "NOT_FOUND", "no such contact", "", "1", f"c{k}"] for k in range(6)]
+    return write_run(run_dir, summary=summary, audit=audit, failed_rows=[header, *rows])
