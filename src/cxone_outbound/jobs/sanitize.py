@@ -1,0 +1,340 @@
+"""The sanitise job: read a whole list, plan, then apply the plan on the run engine.
+
+Reading and planning happen before the run (`fetch_contacts`, `plan_list`); applying is an
+engine run over the plan's actions (`PlanSource`, `SanitizeJob`): batch PATCH of normalised
+phones (<= 100 a request), then one DELETE per purged contact. Safety, because a purge deletes
+customer data:
+
+- only contacts the plan names are ever deleted, and only while their phone is still the one
+  the plan judged;
+- after the first 5xx or dropped connection of the run, no further DELETE is started: the
+  rest fail as retryable `HALTED_AFTER_SERVER_ERROR`, and a resume (`--resume RUN_ID`) sends
+  them;
+- every contact is written to `restore.csv` (the import format) before its DELETE is sent.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from cxone_outbound.client import errors
+from cxone_outbound.client.models import Contact
+from cxone_outbound.engine.job import BaseJob, RunContext
+from cxone_outbound.engine.records import Batch, Item, Outcome, Record, RecordError
+from cxone_outbound.jobs.sanitize_callback import Callback, post_callback
+from cxone_outbound.jobs.sanitize_directive import Directive
+from cxone_outbound.jobs.sanitize_plan import Action, Plan, PlanEntry, list_fingerprint, make_plan
+from cxone_outbound.phones import LineTypeLookup, PhoneNormalizer, PhoneResult, screen_phones
+
+__all__ = [
+    "RESTORE_COLUMNS",
+    "ListChangedError",
+    "PlanSource",
+    "SanitizeJob",
+    "fetch_contacts",
+    "plan_list",
+    "verify_unchanged",
+]
+
+RESTORE_COLUMNS = ["phone_number", "first_name", "last_name", "email"]
+MAX_PATCH = 100
+HALTED = "HALTED_AFTER_SERVER_ERROR"
+CHANGED = "CHANGED_SINCE_PLAN"
+
+
+class ListChangedError(Exception):
+    """The list is not the one the plan was made from: applying it could delete the wrong data."""
+
+
+async def fetch_contacts(client: Any, list_id: str, *, page_size: int = 1000) -> list[Contact]:
+    """Every contact of a list, following `nextPageUri` to the end."""
+    contacts: list[Contact] = []
+    async for page in client.iter_contact_pages(list_id, page_size=page_size):
+        contacts.extend(page)
+    return contacts
+
+
+async def plan_list(
+    list_id: str,
+    contacts: Sequence[Contact],
+    directive: Directive,
+    *,
+    lookup: LineTypeLookup | None = None,
+) -> Plan:
+    """The plan for a list: each distinct raw phone screened once (memo + batched lookup)."""
+    normaliser = PhoneNormalizer(directive.default_region, max_size=max(65_536, len(contacts)))
+    distinct = list(dict.fromkeys(c.phone or "" for c in contacts))
+    screened = await screen_phones(distinct, normaliser, directive.policy(), lookup)
+    by_raw: dict[str, PhoneResult] = dict(zip(distinct, screened, strict=True))
+    pairs = [(c.id, c.phone) for c in contacts]
+    return make_plan(list_id, pairs, by_raw.__getitem__, directive.describe())
+
+
+def verify_unchanged(plan: Plan, contacts: Sequence[Contact]) -> None:
+    """Refuse a plan whose list has changed (ids or phones) since it was made."""
+    current = list_fingerprint((c.id, c.phone) for c in contacts)
+    if current != plan.list_fingerprint:
+        raise ListChangedError(
+            f"list {plan.list_id} changed since the plan was made ({len(contacts)} contacts now, "
+            f"{plan.total} planned); make a new plan"
+        )
+
+
+_SOURCE_HEADER = ["contact_id", "action", "phone", "e164", "reason"]
+
+
+class PlanSource:
+    """The plan's actions as engine records: normalisations first, then purges.
+
+    Keyed by contact id. A contact that is gone, or whose phone is no longer the one the plan
+    judged, becomes a record with a `CHANGED_SINCE_PLAN` error: it is never sent.
+    """
+
+    header = _SOURCE_HEADER
+
+    def __init__(self, plan: Plan, contacts: Sequence[Contact]) -> None:
+        self.plan = plan
+        self.contacts = {c.id: c for c in contacts}
+        self._entries = plan.to_normalise + plan.to_purge
+        self._done = 0
+
+    @property
+    def description(self) -> str:
+        return f"list {self.plan.list_id} (plan {self.plan.fingerprint()[:12]})"
+
+    def fingerprint(self) -> str:
+        return self.plan.fingerprint()
+
+    def progress(self) -> float | None:
+        return self._done / len(self._entries) if self._entries else 1.0
+
+    def __iter__(self) -> Iterator[Record]:
+        for index, entry in enumerate(self._entries, start=1):
+            self._done = index
+            fields = {
+                "contact_id": entry.contact_id,
+                "action": entry.action.value,
+                "phone": entry.raw,
+                "e164": entry.e164 or "",
+                "reason": entry.reason or "",
+            }
+            raw = [fields[name] for name in _SOURCE_HEADER]
+            current = self.contacts.get(entry.contact_id)
+            error = None
+            if current is None:
+                error = RecordError(CHANGED, "the contact is no longer in the list")
+            elif (current.phone or "") not in (entry.raw, entry.e164 or entry.raw):
+                error = RecordError(CHANGED, "the contact's phone changed since the plan")
+            yield Record(entry.contact_id, index, fields, raw, error)
+
+
+def restore_header(contacts: Sequence[Contact]) -> list[str]:
+    """The restore CSV's columns: the import header, then every attribute name (sorted)."""
+    names = sorted({name for c in contacts for name in c.attributes})
+    return RESTORE_COLUMNS + [n for n in names if n not in RESTORE_COLUMNS]
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+class RestoreWriter:
+    """Appends the full record of each contact about to be deleted, in the `cxo import` format.
+
+    Written (and flushed) before the DELETE is sent: a crash can leave a row for a contact that
+    still exists (re-importing it is an upsert by phone), never a deleted contact without one.
+    An existing file (a resumed run) keeps its header.
+    """
+
+    def __init__(self, path: Path, header: Sequence[str]) -> None:
+        self.path = path
+        if path.exists() and path.stat().st_size:
+            with path.open(newline="", encoding="utf-8") as handle:
+                self.header = next(csv.reader(handle), list(header))
+            self._handle = path.open("a", newline="", encoding="utf-8")
+        else:
+            self.header = list(header)
+            self._handle = path.open("w", newline="", encoding="utf-8")
+            csv.writer(self._handle).writerow(self.header)
+        self._writer = csv.writer(self._handle)
+
+    def write(self, contact: Contact) -> None:
+        values = {
+            "phone_number": contact.phone,
+            "first_name": contact.first_name,
+            "last_name": contact.last_name,
+            "email": contact.email,
+            **{k: v for k, v in contact.attributes.items() if k not in RESTORE_COLUMNS},
+        }
+        self._writer.writerow([_cell(values.get(name)) for name in self.header])
+        self._handle.flush()
+
+    def close(self) -> None:
+        self._handle.close()
+
+
+class SanitizeJob(BaseJob):
+    """Applies a plan: PATCH normalised phones in batches, then DELETE purged contacts."""
+
+    name = "sanitize"
+    batch_size = MAX_PATCH
+
+    def __init__(
+        self,
+        plan: Plan,
+        contacts: Sequence[Contact],
+        *,
+        concurrency: int = 4,
+        callback: Callback | None = None,
+    ) -> None:
+        self.plan = plan
+        self.contacts = {c.id: c for c in contacts}
+        self.concurrency = max(1, concurrency)
+        self.callback = callback
+        self._entries = {e.contact_id: e for e in plan.entries}
+        purged = [
+            self.contacts[e.contact_id] for e in plan.to_purge if e.contact_id in self.contacts
+        ]
+        self._restore_header = restore_header(purged)
+        self._restore: RestoreWriter | None = None
+        self._errors_seen: int | None = None
+        self.halted = False
+        self.sent = {"patch": 0, "delete": 0}
+        self.done = {"normalised": 0, "purged": 0, "failed": 0, "halted": 0, "skipped": 0}
+
+    def options(self) -> Mapping[str, Any]:
+        return {
+            "list_id": self.plan.list_id,
+            "plan": self.plan.fingerprint(),
+            "counts": self.plan.counts(),
+            "directive": dict(self.plan.directive),
+        }
+
+    def prepare(self, record: Record) -> Item | RecordError:
+        entry = self._entries.get(record.key)
+        if entry is None or entry.action is Action.UNCHANGED:
+            return RecordError("NOT_IN_PLAN", "the plan names no change for this contact")
+        return Item(record, entry)
+
+    # the run
+
+    def _save_plan(self, ctx: RunContext) -> None:
+        path = ctx.output_path("plan.json")
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(self.plan.dumps(), encoding="utf-8")
+
+    def _server_trouble(self, ctx: RunContext) -> bool:
+        """True once any request of this run met a 5xx or a dropped connection."""
+        if self._errors_seen is None:
+            self._errors_seen = ctx.metrics.errors
+        if ctx.metrics.errors > self._errors_seen and not self.halted:
+            self.halted = True
+            ctx.log("a server error occurred: no further DELETE in this run (resume to finish)")
+            ctx.audit({"event": "purge_halted", "reason": "server error"})
+        return self.halted
+
+    async def send(self, batch: Batch, ctx: RunContext) -> Sequence[Outcome]:
+        self._save_plan(ctx)
+        self._server_trouble(ctx)  # pin the baseline before this batch's requests
+        patches = [i for i in batch.items if i.payload.action is Action.NORMALISE]
+        deletes = [i for i in batch.items if i.payload.action is Action.PURGE]
+        outcomes: list[Outcome] = []
+        if patches:
+            outcomes.extend(await self._patch(patches, ctx))
+        for item in deletes:
+            outcomes.append(await self._delete(item, ctx))
+        return outcomes
+
+    async def _patch(self, items: Sequence[Item], ctx: RunContext) -> list[Outcome]:
+        body = [{"id": i.payload.contact_id, "phone": i.payload.e164} for i in items]
+        self.sent["patch"] += len(items)
+        try:
+            result = await ctx.client.update_contacts(self.plan.list_id, body)
+        except errors.CXoneError:
+            self.done["failed"] += len(items)
+            raise  # the engine fails the batch (retryable for 5xx, 429, transport)
+        failed = {f.id: f.error for f in result.failed if f.id}
+        outcomes = []
+        for item in items:
+            if item.key in failed:
+                self.done["failed"] += 1
+                outcomes.append(Outcome.failed(item.key, "PATCH_REFUSED", _text(failed[item.key])))
+            else:
+                self.done["normalised"] += 1
+                outcomes.append(Outcome.succeeded(item.key))
+        return outcomes
+
+    async def _delete(self, item: Item, ctx: RunContext) -> Outcome:
+        entry: PlanEntry = item.payload
+        if self._server_trouble(ctx) or ctx.stopping:
+            self.done["halted"] += 1
+            return Outcome.failed(
+                item.key,
+                HALTED,
+                "not deleted: a server error occurred earlier in this run; resume to finish",
+                retryable=True,
+            )
+        contact = self.contacts[entry.contact_id]
+        if self._restore is None:
+            self._restore = RestoreWriter(ctx.output_path("restore.csv"), self._restore_header)
+        self._restore.write(contact)
+        self.sent["delete"] += 1
+        try:
+            await ctx.client.delete_contact(entry.contact_id)
+        except errors.NotFound:
+            self.done["skipped"] += 1
+            return Outcome.skipped(item.key, "already deleted")
+        except (errors.ServerError, errors.TransportError) as exc:
+            self._server_trouble(ctx)
+            self.done["failed"] += 1
+            return Outcome.failed(
+                item.key, exc.code or type(exc).__name__, exc.message, retryable=True
+            )
+        except errors.RateLimited as exc:
+            self.done["failed"] += 1
+            return Outcome.failed(item.key, "RATE_LIMITED", exc.message, retryable=True)
+        self.done["purged"] += 1
+        return Outcome.succeeded(item.key, reason=entry.reason)
+
+    def summary(self, ctx: RunContext | None = None) -> dict[str, Any]:
+        """What this process did; success rate only over what was sent (None if nothing was)."""
+        sent = self.sent["patch"] + self.sent["delete"]
+        succeeded = self.done["normalised"] + self.done["purged"]
+        return {
+            "job": self.name,
+            "run_id": ctx.run_id if ctx else None,
+            "list_id": self.plan.list_id,
+            "plan": self.plan.fingerprint(),
+            "planned": self.plan.counts(),
+            "sent": dict(self.sent),
+            "done": dict(self.done),
+            "success_rate": round(succeeded / sent, 4) if sent else None,
+            "purge_halted": self.halted,
+        }
+
+    async def finish(self, ctx: RunContext) -> None:
+        self._save_plan(ctx)
+        if self._restore is not None:
+            self._restore.close()
+        summary = self.summary(ctx)
+        ctx.audit({"event": "sanitize_summary", **summary})
+        if self.halted:
+            ctx.log("purge halted after a server error: resume this run to finish it")
+        if self.callback is not None and not ctx.dry_run:
+            report = await post_callback(self.callback, summary, clock=ctx.clock, rng=ctx.rng)
+            ctx.audit({"event": "callback", **report.as_dict()})
+            ctx.log(f"callback: {report.describe()}")
+
+
+def _text(error: Any) -> str:
+    if isinstance(error, Mapping):
+        return str(error.get("message") or error.get("code") or error)
+    return str(error)
