@@ -77,20 +77,20 @@ async def test_update_applies_rows_and_reports_not_found_and_bad_fields(
 async def test_update_under_faults_ends_every_record_with_a_state(
     tmp_path: Path, sandbox_factory: Any
 ) -> None:
-    server = sandbox_factory(faults="error=0.1:503,drop=0.02,storm=2s@200,revoke_after=400,seed=5")
+    server = sandbox_factory(faults="error=0.1:503,drop=0.02,storm=1s@150,revoke_after=300,seed=5")
     settings = Settings(
         base_url=server.base_url,
         client_id=server.client_id,
         client_secret=SecretStr(server.client_secret),
         max_attempts=12,
     )
-    list_id, ids = seeded(server.control, 800)
+    list_id, ids = seeded(server.control, 500)
     before = server.control.writes(list_id)
     path = update_file(tmp_path / "u.csv", ids)
     summary = await run_live(
         UpdateJob(), CsvSource(path, aliases=CONTACT_FIELDS), settings, tmp_path / "s"
     )
-    assert sum(summary.counts.values()) == 800
+    assert sum(summary.counts.values()) == 500
     assert summary.counts.get("in-flight", 0) == 0
     failed = list(csv.DictReader((summary.run_dir / "failed.csv").open()))
     assert all(f["error_code"] for f in failed)  # failed always with a reason
@@ -123,7 +123,7 @@ def succeeded_lines(state_dir: Path) -> set[int]:
 def test_sigkill_then_resume_applies_every_row_and_resends_no_success(
     tmp_path: Path, sandbox_factory: Any
 ) -> None:
-    server = sandbox_factory(rate_limit=150, burst=20)
+    server = sandbox_factory(rate_limit=150, burst=150)
     list_id, ids = seeded(server.control, 1200)
     path = update_file(tmp_path / "u.csv", ids)
     state = tmp_path / "state"
