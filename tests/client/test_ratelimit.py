@@ -58,13 +58,19 @@ def test_x_ratelimit_limit_is_read_as_requests_per_second():
     assert seed_rate({}) is None
 
 
-async def test_limiter_lowers_its_ceiling_to_an_announced_limit():
+async def test_limiter_starts_at_an_announced_limit_and_probes_above_it():
     clock = FakeClock()
     limiter = AdaptiveRateLimiter(500.0, 4, clock)
     sent = await limiter.acquire()
     limiter.release()
     limiter.on_response(sent, throttled=False, headers={"X-RateLimit-Limit": "40"})
-    assert limiter.rate == 40.0 and limiter.ceiling == 40.0
+    assert limiter.rate == 40.0
+    while clock.now < 40.0:  # 40 s of sending as fast as allowed, nothing refused
+        sent = await limiter.acquire()
+        clock.advance(0.002)
+        limiter.release()
+        limiter.on_response(sent, throttled=False, headers={"X-RateLimit-Limit": "40"})
+    assert 40.0 < limiter.rate <= 500.0
 
 
 async def test_many_429s_for_requests_sent_together_cut_the_rate_once():

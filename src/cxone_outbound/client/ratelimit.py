@@ -6,9 +6,10 @@ configured ceiling. Two refinements: at most one cut per "window" (a 429 for a r
 before the last cut says nothing new, as in TCP; botocore cuts once per 429 and so collapses
 when many workers are throttled together), and a 429's `Retry-After` pauses every worker.
 
-`X-RateLimit-Limit` seeds the ceiling: it is read as the tenant's requests per second (the
-sandbox's bucket rate); a limit per longer window only makes it a loose ceiling, and 429s teach
-the rest. The clock is injected; nothing here touches the network.
+`X-RateLimit-Limit` seeds the starting rate when it is below the configured maximum. Its meaning
+varies between servers (requests per second, per window, or a burst size: the sandbox sends its
+bucket's burst), so it is only a start: CUBIC probes above it while nothing is refused, never
+above the configured max rate, and cuts on a 429. The clock is injected; no network here.
 """
 
 from __future__ import annotations
@@ -161,8 +162,8 @@ class AdaptiveRateLimiter:
     """Shared by all workers of a run: `acquire` before each attempt, `release` + `on_response`
     after it.
 
-    Until the first 429 the limiter sends at the ceiling (the configured max rate, lowered by an
-    `X-RateLimit-Limit` header); the first 429 hands the rate to CUBIC.
+    Until the first 429 (or an `X-RateLimit-Limit` below the ceiling) the limiter sends at the
+    configured max rate; from then on CUBIC sets the rate.
     """
 
     def __init__(self, max_rate: float, concurrency: int, clock: Clock) -> None:
@@ -234,11 +235,14 @@ class AdaptiveRateLimiter:
         now = self._clock.monotonic()
         if headers is not None and not self._seeded:
             announced = seed_rate(headers)
-            if announced is not None:
+            if announced is not None and announced < self.bucket.rate:
+                # Start CUBIC on its plateau at the announced rate: it probes above it while
+                # nothing is refused (the header may mean a burst, not a rate) and cuts on a 429.
                 self._seeded = True
-                self.ceiling = min(self.ceiling, announced)
-                if self.bucket.rate > self.ceiling:
-                    self.bucket.set_rate(self.ceiling)
+                self._cubic = Cubic(announced, now)
+                self._cubic.last_fail = now - self._cubic.k
+                self.adapting = True
+                self.bucket.set_rate(announced)
         if throttled:
             self.throttles += 1
             if retry_after is not None and retry_after > 0:
