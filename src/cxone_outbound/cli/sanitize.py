@@ -1,0 +1,204 @@
+"""`cxo sanitize --list ID`: plan the phone clean-up of a whole list; `--apply` carries it out."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from cxone_outbound.cli import runs
+from cxone_outbound.client.models import Contact
+from cxone_outbound.config import Settings
+from cxone_outbound.engine.launch import default_state_dir
+from cxone_outbound.engine.runner import run_dir_for
+from cxone_outbound.jobs.sanitize import (
+    ListChangedError,
+    PlanSource,
+    SanitizeJob,
+    fetch_contacts,
+    plan_list,
+    verify_unchanged,
+)
+from cxone_outbound.jobs.sanitize_callback import Callback
+from cxone_outbound.jobs.sanitize_directive import (
+    Directive,
+    DirectiveError,
+    directive_from_options,
+    load_directive,
+)
+from cxone_outbound.jobs.sanitize_plan import Plan, PlanError, PurgeGuardError, check_purge_guard
+
+
+def render_plan(plan: Plan, console: Console) -> None:
+    """The plan as two tables: counts (purges by reason) and a few samples of each change."""
+    counts = plan.counts()
+    table = Table(title=f"sanitise plan for list {plan.list_id}", show_lines=False)
+    table.add_column("action")
+    table.add_column("contacts", justify="right")
+    table.add_column("share", justify="right")
+
+    def row(label: str, n: int) -> None:
+        share = f"{n / plan.total:.1%}" if plan.total else "-"
+        table.add_row(label, f"{n:,}", share)
+
+    row("unchanged", counts["unchanged"])
+    row("normalise to E.164", counts["normalise"])
+    row("purge", counts["purge"])
+    for reason, n in counts["purge_by_reason"].items():
+        row(f"  {reason}", n)
+    table.add_row("total", f"{plan.total:,}", "")
+    console.print(table)
+    if counts["duplicate_groups"]:
+        console.print(
+            f"{counts['duplicates']:,} contacts share an E.164 number with another "
+            f"({counts['duplicate_groups']:,} numbers); the one already in E.164 (else the first) "
+            "is kept."
+        )
+    samples = Table(title="samples", show_lines=False)
+    for column in ("change", "contact", "phone", "E.164", "why"):
+        samples.add_column(column)
+    for group, entries in plan.samples().items():
+        for entry in entries:
+            samples.add_row(
+                group,
+                entry["contact_id"],
+                entry.get("raw", ""),
+                entry.get("e164", ""),
+                entry.get("detail", ""),
+            )
+    if samples.row_count:
+        console.print(samples)
+
+
+def _directive(
+    directive_file: Path | None,
+    allow_region: list[str] | None,
+    block_line_type: list[str] | None,
+    disposable: Path | None,
+    default_region: str | None,
+) -> Directive:
+    try:
+        base = load_directive(directive_file) if directive_file else None
+        return directive_from_options(
+            default_region=default_region,
+            allowed_regions=allow_region or (),
+            blocked_line_types=block_line_type or (),
+            disposable_file=disposable,
+            base=base,
+        )
+    except DirectiveError as exc:
+        runs.usage_error(str(exc))
+
+
+async def _read_list(settings: Settings, list_id: str) -> list[Contact]:
+    from cxone_outbound.client import CXoneClient
+
+    async with CXoneClient(settings) as client:
+        return await fetch_contacts(client, list_id)
+
+
+def _load_plan(path: Path) -> Plan:
+    try:
+        return Plan.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        runs.usage_error(f"cannot read plan {path}: {exc}")
+    except PlanError as exc:
+        runs.usage_error(f"{path}: {exc}")
+
+
+def sanitize_command(
+    ctx: typer.Context,
+    list_id: Annotated[str, typer.Option("--list", help="The contact list to sanitise.")],
+    directive_file: Annotated[
+        Path | None, typer.Option("--directive", help="TOML directive (see docs/directive.md).")
+    ] = None,
+    allow_region: Annotated[
+        list[str] | None,
+        typer.Option("--allow-region", help="Keep only these regions (repeatable, or US,CA)."),
+    ] = None,
+    block_line_type: Annotated[
+        list[str] | None,
+        typer.Option("--block-line-type", help="Purge these line types (voip, toll_free...)."),
+    ] = None,
+    disposable: Annotated[
+        Path | None, typer.Option("--disposable", help="File of disposable numbers/prefixes.")
+    ] = None,
+    default_region: Annotated[
+        str | None,
+        typer.Option("--default-region", help="Region of national numbers (default US)."),
+    ] = None,
+    max_purge: Annotated[
+        float, typer.Option("--max-purge", min=0, max=100, help="Most % of the list to purge.")
+    ] = 20.0,
+    force: Annotated[bool, typer.Option("--force", help="Purge beyond --max-purge.")] = False,
+    apply: Annotated[bool, typer.Option("--apply", help="Carry the plan out.")] = False,
+    plan_file: Annotated[
+        Path | None,
+        typer.Option("--plan", help="Apply exactly this saved plan (refused if the list changed)."),
+    ] = None,
+    callback: Annotated[
+        str | None, typer.Option("--callback", help="POST the run summary to this URL.")
+    ] = None,
+    callback_secret: Annotated[
+        str | None, typer.Option("--callback-secret", help="HMAC key to sign the callback.")
+    ] = None,
+    concurrency: Annotated[
+        int, typer.Option("--concurrency", min=1, help="Batches in flight at once.")
+    ] = 4,
+    state_dir: runs.StateDirOpt = None,
+    resume: runs.ResumeOpt = None,
+    dry_run: runs.DryRunOpt = False,
+    progress: runs.ProgressOpt = "auto",
+) -> None:
+    """Normalise phones to E.164 and purge the unusable ones; a plan first, see docs/sanitize.md."""
+    state = runs.cli_state(ctx)
+    out = state.output
+    settings = state.settings()
+    directive = _directive(
+        directive_file, allow_region, block_line_type, disposable, default_region
+    )
+    directory = state_dir or default_state_dir()
+    if resume == "auto":
+        runs.usage_error("sanitize resumes a given run: --resume RUN_ID (see `cxo runs list`)")
+    contacts = asyncio.run(_read_list(settings, list_id))
+    if resume:
+        plan = _load_plan(run_dir_for(directory, resume) / "plan.json")
+    elif plan_file is not None:
+        plan = _load_plan(plan_file)
+    else:
+        plan = asyncio.run(plan_list(list_id, contacts, directive))
+    if plan.list_id != list_id:
+        runs.usage_error(f"the plan is for list {plan.list_id}, not {list_id}")
+    if not resume:
+        try:
+            verify_unchanged(plan, contacts)
+        except ListChangedError as exc:
+            runs.usage_error(str(exc))
+    if not state.json_output:
+        render_plan(plan, out.console)
+    applying = apply and not dry_run
+    if applying and not resume:
+        try:
+            check_purge_guard(plan, max_purge, force=force)
+        except PurgeGuardError as exc:
+            runs.usage_error(str(exc))
+    hook = Callback(callback, callback_secret) if callback else None
+    job = SanitizeJob(plan, contacts, concurrency=concurrency, callback=hook)
+    extra: dict[str, Any] = {"plan": plan.counts(), "applied": applying}
+    if not applying:
+        out.info("nothing changed: this is the plan (add --apply to carry it out)")
+    runs.execute(
+        ctx,
+        job,
+        PlanSource(plan, contacts),
+        state_dir=directory,
+        resume=resume if applying else None,
+        dry_run=not applying,
+        progress=progress,
+        settings=settings,
+        extra=extra,
+    )
