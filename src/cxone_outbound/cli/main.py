@@ -29,7 +29,9 @@ from cxone_outbound.cli.exit_codes import ExitCode, exit_code_for
 from cxone_outbound.cli.import_cmd import import_contacts
 from cxone_outbound.cli.output import configure_logging, emit_json
 from cxone_outbound.cli.preview import app as preview_app
+from cxone_outbound.cli.report_cmd import report_run
 from cxone_outbound.cli.runs import runs_app
+from cxone_outbound.cli.sanitize import sanitize_command
 from cxone_outbound.cli.state import CliState
 from cxone_outbound.cli.update_cmd import update_contacts
 from cxone_outbound.cli.webhooks import app as webhooks_app
@@ -87,10 +89,12 @@ app.add_typer(auth_app, name="auth")
 app.add_typer(webhooks_app, name="webhooks")
 app.add_typer(preview_app, name="preview")
 app.add_typer(runs_app, name="runs")
+runs_app.command("report")(report_run)
 app.add_typer(sandbox.app, name="sandbox")
 app.command("enrich")(enrich_command)
 app.command("update")(update_contacts)
 app.command("import")(import_contacts)
+app.command("sanitize")(sanitize_command)
 
 
 def _one_line(text: str) -> str:
