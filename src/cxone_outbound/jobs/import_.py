@@ -56,7 +56,7 @@ class ImportOptions:
     concurrency: int = 4
     max_chunk_attempts: int = 3
     poll_initial_s: float = 0.2
-    poll_max_s: float = 5.0
+    poll_max_s: float = 2.0
     poll_deadline_s: float = 900.0
 
 
