@@ -5,12 +5,17 @@ from __future__ import annotations
 import contextlib
 import csv
 import json
+import logging
+import os
 from collections.abc import AsyncIterator, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+import pytest
 from tests.engine.fakes import FakeSink, write_csv
 
+from cxone_outbound.cli.main import invoke
+from cxone_outbound.cli.output import remove_logging_handler
 from cxone_outbound.client.events import RequestObserver
 from cxone_outbound.engine import CsvSource, RunConfig, Runner, RunSummary
 
@@ -109,3 +114,26 @@ def busy_run(run_dir: Path, *, seconds: int = 60, per_second: int = 20) -> Path:
     header = ["line", "error_code", "error_message", "error_field", "attempts", "contactId"]
     rows = [[str(2 + k), "NOT_FOUND", "no such contact", "", "1", f"c{k}"] for k in range(6)]
     return write_run(run_dir, summary=summary, audit=audit, failed_rows=[header, *rows])
+
+
+def isolate_cli(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No CXONE_* variable or user config file of the machine reaches an in-process `cxo`."""
+    for name in list(os.environ):
+        if name.startswith("CXONE_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
+    monkeypatch.setenv("COLUMNS", "200")
+
+
+def cxo(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    """Run `cxo ARGS...` in-process; its exit code, stdout and stderr. Logging is put back."""
+    capsys.readouterr()
+    levels = (logging.getLogger().level, logging.getLogger("cxone_outbound").level)
+    try:
+        code = invoke(list(args))
+    finally:
+        remove_logging_handler()
+        logging.getLogger().setLevel(levels[0])
+        logging.getLogger("cxone_outbound").setLevel(levels[1])
+    out = capsys.readouterr()
+    return code, out.out, out.err

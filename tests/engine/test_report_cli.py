@@ -6,16 +6,14 @@ from pathlib import Path
 
 import orjson
 import pytest
-from tests.engine.report_runs import busy_run
+from tests.engine.report_runs import busy_run, cxo, isolate_cli
 
 from cxone_outbound.cli import report_cmd
-from cxone_outbound.cli.main import invoke
 
 
-def cxo(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = invoke(list(args))
-    out = capsys.readouterr()
-    return code, out.out, out.err
+@pytest.fixture(autouse=True)
+def isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    isolate_cli(monkeypatch, tmp_path)
 
 
 def test_report_of_a_run_id_is_written_into_its_run_folder(
