@@ -15,7 +15,7 @@ from cxone_outbound.client import AccessToken
 from cxone_outbound.config import Settings
 
 if TYPE_CHECKING:
-    from conftest import CxoRunner, TokenServer
+    from conftest import CxoRunner, SandboxHandle, TokenServer
 
 
 def env_for(server: TokenServer, **extra: str) -> dict[str, str]:
@@ -113,3 +113,45 @@ def test_the_report_lists_requested_scopes_that_were_not_granted(
     assert report["expires_in_s"] == 540.0
     assert report["expires_at"] == "2030-01-01T00:09:00+00:00"
     assert "v" not in report.values()
+
+
+# -- against the real sandbox (tests/conftest.py) ------------------------------------------------
+
+
+def sandbox_env(sandbox: SandboxHandle, **extra: str) -> dict[str, str]:
+    return {
+        "CXONE_BASE_URL": sandbox.base_url,
+        "CXONE_CLIENT_ID": sandbox.client_id,
+        "CXONE_CLIENT_SECRET": sandbox.client_secret,
+        **extra,
+    }
+
+
+def test_check_against_the_sandbox_grants_the_requested_scopes(
+    cxo: CxoRunner, sandbox: SandboxHandle
+) -> None:
+    run = cxo("--json", "auth", "check", env=sandbox_env(sandbox))
+    assert run.code == 0, run.stderr
+    report = run.json()
+    assert isinstance(report, dict)
+    assert report["missing_scopes"] == []
+    assert set(report["scopes"]) >= set(Settings().scopes)
+    assert report["expires_in_s"] > 0
+
+
+def test_check_against_the_sandbox_names_invalid_client(
+    cxo: CxoRunner, sandbox: SandboxHandle
+) -> None:
+    env = sandbox_env(sandbox, CXONE_CLIENT_SECRET="not-the-secret-at-all")
+    run = cxo("auth", "check", env=env)
+    assert run.code == ExitCode.AUTH
+    assert "invalid_client" in run.stderr
+
+
+def test_check_against_the_sandbox_names_invalid_scope(
+    cxo: CxoRunner, sandbox: SandboxHandle
+) -> None:
+    env = sandbox_env(sandbox, CXONE_SCOPES="contacts:read no-such:scope")
+    run = cxo("auth", "check", env=env)
+    assert run.code == ExitCode.AUTH
+    assert "invalid_scope" in run.stderr
