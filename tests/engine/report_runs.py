@@ -137,3 +137,51 @@ def cxo(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
         logging.getLogger("cxone_outbound").setLevel(levels[1])
     out = capsys.readouterr()
     return code, out.out, out.err
+
+
+HOSTILE_CELLS = (
+    "<script>window.__pwned = 1</script>",
+    '"><img src=x onerror="window.__pwned = 2">',
+    "</td></tr></table><h1>injected</h1>",
+)
+
+
+def showcase_run(run_dir: Path) -> Path:
+    """A run with every section: throttling, a resumed session, enrich and sanitise reports,
+    and failed rows whose cells try to inject markup and script."""
+    busy_run(run_dir, seconds=90)
+    resumed = 1000.0 + 90 + 3600  # an hour later
+    with (run_dir / "audit.jsonl").open("a") as fh:
+        for line in [
+            run_line(resumed, "resumed"),
+            *(request(resumed + i / 10, status=503 if i % 9 == 0 else 200) for i in range(200)),
+            *(outcome(resumed + i / 10) for i in range(200)),
+            run_line(resumed + 20, "completed"),
+        ]:
+            fh.write(json.dumps(line) + "\n")
+    summary = json.loads((run_dir / "summary.json").read_text())
+    summary["enrich"] = {
+        "fillRates": {
+            "rows": 1800,
+            "overall": 0.81,
+            "attributes": {
+                "tier": {"fillRate": 0.97, "sent": 1746, "value": 1700, "nullLike": 40},
+                "score": {"fillRate": 0.42, "sent": 756, "value": 756, "nullLike": 900},
+                "region": {"fillRate": 0.88, "sent": 1584, "value": 1500, "nullLike": 200},
+            },
+        },
+        "batchLatency": {"batches": 18, "p50Ms": 41.5, "p95Ms": 88.0},
+    }
+    summary["sanitize"] = {
+        "plan": {
+            "unchanged": 1500,
+            "normalised": 220,
+            "purge": {"INVALID_NUMBER": 41, "TOO_SHORT": 17, "DISPOSABLE": 12, "<b>x</b>": 1},
+        }
+    }
+    (run_dir / "summary.json").write_text(json.dumps(summary))
+    with (run_dir / "failed.csv").open("a", newline="") as fh:
+        writer = csv.writer(fh)
+        for n, cell in enumerate(HOSTILE_CELLS):
+            writer.writerow([str(900 + n), "INVALID_FIELD", cell, "email", "1", cell])
+    return run_dir

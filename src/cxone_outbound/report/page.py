@@ -204,7 +204,11 @@ def _legend(series: Iterable[Series]) -> str:
 
 
 def _markers(audit: AuditStats) -> list[Marker]:
-    return [Marker(m.at_s, f"resumed {_when(m.wall_ts)}") for m in audit.markers if m.at_s > 0]
+    return [
+        Marker(m.at_s, "resumed", f"resumed at {_when(m.wall_ts)}")
+        for m in audit.markers
+        if m.at_s > 0
+    ]
 
 
 def _card(title: str, sub: str, content: str) -> str:

@@ -35,6 +35,7 @@ class Marker:
 
     at_s: float
     label: str
+    detail: str = ""
 
 
 def nice_step(maximum: float, ticks: int = 4) -> float:
@@ -202,10 +203,13 @@ def time_chart(
     for marker in markers:
         if 0 < marker.at_s < total_s:
             x = LEFT + frame.plot_w * marker.at_s / total_s
+            near_end = x > LEFT + frame.plot_w * 0.8
             parts.append(
                 f'<line class="marker" x1="{x:.1f}" x2="{x:.1f}" y1="{TOP}" '
-                f'y2="{frame.bottom}"/><text class="marker-label" x="{x + 3:.1f}" '
-                f'y="{TOP + 10}">{escape(marker.label)}</text>'
+                f'y2="{frame.bottom}"/><text class="marker-label" '
+                f'x="{x - 4 if near_end else x + 4:.1f}" y="{TOP + 10}" '
+                f'text-anchor="{"end" if near_end else "start"}">{escape(marker.label)}'
+                f"<title>{escape(marker.detail)}</title></text>"
             )
     parts += frame.time_axis(total_s)
     unit = "/s" if per_second else ""
