@@ -148,7 +148,7 @@ def sanitize_command(
     ] = None,
     concurrency: Annotated[
         int, typer.Option("--concurrency", min=1, help="Batches in flight at once.")
-    ] = 4,
+    ] = 8,
     state_dir: runs.StateDirOpt = None,
     resume: runs.ResumeOpt = None,
     dry_run: runs.DryRunOpt = False,

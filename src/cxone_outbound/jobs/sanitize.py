@@ -191,7 +191,7 @@ class SanitizeJob(BaseJob):
         plan: Plan,
         contacts: Sequence[Contact],
         *,
-        concurrency: int = 4,
+        concurrency: int = 8,
         callback: Callback | None = None,
     ) -> None:
         self.plan = plan
