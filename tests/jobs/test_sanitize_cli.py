@@ -1,0 +1,211 @@
+"""`cxo sanitize`, in-process against the sandbox: plan only, guard, apply, stale plan, callback."""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import threading
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any, ClassVar
+
+import pytest
+
+from cxone_outbound.cli.main import invoke
+from cxone_outbound.cli.output import remove_logging_handler
+from cxone_outbound.client.clock import FakeClock
+from cxone_outbound.config import Settings
+from cxone_outbound.jobs.sanitize_callback import Callback, post_callback
+from cxone_outbound.sandbox.control import SandboxControl
+from cxone_outbound.signing import SIGNATURE_HEADER, verify
+
+Cxo = Callable[..., tuple[int, str, str]]
+DELETE_ROUTE = "DELETE /api/v2/campaigns/contacts/{contactId}"
+PHONES = [
+    "+12125550101",  # unchanged
+    "+442079460958",  # unchanged
+    "+4402079460959",  # normalise (trunk 0)
+    "+445612345678",  # voip
+    "+999123456789",  # invalid country code
+]
+
+
+@pytest.fixture
+def cxo(
+    settings: Settings,
+    sandbox_control: SandboxControl,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> Iterator[Cxo]:
+    monkeypatch.setenv("CXONE_BASE_URL", settings.base_url)
+    monkeypatch.setenv("CXONE_CLIENT_ID", settings.client_id)
+    monkeypatch.setenv("CXONE_CLIENT_SECRET", settings.client_secret.get_secret_value())
+    monkeypatch.setenv("CXONE_STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.delenv("CXONE_CONFIG", raising=False)
+    monkeypatch.delenv("CXONE_PROFILE", raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
+    level = logging.getLogger().level
+
+    def run(*args: str) -> tuple[int, str, str]:
+        capsys.readouterr()
+        code = invoke(list(args))
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    yield run
+    remove_logging_handler()
+    logging.getLogger().setLevel(level)
+
+
+def _list(control: SandboxControl) -> str:
+    list_id = control.create_list("cli")
+    control.add_contacts(list_id, [{"phone": p, "firstName": "A"} for p in PHONES])
+    return list_id
+
+
+def test_plan_only_changes_nothing_and_saves_the_plan(
+    cxo: Cxo, sandbox_control: SandboxControl, tmp_path: Path
+) -> None:
+    list_id = _list(sandbox_control)
+    code, out, _ = cxo("--json", "sanitize", "--list", list_id, "--block-line-type", "voip")
+    assert code == 0
+    document = json.loads(out)
+    assert document["applied"] is False
+    assert document["plan"]["normalise"] == 1
+    assert document["plan"]["purge_by_reason"] == {
+        "blocked_line_type": 1,
+        "invalid_country_code": 1,
+    }
+    plan = json.loads((Path(document["run_dir"]) / "plan.json").read_text())
+    assert len(plan["entries"]) == len(PHONES)
+    assert sandbox_control.requests_to(DELETE_ROUTE) == 0
+
+
+def test_apply_refuses_to_purge_more_than_max_purge(
+    cxo: Cxo, sandbox_control: SandboxControl
+) -> None:
+    list_id = _list(sandbox_control)
+    code, _, err = cxo("sanitize", "--list", list_id, "--block-line-type", "voip", "--apply")
+    assert code == 2
+    assert "--max-purge" in err
+    assert sandbox_control.requests_to(DELETE_ROUTE) == 0
+
+
+def test_apply_with_force_normalises_and_purges(cxo: Cxo, sandbox_control: SandboxControl) -> None:
+    list_id = _list(sandbox_control)
+    code, out, _ = cxo(
+        "--json", "sanitize", "--list", list_id, "--block-line-type", "voip", "--apply", "--force"
+    )
+    assert code == 0, out
+    document = json.loads(out)
+    assert document["counts"] == {"succeeded": 3}
+    assert sandbox_control.requests_to(DELETE_ROUTE, 204) == 2
+    restore = (Path(document["run_dir"]) / "restore.csv").read_text().splitlines()
+    assert restore[0] == "phone_number,first_name,last_name,email"
+    assert sorted(line.split(",")[0] for line in restore[1:]) == ["+445612345678", "+999123456789"]
+
+
+def test_a_saved_plan_is_refused_once_the_list_changed(
+    cxo: Cxo, sandbox_control: SandboxControl
+) -> None:
+    list_id = _list(sandbox_control)
+    code, out, _ = cxo("--json", "sanitize", "--list", list_id)
+    plan_path = Path(json.loads(out)["run_dir"]) / "plan.json"
+    sandbox_control.add_contacts(list_id, [{"phone": "+12125550199"}])
+    code, _, err = cxo(
+        "sanitize", "--list", list_id, "--apply", "--force", "--plan", str(plan_path)
+    )
+    assert code == 2
+    assert "changed since the plan" in err
+
+
+def test_a_bad_directive_is_a_usage_error(cxo: Cxo, sandbox_control: SandboxControl) -> None:
+    code, _, err = cxo("sanitize", "--list", "x", "--allow-region", "Atlantis")
+    assert code == 2
+    assert "not a region code" in err
+
+
+class _Receiver(BaseHTTPRequestHandler):
+    received: ClassVar[list[tuple[bytes, str | None]]] = []
+    answers: ClassVar[list[int]] = []
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        type(self).received.append((body, self.headers.get(SIGNATURE_HEADER)))
+        status = type(self).answers.pop(0) if type(self).answers else 200
+        self.send_response(status)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def receiver() -> Iterator[tuple[str, type[_Receiver]]]:
+    handler = type("Receiver", (_Receiver,), {"received": [], "answers": []})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/hook", handler
+    server.shutdown()
+    server.server_close()
+
+
+def test_apply_posts_a_signed_summary_to_the_callback(
+    cxo: Cxo, sandbox_control: SandboxControl, receiver: tuple[str, type[_Receiver]]
+) -> None:
+    url, handler = receiver
+    list_id = _list(sandbox_control)
+    code, _, _ = cxo(
+        "--json", "sanitize", "--list", list_id, "--apply", "--force",
+        "--callback", url, "--callback-secret", "s3cret",
+    )  # fmt: skip
+    assert code == 0
+    ((body, signature),) = handler.received
+    assert verify("s3cret", body, signature)
+    summary = json.loads(body)
+    assert summary["list_id"] == list_id
+    assert summary["done"]["purged"] == 1 and summary["success_rate"] == 1.0
+
+
+async def test_callback_is_retried_with_backoff_then_delivered(
+    receiver: tuple[str, type[_Receiver]],
+) -> None:
+    url, handler = receiver
+    handler.answers.extend([503, 500])
+    clock = FakeClock()
+    report = await post_callback(Callback(url), {"a": 1}, clock=clock, rng=random.Random(1))
+    assert report.delivered and report.attempts == 3
+    assert len(clock.slept) == 2
+
+
+async def test_callback_failure_is_reported_not_raised(
+    receiver: tuple[str, type[_Receiver]],
+) -> None:
+    url, handler = receiver
+    handler.answers.extend([500] * 4)
+    report = await post_callback(
+        Callback(url, attempts=4), {"a": 1}, clock=FakeClock(), rng=random.Random(1)
+    )
+    assert not report.delivered and report.attempts == 4
+    assert "500" in report.describe()
+
+
+async def test_callback_is_not_retried_on_a_client_error(
+    receiver: tuple[str, type[_Receiver]],
+) -> None:
+    url, handler = receiver
+    handler.answers.append(400)
+    report = await post_callback(Callback(url), {}, clock=FakeClock(), rng=random.Random(1))
+    assert (report.delivered, report.attempts) == (False, 1)
+
+
+async def test_callback_to_nowhere_is_reported() -> None:
+    report = await post_callback(
+        Callback("http://127.0.0.1:9/none", attempts=2), {}, clock=FakeClock(), rng=random.Random()
+    )
+    assert not report.delivered and report.error
