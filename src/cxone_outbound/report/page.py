@@ -81,7 +81,7 @@ def render_report(data: RunData) -> str:
         _pushback(data.audit),
         "</div>",
         _breakdowns(data.audit),
-        *(_job_section(s) for s in job_sections(summary)),
+        *(_job_section(s) for s in _sections(data)),
         _failures(data),
         _footer(data),
     ]
@@ -340,6 +340,11 @@ def _bars(counter: Mapping[str, int]) -> list[Bar]:
     return [Bar(k, float(v)) for k, v in sorted(counter.items(), key=lambda kv: -kv[1])]
 
 
+def _sections(data: RunData) -> list[JobSection]:
+    """The job's sections of summary.json, else its end-of-run figures from the audit log."""
+    return job_sections(data.summary) or job_sections(data.audit.job_reports)
+
+
 def _job_section(section: JobSection) -> str:
     parts = [f"<div><h3>{_e(c.title)}</h3>{_bar_list(c)}</div>" for c in section.charts]
     if section.facts:
@@ -347,7 +352,7 @@ def _job_section(section: JobSection) -> str:
         parts.append(f'<div><h3>Details</h3><dl class="facts">{facts}</dl></div>')
     return _card(
         f"{section.title} report",
-        f"What the {_e(section.key)} job reported in summary.json.",
+        f"What the job reported ({_e(section.key)}).",
         f'<div class="grid2">{"".join(parts)}</div>',
     )
 

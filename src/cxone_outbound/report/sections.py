@@ -51,7 +51,8 @@ class JobSection:
 
 def humanise(name: str) -> str:
     """`fillRates` -> `Fill rates`, `purge_reasons` -> `Purge reasons`."""
-    words = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", name).replace("_", " ").replace("-", " ")
+    words = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", name)
+    words = re.sub(r"[_.-]", " ", words)
     text = " ".join(words.split()).lower()
     return text[:1].upper() + text[1:]
 
