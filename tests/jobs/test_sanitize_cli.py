@@ -122,6 +122,25 @@ def test_a_saved_plan_is_refused_once_the_list_changed(
     assert "changed since the plan" in err
 
 
+def test_resume_finishes_a_purge_halted_by_a_server_error(
+    cxo: Cxo, sandbox_control: SandboxControl
+) -> None:
+    list_id = sandbox_control.create_list("halt")
+    junk = [{"phone": f"+999{n:09d}"} for n in range(40)]
+    sandbox_control.add_contacts(list_id, [{"phone": p} for p in PHONES[:2]] + junk)
+    sandbox_control.set_faults("error@DELETE:*=0.2:503,seed=1")
+    code, out, _ = cxo("--json", "sanitize", "--list", list_id, "--apply", "--force")
+    first = json.loads(out)
+    assert code == 1 and first["counts"]["failed"] > 0
+    sandbox_control.clear_faults()
+    code, out, _ = cxo(
+        "--json", "sanitize", "--list", list_id, "--apply", "--resume", first["run_id"]
+    )
+    assert code == 0, out
+    assert json.loads(out)["counts"] == {"succeeded": 40}
+    assert sandbox_control.requests_to(DELETE_ROUTE, 204) == 40
+
+
 def test_a_bad_directive_is_a_usage_error(cxo: Cxo, sandbox_control: SandboxControl) -> None:
     code, _, err = cxo("sanitize", "--list", "x", "--allow-region", "Atlantis")
     assert code == 2
