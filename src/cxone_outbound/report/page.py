@@ -240,7 +240,8 @@ def _throughput(audit: AuditStats) -> str:
         f"Records finished per second, by outcome, in {format_duration(audit.timeline.width_s)} "
         "slices of active run time (gaps between sessions left out). Hover a slice for values."
     )
-    return _card("Throughput", _e(sub), f"<figure>{chart}{_legend(OUTCOME_SERIES)}</figure>")
+    figure = f'<figure><div class="scroll-x">{chart}</div>{_legend(OUTCOME_SERIES)}</figure>'
+    return _card("Throughput", _e(sub), figure)
 
 
 def _latency_bins(audit: AuditStats) -> list[tuple[str, int]]:

@@ -54,6 +54,7 @@ section.card { background: var(--bg); border: 1px solid var(--line); border-radi
   grid-template-columns: repeat(auto-fit, minmax(min(100%, 460px), 1fr)); }
 figure { margin: 0; }
 svg.chart { width: 100%; height: auto; display: block; }
+.scroll-x { overflow-x: auto; }
 svg.chart .grid { stroke: #eaeef2; stroke-width: 1; }
 svg.chart .axis { stroke: #8c959f; stroke-width: 1; }
 svg.chart text { font-size: 11px; fill: var(--muted); font-family: inherit; }
@@ -107,6 +108,7 @@ footer ul { margin: 6px 0 0; padding-left: 18px; }
 @media (max-width: 600px) {
   main { padding: 14px 10px 32px; } section.card { padding: 14px; }
   .kpi .value { font-size: 1.2rem; } h1 { font-size: 1.3rem; }
+  svg.chart.wide { min-width: 640px; }
 }
 """
 

@@ -95,7 +95,8 @@ class Frame:
 
     def open(self, title: str) -> list[str]:
         return [
-            f'<svg class="chart" viewBox="0 0 {self.width} {self.height}" role="img" '
+            f'<svg class="chart{" wide" if self.width > 600 else ""}" '
+            f'viewBox="0 0 {self.width} {self.height}" role="img" '
             f'aria-label="{escape(title)}">',
             f"<title>{escape(title)}</title>",
         ]
