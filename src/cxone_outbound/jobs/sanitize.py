@@ -327,7 +327,10 @@ class SanitizeJob(BaseJob):
         summary = self.summary(ctx)
         ctx.audit({"event": "sanitize_summary", **summary})
         if self.halted:
-            ctx.log("purge halted after a server error: resume this run to finish it")
+            ctx.log(
+                "purge halted after a server error; to finish it: "
+                f"cxo sanitize --list {self.plan.list_id} --apply --resume {ctx.run_id}"
+            )
         if self.callback is not None and not ctx.dry_run:
             report = await post_callback(self.callback, summary, clock=ctx.clock, rng=ctx.rng)
             ctx.audit({"event": "callback", **report.as_dict()})
