@@ -62,7 +62,7 @@ def cxo(
 
 def _list(control: SandboxControl) -> str:
     list_id = control.create_list("cli")
-    control.add_contacts(list_id, [{"phone": p, "firstName": "A"} for p in PHONES])
+    control.add_contacts(list_id, [{"phone": p, "firstName": "A", "lastName": "B"} for p in PHONES])
     return list_id
 
 
@@ -106,6 +106,10 @@ def test_apply_with_force_normalises_and_purges(cxo: Cxo, sandbox_control: Sandb
     restore = (Path(document["run_dir"]) / "restore.csv").read_text().splitlines()
     assert restore[0] == "phone_number,first_name,last_name,email"
     assert sorted(line.split(",")[0] for line in restore[1:]) == ["+445612345678", "+999123456789"]
+    restore_path = Path(document["run_dir"]) / "restore.csv"
+    code, out, err = cxo("--json", "import", str(restore_path), "--list", list_id)
+    assert code == 0, err
+    assert json.loads(out)["counts"] == {"succeeded": 2}
 
 
 def test_a_saved_plan_is_refused_once_the_list_changed(
