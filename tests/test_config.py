@@ -115,10 +115,18 @@ def test_every_field_has_an_environment_variable(tmp_path: Path) -> None:
         "CXONE_CONCURRENCY": "3",
         "CXONE_MAX_ATTEMPTS": "2",
         "CXONE_DEADLINE": "30",
-        "CXONE_DIALECT": "v2",
+        "CXONE_DIALECT": "admin",
+        "CXONE_ADMIN_AUTH": "access-key",
+        "CXONE_ACCESS_KEY_ID": "AK1",
+        "CXONE_ACCESS_KEY_SECRET": SECRET,
+        "CXONE_TENANT_ID": "t-1",
+        "CXONE_DISCOVERY_URL": "http://127.0.0.1:9999/.well-known/cxone-configuration",
+        "CXONE_API_URL": "http://127.0.0.1:9998",
+        "CXONE_API_VERSIONS": "lists=33, skills=v30.0",
     }
     loaded = load(tmp_path, env=env)
     assert set(loaded.sources.values()) == {"env"}
+    assert loaded.settings.api_versions == {"lists": "v33.0", "skills": "v30.0"}
     assert loaded.settings.client_secret.get_secret_value() == SECRET
     assert loaded.settings.auth_method == "body"
     assert loaded.settings.concurrency == 3
@@ -278,8 +286,8 @@ def test_a_bad_secret_is_reported_without_its_value(tmp_path: Path) -> None:
 
 
 def test_an_unknown_dialect_is_refused(tmp_path: Path) -> None:
-    message = config_error(tmp_path, env={"CXONE_DIALECT": "admin"})
-    assert "invalid dialect from CXONE_DIALECT='admin'" in message
+    message = config_error(tmp_path, env={"CXONE_DIALECT": "soap"})
+    assert "invalid dialect from CXONE_DIALECT='soap'" in message
 
 
 # -- the demo credentials off loopback -----------------------------------------------------------

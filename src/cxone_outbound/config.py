@@ -15,6 +15,7 @@ from __future__ import annotations
 import difflib
 import ipaddress
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -53,7 +54,13 @@ ENV_PREFIX = "CXONE_"
 ENV_CONFIG = "CXONE_CONFIG"  # path of the config file
 ENV_PROFILE = "CXONE_PROFILE"  # profile name
 DEFAULT_PROFILE = "default"
-SECRET_FIELDS: frozenset[str] = frozenset({"client_secret"})
+SECRET_FIELDS: frozenset[str] = frozenset({"client_secret", "access_key_secret"})
+
+
+def _normal_version(value: str) -> str:
+    """`33`, `v33` and `v33.0` all name `v33.0` (the path segment the Admin API uses)."""
+    bare = value.strip().removeprefix("v")
+    return f"v{bare}" if "." in bare else f"v{bare}.0"
 
 
 def _check_http_url(value: str) -> str:
@@ -81,17 +88,34 @@ class Settings(BaseModel):
     max_attempts: int = Field(default=6, ge=1, le=50)
     # seconds one logical call may take, retries included
     deadline: float = Field(default=300.0, gt=0)
-    dialect: Literal["v2"] = "v2"
+    dialect: Literal["v2", "admin"] = "v2"
+    # The `admin` dialect (a real tenant's ACD Admin API; docs/real-tenant.md). `base_url` is
+    # then the auth host (https://cxone.niceincontact.com); the API host is discovered.
+    admin_auth: Literal["password", "access-key"] = "password"
+    access_key_id: str | None = None
+    access_key_secret: SecretStr | None = None
+    tenant_id: str | None = None  # None: the id_token's tenantId claim
+    discovery_url: str | None = None  # None: {base_url}/.well-known/cxone-configuration
+    api_url: str | None = None  # set: skip discovery and use this API host
+    api_versions: dict[str, str] = Field(default_factory=dict)  # resource -> "v33.0"
 
     @field_validator("base_url")
     @classmethod
     def _base_url_is_http(cls, value: str) -> str:
         return _check_http_url(value)
 
-    @field_validator("token_url")
+    @field_validator("token_url", "discovery_url", "api_url")
     @classmethod
-    def _token_url_is_http(cls, value: str | None) -> str | None:
+    def _optional_url_is_http(cls, value: str | None) -> str | None:
         return None if value is None else _check_http_url(value)
+
+    @field_validator("api_versions")
+    @classmethod
+    def _versions_look_like_versions(cls, value: dict[str, str]) -> dict[str, str]:
+        for resource, version in value.items():
+            if not re.fullmatch(r"v?\d{1,3}(\.\d)?", version.strip()):
+                raise ValueError(f"{resource}={version!r} is not an API version like v33.0")
+        return {k: _normal_version(v) for k, v in value.items()}
 
     @field_validator("client_id")
     @classmethod
@@ -160,6 +184,8 @@ class LoadedSettings:
                 value = mask_secret(value.get_secret_value())
             elif isinstance(value, tuple):
                 value = list(value)
+            elif isinstance(value, dict):
+                value = dict(value)
             out[name] = {"value": value, "source": self.sources[name]}
         return out
 
@@ -174,6 +200,21 @@ def _split_scopes(value: object) -> object:
     if isinstance(value, list | tuple):
         return tuple(value)
     return value
+
+
+def _split_versions(value: object) -> object:
+    """Per-resource API versions from `"lists=v33.0,skills=30"` (the environment) or a table."""
+    if not isinstance(value, str):
+        return value
+    versions: dict[str, str] = {}
+    for part in value.replace(";", ",").split(","):
+        if not part.strip():
+            continue
+        resource, sep, version = part.partition("=")
+        if not sep:
+            return value  # not a mapping: validation says so
+        versions[resource.strip()] = version.strip()
+    return versions
 
 
 def _unknown_key_message(key: str, where: str) -> str:
@@ -261,6 +302,8 @@ def resolve_settings(
             sources[name] = "default"
     if "scopes" in raw:
         raw["scopes"] = _split_scopes(raw["scopes"])
+    if "api_versions" in raw:
+        raw["api_versions"] = _split_versions(raw["api_versions"])
     try:
         settings = Settings.model_validate(raw)
     except PydanticValidationError as exc:
@@ -355,7 +398,8 @@ def load_settings(
         config_path=path,
         config_exists=exists,
     )
-    if "client_secret" in profile_values and _readable_by_others(path):
+    holds_secret = "client_secret" in profile_values or "access_key_secret" in profile_values
+    if holds_secret and _readable_by_others(path):
         warning = (
             f"{path} holds a client_secret and is readable by other users; "
             f"run `chmod 600 {path}` or move the secret to {env_var_for('client_secret')}"
@@ -393,6 +437,7 @@ client_secret = "demo-secret"
 # concurrency = 16
 # max_attempts = 6
 # deadline = 300.0                                  # seconds per logical call, retries included
+# dialect = "v2"                                    # "admin": a real tenant, docs/real-tenant.md
 
 # [profiles.staging]
 # base_url = "https://api-us-01.example.invalid"

@@ -1,0 +1,36 @@
+"""Fixtures of the admin client's tests: a fake tenant on a loopback port, settings for it."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+
+from cxone_outbound.client.admin.discovery import DiscoveryCache
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from fake_tenant import FakeTenant
+
+
+@pytest.fixture
+async def tenant() -> AsyncIterator[FakeTenant]:
+    fake = FakeTenant()
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", fake.handle)
+    server = TestServer(app, host="127.0.0.1", port=0)
+    await server.start_server()
+    fake.url = str(server.make_url("")).rstrip("/")
+    try:
+        yield fake
+    finally:
+        await server.close()
+
+
+@pytest.fixture
+def cache(tmp_path: Path) -> DiscoveryCache:
+    return DiscoveryCache(tmp_path / "discovery.json")
