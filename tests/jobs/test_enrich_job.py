@@ -179,3 +179,19 @@ async def test_fill_rates_are_written_to_the_run_folder(tmp_path: Path) -> None:
     assert report["fillRates"]["attributes"]["score"]["invalid"] == 1
     assert report["batchLatency"]["batches"] == 1
     assert report["refreshId"] == "r1"
+
+
+async def test_the_enrich_report_and_plan_are_in_the_run_summary(tmp_path: Path) -> None:
+    path = tmp_path / "crm.csv"
+    path.write_text("id,tier,score\na,g,1\n")
+
+    @contextlib.asynccontextmanager
+    async def factory(observer: Any) -> AsyncIterator[AtomicEnrichApi]:
+        yield AtomicEnrichApi({"a"})
+
+    job = EnrichJob(MAPPING, list_id="L", campaign_id="C", batch_size=10, plan={"batchSize": 10})
+    config = RunConfig(state_dir=tmp_path / "state")
+    summary = await Runner(job, CsvSource(path), config, client_factory=factory).run()
+    section = json.loads((summary.run_dir / "summary.json").read_text())["enrich"]
+    assert section["fillRates"]["attributes"]["tier"]["fillRate"] == 1.0
+    assert (section["refreshId"], section["plan"]) == ("r1", {"batchSize": 10})

@@ -17,7 +17,7 @@ from cxone_outbound.client.api import CXoneClient
 from cxone_outbound.jobs.enrich.budget import DEFAULT_MAX_BATCH, DEFAULT_MS_PER_CONTACT
 from cxone_outbound.jobs.enrich.job import EnrichJob
 from cxone_outbound.jobs.enrich.mapping import MappingError, load_mapping
-from cxone_outbound.jobs.enrich.setup import EnrichmentPlan, add_to_summary, plan_enrichment
+from cxone_outbound.jobs.enrich.setup import EnrichmentPlan, plan_enrichment
 
 
 def render_fill_rates(console: Console, report: dict[str, Any]) -> None:
@@ -120,8 +120,8 @@ def enrich_command(
         batch_size=checked.batch_size,
         concurrency=concurrency,
         extra_options={"mapping": str(mapping_file), "plan": checked.as_dict()},
+        plan=checked.as_dict(),
     )
-    extra: dict[str, Any] = {}
     try:
         runs.execute(
             ctx,
@@ -131,19 +131,10 @@ def enrich_command(
             resume=resume,
             dry_run=dry_run,
             progress=progress,
-            extra=extra_filled_by(job, extra),
         )
     finally:
-        if job.run_dir is not None:
-            add_to_summary(job.run_dir, "enrich", {**job.report(), "plan": checked.as_dict()})
         if not state.json_output:
             render_fill_rates(out.console, job.report())
-
-
-def extra_filled_by(job: EnrichJob, extra: dict[str, Any]) -> dict[str, Any]:
-    """The document `execute` merges into its JSON result, filled when the job finishes."""
-    job.on_finish = lambda report: extra.update({"enrich": report})
-    return extra
 
 
 def _report_webhook(state: CliState, plan: EnrichmentPlan, secret_file: Path | None) -> None:

@@ -73,9 +73,18 @@ class Job(Protocol):
         """Called once after the last outcome (e.g. to write an extra report)."""
         ...
 
+    def summary_extra(self, ctx: RunContext) -> Mapping[str, Any]:
+        """The job's own sections of the summary: name -> JSON-able data.
+
+        Called once at the end of every run (completed, interrupted, failed or dry), after
+        `finish`; each name becomes a top-level key of summary.json and of the `--json`
+        document, and is printed with the summary. Names of the engine's keys are refused.
+        """
+        ...
+
 
 class BaseJob:
-    """Defaults for the optional parts of `Job`: random batch ids, resend on resume."""
+    """Defaults for the optional parts of `Job`: random batch ids, resend on resume, no extras."""
 
     name = "job"
     batch_size = 1
@@ -92,6 +101,9 @@ class BaseJob:
 
     async def finish(self, ctx: RunContext) -> None:
         return None
+
+    def summary_extra(self, ctx: RunContext) -> Mapping[str, Any]:
+        return {}
 
 
 @dataclass

@@ -92,12 +92,17 @@ class RunSummary:
     planned: dict[str, int] = field(default_factory=dict)
     fatal_error: str | None = None
     fatal_exception: BaseException | None = None
+    sections: dict[str, Any] = field(default_factory=dict)  # the job's, by `Job.summary_extra`
 
     @property
     def resumable(self) -> bool:
         return self.status in (journal_mod.INTERRUPTED, journal_mod.FAILED)
 
     def as_dict(self) -> dict[str, Any]:
+        """The document of summary.json and `--json`: the engine's keys, then the job's sections."""
+        return {**self._engine_dict(), **self.sections}
+
+    def _engine_dict(self) -> dict[str, Any]:
         return {
             "run_id": self.run_id,
             "job": self.job,
@@ -113,6 +118,10 @@ class RunSummary:
                 for name in ("succeeded.csv", "failed.csv", "audit.jsonl", "summary.json")
             },
         }
+
+
+ENGINE_KEYS = frozenset(RunSummary("", "", "", Path(), "", {}, {})._engine_dict())
+"""The top-level keys of summary.json that are the engine's; a job's sections use other names."""
 
 
 def _windows(records: Iterable[Record], size: int) -> Iterator[list[Record]]:
@@ -220,24 +229,25 @@ class Runner:
         factory = _no_client if self.config.dry_run else self.client_factory
         if factory is None:
             raise ValueError("a client_factory is needed unless dry_run")
+        ctx = RunContext(
+            run_id=run.id,
+            run_dir=run_dir,
+            client=None,
+            clock=self.clock,
+            rng=self.rng,
+            metrics=self.metrics,
+            dry_run=self.config.dry_run,
+            resumed=resumed,
+            _remote_id_writer=self._write_remote_id,
+            _audit_writer=self._audit.write,
+            _logger=self.reporter.message,
+            _stop_requested=lambda: self.stop_requested,
+        )
         self.reporter.start(f"{self.job.name} {run.id}")
         progress = asyncio.create_task(self._report_progress(started))
         try:
             async with factory(self._observe) as client:
-                ctx = RunContext(
-                    run_id=run.id,
-                    run_dir=run_dir,
-                    client=client,
-                    clock=self.clock,
-                    rng=self.rng,
-                    metrics=self.metrics,
-                    dry_run=self.config.dry_run,
-                    resumed=resumed,
-                    _remote_id_writer=self._write_remote_id,
-                    _audit_writer=self._audit.write,
-                    _logger=self.reporter.message,
-                    _stop_requested=lambda: self.stop_requested,
-                )
+                ctx.client = client
                 await self._execute(ctx, resumed)
                 if not self.stop_requested:
                     await self.job.finish(ctx)
@@ -249,14 +259,29 @@ class Runner:
             with contextlib.suppress(asyncio.CancelledError):
                 await progress
             self._flush()
+            sections = self._job_sections(ctx)
             self.reporter.update(self.metrics, self.source.progress(), self._elapsed(started))
             self.reporter.stop()
-        return self._close_run(run, run_dir, started)
+        return self._close_run(run, run_dir, started, sections)
 
     def _elapsed(self, started: float) -> float:
         return max(0.0, self.clock.monotonic() - started)
 
-    def _close_run(self, run: RunInfo, run_dir: Path, started: float) -> RunSummary:
+    def _job_sections(self, ctx: RunContext) -> dict[str, Any]:
+        """The job's summary sections; a failing or clashing one is reported, never fatal."""
+        try:
+            extra = dict(self.job.summary_extra(ctx))
+        except Exception as exc:  # a bug in a job's report must not lose the run's summary
+            self.reporter.message(f"internal error in the job's summary: {exc!r}")
+            return {}
+        for name in sorted(ENGINE_KEYS.intersection(extra)):
+            self.reporter.message(f"the job's summary section {name!r} is an engine key: left out")
+            del extra[name]
+        return extra
+
+    def _close_run(
+        self, run: RunInfo, run_dir: Path, started: float, sections: dict[str, Any]
+    ) -> RunSummary:
         elapsed = self._elapsed(started)
         if self.config.dry_run:
             status = DRY_RUN
@@ -288,8 +313,10 @@ class Runner:
             planned=planned,
             fatal_error=str(self._fatal) if self._fatal else None,
             fatal_exception=self._fatal,
+            sections=sections,
         )
-        (run_dir / "summary.json").write_text(json.dumps(summary.as_dict(), indent=2) + "\n")
+        document = json.dumps(summary.as_dict(), indent=2, default=str) + "\n"
+        (run_dir / "summary.json").write_text(document)
         self.journal.set_status(
             run.id, status, counts={**counts, "last": metrics}, ended_at=time.time()
         )

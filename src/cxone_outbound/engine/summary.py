@@ -2,7 +2,35 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
+from typing import Any
+
 from cxone_outbound.engine.runner import RunSummary
+
+MAX_FACTS_PER_SECTION = 8
+MAX_VALUE_CHARS = 60
+
+
+def _facts(data: Any, path: str = "") -> Iterator[str]:
+    """`a.b=value` for every scalar of a section, depth first, in its own order."""
+    if isinstance(data, Mapping):
+        for name, value in data.items():
+            yield from _facts(value, f"{path}.{name}" if path else str(name))
+    elif isinstance(data, list | tuple):
+        yield f"{path}=[{len(data)} items]"
+    else:
+        text = str(data)
+        if len(text) > MAX_VALUE_CHARS:
+            text = text[: MAX_VALUE_CHARS - 1] + "…"
+        yield f"{path}={text}" if path else text
+
+
+def render_section(name: str, data: Any) -> str:
+    """One line for a job's summary section: its first scalars; the rest is in summary.json."""
+    facts = list(_facts(data))
+    shown = ", ".join(facts[:MAX_FACTS_PER_SECTION])
+    more = len(facts) - MAX_FACTS_PER_SECTION
+    return f"  {name}: {shown}" + (f", … {more} more in summary.json" if more > 0 else "")
 
 
 def render_summary(summary: RunSummary) -> str:
@@ -25,6 +53,7 @@ def render_summary(summary: RunSummary) -> str:
             f"  dry run: would send {summary.planned['records']} records"
             f" in {summary.planned['batches']} batches; nothing was sent"
         )
+    lines += [render_section(name, data) for name, data in summary.sections.items()]
     if summary.fatal_error:
         lines.append(f"  stopped by: {summary.fatal_error}")
     lines.append(f"  files: {summary.run_dir}")

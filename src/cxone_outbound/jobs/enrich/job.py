@@ -2,15 +2,15 @@
 
 `prepare` maps one CSV record (pure apart from the fill-rate tally); `send` POSTs a batch and,
 when the server refuses it, follows `BatchResolution` until every contact is applied or set
-aside with its reason; `finish` refreshes the list once and writes the fill rates.
+aside with its reason; `finish` refreshes the list once and writes the fill rates;
+`summary_extra` puts the job's report under `enrich` in the run's summary.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import orjson
@@ -54,6 +54,7 @@ class EnrichJob(BaseJob):
         concurrency: int = 4,
         refresh: bool = True,
         extra_options: Mapping[str, Any] | None = None,
+        plan: Mapping[str, Any] | None = None,
     ) -> None:
         self.mapping = mapping
         self.list_id = list_id
@@ -62,11 +63,10 @@ class EnrichJob(BaseJob):
         self.concurrency = concurrency
         self.refresh = refresh
         self.extra_options = dict(extra_options or {})
+        self.plan = dict(plan) if plan is not None else None  # the pre-run checks, reported
         self.fill_rates = FillRates(mapping.attributes)
         self.latencies = BatchLatencies()
         self.refresh_id: str | None = None
-        self.run_dir: Path | None = None
-        self.on_finish: Callable[[dict[str, Any]], None] | None = None
         # One row per contact: with batches in flight together, two rows for one contact
         # would land in an undefined order, so the later row is refused.
         self._first_line: dict[str, int] = {}
@@ -81,8 +81,6 @@ class EnrichJob(BaseJob):
         }
 
     def prepare(self, record: Record) -> Item | RecordError:
-        if record.error is not None:
-            return record.error
         result = apply_mapping(self.mapping, record.fields, record.line)
         self.fill_rates.add(result)
         if result.rejection is not None:
@@ -156,7 +154,6 @@ class EnrichJob(BaseJob):
         return outcomes
 
     async def finish(self, ctx: RunContext) -> None:
-        self.run_dir = ctx.run_dir
         if self.refresh and not ctx.dry_run and ctx.client is not None:
             refreshed = await ctx.client.refresh_list(self.list_id)
             self.refresh_id = refreshed.refresh_id
@@ -166,8 +163,6 @@ class EnrichJob(BaseJob):
             orjson.dumps(report, option=orjson.OPT_INDENT_2)
         )
         ctx.audit({"event": "fill_rates", **report["fillRates"]})
-        if self.on_finish is not None:
-            self.on_finish(report)
 
     def report(self) -> dict[str, Any]:
         """What the run adds to its summary: fill rates, batch latency, the list refresh."""
@@ -176,6 +171,10 @@ class EnrichJob(BaseJob):
             "batchLatency": self.latencies.to_json(),
             "refreshId": self.refresh_id,
         }
+
+    def summary_extra(self, ctx: RunContext) -> Mapping[str, Any]:
+        plan = {} if self.plan is None else {"plan": self.plan}
+        return {"enrich": {**self.report(), **plan}}
 
 
 def _digest(value: Any) -> str:

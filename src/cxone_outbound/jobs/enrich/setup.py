@@ -1,16 +1,13 @@
-"""What an enrichment run checks and arranges before the engine sends anything, and after.
+"""What an enrichment run checks and arranges before the engine sends anything.
 
 Before: read the campaign (its timeout budget sets the batch size), read the list's schema and
 validate the mapping against it and against the CSV header, and upsert the webhook by name.
-After: put the fill rates and batch latencies into the run's summary.json.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from cxone_outbound.client.api import CXoneClient
@@ -98,11 +95,3 @@ async def plan_enrichment(
 async def _upsert_webhook(client: CXoneClient, name: str, url: str) -> tuple[Webhook, bool]:
     webhook = await ensure_webhook(client, name, url, list(WEBHOOK_EVENTS))
     return webhook, webhook.secret is not None  # a secret comes back only on creation
-
-
-def add_to_summary(run_dir: Path, key: str, report: dict[str, Any]) -> None:
-    """Add the job's own report under `key` in the engine's summary.json."""
-    path = run_dir / "summary.json"
-    summary = json.loads(path.read_text()) if path.exists() else {}
-    summary[key] = report
-    path.write_text(json.dumps(summary, indent=2) + "\n")
