@@ -179,6 +179,30 @@ async def test_plan_excludes_suppressed_numbers_and_ignores_expired_ones(
     assert plan.assessment.to_json()["eligible"] == 2
 
 
+@pytest.mark.parametrize("spelling", ["(415) 555-2671", "+1 415-555-2671", "0014155552671"])
+async def test_a_suppression_in_a_legacy_spelling_excludes_the_contact(
+    settings: Settings, sandbox_control: SandboxControl, spelling: str
+) -> None:
+    list_id = sandbox_control.create_list("preview")
+    sandbox_control.add_contacts(list_id, [{"phone": "+14155552671"}, {"phone": "+14155552672"}])
+    async with CXoneClient(settings) as client:
+        await client.create_suppression(spelling, reason="legacy dnc")
+        await client.create_suppression(
+            "(415) 555-2672", expires_at=datetime.now(UTC) - timedelta(days=1)
+        )
+        campaign_id = await new_campaign(client)
+        plan = await plan_preview(
+            client,
+            PreviewRequest(
+                campaign_id, intent_from_options(list_id=list_id, queue_id="q-1"), list_id=list_id
+            ),
+        )
+    assert plan.assessment is not None
+    summary = plan.assessment.to_json()
+    assert summary["excluded"]["suppressed"] == 1
+    assert summary["eligible"] == 1  # +14155552672: its only suppression has expired
+
+
 async def test_active_previews_are_counted_across_every_page(
     settings: Settings, sandbox_control: SandboxControl
 ) -> None:

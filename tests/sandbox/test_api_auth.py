@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import time
+from urllib.parse import quote_plus
 
 import pytest
 from tests.sandbox.httpapi import Api
@@ -20,6 +22,25 @@ def test_every_token_alias_issues_a_bearer_token(api: Api, path: str) -> None:
     assert answer.json["token_type"] == "Bearer"
     assert answer.json["expires_in"] == 3600
     assert answer.headers["Cache-Control"] == "no-store"
+
+
+def test_basic_credentials_are_form_urlencoded_inside_the_base64(
+        api: Api, sandbox_control: SandboxControl) -> None:
+    secret = "s+e/c:r et%"
+    sandbox_control.create_client("app:one", secret, ["contacts:read"])
+    encoded = f"{quote_plus('app:one')}:{quote_plus(secret)}"
+    answer = api.send("POST", "/oauth/token", body=b"grant_type=client_credentials", auth=False,
+                      headers={"Authorization": "Basic " + base64.b64encode(
+                          encoded.encode()).decode(),
+                          "Content-Type": "application/x-www-form-urlencoded"})
+    assert answer.status == 200, answer.raw
+
+
+def test_basic_credentials_sent_without_urlencoding_a_plus_are_refused(
+        api: Api, sandbox_control: SandboxControl) -> None:
+    sandbox_control.create_client("app-two", "a+b", ["contacts:read"])
+    answer = api.token_request(client_id="app-two", secret="a+b")  # "+" decodes to a space
+    assert (answer.status, answer.json["error"]) == (401, "invalid_client")
 
 
 def test_credentials_in_the_form_body_are_accepted(api: Api) -> None:

@@ -6,6 +6,7 @@ import gzip
 import time
 from typing import Any
 
+import pytest
 from tests.sandbox.httpapi import Api
 
 from cxone_outbound.sandbox.control import SandboxControl
@@ -137,7 +138,7 @@ def test_campaigns_filter_by_type_and_status(api: Api) -> None:
     assert names == ["a"]
 
 
-def test_suppressions_page_and_skip_expired_ones(api: Api) -> None:
+def test_suppressions_page_and_list_expired_ones_with_their_expiry(api: Api) -> None:
     for i in range(3):
         assert api.post("/api/v2/outbound/suppressions",
                         {"phoneNumber": f"+1415555010{i}", "reason": "dnc"}).status == 201
@@ -145,8 +146,30 @@ def test_suppressions_page_and_skip_expired_ones(api: Api) -> None:
              {"phoneNumber": "+14155550199", "expiresAt": "2000-01-01T00:00:00Z"})
     first = api.get("/api/v2/outbound/suppressions?limit=2").json
     second = api.get(first["nextPageUri"]).json
-    phones = [s["phoneNumber"] for s in first["entity"] + second["entity"]]
-    assert phones == ["+14155550100", "+14155550101", "+14155550102"]
+    listed = [(s["phoneNumber"], s["expiresAt"]) for s in first["entity"] + second["entity"]]
+    assert listed == [("+14155550100", None), ("+14155550101", None), ("+14155550102", None),
+                      ("+14155550199", "2000-01-01T00:00:00Z")]
+
+
+@pytest.mark.parametrize("phone", ["(415) 555-2671", "+1 415-555-2671", "0014155552671"])
+def test_suppressions_keep_legacy_spellings_as_written(api: Api, phone: str) -> None:
+    assert api.post("/api/v2/outbound/suppressions", {"phoneNumber": phone}).status == 201
+    assert [s["phoneNumber"] for s in api.get("/api/v2/outbound/suppressions").json["entity"]] \
+        == [phone]
+
+
+@pytest.mark.parametrize("phone", ["", "   ", "no digits", "1" * 33, 4155552671])
+def test_a_suppression_without_digits_or_too_long_is_400(api: Api, phone: object) -> None:
+    answer = api.post("/api/v2/outbound/suppressions", {"phoneNumber": phone})
+    assert (answer.status, answer.code) == (400, "INVALID_VALUE")
+
+
+def test_the_same_suppression_text_twice_is_409_but_another_spelling_is_not(api: Api) -> None:
+    assert api.post("/api/v2/outbound/suppressions", {"phoneNumber": "415-555-2671"}).status \
+        == 201
+    again = api.post("/api/v2/outbound/suppressions", {"phoneNumber": "415-555-2671"})
+    assert (again.status, again.code) == (409, "ALREADY_SUPPRESSED")
+    assert api.post("/api/v2/outbound/suppressions", {"phoneNumber": "4155552671"}).status == 201
 
 
 def test_a_repeated_idempotency_key_replays_the_first_response(api: Api) -> None:

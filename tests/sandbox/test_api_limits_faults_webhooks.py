@@ -11,6 +11,7 @@ import aiohttp
 from aiohttp import web
 from tests.sandbox.httpapi import Api
 
+from cxone_outbound.client.ratelimit import seed_rate
 from cxone_outbound.sandbox.control import SandboxControl
 from cxone_outbound.signing import verify
 
@@ -23,10 +24,19 @@ def test_a_burst_over_the_limit_gets_429_with_retry_after(
     assert limited
     assert int(limited[0].headers["Retry-After"]) >= 1
     assert limited[0].code == "RATE_LIMITED"
-    assert answers[0].headers["X-RateLimit-Limit"] == "5"
     assert answers[0].headers["X-RateLimit-Remaining"].isdigit()
     assert answers[0].headers["X-RateLimit-Reset"].isdigit()
     assert sandbox_control.counters()["rateLimited"] == len(limited)
+
+
+def test_ratelimit_limit_header_is_the_sustained_rate_the_client_seeds_from(
+        api: Api, sandbox_control: SandboxControl) -> None:
+    sandbox_control.set_rate_limit(2.5, 40)
+    headers = api.get("/api/v2/contacts/lists").headers
+    assert headers["X-RateLimit-Limit"] == "2.5"
+    assert seed_rate({"X-RateLimit-Limit": headers["X-RateLimit-Limit"]}) == 2.5
+    assert int(headers["X-RateLimit-Remaining"]) in (38, 39)  # the token request counts too
+    assert headers["X-RateLimit-Reset"] == "1"  # two tokens short at 2.5/s: full within 1 s
 
 
 def test_rate_limit_zero_turns_limiting_off(api: Api, sandbox_control: SandboxControl) -> None:

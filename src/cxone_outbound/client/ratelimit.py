@@ -7,9 +7,10 @@ before the last cut says nothing new, as in TCP; botocore cuts once per 429 and 
 when many workers are throttled together), and a 429's `Retry-After` pauses every worker.
 
 `X-RateLimit-Limit` seeds the starting rate when it is below the configured maximum. Its meaning
-varies between servers (requests per second, per window, or a burst size: the sandbox sends its
-bucket's burst), so it is only a start: CUBIC probes above it while nothing is refused, never
-above the configured max rate, and cuts on a 429. The clock is injected; no network here.
+varies between servers (requests per second, per window, or a burst size; the sandbox sends its
+sustained rate in requests per second), so it is only a start: CUBIC probes above it while
+nothing is refused, never above the configured max rate, and cuts on a 429. The clock is
+injected; no network here.
 """
 
 from __future__ import annotations

@@ -110,7 +110,8 @@ def error_response(exc: SandboxError, request_id: str,
 def rate_headers(decision: Decision | None) -> dict[str, str]:
     if decision is None:
         return {}
-    return {"X-RateLimit-Limit": str(decision.limit),
+    limit = f"{decision.limit:g}" if decision.limit < 1e6 else str(int(decision.limit))
+    return {"X-RateLimit-Limit": limit,
             "X-RateLimit-Remaining": str(decision.remaining),
             "X-RateLimit-Reset": str(decision.reset_s)}
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import uuid
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, unquote_plus
 
 import orjson
 from starlette.requests import Request
@@ -20,6 +20,7 @@ MAX_TOKEN_BODY = 16 * 1024
 
 
 def _basic(header: str | None) -> tuple[str, str] | None:
+    """Client id and secret of a Basic header: base64, then form-urlencoded (RFC 6749 §2.3.1)."""
     if not header or not header.lower().startswith("basic "):
         return None
     try:
@@ -29,7 +30,7 @@ def _basic(header: str | None) -> tuple[str, str] | None:
     client_id, sep, secret = decoded.partition(":")
     if not sep:
         raise OAuthError("invalid_client", "malformed Basic credentials", 401)
-    return client_id, secret
+    return unquote_plus(client_id), unquote_plus(secret)
 
 
 def _fields(raw: bytes, content_type: str) -> dict[str, str]:

@@ -16,7 +16,7 @@ class Decision:
     """Whether a request may pass, and the numbers the response headers carry."""
 
     allowed: bool
-    limit: int
+    limit: float  # the sustained rate, requests per second
     remaining: int
     reset_s: int  # seconds until the bucket is full again
     retry_after_s: int  # seconds until one token is available (0 when allowed)
@@ -42,7 +42,7 @@ class TokenBucket:
         missing = self.burst - self.tokens
         reset = math.ceil(missing / self.rate) if missing > 0 else 0
         retry = 0 if allowed else max(1, math.ceil((1.0 - self.tokens) / self.rate))
-        return Decision(allowed, self.burst, int(self.tokens), reset, retry)
+        return Decision(allowed, self.rate, int(self.tokens), reset, retry)
 
 
 class RateLimiter:

@@ -55,6 +55,7 @@ class Store:
         self.auth.create_tenant(tenant_id, name, list_id)
         self.contacts.create_list(tenant_id, "Default list", [], list_id=list_id, is_default=True)
         self.auth.create_client(tenant_id, client_id, client_secret)
+        self.suppressions.default_group_id(tenant_id)
         return {"tenantId": tenant_id, "clientId": client_id, "defaultListId": list_id}
 
     def reset(self) -> None:
