@@ -1,0 +1,84 @@
+"""What the demo asks of the tenant around the jobs: a list, a campaign, suppressions, a hook.
+
+These go through the same `CXoneClient` as the jobs (the public API, not the sandbox's control
+API), so the demo would set up a real tenant the same way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from cxone_outbound.client import CXoneClient
+from cxone_outbound.client.errors import Conflict
+from cxone_outbound.client.models import SchemaField
+from cxone_outbound.config import Settings
+from cxone_outbound.demo.workload import LIST_SCHEMA
+
+DEMO_EVENTS = ("import.completed", "contact.enriched", "campaign.preview.activated")
+"""Events the demo's listener subscribes to (per-contact events would flood a laptop)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Tenant:
+    list_id: str
+    campaign_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Hook:
+    id: str
+    secret: str
+
+
+async def create_list_and_campaign(settings: Settings, tag: str) -> Tenant:
+    """A fresh contact list (with the demo's attributes) and a preview campaign."""
+    async with CXoneClient(settings) as client:
+        fields = [SchemaField(name=name, type=kind) for name, kind in LIST_SCHEMA]
+        contact_list = await client.create_list(f"Spring leads {tag}", fields)
+        campaign = await client.create_campaign(
+            {"name": f"Spring renewals {tag}", "type": "preview", "maxEnrichmentTimeout": 5000}
+        )
+        if not campaign.key:
+            raise RuntimeError("the API created a campaign without an id")
+        return Tenant(contact_list.id, campaign.key)
+
+
+async def list_phones(settings: Settings, list_id: str) -> list[tuple[str, str]]:
+    """(contact id, phone) of every contact of the list, in list order."""
+    async with CXoneClient(settings) as client:
+        return [(c.id, c.phone or "") async for c in client.iter_contacts(list_id)]
+
+
+async def suppress(settings: Settings, phones: Sequence[str], concurrency: int = 8) -> int:
+    """Suppress `phones` (already suppressed ones are fine); how many were new."""
+    gate = asyncio.Semaphore(concurrency)
+    added = 0
+
+    async def one(client: CXoneClient, phone: str) -> None:
+        nonlocal added
+        async with gate:
+            try:
+                await client.create_suppression(phone, reason="customer asked (demo)")
+                added += 1
+            except Conflict:
+                pass
+
+    async with CXoneClient(settings) as client:
+        await asyncio.gather(*(one(client, phone) for phone in phones))
+    return added
+
+
+async def register_hook(settings: Settings, name: str, url: str) -> Hook:
+    """A webhook for `DEMO_EVENTS` to `url`; its signing secret (returned only now)."""
+    async with CXoneClient(settings) as client:
+        hook = await client.create_webhook(name, url, DEMO_EVENTS, max_retries=2, backoff_ms=200)
+    if hook.secret is None:
+        raise RuntimeError("the API registered a webhook without returning its secret")
+    return Hook(hook.id, hook.secret.get_secret_value())
+
+
+async def delete_hook(settings: Settings, hook_id: str) -> None:
+    async with CXoneClient(settings) as client:
+        await client.delete_webhook(hook_id)
