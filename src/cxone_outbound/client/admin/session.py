@@ -32,16 +32,16 @@ from cxone_outbound.config import Settings
 
 SERVICES_PREFIX = "/inContactAPI/services"
 DEFAULT_VERSIONS: Mapping[str, str] = {
-    "lists": "v33.0",
-    "dnc-groups": "v33.0",
-    "skills": "v33.0",
+    "lists": "v31.0",
+    "dnc-groups": "v31.0",
+    "skills": "v31.0",
     "campaigns": "v33.0",
 }
 """The API version each resource is called at unless `api_versions` says otherwise."""
 
 
 def api_version(settings: Settings, resource: str) -> str:
-    return settings.api_versions.get(resource) or DEFAULT_VERSIONS.get(resource, "v33.0")
+    return settings.api_versions.get(resource) or DEFAULT_VERSIONS.get(resource, "v31.0")
 
 
 def service_path(settings: Settings, resource: str, path: str) -> str:

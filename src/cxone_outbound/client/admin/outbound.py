@@ -1,0 +1,594 @@
+"""AdminOutboundApi: the jobs' interface (`client.dialect.OutboundApi`) on the ACD Admin API.
+
+How each call maps (CXONE-REAL.md; what is unconfirmed is said in docs/real-tenant.md):
+
+- contacts are calling-list records keyed by external id (the jobs' contact id); a list is
+  downloaded with `GET /lists/call-lists/{id}?includeRecords=true` paged by `skip`/`top`;
+- an import is a base64 CSV `POST /lists/call-lists/{id}/upload`, polled at
+  `GET /lists/call-lists/jobs/{jobId}`; an update or enrichment is a re-upload of the changed
+  records (merged onto the record as downloaded) in files within the 256 MB / 500k limits;
+- a delete is `DELETE /lists/call-lists/{id}/removeProspects`; per-record failures inside a 200
+  become failed records;
+- suppressions are the records of every DNC group;
+- campaigns are read and written at `/campaigns/{id}` under a read-compare-write guard: the
+  "ETag" is a digest of the campaign as read, and a write first re-reads and refuses (412,
+  `PreconditionFailed`) if the digest moved — no If-Match is documented;
+- webhooks are kept and delivered by the tool (`admin.events`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from collections.abc import AsyncIterator, Mapping, Sequence
+from datetime import datetime
+from types import TracebackType
+from typing import Any, Self
+
+import orjson
+
+from cxone_outbound.client.admin.discovery import DiscoveryCache
+from cxone_outbound.client.admin.events import EventDelivery, LocalWebhooks
+from cxone_outbound.client.admin.records import (
+    ListColumns,
+    chunks_within_limits,
+    contact_from_record,
+    render_upload,
+    upload_body,
+    upload_row,
+    v2_import_to_upload,
+)
+from cxone_outbound.client.admin.session import AdminSession
+from cxone_outbound.client.auth import AccessToken
+from cxone_outbound.client.clock import Clock
+from cxone_outbound.client.dialect import Capabilities
+from cxone_outbound.client.errors import (
+    ConfigurationError,
+    CXoneError,
+    NotFound,
+    PreconditionFailed,
+    ValidationError,
+)
+from cxone_outbound.client.events import RequestObserver
+from cxone_outbound.client.models import (
+    BatchUpdateFailure,
+    BatchUpdateResult,
+    Campaign,
+    CampaignUpdate,
+    Contact,
+    EnrichmentItem,
+    EnrichmentResult,
+    ImportJob,
+    ListSchema,
+    RefreshResult,
+    RowError,
+    SchemaField,
+    Suppression,
+    Webhook,
+)
+from cxone_outbound.client.transport import new_idempotency_key
+from cxone_outbound.config import Settings
+
+ADMIN_CAPABILITIES = Capabilities(
+    dialect="admin",
+    per_record_update=False,
+    max_update_batch=10_000,
+    write_guard="read-compare-write",
+    server_webhooks=False,
+    list_refresh=False,
+    list_schema=False,
+)
+PAGE_MAX = 1000
+_RECORD_KEYS = ("records", "callingListRecords", "prospects", "contacts")
+_NOT_FOUND_CODES = {"NOT_FOUND", "RECORD_NOT_FOUND", "PROSPECT_NOT_FOUND", "404"}
+
+
+def _seg(value: str) -> str:
+    from urllib.parse import quote
+
+    return quote(str(value), safe="")
+
+
+def campaign_digest(document: Mapping[str, Any]) -> str:
+    """The read-compare-write token of a campaign: a digest of it as read (quoted like a tag)."""
+    text = orjson.dumps(document, option=orjson.OPT_SORT_KEYS)
+    return '"rcw-' + hashlib.sha256(text).hexdigest()[:24] + '"'
+
+
+def _failures(body: Any) -> list[Mapping[str, Any]]:
+    """Per-record failures reported inside a 200 (`failedRecords`, `recordResults`...)."""
+    if not isinstance(body, Mapping):
+        return []
+    found: list[Mapping[str, Any]] = []
+    for key in ("failedRecords", "failed", "errors", "rowErrors"):
+        items = body.get(key)
+        if isinstance(items, list):
+            found.extend(i for i in items if isinstance(i, Mapping))
+    results = body.get("recordResults")
+    if isinstance(results, list):
+        found.extend(
+            r for r in results
+            if isinstance(r, Mapping) and str(r.get("status", "")).lower() in {"failed", "error"}
+        )
+    return found
+
+
+def _text(item: Mapping[str, Any], *names: str) -> str | None:
+    for name in names:
+        value = item.get(name)
+        if value is not None and value != "":
+            return str(value)
+    return None
+
+
+class AdminOutboundApi:
+    """The `admin` dialect behind `OutboundApi`. `async with AdminOutboundApi(settings) as api:`."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        observer: RequestObserver | None = None,
+        clock: Clock | None = None,
+        rng: random.Random | None = None,
+        cache: DiscoveryCache | None = None,
+        webhooks: LocalWebhooks | None = None,
+    ) -> None:
+        self.settings = settings
+        self.session = AdminSession(settings, observer=observer, clock=clock, rng=rng, cache=cache)
+        self._webhooks = webhooks
+        self._delivery: EventDelivery | None = None
+        self._columns: dict[str, ListColumns] = {}  # list id -> its column mapping
+        self._records: dict[str, dict[str, Contact]] = {}  # list id -> external id -> record
+        self._list_of: dict[str, str] = {}  # external id -> list id, as downloaded
+        self._jobs: dict[str, str] = {}  # upload job id -> list id
+        self._announced: set[str] = set()  # import jobs whose completion was delivered
+
+    @property
+    def capabilities(self) -> Capabilities:
+        return ADMIN_CAPABILITIES
+
+    async def __aenter__(self) -> Self:
+        await self.session.open()
+        scope = self.session.discovery.api_endpoint if self.session.discovery else "admin"
+        hooks = self._webhooks or LocalWebhooks(scope)
+        self._webhooks = hooks
+        self._delivery = EventDelivery(hooks, self.session.clock)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        if self._delivery is not None:
+            await self._delivery.close()
+        await self.session.close()
+
+    async def fetch_token(self) -> AccessToken:
+        return await self.session.fetch_token()
+
+    # -- plumbing --------------------------------------------------------------------------
+    async def _json(self, method: str, resource: str, path: str, **kw: Any) -> Any:
+        response = await self.session.request(method, resource, path, **kw)
+        try:
+            return response.json()
+        except orjson.JSONDecodeError as exc:
+            raise CXoneError(f"{method} {path}: the answer is not JSON") from exc
+
+    async def _pages(
+        self, resource: str, path: str, params: Mapping[str, str | int], keys: Sequence[str],
+        *, page_size: int,
+    ) -> AsyncIterator[list[Any]]:
+        """Items page by page: `skip`/`top`, following `_links.next` when the server gives it."""
+        top = max(1, min(page_size, PAGE_MAX))
+        skip = 0
+        target: str = path
+        query: Mapping[str, str | int] | None = {**params, "skip": skip, "top": top}
+        seen: set[str] = set()
+        while True:
+            body = await self._json("GET", resource, target, params=query)
+            items: list[Any] = []
+            if isinstance(body, Mapping):
+                for key in keys:
+                    if isinstance(body.get(key), list):
+                        items = body[key]
+                        break
+            elif isinstance(body, list):
+                items = body
+            yield items
+            links = body.get("_links") if isinstance(body, Mapping) else None
+            next_link = links.get("next") if isinstance(links, Mapping) else None
+            total = body.get("totalRecords") if isinstance(body, Mapping) else None
+            skip += len(items)
+            if isinstance(next_link, str) and next_link:
+                if next_link in seen:
+                    raise CXoneError(f"GET {path}: the server repeated page {next_link!r}")
+                seen.add(next_link)
+                target, query = next_link, None
+                continue
+            if not items or len(items) < top or (isinstance(total, int) and skip >= total):
+                return
+            target, query = path, {**params, "skip": skip, "top": top}
+
+    async def _emit(self, event: str, data: dict[str, Any]) -> None:
+        if self._delivery is not None:
+            await self._delivery.emit(event, data)
+
+    # -- lists and records -----------------------------------------------------------------
+    async def create_list(self, name: str) -> str:
+        """A calling list (its mapping: externalId, phoneNumber, firstName, lastName, email)."""
+        params = {
+            "listName": name,
+            "externalIdColumn": "externalId",
+            "firstNameColumn": "firstName",
+            "lastNameColumn": "lastName",
+            "emailColumn": "email",
+        }
+        body = {"destinationMappings": [{"fieldName": "PhoneNumber", "fieldValue": "phoneNumber"}]}
+        answer = await self._json("POST", "lists", "lists/call-lists", params=params, json=body,
+                                  idempotency_key=new_idempotency_key())
+        list_id = _text(answer, "listId", "id") if isinstance(answer, Mapping) else None
+        if list_id is None:
+            raise CXoneError("POST lists/call-lists: no listId in the answer", body=answer)
+        return list_id
+
+    async def _list_columns(self, list_id: str) -> ListColumns:
+        """The list's column mapping (read once): the upload's header must use it."""
+        if list_id not in self._columns:
+            body = await self._json("GET", "lists", f"lists/call-lists/{_seg(list_id)}",
+                                    params={"includeRecords": "false"})
+            if not isinstance(body, Mapping):
+                raise CXoneError(f"calling list {list_id}: unreadable answer", body=body)
+            self._columns[list_id] = ListColumns.from_list(body)
+        return self._columns[list_id]
+
+    async def get_list_schema(self, list_id: str) -> ListSchema:
+        """The list's custom fields, when the list object lists them (the documented one does
+        not: `capabilities.list_schema` is False and callers skip schema checks)."""
+        body = await self._json("GET", "lists", f"lists/call-lists/{_seg(list_id)}",
+                                params={"includeRecords": "false"})
+        fields: list[SchemaField] = []
+        if isinstance(body, Mapping):
+            raw = body.get("customFields") or body.get("fields") or []
+            for entry in raw if isinstance(raw, list) else []:
+                if isinstance(entry, Mapping) and isinstance(entry.get("name"), str):
+                    fields.append(SchemaField(name=entry["name"],
+                                              type=str(entry.get("type", "string"))))
+                elif isinstance(entry, str):
+                    fields.append(SchemaField(name=entry))
+        return ListSchema(fields=fields)
+
+    async def iter_contact_pages(
+        self, list_id: str, *, page_size: int = 1000
+    ) -> AsyncIterator[list[Contact]]:
+        path = f"lists/call-lists/{_seg(list_id)}"
+        params = {"finalized": "false", "includeRecords": "true"}
+        known = self._records.setdefault(list_id, {})
+        columns = await self._list_columns(list_id)
+        async for items in self._pages("lists", path, params, _RECORD_KEYS, page_size=page_size):
+            page = [contact_from_record(i, list_id, columns) for i in items
+                    if isinstance(i, Mapping)]
+            for contact in page:
+                known[contact.id] = contact
+                self._list_of[contact.id] = list_id
+            yield page
+
+    async def iter_contacts(self, list_id: str, *, page_size: int = 1000) -> AsyncIterator[Contact]:
+        async for page in self.iter_contact_pages(list_id, page_size=page_size):
+            for contact in page:
+                yield contact
+
+    async def _current(self, list_id: str, ids: Sequence[str]) -> dict[str, Contact]:
+        """The records as they are now (downloading the list once if any is unknown)."""
+        known = self._records.get(list_id, {})
+        if any(i not in known for i in ids):
+            async for _ in self.iter_contact_pages(list_id):
+                pass
+            known = self._records.get(list_id, {})
+        return {i: known[i] for i in ids if i in known}
+
+    def _list_for(self, contact_id: str) -> str:
+        list_id = self._list_of.get(contact_id)
+        if list_id is None:
+            raise ConfigurationError(
+                f"contact {contact_id}: on the admin dialect a record is addressed within its "
+                "calling list; read the list first (its external ids are the contact ids)"
+            )
+        return list_id
+
+    async def update_contacts(
+        self, list_id: str, contacts: Sequence[Mapping[str, Any]]
+    ) -> BatchUpdateResult:
+        """Re-upload the changed records by external id; unknown ids and refused rows fail."""
+        ids = [str(c.get("id", "")) for c in contacts]
+        current = await self._current(list_id, ids)
+        failed = [BatchUpdateFailure(id=i, error={"code": "NOT_FOUND", "message": "no such record"})
+                  for i in ids if i not in current]
+        merged: list[Contact] = []
+        for change in contacts:
+            base = current.get(str(change.get("id", "")))
+            if base is None:
+                continue
+            values = {k: v for k, v in change.items() if k not in ("id", "attributes")}
+            renamed = {"first_name" if k == "firstName" else "last_name" if k == "lastName" else k:
+                       v for k, v in values.items()}
+            attributes = {**base.attributes, **dict(change.get("attributes") or {})}
+            merged.append(base.model_copy(update={**renamed, "attributes": attributes}))
+        updated = 0
+        columns = await self._list_columns(list_id)
+        for chunk in chunks_within_limits([upload_row(c, columns) for c in merged]):
+            job = await self._upload(list_id, render_upload(chunk, columns), new_idempotency_key())
+            finished = await self._wait(job)
+            refused = {e.row: e for e in finished.row_errors}
+            for row, record in enumerate(chunk, start=1):
+                error = refused.get(row)
+                if error is None:
+                    updated += 1
+                    contact = current[record[columns.external_id]]
+                    self._records[list_id][contact.id] = next(
+                        m for m in merged if m.id == contact.id
+                    )
+                else:
+                    failed.append(BatchUpdateFailure(
+                        id=record[columns.external_id],
+                        error={"code": error.code, "message": error.message, "field": error.field},
+                    ))
+        if updated:
+            await self._emit("contact.updated", {"contactListId": list_id, "updated": updated})
+        return BatchUpdateResult(updated=updated, failed=failed)
+
+    async def update_contact(self, contact_id: str, changes: Mapping[str, Any]) -> Contact:
+        list_id = self._list_for(contact_id)
+        result = await self.update_contacts(list_id, [{"id": contact_id, **changes}])
+        if result.failed:
+            error = result.failed[0].error if isinstance(result.failed[0].error, Mapping) else {}
+            if error.get("code") == "NOT_FOUND":
+                raise NotFound(f"contact {contact_id} is not in list {list_id}", status=404)
+            raise ValidationError(str(error.get("message") or "the record was refused"),
+                                  status=400, code=error.get("code"), field=error.get("field"))
+        return self._records[list_id][contact_id]
+
+    async def delete_contact(self, contact_id: str) -> None:
+        list_id = self._list_for(contact_id)
+        body = await self._json(
+            "DELETE", "lists", f"lists/call-lists/{_seg(list_id)}/removeProspects",
+            json={"prospectsToRemove": [{"externalId": contact_id}]},
+        )
+        for failure in _failures(body):
+            code = _text(failure, "resultCode", "code") or "REMOVE_FAILED"
+            if code.upper() in _NOT_FOUND_CODES or code == "404":
+                raise NotFound(f"contact {contact_id} is not in list {list_id}", status=404,
+                               code=code)
+            raise CXoneError(f"removeProspects refused {contact_id}: {code}", status=200,
+                             code=code, body=body)
+        self._records.get(list_id, {}).pop(contact_id, None)
+        self._list_of.pop(contact_id, None)
+        await self._emit("contact.deleted", {"contactId": contact_id, "contactListId": list_id})
+
+    # -- import ----------------------------------------------------------------------------
+    async def _upload(self, list_id: str, file: bytes, key: str) -> str:
+        body = upload_body(file, file_name=f"cxo-{key[:16]}.csv")
+        answer = await self._json("POST", "lists", f"lists/call-lists/{_seg(list_id)}/upload",
+                                  json=body, idempotency_key=key)
+        job_id = _text(answer, "jobId", "id") if isinstance(answer, Mapping) else None
+        if job_id is None:
+            raise CXoneError("upload: no jobId in the answer", body=answer)
+        self._jobs[job_id] = list_id
+        return job_id
+
+    async def _wait(self, job_id: str) -> ImportJob:
+        delay = 0.05
+        while True:
+            job = await self.get_import_job(job_id)
+            if job.finished:
+                return job
+            await self.session.clock.sleep(delay)
+            delay = min(2.0, delay * 2)
+
+    async def start_import(
+        self,
+        body: bytes,
+        *,
+        list_id: str | None = None,
+        gzipped: bool = True,
+        idempotency_key: str | None = None,
+    ) -> ImportJob:
+        """Upload a v2 import body (its rows keyed by phone) to a calling list."""
+        if not list_id:
+            raise ConfigurationError("the admin dialect imports into a named calling list: "
+                                     "pass its id (--list)")
+        columns = await self._list_columns(list_id)
+        try:
+            file = v2_import_to_upload(body, columns, gzipped=gzipped)
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ValidationError(f"the import body is not CSV: {exc}", status=400) from exc
+        job_id = await self._upload(list_id, file, idempotency_key or new_idempotency_key())
+        return ImportJob(job_id=job_id, status="QUEUED")
+
+    async def get_import_job(self, job_id: str) -> ImportJob:
+        body = await self._json("GET", "lists", f"lists/call-lists/jobs/{_seg(job_id)}")
+        jobs = body.get("uploadJobs") if isinstance(body, Mapping) else None
+        job = jobs[0] if isinstance(jobs, list) and jobs else body
+        if not isinstance(job, Mapping):
+            raise CXoneError(f"upload job {job_id}: unreadable answer", body=body)
+        row_errors = []
+        for failure in _failures(job):
+            row = failure.get("row") or failure.get("rowNumber") or failure.get("recordNumber")
+            if isinstance(row, int):
+                row_errors.append(RowError(
+                    row=row, field=_text(failure, "field", "fieldName"),
+                    code=_text(failure, "resultCode", "code", "errorCode") or "ROW_REJECTED",
+                    message=_text(failure, "message", "description", "error"),
+                ))
+        status = str(job.get("status") or "").upper()
+        if job.get("isCancelled") or status == "CANCELLED":
+            status = "FAILED"
+        elif status not in {"QUEUED", "RUNNING", "COMPLETED", "FAILED"}:
+            status = "COMPLETED" if job.get("isComplete") or job.get("completedDate") else "RUNNING"
+        total = job.get("processedRecords") or job.get("totalRecords") or 0
+        result = ImportJob(
+            job_id=job_id, status=status,
+            records_processed=int(total) if isinstance(total, int) else 0,
+            records_failed=len(row_errors), row_errors=row_errors,
+            errors=[f"row {e.row}: {e.message or e.code}" for e in row_errors],
+        )
+        if result.finished and job_id not in self._announced:
+            self._announced.add(job_id)
+            self._records.pop(self._jobs.get(job_id, ""), None)  # the list changed
+            await self._emit("import.completed", {
+                "jobId": job_id, "contactListId": self._jobs.get(job_id), "status": status,
+                "recordsProcessed": result.records_processed,
+                "recordsFailed": result.records_failed,
+            })
+        return result
+
+    # -- enrichment ------------------------------------------------------------------------
+    async def enrich_contacts(
+        self,
+        list_id: str,
+        contacts: Sequence[EnrichmentItem],
+        *,
+        idempotency_key: str | None = None,
+    ) -> EnrichmentResult:
+        """Re-upload the records with the new attribute values; refused rows are a 400 with
+        details per contact (as v2's atomic refusal), so the caller resends the others."""
+        changes = [{"id": c.contact_id, "attributes": dict(c.attributes)} for c in contacts]
+        result = await self.update_contacts(list_id, changes)
+        if result.failed:
+            raise ValidationError(
+                f"{len(result.failed)} records refused", status=400, code="RECORDS_REFUSED",
+                details=[{"contactId": f.id, **(f.error if isinstance(f.error, Mapping) else {})}
+                         for f in result.failed],
+            )
+        await self._emit("contact.enriched", {"contactListId": list_id,
+                                              "contactIds": [c.contact_id for c in contacts],
+                                              "processedCount": result.updated})
+        return EnrichmentResult(processed_count=result.updated)
+
+    async def refresh_list(self, list_id: str) -> RefreshResult:
+        """Nothing to refresh: an upload is what the dialer reads."""
+        return RefreshResult(refresh_id=None, status="NOT_APPLICABLE")
+
+    # -- campaigns -------------------------------------------------------------------------
+    async def _campaign_document(self, campaign_id: str) -> dict[str, Any]:
+        body = await self._json("GET", "campaigns", f"campaigns/{_seg(campaign_id)}")
+        if isinstance(body, Mapping) and isinstance(body.get("campaign"), Mapping):
+            body = body["campaign"]
+        if not isinstance(body, Mapping):
+            raise CXoneError(f"campaign {campaign_id}: unreadable answer", body=body)
+        return dict(body)
+
+    async def get_campaign(self, campaign_id: str) -> Campaign:
+        document = await self._campaign_document(campaign_id)
+        campaign = Campaign.model_validate(document)
+        campaign.etag = campaign_digest(document)
+        return campaign
+
+    async def iter_campaigns(
+        self, *, type: str | None = None, status: str | None = None, page_size: int = 100
+    ) -> AsyncIterator[Campaign]:
+        async for items in self._pages("campaigns", "campaigns", {}, ("campaigns", "entity"),
+                                       page_size=page_size):
+            for item in items:
+                campaign = Campaign.model_validate(item)
+                if type and (campaign.type or "").lower() != type.lower():
+                    continue
+                if status and (campaign.status or "").lower() != status.lower():
+                    continue
+                yield campaign
+
+    async def update_campaign(
+        self, campaign_id: str, body: Mapping[str, Any], *, if_match: str
+    ) -> CampaignUpdate:
+        """Read, compare with the digest the caller read, write: a stale one is a 412."""
+        current = await self._campaign_document(campaign_id)
+        digest = campaign_digest(current)
+        if if_match.strip() not in (digest, "*"):
+            raise PreconditionFailed(
+                f"campaign {campaign_id} changed since it was read (read-compare-write guard)",
+                status=412, code="STALE_READ", body={"currentVersion": current.get("version")},
+            )
+        answer = await self._json("PUT", "campaigns", f"campaigns/{_seg(campaign_id)}",
+                                  json=dict(body))
+        written = answer if isinstance(answer, Mapping) else {}
+        fresh = await self._campaign_document(campaign_id)
+        update = CampaignUpdate(version=_text(written, "version") or _text(fresh, "version"),
+                                status=_text(written, "status") or _text(fresh, "status"))
+        update.etag = campaign_digest(fresh)
+        if (fresh.get("type") == "preview" and fresh.get("status") == "active"
+                and current.get("status") != "active"):
+            await self._emit("campaign.preview.activated", {
+                "campaignId": campaign_id, "version": update.version, "name": fresh.get("name"),
+            })
+        return update
+
+    # -- suppressions (DNC groups) ---------------------------------------------------------
+    async def _dnc_groups(self) -> list[str]:
+        groups: list[str] = []
+        async for items in self._pages("dnc-groups", "dnc-groups", {}, ("dncGroups", "groups"),
+                                       page_size=PAGE_MAX):
+            groups += [g for i in items if isinstance(i, Mapping)
+                       if (g := _text(i, "dncGroupId", "id")) is not None]
+        return groups
+
+    async def iter_suppressions(self, *, page_size: int = 1000) -> AsyncIterator[Suppression]:
+        for group in await self._dnc_groups():
+            path = f"dnc-groups/{_seg(group)}/records"
+            async for items in self._pages("dnc-groups", path, {}, ("dncGroupRecords", "records"),
+                                           page_size=page_size):
+                for item in items:
+                    if isinstance(item, Mapping) and _text(item, "phoneNumber"):
+                        yield Suppression.model_validate({
+                            "id": f"{group}:{item['phoneNumber']}",
+                            "phoneNumber": item["phoneNumber"],
+                            "reason": f"DNC group {group}",
+                            "expiresAt": item.get("expiredDate") or None,
+                        })
+
+    async def create_suppression(
+        self, phone_number: str, *, reason: str = "", expires_at: datetime | None = None
+    ) -> Suppression:
+        groups = await self._dnc_groups()
+        if not groups:
+            raise NotFound("the tenant has no DNC group to add a number to", status=404)
+        record: dict[str, Any] = {"phoneNumber": phone_number}
+        if expires_at is not None:
+            record["expiredDate"] = expires_at.isoformat()
+        body = await self._json("POST", "dnc-groups", f"dnc-groups/{_seg(groups[0])}/records",
+                                json={"dncGroupRecords": [record]},
+                                idempotency_key=new_idempotency_key())
+        failures = _failures(body)
+        if failures or (isinstance(body, Mapping) and body.get("errorCount")):
+            raise ValidationError(f"DNC group {groups[0]} refused {phone_number}", status=400,
+                                  details=failures)
+        return Suppression(id=f"{groups[0]}:{phone_number}", phone_number=phone_number,
+                           reason=reason, expires_at=expires_at)
+
+    # -- webhooks (kept and delivered by the tool) -----------------------------------------
+    def _hooks(self) -> LocalWebhooks:
+        if self._webhooks is None:
+            raise CXoneError("the admin API client is not open")
+        return self._webhooks
+
+    async def create_webhook(
+        self,
+        name: str,
+        url: str,
+        events: Sequence[str],
+        *,
+        max_retries: int = 3,
+        backoff_ms: int = 1000,
+    ) -> Webhook:
+        return self._hooks().create(name, url, events, max_retries=max_retries,
+                                    backoff_ms=backoff_ms)
+
+    async def list_webhooks(self) -> list[Webhook]:
+        return self._hooks().list()
+
+    async def delete_webhook(self, webhook_id: str) -> None:
+        self._hooks().delete(webhook_id)

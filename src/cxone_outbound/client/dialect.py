@@ -1,0 +1,171 @@
+"""The one interface the jobs call, whichever API dialect the tenant speaks.
+
+`OutboundApi` is what the jobs use of a client; `Capabilities` is all they may branch on.
+`open_api(settings)` picks the implementation by `settings.dialect`:
+
+- `v2`: `V2Api`, the tutorials' surface (API.md) — `CXoneClient` itself, plus its capabilities;
+- `admin`: `AdminOutboundApi`, a real tenant's ACD Admin API (CXONE-REAL.md) — calling lists
+  uploaded as base64 CSV and polled, updates as re-uploads keyed by external id, DNC groups as
+  suppressions, a read-compare-write guard instead of If-Match, and webhook events delivered by
+  the tool itself.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal, Protocol
+
+from cxone_outbound.client.api import CXoneClient
+from cxone_outbound.client.auth import AccessToken
+from cxone_outbound.client.clock import Clock
+from cxone_outbound.client.events import RequestObserver
+from cxone_outbound.client.models import (
+    BatchUpdateResult,
+    Campaign,
+    CampaignUpdate,
+    Contact,
+    EnrichmentItem,
+    EnrichmentResult,
+    ImportJob,
+    ListSchema,
+    RefreshResult,
+    Suppression,
+    Webhook,
+)
+from cxone_outbound.config import Settings
+
+
+@dataclass(frozen=True, slots=True)
+class Capabilities:
+    """What a dialect can do natively; the jobs choose their strategy from these alone."""
+
+    dialect: Literal["v2", "admin"]
+    per_record_update: bool  # PATCH one contact by id; else re-upload by external id
+    max_update_batch: int  # contacts per `update_contacts` call
+    write_guard: Literal["etag", "read-compare-write"]  # what guards a campaign write
+    server_webhooks: bool  # the server delivers events; else the tool delivers them itself
+    list_refresh: bool  # `refresh_list` does something on the server
+    list_schema: bool  # `get_list_schema` names the list's typed attributes
+
+
+V2_CAPABILITIES = Capabilities(
+    dialect="v2",
+    per_record_update=True,
+    max_update_batch=100,
+    write_guard="etag",
+    server_webhooks=True,
+    list_refresh=True,
+    list_schema=True,
+)
+
+
+class OutboundApi(Protocol):
+    """The slice of an API client the jobs call (models in `client.models`)."""
+
+    @property
+    def capabilities(self) -> Capabilities: ...
+
+    async def fetch_token(self) -> AccessToken: ...
+
+    # lists and contacts
+    async def get_list_schema(self, list_id: str) -> ListSchema: ...
+
+    def iter_contact_pages(
+        self, list_id: str, *, page_size: int = 1000
+    ) -> AsyncIterator[list[Contact]]: ...
+
+    def iter_contacts(self, list_id: str, *, page_size: int = 1000) -> AsyncIterator[Contact]: ...
+
+    async def update_contact(self, contact_id: str, changes: Mapping[str, Any]) -> Contact: ...
+
+    async def update_contacts(
+        self, list_id: str, contacts: Sequence[Mapping[str, Any]]
+    ) -> BatchUpdateResult: ...
+
+    async def delete_contact(self, contact_id: str) -> None: ...
+
+    # bulk import
+    async def start_import(
+        self,
+        body: bytes,
+        *,
+        list_id: str | None = None,
+        gzipped: bool = True,
+        idempotency_key: str | None = None,
+    ) -> ImportJob: ...
+
+    async def get_import_job(self, job_id: str) -> ImportJob: ...
+
+    # enrichment
+    async def get_campaign(self, campaign_id: str) -> Campaign: ...
+
+    async def enrich_contacts(
+        self,
+        list_id: str,
+        contacts: Sequence[EnrichmentItem],
+        *,
+        idempotency_key: str | None = None,
+    ) -> EnrichmentResult: ...
+
+    async def refresh_list(self, list_id: str) -> RefreshResult: ...
+
+    # campaigns and suppressions
+    def iter_campaigns(
+        self, *, type: str | None = None, status: str | None = None, page_size: int = 100
+    ) -> AsyncIterator[Campaign]: ...
+
+    async def update_campaign(
+        self, campaign_id: str, body: Mapping[str, Any], *, if_match: str
+    ) -> CampaignUpdate: ...
+
+    def iter_suppressions(self, *, page_size: int = 1000) -> AsyncIterator[Suppression]: ...
+
+    async def create_suppression(
+        self, phone_number: str, *, reason: str = "", expires_at: datetime | None = None
+    ) -> Suppression: ...
+
+    # webhooks (admin: registered with the tool, which delivers the events itself)
+    async def create_webhook(
+        self,
+        name: str,
+        url: str,
+        events: Sequence[str],
+        *,
+        max_retries: int = 3,
+        backoff_ms: int = 1000,
+    ) -> Webhook: ...
+
+    async def list_webhooks(self) -> list[Webhook]: ...
+
+    async def delete_webhook(self, webhook_id: str) -> None: ...
+
+
+class V2Api(CXoneClient):
+    """The `v2` dialect: `CXoneClient` as it is, with its capabilities declared."""
+
+    @property
+    def capabilities(self) -> Capabilities:
+        return V2_CAPABILITIES
+
+
+class OpenedApi(OutboundApi, AbstractAsyncContextManager["OpenedApi"], Protocol):
+    """An `OutboundApi` that is also the async context manager holding its connections."""
+
+
+def open_api(
+    settings: Settings,
+    *,
+    observer: RequestObserver | None = None,
+    clock: Clock | None = None,
+    rng: random.Random | None = None,
+) -> OpenedApi:
+    """The API client for `settings.dialect`; use as `async with open_api(settings) as api:`."""
+    if settings.dialect == "admin":
+        from cxone_outbound.client.admin.outbound import AdminOutboundApi
+
+        return AdminOutboundApi(settings, observer=observer, clock=clock, rng=rng)
+    return V2Api(settings, observer=observer, clock=clock, rng=rng)
