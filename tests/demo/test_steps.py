@@ -1,0 +1,48 @@
+"""The demo's verdicts and closing table, from exit codes and run summaries."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cxone_outbound.demo.steps import Step, StepResult, problems, table_row
+
+RUN = Step("import", "import", ("import", "x.csv"), "")
+READ_ONLY = Step("preview (plan)", None, ("preview", "plan"), "")
+
+
+def _done(step: Step, code: int, counts: dict[str, int], **summary: object) -> StepResult:
+    return StepResult(step, code, 1.25, run_id="r1", run_dir=Path("/s/runs/r1"),
+                      summary={"counts": counts, **summary}, report=Path("/s/runs/r1/report.html"))
+
+
+def test_records_failing_by_design_are_as_designed() -> None:
+    assert problems([_done(RUN, 1, {"succeeded": 90, "failed": 10})]) == []
+
+
+def test_an_exit_code_other_than_0_or_1_is_a_problem() -> None:
+    assert problems([_done(RUN, 4, {"succeeded": 90})]) == ["import: exit code 4"]
+
+
+def test_a_job_where_nothing_succeeded_is_a_problem() -> None:
+    assert problems([_done(RUN, 1, {"succeeded": 0, "failed": 10})]) == [
+        "import: no record succeeded"
+    ]
+
+
+def test_a_job_that_recorded_no_run_is_a_problem() -> None:
+    assert problems([StepResult(RUN, 0, 1.0)]) == ["import: no run was recorded"]
+
+
+def test_a_read_only_step_needs_no_run() -> None:
+    assert problems([StepResult(READ_ONLY, 0, 1.0)]) == []
+
+
+def test_the_table_row_counts_records_and_shortens_the_report_path() -> None:
+    row = table_row(_done(RUN, 1, {"succeeded": 1200, "failed": 3}), Path("/s"))
+    assert row == ("import", "1,203", "1,200", "3", "1.2s", "runs/r1/report.html")
+
+
+def test_a_plan_row_counts_what_it_planned() -> None:
+    plan = Step("sanitize (plan)", "sanitize", (), "")
+    result = _done(plan, 0, {"failed": 0}, status="dry-run", planned={"records": 42})
+    assert table_row(result)[1:4] == ("42 planned", "-", "-")
