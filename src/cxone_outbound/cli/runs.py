@@ -140,12 +140,12 @@ def execute(
             notify=out.info,
         )
     if client_factory is None and not dry_run:
-        from cxone_outbound.client import CXoneClient
+        from cxone_outbound.client.dialect import OpenedApi, open_api
 
         effective = settings or state.settings()
 
-        def client_factory(observer: Any) -> CXoneClient:
-            return CXoneClient(effective, observer=observer)
+        def client_factory(observer: Any) -> OpenedApi:
+            return open_api(effective, observer=observer)  # v2 or admin, by settings.dialect
 
     config = RunConfig(state_dir=directory, resume=run_id, dry_run=dry_run)
     reporter = make_reporter(mode, json_output=state.json_output)
