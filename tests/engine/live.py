@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from cxone_outbound.client import CXoneClient
+from cxone_outbound.client.dialect import OpenedApi, open_api
 from cxone_outbound.client.events import RequestObserver
 from cxone_outbound.config import Settings
 from cxone_outbound.engine import CsvSource, Job, RunConfig, Runner, RunSummary
@@ -14,8 +14,8 @@ from cxone_outbound.engine import CsvSource, Job, RunConfig, Runner, RunSummary
 async def run_live(
     job: Job, source: CsvSource, settings: Settings, state_dir: Path, **config: Any
 ) -> RunSummary:
-    def factory(observer: RequestObserver) -> CXoneClient:
-        return CXoneClient(settings, observer=observer)
+    def factory(observer: RequestObserver) -> OpenedApi:
+        return open_api(settings, observer=observer)  # the dialect the settings name
 
     runner = Runner(job, source, RunConfig(state_dir, **config), client_factory=factory)
     return await runner.run()

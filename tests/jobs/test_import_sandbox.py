@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 from tests.engine.live import run_live
+from tests.jobs.conftest import list_id_for
 
 from cxone_outbound.config import Settings
 from cxone_outbound.engine import CsvSource
@@ -53,13 +54,15 @@ async def imported_phones_once(sandbox_control, list_id: str, good: set[str]) ->
 
 
 async def test_10k_import_with_10_percent_bad_rows(
-    tmp_path: Path, settings: Settings, sandbox_control
+    tmp_path: Path, dialect_settings: Settings, sandbox_control
 ) -> None:
     good, bad = make_file(tmp_path / "c.csv", 10_000)
     list_id = sandbox_control.default_list_id()
-    job = ImportJob(ImportOptions(list_id=list_id, chunk_size=1000, poll_initial_s=0.05), ["tier"])
+    target = list_id_for(dialect_settings, sandbox_control, list_id)
+    job = ImportJob(ImportOptions(list_id=target, chunk_size=1000, poll_initial_s=0.05), ["tier"])
     summary = await run_live(
-        job, CsvSource(tmp_path / "c.csv", aliases=IMPORT_FIELDS), settings, tmp_path / "state"
+        job, CsvSource(tmp_path / "c.csv", aliases=IMPORT_FIELDS), dialect_settings,
+        tmp_path / "state",
     )
     assert summary.counts == {"succeeded": 9000, "failed": 1000}
     assert failed_rows(summary.run_dir) == bad
