@@ -27,7 +27,8 @@ CREATE TABLE IF NOT EXISTS runs (
     started_at REAL NOT NULL,
     ended_at REAL,
     status TEXT NOT NULL,
-    counts TEXT NOT NULL DEFAULT '{}'
+    counts TEXT NOT NULL DEFAULT '{}',
+    sessions INTEGER NOT NULL DEFAULT 1
 );
 CREATE INDEX IF NOT EXISTS runs_by_input ON runs (job, input_hash);
 CREATE TABLE IF NOT EXISTS records (
@@ -42,10 +43,17 @@ CREATE TABLE IF NOT EXISTS records (
     retryable INTEGER NOT NULL DEFAULT 0,
     batch_id TEXT,
     remote_id TEXT,
+    session INTEGER NOT NULL DEFAULT 1,
     PRIMARY KEY (run_id, key)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS records_in_flight ON records (run_id, state, batch_id);
 """
+# Columns added since the first schema: (table, column, definition), added to older journals.
+_ADDED_COLUMNS = (
+    ("runs", "sessions", "INTEGER NOT NULL DEFAULT 1"),
+    ("records", "session", "INTEGER NOT NULL DEFAULT 1"),
+)
+_INDEXES = "CREATE INDEX IF NOT EXISTS records_by_line ON records (run_id, line);"
 
 RUNNING = "running"
 INTERRUPTED = "interrupted"
@@ -125,6 +133,15 @@ class Journal:
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute("PRAGMA busy_timeout=10000")
         self._db.executescript(_SCHEMA)
+        self._migrate()
+        self._db.executescript(_INDEXES)
+
+    def _migrate(self) -> None:
+        """Add the columns a journal written by an older version lacks."""
+        for table, column, definition in _ADDED_COLUMNS:
+            names = {row["name"] for row in self._db.execute(f"PRAGMA table_info({table})")}
+            if column not in names:
+                self._db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {definition}")
 
     def close(self) -> None:
         self._db.close()
@@ -186,6 +203,12 @@ class Journal:
         ).fetchone()
         return _run_from_row(row) if row else None
 
+    def open_session(self, run_id: str) -> int:
+        """Count one more session (process) of a resumed run; returns its number (first: 1)."""
+        self._transaction("UPDATE runs SET sessions = sessions + 1 WHERE id = ?", [(run_id,)])
+        row = self._db.execute("SELECT sessions FROM runs WHERE id = ?", (run_id,)).fetchone()
+        return int(row["sessions"])
+
     def set_status(
         self,
         run_id: str,
@@ -239,17 +262,22 @@ class Journal:
         )
 
     def record_outcomes(
-        self, run_id: str, outcomes: Sequence[tuple[Record, Outcome]]
+        self, run_id: str, outcomes: Sequence[tuple[Record, Outcome]], *, session: int = 1
     ) -> dict[str, int]:
-        """Commit outcomes in one transaction; returns each record's attempts so far."""
+        """Commit outcomes in one transaction; returns each record's attempts so far.
+
+        `session` is the run's session that wrote them into its result files (see
+        `results.merge_sessions`).
+        """
         self._transaction(
             "INSERT INTO records (run_id, key, line, state, attempts, error_code, message, field,"
-            " retryable, remote_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " retryable, remote_id, session) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
             " ON CONFLICT (run_id, key) DO UPDATE SET state = excluded.state,"
             " attempts = MAX(records.attempts, excluded.attempts),"
             " error_code = excluded.error_code, message = excluded.message,"
             " field = excluded.field, retryable = excluded.retryable,"
-            " remote_id = COALESCE(excluded.remote_id, records.remote_id)",
+            " remote_id = COALESCE(excluded.remote_id, records.remote_id),"
+            " session = excluded.session",
             [
                 (
                     run_id,
@@ -262,12 +290,30 @@ class Journal:
                     outcome.error.field if outcome.error else None,
                     int(outcome.error.retryable) if outcome.error else 0,
                     outcome.remote_id,
+                    session,
                 )
                 for record, outcome in outcomes
             ],
         )
         attempts = self.lookup(run_id, [record.key for record, _ in outcomes])
         return {key: entry.attempts for key, entry in attempts.items()}
+
+    def states_by_line(
+        self, run_id: str, lines: Sequence[int]
+    ) -> dict[int, tuple[State, int]]:
+        """Line -> (state, session of its last outcome) for the journaled records among `lines`."""
+        found: dict[int, tuple[State, int]] = {}
+        for start in range(0, len(lines), 500):
+            part = lines[start : start + 500]
+            marks = ",".join("?" * len(part))
+            rows = self._db.execute(
+                f"SELECT line, state, session FROM records"  # noqa: S608
+                f" WHERE run_id = ? AND line IN ({marks})",
+                (run_id, *part),
+            )
+            for row in rows:
+                found[row["line"]] = (State(row["state"]), row["session"])
+        return found
 
     def in_flight_batches(self, run_id: str) -> dict[str, tuple[str | None, list[str]]]:
         """In-flight batches of a run: batch id -> (remote id, keys in claim order)."""

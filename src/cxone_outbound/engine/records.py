@@ -39,7 +39,8 @@ class Record:
     """One input record: a stable key, where it came from, its mapped fields and its raw cells.
 
     `key` identifies the record across runs on the same input (the CSV source uses the line the
-    record starts on); `raw` is the original row, written back to failed.csv untouched.
+    record starts on); `line` is unique within the source; `raw` is the original row, written
+    back to failed.csv untouched.
     `error` is set when the source itself could not read the row (ragged, undecodable).
     """
 

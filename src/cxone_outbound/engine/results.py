@@ -1,9 +1,21 @@
-"""The per-run result files: succeeded.csv and failed.csv, safe to open in a spreadsheet."""
+"""The per-run result files: succeeded.csv and failed.csv, safe to open in a spreadsheet.
+
+A run's first session writes them directly. A resumed session writes its rows to a hidden
+segment file per session, and `merge_sessions` then rewrites each file from the journal's
+truth, streaming: a record is listed once, in the file of its final state, with the row of the
+session that decided it. A session killed before merging leaves its segment behind; the next
+merge takes it in.
+"""
 
 from __future__ import annotations
 
 import csv
-from collections.abc import Sequence
+import itertools
+import operator
+import os
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -11,7 +23,13 @@ from cxone_outbound.engine.records import Outcome, Record, State
 
 FAILED_COLUMNS = ("line", "error_code", "error_message", "error_field", "attempts")
 SUCCEEDED_COLUMNS = ("line", "remote_id")
+RESULT_FILES = {State.SUCCEEDED: "succeeded.csv", State.FAILED: "failed.csv"}
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_SEGMENT = re.compile(r"^\.(succeeded|failed)\.session-(\d+)\.csv$")
+_MERGE_WINDOW = 1000
+
+LineStates = Callable[[Sequence[int]], Mapping[int, tuple[State, int]]]
+"""Line -> (journaled state, session of its last outcome), for the lines asked about."""
 
 
 def neutralise_cell(value: str) -> str:
@@ -19,52 +37,135 @@ def neutralise_cell(value: str) -> str:
     return "'" + value if value.startswith(_FORMULA_STARTS) else value
 
 
-class ResultFiles:
-    """Appends succeeded and failed records to the run folder's CSV files.
+def segment_path(run_dir: Path, state: State, session: int) -> Path:
+    """Where session `session` (> 1) of a run writes its rows for `state`."""
+    return run_dir / f".{state}.session-{session}.csv"
 
-    The result columns come first so that ragged source rows still line up; the original cells
-    follow under the source header. Files are appended to, so a resumed run adds to them.
+
+class SafeCsvWriter:
+    """A CSV file whose every cell is neutralised against formula injection; header when new.
+
+    Appends to an existing file (a resumed run) without writing its header again.
     """
 
-    def __init__(self, run_dir: Path, source_header: Sequence[str]) -> None:
-        run_dir.mkdir(parents=True, exist_ok=True)
-        self.succeeded_path = run_dir / "succeeded.csv"
-        self.failed_path = run_dir / "failed.csv"
-        self._header = list(source_header)
-        self._succeeded, self._ok_writer = self._open(self.succeeded_path, SUCCEEDED_COLUMNS)
-        self._failed, self._failed_writer = self._open(self.failed_path, FAILED_COLUMNS)
-
-    def _open(self, path: Path, columns: Sequence[str]) -> tuple[TextIO, Any]:
+    def __init__(self, path: Path, header: Sequence[str] | None) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
         fresh = not path.exists() or path.stat().st_size == 0
-        fh = path.open("a", encoding="utf-8", newline="")
-        writer = csv.writer(fh)
-        if fresh:
-            writer.writerow([*columns, *(neutralise_cell(h) for h in self._header)])
-        return fh, writer
+        self.path = path
+        self._fh: TextIO = path.open("a", encoding="utf-8", newline="")
+        self._writer = csv.writer(self._fh)
+        if fresh and header is not None:
+            self.writerow(header)
+
+    def writerow(self, cells: Iterable[Any]) -> None:
+        self._writer.writerow([neutralise_cell(c) if isinstance(c, str) else c for c in cells])
+
+    def flush(self) -> None:
+        self._fh.flush()
+
+    def close(self) -> None:
+        self._fh.close()
+
+
+class ResultFiles:
+    """Writes succeeded and failed records to the run folder's CSV files.
+
+    The result columns come first so that ragged source rows still line up; the original cells
+    follow under the source header. Session 1 writes the files themselves; a later session
+    writes segments that `merge_sessions` folds in.
+    """
+
+    def __init__(self, run_dir: Path, source_header: Sequence[str], session: int = 1) -> None:
+        header = list(source_header)
+        self.succeeded_path = run_dir / RESULT_FILES[State.SUCCEEDED]
+        self.failed_path = run_dir / RESULT_FILES[State.FAILED]
+        self._ok = self._open(run_dir, State.SUCCEEDED, session, [*SUCCEEDED_COLUMNS, *header])
+        self._failed = self._open(run_dir, State.FAILED, session, [*FAILED_COLUMNS, *header])
+
+    @staticmethod
+    def _open(run_dir: Path, state: State, session: int, header: list[str]) -> SafeCsvWriter:
+        if session <= 1:
+            return SafeCsvWriter(run_dir / RESULT_FILES[state], header)
+        SafeCsvWriter(run_dir / RESULT_FILES[state], header).close()  # the file exists, headed
+        return SafeCsvWriter(segment_path(run_dir, state, session), None)
 
     def write(self, record: Record, outcome: Outcome, attempts: int) -> None:
-        cells = [neutralise_cell(cell) for cell in record.raw]
         if outcome.state is State.SUCCEEDED:
-            self._ok_writer.writerow([record.line, outcome.remote_id or "", *cells])
+            self._ok.writerow([record.line, outcome.remote_id or "", *record.raw])
             return
         if outcome.state is not State.FAILED or outcome.error is None:
             return  # skipped records are in the journal and the audit, not in a result file
         error = outcome.error
-        self._failed_writer.writerow(
-            [
-                record.line,
-                error.code,
-                neutralise_cell(error.message),
-                error.field or "",
-                attempts,
-                *cells,
-            ]
+        self._failed.writerow(
+            [record.line, error.code, error.message, error.field or "", attempts, *record.raw]
         )
 
     def flush(self) -> None:
-        self._succeeded.flush()
+        self._ok.flush()
         self._failed.flush()
 
     def close(self) -> None:
-        self._succeeded.close()
+        self._ok.close()
         self._failed.close()
+
+
+def _segments(run_dir: Path, state: State) -> list[tuple[int, Path]]:
+    found = []
+    for path in run_dir.iterdir():
+        match = _SEGMENT.match(path.name)
+        if match and match.group(1) == str(state):
+            found.append((int(match.group(2)), path))
+    return sorted(found)
+
+
+def _kept(
+    rows: Iterator[list[str]], state: State, states: LineStates, keep: Callable[[int], bool]
+) -> Iterator[list[str]]:
+    """The rows whose line's journaled state is `state` and whose session `keep` accepts."""
+    while window := list(itertools.islice(rows, _MERGE_WINDOW)):
+        lines = [int(row[0]) for row in window if row and row[0].isdigit()]
+        journaled = states(lines)
+        for row in window:
+            if not (row and row[0].isdigit()):
+                continue  # not a result row (a torn last line of a killed session)
+            entry = journaled.get(int(row[0]))
+            if entry is not None and entry[0] is state and keep(entry[1]):
+                yield row
+
+
+def merge_sessions(run_dir: Path, states: LineStates) -> bool:
+    """Fold the segments of resumed sessions into succeeded.csv and failed.csv.
+
+    A row of the main file stays when its record's journaled state is still that file's and
+    no segment's session has decided it since; a segment's row is taken when its session is
+    the one that last decided the record. Streaming, in constant memory; the new file replaces
+    the old atomically, then the segments are removed (a crash in between is harmless: the next
+    merge takes the rows from the segments again and drops them from the main file). Returns
+    whether there was anything to merge.
+    """
+    merged = False
+    for state, name in RESULT_FILES.items():
+        segments = _segments(run_dir, state)
+        if not segments:
+            continue
+        merged = True
+        first = segments[0][0]
+        path = run_dir / name
+        scratch = path.with_name(f".{name}.merging")
+        with path.open(newline="", encoding="utf-8") as old, scratch.open(
+            "w", newline="", encoding="utf-8"
+        ) as new:
+            reader = csv.reader(old)
+            writer = csv.writer(new)
+            writer.writerow(next(reader, []))
+            writer.writerows(_kept(reader, state, states, partial(operator.gt, first)))
+            for number, segment in segments:
+                with segment.open(newline="", encoding="utf-8") as part:
+                    rows = csv.reader(part)
+                    writer.writerows(_kept(rows, state, states, partial(operator.eq, number)))
+            new.flush()
+            os.fsync(new.fileno())
+        os.replace(scratch, path)
+        for _, segment in segments:
+            segment.unlink()
+    return merged

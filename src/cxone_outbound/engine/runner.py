@@ -39,7 +39,7 @@ from cxone_outbound.engine.records import (
     RecordError,
     State,
 )
-from cxone_outbound.engine.results import ResultFiles
+from cxone_outbound.engine.results import ResultFiles, merge_sessions
 
 ClientFactory = Callable[[RequestObserver], AbstractAsyncContextManager[Any]]
 """Builds the API client of a run, given the observer that feeds audit and metrics."""
@@ -159,6 +159,7 @@ class Runner:
         self.metrics = RunMetrics()
         self.journal = Journal(journal_path(config.state_dir))
         self.info: RunInfo | None = None
+        self.session = 1  # how many processes this run has had, this one included
         self.stop_requested = False
         self._fatal: BaseException | None = None
         self._pending: list[tuple[Record, Outcome]] = []
@@ -196,6 +197,8 @@ class Runner:
                     f"the input changed since run {run.id} ({run.input_path}); cannot resume"
                 )
             self.journal.set_status(run.id, journal_mod.RUNNING)
+            if not self.config.dry_run:
+                self.session = self.journal.open_session(run.id)
             return run, True
         run_id = new_run_id()
         status_options = {**self.job.options(), "dry_run": self.config.dry_run}
@@ -213,7 +216,7 @@ class Runner:
         run, resumed = self._open_run()
         self.info = run
         run_dir = run_dir_for(self.config.state_dir, run.id)
-        self._results = ResultFiles(run_dir, self.source.header)
+        self._results = ResultFiles(run_dir, self.source.header, self.session)
         self._audit = AuditLog(run_dir / "audit.jsonl")
         self._audit.write(
             {
@@ -283,6 +286,10 @@ class Runner:
         self, run: RunInfo, run_dir: Path, started: float, sections: dict[str, Any]
     ) -> RunSummary:
         elapsed = self._elapsed(started)
+        assert self._audit is not None and self._results is not None
+        self._results.close()
+        if not self.config.dry_run:  # before the status: a run is complete once its files are
+            merge_sessions(run_dir, lambda lines: self.journal.states_by_line(run.id, lines))
         if self.config.dry_run:
             status = DRY_RUN
         elif self._fatal is not None:
@@ -320,10 +327,8 @@ class Runner:
         self.journal.set_status(
             run.id, status, counts={**counts, "last": metrics}, ended_at=time.time()
         )
-        assert self._audit is not None and self._results is not None
         self._audit.write({"type": "run", "event": status, "run_id": run.id, "counts": counts})
         self._audit.close()
-        self._results.close()
         self.journal.close()
         return summary
 
@@ -495,7 +500,7 @@ class Runner:
         if self.config.dry_run:
             attempts = {record.key: 0 for record, _ in pending}
         else:
-            attempts = self.journal.record_outcomes(self.info.id, pending)
+            attempts = self.journal.record_outcomes(self.info.id, pending, session=self.session)
         assert self._results is not None and self._audit is not None
         for record, outcome in pending:
             tries = max(attempts.get(record.key, 0), outcome.attempts)
