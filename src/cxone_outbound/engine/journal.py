@@ -298,9 +298,7 @@ class Journal:
         attempts = self.lookup(run_id, [record.key for record, _ in outcomes])
         return {key: entry.attempts for key, entry in attempts.items()}
 
-    def states_by_line(
-        self, run_id: str, lines: Sequence[int]
-    ) -> dict[int, tuple[State, int]]:
+    def states_by_line(self, run_id: str, lines: Sequence[int]) -> dict[int, tuple[State, int]]:
         """Line -> (state, session of its last outcome) for the journaled records among `lines`."""
         found: dict[int, tuple[State, int]] = {}
         for start in range(0, len(lines), 500):

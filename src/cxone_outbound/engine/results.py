@@ -152,9 +152,10 @@ def merge_sessions(run_dir: Path, states: LineStates) -> bool:
         first = segments[0][0]
         path = run_dir / name
         scratch = path.with_name(f".{name}.merging")
-        with path.open(newline="", encoding="utf-8") as old, scratch.open(
-            "w", newline="", encoding="utf-8"
-        ) as new:
+        with (
+            path.open(newline="", encoding="utf-8") as old,
+            scratch.open("w", newline="", encoding="utf-8") as new,
+        ):
             reader = csv.reader(old)
             writer = csv.writer(new)
             writer.writerow(next(reader, []))
