@@ -165,7 +165,10 @@ class CXoneClient:
         parsed, _ = await self._call(Contact, "GET", f"/api/v2/contacts/{_seg(contact_id)}")
         return parsed
 
-    async def update_contact(self, contact_id: str, changes: Mapping[str, Any]) -> Contact:
+    async def update_contact(
+        self, contact_id: str, changes: Mapping[str, Any], *, list_id: str | None = None
+    ) -> Contact:
+        """PATCH one contact (`list_id` is for dialects whose ids are per list; unused here)."""
         parsed, _ = await self._call(
             Contact, "PATCH", f"/api/v2/contacts/{_seg(contact_id)}", json=dict(changes)
         )
@@ -187,7 +190,7 @@ class CXoneClient:
         )
         return parsed
 
-    async def delete_contact(self, contact_id: str) -> None:
+    async def delete_contact(self, contact_id: str, *, list_id: str | None = None) -> None:
         await self.transport.request("DELETE", f"/api/v2/campaigns/contacts/{_seg(contact_id)}")
 
     # -- bulk import -----------------------------------------------------------------------

@@ -80,13 +80,16 @@ class OutboundApi(Protocol):
 
     def iter_contacts(self, list_id: str, *, page_size: int = 1000) -> AsyncIterator[Contact]: ...
 
-    async def update_contact(self, contact_id: str, changes: Mapping[str, Any]) -> Contact: ...
+    async def update_contact(
+        self, contact_id: str, changes: Mapping[str, Any], *, list_id: str | None = None
+    ) -> Contact: ...
 
     async def update_contacts(
         self, list_id: str, contacts: Sequence[Mapping[str, Any]]
     ) -> BatchUpdateResult: ...
 
-    async def delete_contact(self, contact_id: str) -> None: ...
+    async def delete_contact(self, contact_id: str, *, list_id: str | None = None) -> None:
+        """Delete one contact; `list_id` names its list where ids are per list (admin)."""
 
     # bulk import
     async def start_import(

@@ -288,7 +288,7 @@ class SanitizeJob(BaseJob):
         self._restore.write(contact)
         self.sent["delete"] += 1
         try:
-            await ctx.client.delete_contact(entry.contact_id)
+            await ctx.client.delete_contact(entry.contact_id, list_id=self.plan.list_id)
         except errors.NotFound:
             self.done["skipped"] += 1
             return Outcome.skipped(item.key, "already deleted")

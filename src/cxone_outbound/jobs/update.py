@@ -52,11 +52,12 @@ class UpdateJob(BaseJob):
     name = "update"
     batch_size = 1
 
-    def __init__(self, *, concurrency: int = 16) -> None:
+    def __init__(self, *, concurrency: int = 16, list_id: str | None = None) -> None:
         self.concurrency = concurrency
+        self.list_id = list_id  # where contact ids are per list (the admin dialect)
 
     def options(self) -> Mapping[str, Any]:
-        return {"concurrency": self.concurrency}
+        return {"concurrency": self.concurrency, "list_id": self.list_id}
 
     def prepare(self, record: Record) -> Item | RecordError:
         contact_id = record.fields.get("contactId", "").strip()
@@ -72,7 +73,7 @@ class UpdateJob(BaseJob):
         for item in batch.items:
             contact_id, changes = item.payload
             try:
-                await ctx.client.update_contact(contact_id, changes)
+                await ctx.client.update_contact(contact_id, changes, list_id=self.list_id)
             except errors.NotFound as exc:
                 self._note_missing(ctx, item.record.line, contact_id)
                 outcomes.append(

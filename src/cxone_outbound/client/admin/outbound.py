@@ -292,12 +292,12 @@ class AdminOutboundApi:
             known = self._records.get(list_id, {})
         return {i: known[i] for i in ids if i in known}
 
-    def _list_for(self, contact_id: str) -> str:
-        list_id = self._list_of.get(contact_id)
+    def _list_for(self, contact_id: str, list_id: str | None = None) -> str:
+        list_id = list_id or self._list_of.get(contact_id)
         if list_id is None:
             raise ConfigurationError(
                 f"contact {contact_id}: on the admin dialect a record is addressed within its "
-                "calling list; read the list first (its external ids are the contact ids)"
+                "calling list: name the list (--list)"
             )
         return list_id
 
@@ -334,16 +334,24 @@ class AdminOutboundApi:
                         m for m in merged if m.id == contact.id
                     )
                 else:
+                    fields = {v: k for k, v in columns.by_contact_field().items()}
+                    field = fields.get(error.field or "", error.field)
+                    field = {"first_name": "firstName", "last_name": "lastName"}.get(
+                        field or "", field
+                    )
                     failed.append(BatchUpdateFailure(
                         id=record[columns.external_id],
-                        error={"code": error.code, "message": error.message, "field": error.field},
+                        error={"code": error.code, "message": error.message, "field": field},
                     ))
         if updated:
             await self._emit("contact.updated", {"contactListId": list_id, "updated": updated})
         return BatchUpdateResult(updated=updated, failed=failed)
 
-    async def update_contact(self, contact_id: str, changes: Mapping[str, Any]) -> Contact:
-        list_id = self._list_for(contact_id)
+    async def update_contact(
+        self, contact_id: str, changes: Mapping[str, Any], *, list_id: str | None = None
+    ) -> Contact:
+        """A re-upload of the one record, merged onto it as downloaded."""
+        list_id = self._list_for(contact_id, list_id)
         result = await self.update_contacts(list_id, [{"id": contact_id, **changes}])
         if result.failed:
             error = result.failed[0].error if isinstance(result.failed[0].error, Mapping) else {}
@@ -353,8 +361,8 @@ class AdminOutboundApi:
                                   status=400, code=error.get("code"), field=error.get("field"))
         return self._records[list_id][contact_id]
 
-    async def delete_contact(self, contact_id: str) -> None:
-        list_id = self._list_for(contact_id)
+    async def delete_contact(self, contact_id: str, *, list_id: str | None = None) -> None:
+        list_id = self._list_for(contact_id, list_id)
         body = await self._json(
             "DELETE", "lists", f"lists/call-lists/{_seg(list_id)}/removeProspects",
             json={"prospectsToRemove": [{"externalId": contact_id}]},
