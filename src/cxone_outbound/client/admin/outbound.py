@@ -143,6 +143,7 @@ class AdminOutboundApi:
         self._list_of: dict[str, str] = {}  # external id -> list id, as downloaded
         self._jobs: dict[str, str] = {}  # upload job id -> list id
         self._announced: set[str] = set()  # import jobs whose completion was delivered
+        self._imports: set[str] = set()  # upload jobs started by `start_import`
 
     @property
     def capabilities(self) -> Capabilities:
@@ -329,9 +330,9 @@ class AdminOutboundApi:
                 error = refused.get(row)
                 if error is None:
                     updated += 1
-                    contact = current[record[columns.external_id]]
-                    self._records[list_id][contact.id] = next(
-                        m for m in merged if m.id == contact.id
+                    contact_id = record[columns.external_id]
+                    self._records.setdefault(list_id, {})[contact_id] = next(
+                        m for m in merged if m.id == contact_id
                     )
                 else:
                     fields = {v: k for k, v in columns.by_contact_field().items()}
@@ -416,6 +417,7 @@ class AdminOutboundApi:
         except (OSError, UnicodeDecodeError) as exc:
             raise ValidationError(f"the import body is not CSV: {exc}", status=400) from exc
         job_id = await self._upload(list_id, file, idempotency_key or new_idempotency_key())
+        self._imports.add(job_id)
         return ImportJob(job_id=job_id, status="QUEUED")
 
     async def get_import_job(self, job_id: str) -> ImportJob:
@@ -447,7 +449,8 @@ class AdminOutboundApi:
         )
         if result.finished and job_id not in self._announced:
             self._announced.add(job_id)
-            self._records.pop(self._jobs.get(job_id, ""), None)  # the list changed
+            if job_id in self._imports:  # records we did not merge ourselves: read again
+                self._records.pop(self._jobs.get(job_id, ""), None)
             await self._emit("import.completed", {
                 "jobId": job_id, "contactListId": self._jobs.get(job_id), "status": status,
                 "recordsProcessed": result.records_processed,
