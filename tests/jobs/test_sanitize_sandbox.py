@@ -20,8 +20,10 @@ from typing import Any
 
 import phonenumbers
 import pytest
+from tests.jobs.conftest import list_id_for
 
 from cxone_outbound.client import CXoneClient
+from cxone_outbound.client.dialect import OpenedApi, open_api
 from cxone_outbound.client.events import RequestObserver
 from cxone_outbound.config import Settings
 from cxone_outbound.engine import RunConfig, Runner, RunSummary
@@ -157,11 +159,11 @@ async def _current(settings: Settings, list_id: str) -> dict[str, str]:
 async def _run(
     settings: Settings, plan: Plan, state_dir: Path, resume: str | None = None
 ) -> tuple[RunSummary, SanitizeJob]:
-    async with CXoneClient(settings) as client:
-        contacts = await fetch_contacts(client, plan.list_id)
+    async with open_api(settings) as api:
+        contacts = await fetch_contacts(api, plan.list_id)
 
-    def factory(observer: RequestObserver) -> CXoneClient:
-        return CXoneClient(settings, observer=observer)
+    def factory(observer: RequestObserver) -> OpenedApi:
+        return open_api(settings, observer=observer)
 
     job = SanitizeJob(plan, contacts, concurrency=16)
     runner = Runner(
@@ -171,8 +173,9 @@ async def _run(
 
 
 async def _make_plan(settings: Settings, list_id: str) -> Plan:
-    async with CXoneClient(settings) as client:
-        contacts = await fetch_contacts(client, list_id)
+    """The plan, read through the settings' dialect (`list_id` in that dialect)."""
+    async with open_api(settings) as api:
+        contacts = await fetch_contacts(api, list_id)
     return await plan_list(list_id, contacts, DIRECTIVE)
 
 
@@ -231,14 +234,21 @@ async def test_fifty_thousand_contacts_plan_apply_and_restore(
     assert sorted(restored.values()) == sorted(list(after.values()) + [seeded[c] for c in purged])
 
 
+DELETE_PATHS = {
+    "v2": "DELETE:/api/v2/campaigns/contacts/*",
+    "admin": "DELETE:/inContactAPI/services/*/lists/call-lists/*/removeProspects",
+}
+
+
 async def test_server_error_during_purge_halts_deletes_until_resumed(
-    tmp_path: Path, settings: Settings, fast_sandbox: Any
+    tmp_path: Path, dialect_settings: Settings, fast_sandbox: Any
 ) -> None:
+    settings = dialect_settings
     phones = _mix(2_000, seed=12)
     list_id, seeded = _seed_list(fast_sandbox, phones)
-    plan = await _make_plan(settings, list_id)
+    plan = await _make_plan(settings, list_id_for(settings, fast_sandbox, list_id))
     purged = {e.contact_id for e in plan.to_purge}
-    fast_sandbox.set_faults("error@DELETE:/api/v2/campaigns/contacts/*=0.05:503,seed=3")
+    fast_sandbox.set_faults(f"error@{DELETE_PATHS[settings.dialect]}=0.05:503,seed=3")
 
     summary, job = await _run(settings, plan, tmp_path / "state")
     assert job.halted
