@@ -7,14 +7,17 @@ import csv
 import gzip
 import io
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from cxone_outbound.client import ImportJob as ApiJob
 from cxone_outbound.client import RowError
 from cxone_outbound.client.events import RequestObserver
 from cxone_outbound.engine import CsvSource, RunConfig, Runner
+from cxone_outbound.jobs import import_ as import_mod
 from cxone_outbound.jobs.import_ import IMPORT_FIELDS, ImportJob, ImportOptions, chunk_key
 
 
@@ -193,3 +196,34 @@ async def test_resume_reconciles_an_in_flight_chunk_without_uploading_it(tmp_pat
     assert resumed.counts == {"succeeded": 3}
     assert api.uploads == uploads
     assert sorted(api.imported.values()) == [1, 1, 1]
+
+
+async def test_each_chunk_body_is_rendered_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    renders = Counter[int]()
+    render = import_mod.render_chunk
+
+    def counting(columns: Sequence[str], rows: Sequence[Sequence[str]]) -> bytes:
+        renders[len(rows)] += 1
+        return render(columns, rows)
+
+    monkeypatch.setattr(import_mod, "render_chunk", counting)
+    api = FakeImportApi()
+    summary = await run_import(api, contacts_csv(tmp_path, [good(i) for i in range(7)]), tmp_path)
+    assert summary.counts == {"succeeded": 7}
+    assert renders == {3: 2, 1: 1}  # three chunks, each built once (key and upload share it)
+
+
+async def test_the_uploaded_body_is_the_one_its_key_was_derived_from(tmp_path: Path) -> None:
+    keys: list[tuple[str | None, str]] = []
+
+    class KeyCheckingApi(FakeImportApi):
+        async def start_import(self, body: bytes, **kw: Any) -> ApiJob:
+            keys.append((kw["idempotency_key"], chunk_key(gzip.decompress(body), 1)))
+            return await super().start_import(body, **kw)
+
+    path = contacts_csv(tmp_path, [good(i) for i in range(20)])
+    await run_import(KeyCheckingApi(), path, tmp_path / "s", concurrency=4)
+    assert len(keys) == 7
+    assert all(sent == derived for sent, derived in keys)

@@ -400,6 +400,8 @@ class Runner:
             await asyncio.gather(*list(self._tasks))
 
     def _new_batch(self, items: list[Item]) -> Batch:
+        if self.config.dry_run:  # nothing is journaled or sent: no id to derive
+            return Batch("", items)
         return Batch(self.job.batch_id(items, 1), items)
 
     async def _dispatch(

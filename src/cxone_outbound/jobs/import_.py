@@ -3,6 +3,7 @@
 A chunk's idempotency key is derived from its content (and attempt), so a retried or resumed
 upload of the same chunk returns the same import job instead of creating a second one. Row
 errors are mapped back to source lines; only rows whose errors are retryable are uploaded again.
+A chunk's body is rendered once: `batch_id` keeps it for `send` (a few at most are held).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import gzip
 import hashlib
 import io
 import re
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -93,6 +95,10 @@ class ImportJob(BaseJob):
         self.columns = [*IMPORT_FIELDS, *attribute_columns]
         self._attributes = list(attribute_columns)
         self._phones = PhoneNormalizer()
+        # Bodies rendered by batch_id, awaiting send: the engine names a batch just before it
+        # waits for a slot, so a few suffice; an evicted body is rendered again (still correct).
+        self._bodies: OrderedDict[str, bytes] = OrderedDict()
+        self._bodies_kept = options.concurrency + 2
 
     def options(self) -> Mapping[str, Any]:
         return {
@@ -146,10 +152,18 @@ class ImportJob(BaseJob):
         return render_chunk(self.columns, [item.payload for item in items])
 
     def batch_id(self, items: Sequence[Item], attempt: int) -> str:
-        return chunk_key(self._body(items), attempt)
+        body = self._body(items)
+        key = chunk_key(body, attempt)
+        self._bodies[key] = body
+        while len(self._bodies) > self._bodies_kept:
+            self._bodies.popitem(last=False)
+        return key
 
     async def send(self, batch: Batch, ctx: RunContext) -> Sequence[Outcome]:
-        return await self._import(batch, batch.items, batch.id, 1, ctx, top=True)
+        body = self._bodies.pop(batch.id, None)
+        if body is None:  # evicted, or a batch rebuilt on resume
+            body = self._body(batch.items)
+        return await self._import(batch, batch.items, body, batch.id, 1, ctx, top=True)
 
     async def reconcile(self, batch: Batch, ctx: RunContext) -> Sequence[Outcome] | None:
         if batch.remote_id is None:
@@ -165,17 +179,17 @@ class ImportJob(BaseJob):
         self,
         batch: Batch,
         items: Sequence[Item],
+        body: bytes,
         key: str,
         attempt: int,
         ctx: RunContext,
         *,
         top: bool = False,
     ) -> list[Outcome]:
-        body = self._body(items)
         if len(body) > MAX_CHUNK_BYTES and len(items) > 1:
             half = len(items) // 2
-            first = await self._import(batch, items[:half], self.batch_id(items[:half], 1), 1, ctx)
-            rest = await self._import(batch, items[half:], self.batch_id(items[half:], 1), 1, ctx)
+            first = await self._import_fresh(batch, items[:half], 1, ctx)
+            rest = await self._import_fresh(batch, items[half:], 1, ctx)
             return first + rest
         started = await ctx.client.start_import(
             gzip.compress(body, compresslevel=6, mtime=0),
@@ -193,7 +207,14 @@ class ImportJob(BaseJob):
             }
         )
         job = await self._poll(started.job_id, ctx)
-        return await self._outcomes(batch, items, job, attempt, ctx)
+        return await self._outcomes(batch, items, job, attempt, ctx, body)
+
+    async def _import_fresh(
+        self, batch: Batch, items: Sequence[Item], attempt: int, ctx: RunContext
+    ) -> list[Outcome]:
+        """Upload rows as a new chunk: its body rendered once, its key derived from it."""
+        body = self._body(items)
+        return await self._import(batch, items, body, chunk_key(body, attempt), attempt, ctx)
 
     async def _poll(self, job_id: str, ctx: RunContext) -> ApiImportJob:
         """The job once finished, polling with backoff; Deferred when stopping or past deadline."""
@@ -217,11 +238,13 @@ class ImportJob(BaseJob):
         job: ApiImportJob,
         attempt: int,
         ctx: RunContext,
+        body: bytes | None = None,
     ) -> list[Outcome]:
         if job.status == "FAILED":
             if attempt < self.opts.max_chunk_attempts:
-                key = chunk_key(self._body(items), attempt + 1)
-                return await self._import(batch, items, key, attempt + 1, ctx)
+                body = self._body(items) if body is None else body
+                key = chunk_key(body, attempt + 1)
+                return await self._import(batch, items, body, key, attempt + 1, ctx)
             message = "; ".join(job.errors) or "the import job failed"
             return [
                 Outcome.failed(
@@ -256,6 +279,5 @@ class ImportJob(BaseJob):
                     )
                 )
         if retry:
-            key = chunk_key(self._body(retry), attempt + 1)
-            outcomes += await self._import(batch, retry, key, attempt + 1, ctx)
+            outcomes += await self._import_fresh(batch, retry, attempt + 1, ctx)
         return outcomes
