@@ -1,6 +1,7 @@
 """`python -m cxone_outbound.sandbox`: the sandbox server (what `cxo sandbox serve` and tests run).
 
-Prints one JSON line to stdout when it listens: `{"baseUrl", "clientId", "clientSecret", "db"}`.
+Prints one JSON line to stdout when it listens: `{"baseUrl", "clientId", "clientSecret",
+"accessKeyId", "accessKeySecret", "db"}`.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import orjson
 
+from cxone_outbound.sandbox.access_keys import DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET
 from cxone_outbound.sandbox.auth import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_TENANT
 from cxone_outbound.sandbox.faults import FaultSpecError, parse_fault_spec
 from cxone_outbound.sandbox.options import (
@@ -51,7 +53,8 @@ def parse_args(argv: list[str]) -> SandboxOptions:
 
 def announce(url: str, db: Path) -> None:
     line = {"baseUrl": url, "tenant": DEFAULT_TENANT, "clientId": DEFAULT_CLIENT_ID,
-            "clientSecret": DEFAULT_CLIENT_SECRET, "db": str(db)}
+            "clientSecret": DEFAULT_CLIENT_SECRET, "accessKeyId": DEFAULT_ACCESS_KEY_ID,
+            "accessKeySecret": DEFAULT_ACCESS_KEY_SECRET, "db": str(db)}
     sys.stdout.write(orjson.dumps(line).decode() + "\n")
     sys.stdout.flush()
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import urllib.error
+import urllib.parse
 import urllib.request
 from typing import Any
 
@@ -137,3 +138,19 @@ class SandboxControl:
     def deliveries(self, webhook_id: str | None = None) -> list[dict[str, Any]]:
         query = f"?webhookId={webhook_id}" if webhook_id else ""
         return list(self._call("GET", f"/sandbox/deliveries{query}")["deliveries"])
+
+    # the admin dialect
+    def create_access_key(self, access_key_id: str, access_key_secret: str,
+                          tenant_id: str = "demo") -> dict[str, Any]:
+        return dict(self._call("POST", "/sandbox/access-keys", {
+            "accessKeyId": access_key_id, "accessKeySecret": access_key_secret,
+            "tenantId": tenant_id}))
+
+    def admin_ids(self, *, list_id: str | None = None, campaign_id: str | None = None,
+                  tenant_id: str = "demo") -> dict[str, int]:
+        """Admin-dialect ids: `listId` of a v2 list, `skillId` of a v2 campaign (also its admin
+        campaign id), and `defaultDncGroupId`."""
+        query = {"tenantId": tenant_id} | ({"contactListId": list_id} if list_id else {}) | (
+            {"campaignId": campaign_id} if campaign_id else {})
+        return {k: int(v) for k, v in self._call(
+            "GET", "/sandbox/admin-ids?" + urllib.parse.urlencode(query)).items()}

@@ -11,10 +11,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from cxone_outbound.sandbox.access_keys import DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET
 from cxone_outbound.sandbox.auth import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_TENANT
 from cxone_outbound.sandbox.csv_import import ContactRow
 from cxone_outbound.sandbox.endpoint import JSON, error_response, read_body
-from cxone_outbound.sandbox.errors import MalformedBody, SandboxError, ValidationFailed
+from cxone_outbound.sandbox.errors import MalformedBody, NotFound, SandboxError, ValidationFailed
 from cxone_outbound.sandbox.faults import FaultSpecError
 from cxone_outbound.sandbox.runtime import Sandbox
 from cxone_outbound.sandbox.scopes import canonical_scope
@@ -70,6 +71,8 @@ async def state(sandbox: Sandbox, request: Request, body: dict[str, Any]) -> Any
         "tenantId": DEFAULT_TENANT,
         "clientId": DEFAULT_CLIENT_ID,
         "clientSecret": DEFAULT_CLIENT_SECRET,
+        "accessKeyId": DEFAULT_ACCESS_KEY_ID,
+        "accessKeySecret": DEFAULT_ACCESS_KEY_SECRET,
         "defaultListId": sandbox.store.default_list_id(_tenant(request, body)),
         "rateLimit": {"rate": sandbox.limiter.rate, "burst": sandbox.limiter.burst},
         "faults": sandbox.faults.spec.text,
@@ -233,6 +236,31 @@ async def deliveries(sandbox: Sandbox, request: Request, body: dict[str, Any]) -
         request.query_params.get("webhookId"))}
 
 
+async def create_access_key(sandbox: Sandbox, request: Request, body: dict[str, Any]) -> Any:
+    key_id, secret = body.get("accessKeyId"), body.get("accessKeySecret")
+    if not isinstance(key_id, str) or not isinstance(secret, str):
+        raise ValidationFailed("accessKeyId and accessKeySecret must be strings")
+    return sandbox.store.access_keys.create(_tenant(request, body), key_id, secret)
+
+
+async def admin_ids(sandbox: Sandbox, request: Request, body: dict[str, Any]) -> Any:
+    """The admin dialect's integer ids of a v2 list or campaign, and the default DNC group."""
+    tenant = _tenant(request, body)
+    out: dict[str, Any] = {
+        "defaultDncGroupId": sandbox.store.suppressions.default_group_id(tenant)}
+    for param, table, key in (("contactListId", "lists", "listId"),
+                              ("campaignId", "campaigns", "skillId")):
+        value = request.query_params.get(param)
+        if value:
+            row = sandbox.store.db.conn.execute(
+                f"SELECT seq FROM {table} WHERE id = ? AND tenant_id = ?",  # noqa: S608
+                (value, tenant)).fetchone()
+            if row is None:
+                raise NotFound(f"{param} {value} not found")
+            out[key] = int(row["seq"])
+    return out
+
+
 def _c(path: str, method: str, handler: Control, status: int = 200) -> Route:
     return Route(path, control(handler, status), methods=[method])
 
@@ -259,4 +287,6 @@ CONTROL_ROUTES = [
     _c("/sandbox/seed", "POST", seed, 201),
     _c("/sandbox/campaigns/{campaignId}/versions", "GET", campaign_versions),
     _c("/sandbox/deliveries", "GET", deliveries),
+    _c("/sandbox/access-keys", "POST", create_access_key, 201),
+    _c("/sandbox/admin-ids", "GET", admin_ids),
 ]

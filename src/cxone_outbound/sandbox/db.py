@@ -41,7 +41,7 @@ CREATE TABLE IF NOT EXISTS import_jobs (
     completed_at TEXT, kind TEXT NOT NULL DEFAULT 'v2', options TEXT NOT NULL DEFAULT '{}');
 CREATE TABLE IF NOT EXISTS import_row_errors (
     job_id TEXT NOT NULL, row INTEGER NOT NULL, field TEXT, code TEXT NOT NULL,
-    message TEXT NOT NULL);
+    message TEXT NOT NULL, external_id TEXT);
 CREATE INDEX IF NOT EXISTS import_row_errors_by_job ON import_row_errors (job_id, row);
 CREATE TABLE IF NOT EXISTS campaigns (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, tenant_id TEXT NOT NULL,
@@ -121,6 +121,7 @@ def _migrate_v1(conn: sqlite3.Connection) -> None:
         ALTER TABLE contacts ADD COLUMN external_id TEXT;
         ALTER TABLE import_jobs ADD COLUMN kind TEXT NOT NULL DEFAULT 'v2';
         ALTER TABLE import_jobs ADD COLUMN options TEXT NOT NULL DEFAULT '{}';
+        ALTER TABLE import_row_errors ADD COLUMN external_id TEXT;
         ALTER TABLE suppressions RENAME TO suppressions_v1;
         COMMIT;
     """)

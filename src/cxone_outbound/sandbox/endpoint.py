@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 JSON = "application/json"
+DRAIN_BYTES = 16 * 1024 * 1024
 
 
 @dataclass
@@ -87,6 +88,9 @@ async def read_body(request: Request, limit: int) -> bytes:
     """The request body, refusing (413) anything over `limit` bytes without reading it all."""
     length = request.headers.get("content-length")
     if length is not None and length.isdigit() and int(length) > limit:
+        if int(length) <= DRAIN_BYTES:  # read it away, so the client sees the 413, not EPIPE
+            async for _ in request.stream():
+                pass
         raise PayloadTooLarge(f"body is over {limit} bytes")
     chunks: list[bytes] = []
     size = 0

@@ -6,6 +6,8 @@ last committed chunk ended.
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import orjson
@@ -13,10 +15,16 @@ import orjson
 from cxone_outbound.sandbox.contacts import Contacts
 from cxone_outbound.sandbox.csv_import import ContactRow, ImportFile, RowError, check_row
 from cxone_outbound.sandbox.database import Database
-from cxone_outbound.sandbox.errors import NotFound
+from cxone_outbound.sandbox.errors import Conflict, NotFound
 
 MAX_REPORTED_ERRORS = 1000
 ACTIVE = ("QUEUED", "RUNNING")
+
+AdminRows = Callable[
+    [sqlite3.Connection, str, str, tuple[str, ...], Sequence[Sequence[str]], int, dict[str, str]],
+    tuple[int, list[RowError], list[str | None]],
+]
+"""Applies a chunk of an admin upload: (applied, row errors, the external id of each error)."""
 
 
 class Imports:
@@ -26,6 +34,64 @@ class Imports:
         self.db = db
         self.contacts = contacts
         self._parsed: dict[str, tuple[tuple[str, ...], list[list[str]]]] = {}
+        self.admin_rows: AdminRows | None = None  # the admin dialect's upsert by external id
+
+    def create_admin(self, tenant_id: str, list_id: str, header: tuple[str, ...],
+                     records: Sequence[Sequence[str]], options: dict[str, Any]) -> str:
+        """Queue an admin-dialect upload (rows keyed by external id); its job id."""
+        job_id = self.db.new_id()
+        now = self.db.now()
+        with self.db.transaction() as conn:
+            conn.execute(
+                "INSERT INTO import_jobs (id, tenant_id, list_id, status, header, records, total,"
+                " created_at, updated_at, kind, options)"
+                " VALUES (?, ?, ?, 'QUEUED', ?, ?, ?, ?, ?, 'admin', ?)",
+                (job_id, tenant_id, list_id, orjson.dumps(list(header)).decode(),
+                 orjson.dumps([list(r) for r in records]), len(records), now, now,
+                 orjson.dumps(options).decode()))
+        return job_id
+
+    def cancel(self, tenant_id: str, job_id: str) -> None:
+        """Stop a job not yet complete; rows already applied stay. 409 when it is complete."""
+        with self.db.transaction() as conn:
+            row = conn.execute("SELECT status FROM import_jobs WHERE id = ? AND tenant_id = ?",
+                               (job_id, tenant_id)).fetchone()
+            if row is None:
+                raise NotFound(f"upload job {job_id} not found", field="jobId")
+            if row["status"] not in ACTIVE:
+                raise Conflict(f"upload job {job_id} is already complete")
+            now = self.db.now()
+            conn.execute("UPDATE import_jobs SET status = 'CANCELLED', updated_at = ?,"
+                         " completed_at = ?, records = ? WHERE id = ?", (now, now, b"[]", job_id))
+        self._parsed.pop(job_id, None)
+
+    def admin_view(self, tenant_id: str, job_id: str, list_seq: int | None) -> dict[str, Any]:
+        """A job as the admin dialect shows it (isComplete, isCancelled, per-record errors)."""
+        row = self.db.conn.execute("SELECT * FROM import_jobs WHERE id = ? AND tenant_id = ?",
+                                   (job_id, tenant_id)).fetchone()
+        if row is None:
+            raise NotFound(f"upload job {job_id} not found", field="jobId")
+        options = orjson.loads(row["options"])
+        errors = [{"row": e["row"], "externalId": e["external_id"], "field": e["field"],
+                   "resultCode": e["code"], "message": e["message"]}
+                  for e in self.db.conn.execute(
+                      "SELECT * FROM import_row_errors WHERE job_id = ? ORDER BY row LIMIT ?",
+                      (job_id, MAX_REPORTED_ERRORS))]
+        return {"jobId": row["id"], "listId": list_seq, "fileName": options.get("fileName"),
+                "status": row["status"], "isComplete": row["status"] not in ACTIVE,
+                "isCancelled": row["status"] == "CANCELLED", "createdDate": row["created_at"],
+                "completedDate": row["completed_at"], "totalRecords": row["total"],
+                "processedRecords": row["processed"] + row["failed"],
+                "successRecords": row["processed"], "failedRecords": row["failed"],
+                "errors": errors}
+
+    def admin_job_ids(self, tenant_id: str, skip: int, top: int) -> tuple[list[str], int]:
+        total = self.db.conn.execute("SELECT COUNT(*) FROM import_jobs WHERE tenant_id = ?"
+                                     " AND kind = 'admin'", (tenant_id,)).fetchone()[0]
+        ids = [r["id"] for r in self.db.conn.execute(
+            "SELECT id FROM import_jobs WHERE tenant_id = ? AND kind = 'admin'"
+            " ORDER BY created_at, rowid LIMIT ? OFFSET ?", (tenant_id, top, skip))]
+        return ids, int(total)
 
     def create(self, tenant_id: str, list_id: str, data: ImportFile) -> dict[str, Any]:
         self.contacts.get_list(tenant_id, list_id)  # 404 for an unknown list, before queueing
@@ -97,30 +163,37 @@ class Imports:
             return True
         with self.db.transaction() as conn:
             extra = [h for h in header if h not in ("phone_number", "first_name", "last_name",
-                                                     "email")]
+                                                     "email", "__external_id")]
             if start == 0 and extra:
                 schema = self.contacts.extend_schema(tenant_id, list_id, extra)
-            good: list[ContactRow] = []
             errors: list[RowError] = []
-            for offset, record in enumerate(chunk):
-                number = start + offset + 1
-                if not any(cell.strip() for cell in record):
-                    continue  # a blank line keeps its number but is no record
-                checked = check_row(number, header, tuple(record), schema)
-                if isinstance(checked, ContactRow):
-                    good.append(checked)
-                else:
-                    errors.extend(checked)
-            self.contacts.upsert_rows(conn, tenant_id, list_id, good)
+            owners: list[str | None] = []
+            if row["kind"] == "admin" and self.admin_rows is not None:
+                applied, errors, owners = self.admin_rows(conn, tenant_id, list_id, header,
+                                                          chunk, start, schema)
+            else:
+                good: list[ContactRow] = []
+                for offset, record in enumerate(chunk):
+                    number = start + offset + 1
+                    if not any(cell.strip() for cell in record):
+                        continue  # a blank line keeps its number but is no record
+                    checked = check_row(number, header, tuple(record), schema)
+                    if isinstance(checked, ContactRow):
+                        good.append(checked)
+                    else:
+                        errors.extend(checked)
+                self.contacts.upsert_rows(conn, tenant_id, list_id, good)
+                applied = len(good)
             conn.executemany(
-                "INSERT INTO import_row_errors (job_id, row, field, code, message)"
-                " VALUES (?, ?, ?, ?, ?)",
-                [(job_id, e.row, e.field, e.code, e.message) for e in errors])
+                "INSERT INTO import_row_errors (job_id, row, field, code, message, external_id)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                [(job_id, e.row, e.field, e.code, e.message, owners[i] if owners else None)
+                 for i, e in enumerate(errors)])
             failed_rows = len({e.row for e in errors})
             conn.execute(
                 "UPDATE import_jobs SET status = 'RUNNING', next_index = ?,"
                 " processed = processed + ?, failed = failed + ?, updated_at = ? WHERE id = ?",
-                (start + len(chunk), len(good), failed_rows, now, job_id))
+                (start + len(chunk), applied, failed_rows, now, job_id))
         if start + len(chunk) < len(records):
             return False
         done = self.db.conn.execute("SELECT processed, failed FROM import_jobs WHERE id = ?",

@@ -18,7 +18,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
 
-from cxone_outbound.sandbox.auth import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
+from cxone_outbound.sandbox.access_keys import DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET
+from cxone_outbound.sandbox.auth import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_TENANT
 from cxone_outbound.sandbox.control import SandboxControl
 from cxone_outbound.sandbox.options import DEFAULT_IMPORT_ROWS_PER_S, DEFAULT_TOKEN_TTL
 from cxone_outbound.sandbox.ratelimit import DEFAULT_BURST, DEFAULT_RATE
@@ -32,7 +33,8 @@ class SandboxStartError(RuntimeError):
 
 class SandboxServer:
     """A sandbox subprocess; a context manager. `.base_url`, `.client_id`, `.client_secret`,
-    `.control` are valid between start and stop."""
+    `.tenant_id`, `.access_key_id`, `.access_key_secret` (admin dialect), `.control` are valid
+    between start and stop."""
 
     def __init__(self, *, host: str = "127.0.0.1", port: int = 0, db_path: Path | str | None = None,
                  rate_limit: float = DEFAULT_RATE, burst: int = DEFAULT_BURST,
@@ -52,6 +54,9 @@ class SandboxServer:
             self.args += ["--db", str(self.db_path)]
         self.client_id = DEFAULT_CLIENT_ID
         self.client_secret = DEFAULT_CLIENT_SECRET
+        self.tenant_id = DEFAULT_TENANT
+        self.access_key_id = DEFAULT_ACCESS_KEY_ID
+        self.access_key_secret = DEFAULT_ACCESS_KEY_SECRET
         self._process: subprocess.Popen[bytes] | None = None
         self._stderr: IO[bytes] | None = None
         self.base_url = ""

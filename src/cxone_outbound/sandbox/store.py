@@ -12,12 +12,18 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from cxone_outbound.sandbox.access_keys import (
+    DEFAULT_ACCESS_KEY_ID,
+    DEFAULT_ACCESS_KEY_SECRET,
+    AccessKeys,
+)
 from cxone_outbound.sandbox.auth import (
     DEFAULT_CLIENT_ID,
     DEFAULT_CLIENT_SECRET,
     DEFAULT_TENANT,
     Auth,
 )
+from cxone_outbound.sandbox.calling_lists import CallingLists
 from cxone_outbound.sandbox.campaigns import Campaigns
 from cxone_outbound.sandbox.contacts import Contacts
 from cxone_outbound.sandbox.database import Database
@@ -36,18 +42,31 @@ class Store:
     def __init__(self, path: Path, *, wall: Callable[[], float] = time.time) -> None:
         self.db = Database(path, wall=wall)
         self.auth = Auth(self.db)
+        self.access_keys = AccessKeys(self.db, self.auth)
         self.contacts = Contacts(self.db)
-        self.imports = Imports(self.db, self.contacts)
+        self.calling_lists = CallingLists(self.db, self.contacts)
+        self.imports = self._imports()
         self.campaigns = Campaigns(self.db)
         self.suppressions = Suppressions(self.db)
         self.webhooks = Webhooks(self.db)
         self.idempotency = Idempotency(self.db)
         if not self.auth.tenant_exists(DEFAULT_TENANT):
             self.bootstrap()
+        elif not self.db.conn.execute("SELECT 1 FROM access_keys WHERE key_id = ?",
+                                      (DEFAULT_ACCESS_KEY_ID,)).fetchone():
+            # a database from before the admin dialect: give its demo tenant the demo key
+            self.access_keys.create(DEFAULT_TENANT, DEFAULT_ACCESS_KEY_ID,
+                                    DEFAULT_ACCESS_KEY_SECRET)
+
+    def _imports(self) -> Imports:
+        imports = Imports(self.db, self.contacts)
+        imports.admin_rows = self.calling_lists.apply_rows
+        return imports
 
     def bootstrap(self) -> None:
         """Create the default tenant, its demo client and its default contact list."""
         self.create_tenant(DEFAULT_TENANT, "Demo tenant", DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET)
+        self.access_keys.create(DEFAULT_TENANT, DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET)
 
     def create_tenant(self, tenant_id: str, name: str, client_id: str,
                       client_secret: str) -> dict[str, Any]:
@@ -64,7 +83,7 @@ class Store:
             for table in DATA_TABLES:
                 conn.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
         self.auth.load_tokens()
-        self.imports = Imports(self.db, self.contacts)
+        self.imports = self._imports()
         self.bootstrap()
 
     def default_list_id(self, tenant_id: str) -> str:

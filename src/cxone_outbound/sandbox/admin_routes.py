@@ -1,0 +1,324 @@
+"""The admin dialect's `/inContactAPI/services/vNN.0/...` routes (docs/admin-dialect.md).
+
+Its own conventions around the shared store: `Accept: application/json` required (406
+otherwise), `CorrelationId` echoed, `{error, error_description}` bodies, 429s without
+Retry-After, `skip`/`top` paging with `totalRecords` and full-URL `_links`, and per-record
+failures inside 200s.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+from urllib.parse import urlencode
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from cxone_outbound.sandbox.calling_lists import MAX_UPLOAD_BYTES, check_mapping, decode_upload
+from cxone_outbound.sandbox.endpoint import JSON, Call, Dropped, Handler, Reply
+from cxone_outbound.sandbox.errors import (
+    InjectedFault,
+    NotFound,
+    PayloadTooLarge,
+    RateLimited,
+    SandboxError,
+    Unauthenticated,
+    ValidationFailed,
+)
+from cxone_outbound.sandbox.runtime import Sandbox
+
+PREFIX = "/inContactAPI/services/{version}"
+VERSION = re.compile(r"^v[1-9][0-9]?\.0$")
+DEFAULT_TOP = 100
+MAX_TOP = 1000
+MAX_BATCH = 1000
+NOT_ACCEPTABLE = b"No known way to render data"
+
+
+def accepts_json(header: str | None) -> bool:
+    """Whether an Accept header names application/json (`*/*` alone does not)."""
+    return any(part.split(";")[0].strip().lower() == "application/json"
+               for part in (header or "").split(","))
+
+
+def parse_skip_top(call: Call) -> tuple[int, int]:
+    values = []
+    for name, default, low in (("skip", 0, 0), ("top", DEFAULT_TOP, 1)):
+        raw = call.query(name)
+        if raw is None or raw == "":
+            values.append(default)
+        elif not raw.isdigit() or int(raw) < low:
+            raise ValidationFailed(f"{name} must be an integer >= {low}", field=name,
+                                   code="INVALID_VALUE")
+        else:
+            values.append(int(raw))
+    return values[0], min(values[1], MAX_TOP)
+
+
+def paged(call: Call, key: str, items: list[Any], total: int, skip: int, top: int,
+          extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A page with `totalRecords` and full-URL `_links` (null where there is no page)."""
+
+    def link(at: int) -> str:
+        query = {k: v for k, v in call.request.query_params.items() if k not in ("skip", "top")}
+        query |= {"skip": str(at), "top": str(top)}
+        url = call.request.url
+        return f"{url.scheme}://{url.netloc}{url.path}?{urlencode(query)}"
+
+    return (extra or {}) | {
+        "totalRecords": total, key: items,
+        "_links": {"self": link(skip), "next": link(skip + top) if skip + top < total else None,
+                   "previous": link(max(0, skip - top)) if skip > 0 else None}}
+
+
+def _error(status: int, code: str, message: str, correlation: str) -> Response:
+    body = orjson.dumps({"error": code, "error_description": message})
+    return Response(body, status, {"CorrelationId": correlation}, media_type=JSON)
+
+
+def admin(route: str, handler: Handler) -> Callable[[Request], Awaitable[Response]]:
+    """Wrap `handler` in the admin pipeline; `route` names it in the counters."""
+
+    async def endpoint(request: Request) -> Response:
+        sandbox: Sandbox = request.app.state.sandbox
+        correlation = request.headers.get("correlationid") or str(uuid.uuid4())
+        try:
+            if not VERSION.match(request.path_params.get("version", "")):
+                raise NotFound(f"no API version {request.path_params.get('version')}")
+            verdict = sandbox.faults.decide(request.method, request.url.path)
+            if verdict.revoke:
+                sandbox.store.auth.revoke()
+            if verdict.latency:
+                await asyncio.sleep(verdict.latency)
+            if verdict.drop:
+                sandbox.counters.count(route, 0)
+                return Dropped()
+            if verdict.storm_retry_after is not None:
+                response = _error(429, "RATE_LIMITED", "too many requests", correlation)
+                response.headers["Retry-After"] = str(max(1, round(verdict.storm_retry_after)))
+                sandbox.counters.count(route, 429)
+                return response
+            if verdict.error_status is not None:
+                raise InjectedFault(verdict.error_status)
+            token = sandbox.store.auth.check(request.headers.get("authorization"))
+            decision = sandbox.limiter.take(token.client_id)
+            if decision is not None and not decision.allowed:
+                raise RateLimited("rate limit exceeded")  # no Retry-After: as on a real tenant
+            if not accepts_json(request.headers.get("accept")):
+                sandbox.counters.count(route, 406)
+                return Response(NOT_ACCEPTABLE, 406, {"CorrelationId": correlation},
+                                media_type="text/plain")
+            reply = await handler(Call(request, sandbox, token.tenant_id, token.client_id))
+        except Unauthenticated as exc:
+            sandbox.counters.count(route, 401)
+            return _error(401, "invalid_token", exc.message, correlation)
+        except SandboxError as exc:
+            sandbox.counters.count(route, exc.status)
+            return _error(exc.status, exc.code, exc.message, correlation)
+        except Exception:  # a bug answers 500, never a traceback
+            sandbox.counters.count(route, 500)
+            return _error(500, "INTERNAL_ERROR", "internal error", correlation)
+        sandbox.counters.count(route, reply.status)
+        body = None if reply.body is None else orjson.dumps(reply.body)
+        return Response(body, reply.status, reply.headers | {"CorrelationId": correlation},
+                        media_type=JSON if body is not None else None)
+
+    return endpoint
+
+
+def _int_param(call: Call, name: str) -> int:
+    raw = call.params[name]
+    if not raw.isdigit():
+        raise NotFound(f"{name} {raw} not found")
+    return int(raw)
+
+
+def _object(body: Any, allowed: set[str]) -> dict[str, Any]:
+    if not isinstance(body, dict):
+        raise ValidationFailed("body must be a JSON object", code="INVALID_TYPE")
+    unknown = sorted(set(body) - allowed)
+    if unknown:
+        raise ValidationFailed(f"unknown field: {unknown[0]}", field=unknown[0],
+                               code="UNKNOWN_FIELD")
+    return body
+
+
+def _batch(body: dict[str, Any], key: str) -> list[Any]:
+    items = body.get(key)
+    if not isinstance(items, list):
+        raise ValidationFailed(f"{key} must be an array", field=key, code="INVALID_TYPE")
+    if len(items) > MAX_BATCH:
+        raise PayloadTooLarge(f"at most {MAX_BATCH} records per call")
+    return items
+
+
+# calling lists ---------------------------------------------------------------------------------
+
+async def create_list(call: Call) -> Reply:
+    query = {k: call.query(k) for k in ("listName", "externalIdColumn", "firstNameColumn",
+                                         "lastNameColumn", "emailColumn")}
+    mapping = check_mapping(query, await call.json())
+    list_id = call.sandbox.store.calling_lists.create(call.tenant_id, query["listName"], mapping)
+    return Reply(200, {"listId": list_id})
+
+
+async def list_lists(call: Call) -> Reply:
+    skip, top = parse_skip_top(call)
+    items, total = call.sandbox.store.calling_lists.page(call.tenant_id, skip, top)
+    return Reply(200, paged(call, "callingLists", items, total, skip, top))
+
+
+async def get_list(call: Call) -> Reply:
+    lists = call.sandbox.store.calling_lists
+    body = lists.get(call.tenant_id, str(_int_param(call, "listId")))
+    if (call.query("includeRecords") or "").lower() == "true":
+        skip, top = parse_skip_top(call)
+        records = lists.records(call.tenant_id, call.params["listId"], skip, top)
+        body = paged(call, "records", records, body["totalRecords"], skip, top, body)
+    return Reply(200, body)
+
+
+async def delete_list(call: Call) -> Reply:
+    list_id = call.sandbox.store.calling_lists.delete(call.tenant_id,
+                                                      str(_int_param(call, "listId")))
+    return Reply(200, {"listId": list_id, "deleted": True})
+
+
+async def upload(call: Call) -> Reply:
+    store = call.sandbox.store
+    list_ref = str(_int_param(call, "listId"))
+    list_uuid = store.calling_lists.list_uuid(call.tenant_id, list_ref)
+    raw = await call.body(MAX_UPLOAD_BYTES * 4 // 3 + 64 * 1024)
+    try:
+        body = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        raise ValidationFailed("body is not valid JSON", code="MALFORMED_JSON") from None
+    body = _object(body, {"listFile", "fileName", "skillId", "defaultTimeZone",
+                          "forceOverwrite", "expirationDate", "startSkill", "sendEmail"})
+    row = store.db.conn.execute("SELECT * FROM lists WHERE id = ?", (list_uuid,)).fetchone()
+    from cxone_outbound.sandbox.calling_lists import mapping_of
+
+    decoded = decode_upload(body, mapping_of(row))
+    job_id = store.imports.create_admin(call.tenant_id, list_uuid, decoded.header,
+                                        decoded.records, decoded.options)
+    call.sandbox.worker.notify()
+    return Reply(200, {"jobId": job_id})
+
+
+def _job(call: Call, job_id: str) -> dict[str, Any]:
+    store = call.sandbox.store
+    row = store.db.conn.execute(
+        "SELECT l.seq FROM import_jobs j LEFT JOIN lists l ON l.id = j.list_id WHERE j.id = ?",
+        (job_id,)).fetchone()
+    return store.imports.admin_view(call.tenant_id, job_id, row["seq"] if row else None)
+
+
+async def list_jobs(call: Call) -> Reply:
+    skip, top = parse_skip_top(call)
+    ids, total = call.sandbox.store.imports.admin_job_ids(call.tenant_id, skip, top)
+    return Reply(200, paged(call, "uploadJobs", [_job(call, i) for i in ids], total, skip, top))
+
+
+async def get_job(call: Call) -> Reply:
+    return Reply(200, {"uploadJobs": [_job(call, call.params["jobId"])]})
+
+
+async def cancel_job(call: Call) -> Reply:
+    call.sandbox.store.imports.cancel(call.tenant_id, call.params["jobId"])
+    return Reply(200, {"jobId": call.params["jobId"], "isCancelled": True})
+
+
+async def remove_prospects(call: Call) -> Reply:
+    body = _object(await call.json(), {"prospectsToRemove"})
+    return Reply(200, call.sandbox.store.calling_lists.remove(call.tenant_id,
+                                                               call.params["sourceName"], body))
+
+
+# DNC groups ------------------------------------------------------------------------------------
+
+async def list_groups(call: Call) -> Reply:
+    skip, top = parse_skip_top(call)
+    items, total = call.sandbox.store.suppressions.page_groups(call.tenant_id, skip, top)
+    return Reply(200, paged(call, "dncGroups", items, total, skip, top))
+
+
+async def create_group(call: Call) -> Reply:
+    body = _object(await call.json(), {"dncGroupName", "dncGroupDescription"})
+    group_id = call.sandbox.store.suppressions.create_group(
+        call.tenant_id, body.get("dncGroupName"), body.get("dncGroupDescription"))
+    return Reply(200, {"dncGroupId": group_id})
+
+
+async def get_group(call: Call) -> Reply:
+    return Reply(200, call.sandbox.store.suppressions.get_group(call.tenant_id,
+                                                                _int_param(call, "groupId")))
+
+
+async def put_group(call: Call) -> Reply:
+    body = _object(await call.json(), {"dncGroupName", "dncGroupDescription", "isActive"})
+    return Reply(200, call.sandbox.store.suppressions.update_group(
+        call.tenant_id, _int_param(call, "groupId"), body))
+
+
+async def list_records(call: Call) -> Reply:
+    skip, top = parse_skip_top(call)
+    items, total = call.sandbox.store.suppressions.page_records(
+        call.tenant_id, _int_param(call, "groupId"), skip, top)
+    return Reply(200, paged(call, "dncGroupRecords", items, total, skip, top))
+
+
+def _results(results: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"errorCount": sum(1 for r in results if not r["success"]), "recordResults": results}
+
+
+async def add_records(call: Call) -> Reply:
+    items = _batch(_object(await call.json(), {"dncGroupRecords"}), "dncGroupRecords")
+    return Reply(200, _results(call.sandbox.store.suppressions.add_records(
+        call.tenant_id, _int_param(call, "groupId"), items)))
+
+
+async def remove_records(call: Call) -> Reply:
+    items = _batch(_object(await call.json(), {"dncGroupRecords"}), "dncGroupRecords")
+    return Reply(200, _results(call.sandbox.store.suppressions.remove_records(
+        call.tenant_id, _int_param(call, "groupId"), items)))
+
+
+async def search_records(call: Call) -> Reply:
+    phone = call.query("phoneNumber")
+    if not phone:
+        raise ValidationFailed("phoneNumber is required", field="phoneNumber",
+                               code="INVALID_VALUE")
+    found = call.sandbox.store.suppressions.search(call.tenant_id, phone)
+    return Reply(200, {"totalRecords": len(found), "dncGroupRecords": found})
+
+
+def _r(path: str, method: str, handler: Handler) -> Route:
+    return Route(PREFIX + path, admin(f"{method} /inContactAPI/services/vNN.0{path}", handler),
+                 methods=[method])
+
+
+ADMIN_ROUTES: list[Route] = [
+    _r("/lists/call-lists", "GET", list_lists),
+    _r("/lists/call-lists", "POST", create_list),
+    _r("/lists/call-lists/jobs", "GET", list_jobs),
+    _r("/lists/call-lists/jobs/{jobId}", "GET", get_job),
+    _r("/lists/call-lists/jobs/{jobId}", "DELETE", cancel_job),
+    _r("/lists/call-lists/{listId}", "GET", get_list),
+    _r("/lists/call-lists/{listId}", "DELETE", delete_list),
+    _r("/lists/call-lists/{listId}/upload", "POST", upload),
+    _r("/lists/call-lists/{sourceName}/removeProspects", "DELETE", remove_prospects),
+    _r("/dnc-groups", "GET", list_groups),
+    _r("/dnc-groups", "POST", create_group),
+    _r("/dnc-groups/search", "POST", search_records),
+    _r("/dnc-groups/{groupId}", "GET", get_group),
+    _r("/dnc-groups/{groupId}", "PUT", put_group),
+    _r("/dnc-groups/{groupId}/records", "GET", list_records),
+    _r("/dnc-groups/{groupId}/records", "POST", add_records),
+    _r("/dnc-groups/{groupId}/records", "DELETE", remove_records),
+]

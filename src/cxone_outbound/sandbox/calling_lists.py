@@ -1,0 +1,320 @@
+"""Calling lists of the admin dialect over the shared store: a calling list is a contact list,
+a record is a contact keyed by its external id (the v2 contact id when it never had one).
+
+Rules only (no HTTP): the column mapping, the base64 CSV upload turned into an import job of kind
+`admin`, the per-record upsert by external id the import worker runs, download pages, removal.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import csv
+import io
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from cxone_outbound.sandbox.contacts import Contacts
+from cxone_outbound.sandbox.csv_import import STANDARD_COLUMNS, ContactRow, RowError, check_row
+from cxone_outbound.sandbox.database import Database
+from cxone_outbound.sandbox.errors import Conflict, NotFound, PayloadTooLarge, ValidationFailed
+
+MAX_UPLOAD_BYTES = 256 * 1024 * 1024
+MAX_UPLOAD_RECORDS = 500_000
+MAX_RECORD_CHARS = 512
+MAX_REMOVE = 1000
+EXTERNAL_ID = "__external_id"
+DEFAULT_MAPPING = {"externalIdColumn": "ExternalId", "phoneColumn": "PhoneNumber",
+                   "firstNameColumn": "FirstName", "lastNameColumn": "LastName",
+                   "emailColumn": "Email", "extraDestinations": []}
+# mapping key -> the canonical column of the store's import rows
+CANONICAL = {"phoneColumn": "phone_number", "firstNameColumn": "first_name",
+             "lastNameColumn": "last_name", "emailColumn": "email"}
+UPLOAD_OPTIONS = {"skillId": int, "defaultTimeZone": str, "forceOverwrite": bool,
+                  "expirationDate": str, "startSkill": bool, "sendEmail": bool, "fileName": str}
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A decoded upload: the canonical header (external id first) and its records."""
+
+    header: tuple[str, ...]
+    records: tuple[tuple[str, ...], ...]
+    options: dict[str, Any]
+
+
+def mapping_of(row: sqlite3.Row) -> dict[str, Any]:
+    raw = row["mapping"]
+    return dict(DEFAULT_MAPPING) if not raw else {**DEFAULT_MAPPING, **orjson.loads(raw)}
+
+
+def check_mapping(query: dict[str, str | None], body: object) -> dict[str, Any]:
+    """The column mapping of a create call, or a 400 naming what is missing."""
+    if not isinstance(body, dict) or set(body) - {"destinationMappings"}:
+        raise ValidationFailed("body must be {\"destinationMappings\": [...]}",
+                               code="UNKNOWN_FIELD")
+    destinations = body.get("destinationMappings")
+    if not isinstance(destinations, list) or not destinations:
+        raise ValidationFailed("destinationMappings must be a non-empty array",
+                               field="destinationMappings", code="INVALID_VALUE")
+    columns: list[str] = []
+    for i, item in enumerate(destinations):
+        value = item.get("fieldValue") if isinstance(item, dict) else None
+        if not isinstance(value, str) or not value.strip():
+            raise ValidationFailed(f"destinationMappings[{i}].fieldValue must name a column",
+                                   field=f"destinationMappings[{i}]", code="INVALID_VALUE")
+        columns.append(value)
+    external = query.get("externalIdColumn")
+    if not external:
+        raise ValidationFailed("externalIdColumn is required", field="externalIdColumn",
+                               code="INVALID_VALUE")
+    mapping = {"externalIdColumn": external, "phoneColumn": columns[0],
+               "extraDestinations": columns[1:],
+               "firstNameColumn": query.get("firstNameColumn") or None,
+               "lastNameColumn": query.get("lastNameColumn") or None,
+               "emailColumn": query.get("emailColumn") or None}
+    named = [c for c in (external, *columns, mapping["firstNameColumn"],
+                         mapping["lastNameColumn"], mapping["emailColumn"]) if c]
+    if len(set(named)) != len(named):
+        raise ValidationFailed("a column is mapped twice", code="INVALID_VALUE")
+    return mapping
+
+
+def decode_upload(body: dict[str, Any], mapping: dict[str, Any]) -> Upload:
+    """Base64 CSV → canonical rows; 400 for a bad file or header, 413 over the limits."""
+    options: dict[str, Any] = {}
+    for name, type_ in UPLOAD_OPTIONS.items():
+        if body.get(name) is not None:
+            if not isinstance(body[name], type_) or isinstance(body[name], bool) != (
+                    type_ is bool):
+                raise ValidationFailed(f"{name} must be a {type_.__name__}", field=name,
+                                       code="INVALID_TYPE")
+            options[name] = body[name]
+    data = body.get("listFile")
+    if not isinstance(data, str) or not data:
+        raise ValidationFailed("listFile must be a base64 string", field="listFile",
+                               code="INVALID_FILE")
+    if len(data) > MAX_UPLOAD_BYTES * 4 // 3 + 4:
+        raise PayloadTooLarge(f"listFile is over {MAX_UPLOAD_BYTES} bytes")
+    try:
+        text = base64.b64decode(data, validate=True).decode("utf-8-sig")
+    except (binascii.Error, ValueError):
+        raise ValidationFailed("listFile is not base64 of a UTF-8 file", field="listFile",
+                               code="INVALID_FILE") from None
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        header = [cell.strip() for cell in next(reader, [])]
+        records = []
+        for record in reader:
+            records.append(record)
+            if len(records) > MAX_UPLOAD_RECORDS:
+                raise PayloadTooLarge(f"listFile has more than {MAX_UPLOAD_RECORDS} records")
+    except csv.Error as exc:
+        raise ValidationFailed(f"listFile is not a CSV: {exc}", field="listFile",
+                               code="INVALID_FILE") from None
+    for key in ("externalIdColumn", "phoneColumn"):
+        if mapping[key] not in header:
+            raise ValidationFailed(f"the file has no {mapping[key]} column", field=key,
+                                   code="MISSING_HEADER")
+    if len(set(header)) != len(header) or "" in header:
+        raise ValidationFailed("the header has empty or duplicate column names",
+                               code="MISSING_HEADER")
+    rename = {mapping["externalIdColumn"]: EXTERNAL_ID}
+    rename |= {mapping[k]: v for k, v in CANONICAL.items() if mapping.get(k)}
+    canonical = tuple(rename.get(h, h) for h in header)
+    clash = [h for h in header if h not in rename and h in STANDARD_COLUMNS]
+    if clash:
+        raise ValidationFailed(f"column {clash[0]} is reserved", code="MISSING_HEADER")
+    return Upload(canonical, tuple(tuple(r) for r in records), options)
+
+
+class CallingLists:
+    """Lists, records and removal as the admin dialect sees them."""
+
+    def __init__(self, db: Database, contacts: Contacts) -> None:
+        self.db = db
+        self.contacts = contacts
+
+    # lists -----------------------------------------------------------------------------------
+
+    def _row_by_seq(self, tenant_id: str, list_ref: str) -> sqlite3.Row:
+        """A list by its integer id (or, for removeProspects, its name)."""
+        if list_ref.isdigit():
+            row = self.db.conn.execute("SELECT * FROM lists WHERE seq = ? AND tenant_id = ?",
+                                       (int(list_ref), tenant_id)).fetchone()
+        else:
+            row = self.db.conn.execute("SELECT * FROM lists WHERE name = ? AND tenant_id = ?"
+                                       " ORDER BY seq LIMIT 1", (list_ref, tenant_id)).fetchone()
+        if row is None:
+            raise NotFound(f"calling list {list_ref} not found")
+        return row  # type: ignore[no-any-return]  # sqlite3.Row from fetchone is Any
+
+    def list_uuid(self, tenant_id: str, list_ref: str) -> str:
+        return str(self._row_by_seq(tenant_id, list_ref)["id"])
+
+    def create(self, tenant_id: str, name: str | None, mapping: dict[str, Any]) -> int:
+        created = self.contacts.create_list(tenant_id, name, [])
+        with self.db.transaction() as conn:
+            conn.execute("UPDATE lists SET mapping = ? WHERE id = ?",
+                         (orjson.dumps(mapping).decode(), created["id"]))
+        return int(self.db.conn.execute("SELECT seq FROM lists WHERE id = ?",
+                                        (created["id"],)).fetchone()[0])
+
+    def render(self, row: sqlite3.Row) -> dict[str, Any]:
+        mapping = mapping_of(row)
+        count = int(self.db.conn.execute("SELECT COUNT(*) FROM contacts WHERE list_id = ?",
+                                         (row["id"],)).fetchone()[0])
+        destinations = [mapping["phoneColumn"], *mapping["extraDestinations"]]
+        return {"listId": row["seq"], "listName": row["name"],
+                "externalIdColumn": mapping["externalIdColumn"],
+                "destinationMappings": [{"fieldName": "PhoneNumber" if i == 0
+                                         else f"PhoneNumber{i + 1}", "fieldValue": c}
+                                        for i, c in enumerate(destinations)],
+                "firstNameColumn": mapping["firstNameColumn"],
+                "lastNameColumn": mapping["lastNameColumn"],
+                "emailColumn": mapping["emailColumn"], "totalRecords": count,
+                "validRecords": count, "invalidRecords": 0, "createdDate": row["created_at"]}
+
+    def get(self, tenant_id: str, list_ref: str) -> dict[str, Any]:
+        return self.render(self._row_by_seq(tenant_id, list_ref))
+
+    def page(self, tenant_id: str, skip: int, top: int) -> tuple[list[dict[str, Any]], int]:
+        total = self.db.conn.execute("SELECT COUNT(*) FROM lists WHERE tenant_id = ?",
+                                     (tenant_id,)).fetchone()[0]
+        rows = self.db.conn.execute("SELECT * FROM lists WHERE tenant_id = ? ORDER BY seq"
+                                    " LIMIT ? OFFSET ?", (tenant_id, top, skip)).fetchall()
+        return [self.render(r) for r in rows], int(total)
+
+    def records(self, tenant_id: str, list_ref: str, skip: int,
+                top: int) -> list[dict[str, Any]]:
+        """A page of records, `fields` keyed by the list's own column names."""
+        row = self._row_by_seq(tenant_id, list_ref)
+        mapping = mapping_of(row)
+        out = []
+        for c in self.db.conn.execute("SELECT * FROM contacts WHERE list_id = ? ORDER BY seq"
+                                      " LIMIT ? OFFSET ?", (row["id"], top, skip)):
+            fields: dict[str, Any] = {mapping["phoneColumn"]: c["phone"]}
+            for key, column in (("firstNameColumn", "first_name"),
+                                ("lastNameColumn", "last_name"), ("emailColumn", "email")):
+                if mapping.get(key):
+                    fields[mapping[key]] = c[column]
+            fields.update(orjson.loads(c["attributes"]))
+            external = c["external_id"] or c["id"]
+            fields[mapping["externalIdColumn"]] = external
+            out.append({"externalId": external, "fields": fields})
+        return out
+
+    def delete(self, tenant_id: str, list_ref: str) -> int:
+        row = self._row_by_seq(tenant_id, list_ref)
+        if row["is_default"]:
+            raise Conflict("the tenant's default list cannot be deleted")
+        with self.db.transaction() as conn:
+            conn.execute("DELETE FROM contacts WHERE list_id = ?", (row["id"],))
+            conn.execute("DELETE FROM lists WHERE seq = ?", (row["seq"],))
+        return int(row["seq"])
+
+    # records ---------------------------------------------------------------------------------
+
+    def _by_external_id(self, list_id: str, external_id: str) -> sqlite3.Row | None:
+        row = self.db.conn.execute(
+            "SELECT * FROM contacts WHERE list_id = ? AND (external_id = ?"
+            " OR (external_id IS NULL AND id = ?))", (list_id, external_id, external_id)
+        ).fetchone()
+        return row  # type: ignore[no-any-return]  # sqlite3.Row from fetchone is Any
+
+    def remove(self, tenant_id: str, list_ref: str, body: object) -> dict[str, Any]:
+        items = body.get("prospectsToRemove") if isinstance(body, dict) else None
+        if not isinstance(items, list):
+            raise ValidationFailed("prospectsToRemove must be an array",
+                                   field="prospectsToRemove", code="INVALID_TYPE")
+        if len(items) > MAX_REMOVE:
+            raise PayloadTooLarge(f"at most {MAX_REMOVE} prospects per call")
+        row = self._row_by_seq(tenant_id, list_ref)
+        done: list[dict[str, Any]] = []
+        failed: list[dict[str, Any]] = []
+        for item in items:
+            external = item.get("externalId") if isinstance(item, dict) else None
+            if not isinstance(external, str) or not external:
+                failed.append({"externalId": external, "resultCode": "INVALID_VALUE",
+                               "message": "externalId is required"})
+                continue
+            contact = self._by_external_id(row["id"], external)
+            if contact is None:
+                failed.append({"externalId": external, "resultCode": "NOT_FOUND",
+                               "message": f"no record {external} in list {row['seq']}"})
+                continue
+            self.contacts.delete_contact(tenant_id, contact["id"])
+            done.append({"externalId": external})
+        return {"successfulRecords": done, "failedRecords": failed}
+
+    def apply_rows(self, conn: sqlite3.Connection, tenant_id: str, list_id: str,
+                   header: tuple[str, ...], chunk: Sequence[Sequence[str]], start: int,
+                   schema: dict[str, str]) -> tuple[int, list[RowError], list[str | None]]:
+        """Upsert a chunk of an upload by external id: (applied, errors, their external ids)."""
+        list_row = conn.execute("SELECT * FROM lists WHERE id = ?", (list_id,)).fetchone()
+        back = {v: list_row and mapping_of(list_row).get(k) for k, v in CANONICAL.items()}
+        applied = 0
+        errors: list[RowError] = []
+        owners: list[str | None] = []
+        ext_index = header.index(EXTERNAL_ID)
+        rest = tuple(h for h in header if h != EXTERNAL_ID)
+        for offset, record in enumerate(chunk):
+            number = start + offset + 1
+            if not any(cell.strip() for cell in record):
+                continue
+            external = record[ext_index].strip() if len(record) == len(header) else None
+            problems: list[RowError] = []
+            if len(record) == len(header) and not external:
+                problems = [RowError(number, EXTERNAL_ID, "MISSING_EXTERNAL_ID",
+                                     "the external id is empty")]
+            elif sum(len(c) for c in record) + len(record) - 1 > MAX_RECORD_CHARS:
+                problems = [RowError(number, None, "RECORD_TOO_LONG",
+                                     f"record is over {MAX_RECORD_CHARS} characters")]
+            else:
+                values = tuple(c for i, c in enumerate(record) if i != ext_index)
+                checked = check_row(number, rest, values, schema) if len(record) == len(
+                    header) else check_row(number, header, tuple(record), schema)
+                if isinstance(checked, ContactRow):
+                    problems = self._upsert(conn, tenant_id, list_id, str(external), checked)
+                else:
+                    problems = checked
+            for p in problems:
+                field = back.get(p.field or "") or p.field
+                if p.field == EXTERNAL_ID and list_row is not None:
+                    field = mapping_of(list_row)["externalIdColumn"]
+                message = p.message.replace("phone_number", str(field or "phone"))
+                errors.append(RowError(p.row, field, p.code, message))
+                owners.append(external)
+            if not problems:
+                applied += 1
+        return applied, errors, owners
+
+    def _upsert(self, conn: sqlite3.Connection, tenant_id: str, list_id: str, external: str,
+                r: ContactRow) -> list[RowError]:
+        current = self._by_external_id(list_id, external)
+        clash = conn.execute("SELECT id FROM contacts WHERE list_id = ? AND phone = ?",
+                             (list_id, r.phone)).fetchone()
+        if clash is not None and (current is None or clash["id"] != current["id"]):
+            return [RowError(r.row, "phone_number", "DUPLICATE_PHONE",
+                             f"another record of the list has phone {r.phone}")]
+        now = self.db.now()
+        if current is None:
+            conn.execute(
+                "INSERT INTO contacts (id, tenant_id, list_id, phone, first_name, last_name,"
+                " email, attributes, created_at, updated_at, writes, external_id)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)",
+                (self.db.new_id(), tenant_id, list_id, r.phone, r.first_name, r.last_name,
+                 r.email, orjson.dumps(r.attributes).decode(), now, now, external))
+            return []
+        attributes = orjson.loads(current["attributes"]) | r.attributes
+        conn.execute(
+            "UPDATE contacts SET phone = ?, first_name = COALESCE(?, first_name),"
+            " last_name = COALESCE(?, last_name), email = COALESCE(?, email), attributes = ?,"
+            " updated_at = ?, writes = writes + 1, external_id = ? WHERE seq = ?",
+            (r.phone, r.first_name, r.last_name, r.email, orjson.dumps(attributes).decode(), now,
+             external, current["seq"]))
+        return []
