@@ -69,3 +69,24 @@ def list_id_for(settings: Settings, control: SandboxControl, list_id: str) -> st
     if isinstance(ids, dict):
         ids = ids.get("listId", next(iter(ids.values())))
     return str(ids)
+
+
+def admin_route_served(base_url: str, path: str) -> bool:
+    """Whether the server routes an Admin API path (unauthenticated: 401 if so, 404 if not)."""
+    import urllib.error
+    import urllib.request
+
+    url = base_url.rstrip("/") + "/inContactAPI/services/v33.0/" + path.lstrip("/")
+    request = urllib.request.Request(url, headers={"Accept": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=10):
+            return True
+    except urllib.error.HTTPError as exc:
+        return exc.code != 404
+    except OSError:
+        return False
+
+
+def skip_unless_admin_serves(settings: Settings, path: str) -> None:
+    if settings.dialect == "admin" and not admin_route_served(settings.base_url, path):
+        pytest.skip(f"the sandbox does not serve the admin route {path} yet")

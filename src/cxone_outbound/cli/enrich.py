@@ -13,7 +13,7 @@ from rich.table import Table
 
 from cxone_outbound.cli import runs
 from cxone_outbound.cli.state import CliState
-from cxone_outbound.client.api import CXoneClient
+from cxone_outbound.client.dialect import open_api
 from cxone_outbound.jobs.enrich.budget import DEFAULT_MAX_BATCH, DEFAULT_MS_PER_CONTACT
 from cxone_outbound.jobs.enrich.job import EnrichJob
 from cxone_outbound.jobs.enrich.mapping import MappingError, load_mapping
@@ -91,7 +91,7 @@ def enrich_command(
     settings = state.settings()
 
     async def plan() -> EnrichmentPlan:
-        async with CXoneClient(settings) as client:
+        async with open_api(settings) as client:
             return await plan_enrichment(
                 client,
                 list_id=list_id,

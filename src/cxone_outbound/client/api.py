@@ -19,6 +19,7 @@ from pydantic import BaseModel
 from pydantic import ValidationError as ModelError
 
 from cxone_outbound.client.auth import AccessToken, TokenProvider
+from cxone_outbound.client.capabilities import V2_CAPABILITIES, Capabilities
 from cxone_outbound.client.clock import Clock
 from cxone_outbound.client.errors import CXoneError
 from cxone_outbound.client.events import RequestObserver
@@ -88,6 +89,11 @@ class CXoneClient:
 
     async def close(self) -> None:
         await self.transport.close()
+
+    @property
+    def capabilities(self) -> Capabilities:
+        """The v2 dialect's (see `client.dialect`)."""
+        return V2_CAPABILITIES
 
     @property
     def token_provider(self) -> TokenProvider:

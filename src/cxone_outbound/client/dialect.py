@@ -15,12 +15,12 @@ from __future__ import annotations
 import random
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal, Protocol
+from typing import Any, Protocol
 
 from cxone_outbound.client.api import CXoneClient
 from cxone_outbound.client.auth import AccessToken
+from cxone_outbound.client.capabilities import V2_CAPABILITIES, Capabilities
 from cxone_outbound.client.clock import Clock
 from cxone_outbound.client.events import RequestObserver
 from cxone_outbound.client.models import (
@@ -38,29 +38,7 @@ from cxone_outbound.client.models import (
 )
 from cxone_outbound.config import Settings
 
-
-@dataclass(frozen=True, slots=True)
-class Capabilities:
-    """What a dialect can do natively; the jobs choose their strategy from these alone."""
-
-    dialect: Literal["v2", "admin"]
-    per_record_update: bool  # PATCH one contact by id; else re-upload by external id
-    max_update_batch: int  # contacts per `update_contacts` call
-    write_guard: Literal["etag", "read-compare-write"]  # what guards a campaign write
-    server_webhooks: bool  # the server delivers events; else the tool delivers them itself
-    list_refresh: bool  # `refresh_list` does something on the server
-    list_schema: bool  # `get_list_schema` names the list's typed attributes
-
-
-V2_CAPABILITIES = Capabilities(
-    dialect="v2",
-    per_record_update=True,
-    max_update_batch=100,
-    write_guard="etag",
-    server_webhooks=True,
-    list_refresh=True,
-    list_schema=True,
-)
+__all__ = ["V2_CAPABILITIES", "Capabilities", "OpenedApi", "OutboundApi", "V2Api", "open_api"]
 
 
 class OutboundApi(Protocol):
@@ -148,11 +126,7 @@ class OutboundApi(Protocol):
 
 
 class V2Api(CXoneClient):
-    """The `v2` dialect: `CXoneClient` as it is, with its capabilities declared."""
-
-    @property
-    def capabilities(self) -> Capabilities:
-        return V2_CAPABILITIES
+    """The `v2` dialect: `CXoneClient` as it is (it declares `V2_CAPABILITIES`)."""
 
 
 class OpenedApi(OutboundApi, AbstractAsyncContextManager["OpenedApi"], Protocol):

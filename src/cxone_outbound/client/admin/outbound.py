@@ -40,8 +40,8 @@ from cxone_outbound.client.admin.records import (
 )
 from cxone_outbound.client.admin.session import AdminSession
 from cxone_outbound.client.auth import AccessToken
+from cxone_outbound.client.capabilities import Capabilities
 from cxone_outbound.client.clock import Clock
-from cxone_outbound.client.dialect import Capabilities
 from cxone_outbound.client.errors import (
     ConfigurationError,
     CXoneError,
@@ -111,6 +111,14 @@ def _failures(body: Any) -> list[Mapping[str, Any]]:
             if isinstance(r, Mapping) and str(r.get("status", "")).lower() in {"failed", "error"}
         )
     return found
+
+
+def _refusal(failure: BatchUpdateFailure) -> dict[str, Any]:
+    """A refused record as v2's enrichment refusal detail (`CONTACT_NOT_FOUND` for unknown)."""
+    error = dict(failure.error) if isinstance(failure.error, Mapping) else {}
+    if error.get("code") == "NOT_FOUND":
+        error["code"] = "CONTACT_NOT_FOUND"
+    return {"contactId": failure.id, **error}
 
 
 def _text(item: Mapping[str, Any], *names: str) -> str | None:
@@ -473,8 +481,7 @@ class AdminOutboundApi:
         if result.failed:
             raise ValidationError(
                 f"{len(result.failed)} records refused", status=400, code="RECORDS_REFUSED",
-                details=[{"contactId": f.id, **(f.error if isinstance(f.error, Mapping) else {})}
-                         for f in result.failed],
+                details=[_refusal(f) for f in result.failed],
             )
         await self._emit("contact.enriched", {"contactListId": list_id,
                                               "contactIds": [c.contact_id for c in contacts],

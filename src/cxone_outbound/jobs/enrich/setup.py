@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from cxone_outbound.client.api import CXoneClient
+from cxone_outbound.client.dialect import OutboundApi
 from cxone_outbound.client.models import Webhook
 from cxone_outbound.jobs.enrich.budget import (
     DEFAULT_MAX_BATCH,
@@ -58,7 +58,7 @@ class EnrichmentPlan:
 
 
 async def plan_enrichment(
-    client: CXoneClient,
+    client: OutboundApi,
     *,
     list_id: str,
     campaign_id: str,
@@ -74,8 +74,9 @@ async def plan_enrichment(
     """
     check_header(mapping, header)
     campaign = await client.get_campaign(campaign_id)
-    schema = await client.get_list_schema(list_id)
-    validate_against_schema(mapping, schema.model_dump(mode="json"))
+    if client.capabilities.list_schema:  # else the server checks each value (admin uploads)
+        schema = await client.get_list_schema(list_id)
+        validate_against_schema(mapping, schema.model_dump(mode="json"))
     size = safe_batch_size(
         campaign.max_enrichment_timeout, ms_per_contact=ms_per_contact, max_batch=max_batch
     )
@@ -92,6 +93,6 @@ async def plan_enrichment(
     )
 
 
-async def _upsert_webhook(client: CXoneClient, name: str, url: str) -> tuple[Webhook, bool]:
+async def _upsert_webhook(client: OutboundApi, name: str, url: str) -> tuple[Webhook, bool]:
     webhook = await ensure_webhook(client, name, url, list(WEBHOOK_EVENTS))
     return webhook, webhook.secret is not None  # a secret comes back only on creation

@@ -1,0 +1,34 @@
+"""What an API dialect can do natively: the only thing the jobs may branch on.
+
+Apart from `client.dialect` so that `CXoneClient` (the v2 dialect) can declare its own without
+an import cycle.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+
+@dataclass(frozen=True, slots=True)
+class Capabilities:
+    """What a dialect can do natively; the jobs choose their strategy from these alone."""
+
+    dialect: Literal["v2", "admin"]
+    per_record_update: bool  # PATCH one contact by id; else re-upload by external id
+    max_update_batch: int  # contacts per `update_contacts` call
+    write_guard: Literal["etag", "read-compare-write"]  # what guards a campaign write
+    server_webhooks: bool  # the server delivers events; else the tool delivers them itself
+    list_refresh: bool  # `refresh_list` does something on the server
+    list_schema: bool  # `get_list_schema` names the list's typed attributes
+
+
+V2_CAPABILITIES = Capabilities(
+    dialect="v2",
+    per_record_update=True,
+    max_update_batch=100,
+    write_guard="etag",
+    server_webhooks=True,
+    list_refresh=True,
+    list_schema=True,
+)
