@@ -203,7 +203,7 @@ class Demo:
         """Run one step as `cxo` would; its result, or None when the demo must stop."""
         number = len(self.result.results) + 1
         self.console.rule(f"[bold]{number}. {step.label}[/]: {step.explains}")
-        self._say(f"$ cxo {' '.join(_shown(step.args))}", style="dim")
+        self._say(f"$ cxo {' '.join(_shown(step.args, self.result.folder))}", style="dim")
         before = self._run_ids(step.job)
         started = time.monotonic()
         code = self.invoke([*head, *step.args])
@@ -267,9 +267,11 @@ class Demo:
             self._say(f"not as designed: {problem}", "red")
 
 
-def _shown(args: Sequence[str]) -> list[str]:
-    """The arguments as an operator would type them (paths shortened to their names)."""
-    return [Path(a).name if "/" in a else a for a in args]
+def _shown(args: Sequence[str], folder: Path | None) -> list[str]:
+    """The arguments as an operator in the session folder would type them."""
+    if folder is None:
+        return list(args)
+    return [a[len(str(folder)) + 1 :] if a.startswith(f"{folder}/") else a for a in args]
 
 
 def _read_summary(run_dir: Path) -> dict[str, object]:
