@@ -16,6 +16,7 @@ from typing import Any, Protocol, runtime_checkable
 from cxone_outbound.client.clock import Clock
 from cxone_outbound.engine.metrics import RunMetrics
 from cxone_outbound.engine.records import Batch, Item, Outcome, Record, RecordError
+from cxone_outbound.engine.results import SafeCsvWriter
 
 
 @runtime_checkable
@@ -122,6 +123,7 @@ class RunContext:
     _audit_writer: Callable[[dict[str, Any]], None] | None = None
     _logger: Callable[[str], None] | None = None
     _stop_requested: Callable[[], bool] = field(default=lambda: False)
+    _csv_opener: Callable[[str, Sequence[str]], SafeCsvWriter] | None = None
 
     @property
     def stopping(self) -> bool:
@@ -147,3 +149,14 @@ class RunContext:
     def output_path(self, name: str) -> Path:
         """A file in the run folder, for job-specific reports."""
         return self.run_dir / name
+
+    def csv_output(self, name: str, header: Sequence[str]) -> SafeCsvWriter:
+        """A job-specific CSV in the run folder (e.g. missing-contacts.csv), kept by the run.
+
+        The same writer for the same name; cells are neutralised against formula injection;
+        the header is written once (a resumed run appends); flushed with the journal's
+        commits and closed at the end of the run.
+        """
+        if self._csv_opener is None:  # a context outside a Runner (a job's unit test)
+            return SafeCsvWriter(self.output_path(name), header)
+        return self._csv_opener(name, header)

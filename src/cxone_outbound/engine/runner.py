@@ -15,7 +15,7 @@ import json
 import random
 import secrets
 import time
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,7 +39,7 @@ from cxone_outbound.engine.records import (
     RecordError,
     State,
 )
-from cxone_outbound.engine.results import ResultFiles, merge_sessions
+from cxone_outbound.engine.results import ResultFiles, SafeCsvWriter, merge_sessions
 
 ClientFactory = Callable[[RequestObserver], AbstractAsyncContextManager[Any]]
 """Builds the API client of a run, given the observer that feeds audit and metrics."""
@@ -166,6 +166,7 @@ class Runner:
         self._last_flush = 0.0
         self._results: ResultFiles | None = None
         self._audit: AuditLog | None = None
+        self._outputs: dict[str, SafeCsvWriter] = {}  # the job's own CSV files, by name
         self._tasks: set[asyncio.Task[None]] = set()
         self._planned_records = 0
         self._planned_batches = 0
@@ -245,6 +246,7 @@ class Runner:
             _audit_writer=self._audit.write,
             _logger=self.reporter.message,
             _stop_requested=lambda: self.stop_requested,
+            _csv_opener=lambda name, header: self._csv_output(run_dir, name, header),
         )
         self.reporter.start(f"{self.job.name} {run.id}")
         progress = asyncio.create_task(self._report_progress(started))
@@ -267,6 +269,11 @@ class Runner:
             self.reporter.stop()
         return self._close_run(run, run_dir, started, sections)
 
+    def _csv_output(self, run_dir: Path, name: str, header: Sequence[str]) -> SafeCsvWriter:
+        if name not in self._outputs:
+            self._outputs[name] = SafeCsvWriter(run_dir / name, header)
+        return self._outputs[name]
+
     def _elapsed(self, started: float) -> float:
         return max(0.0, self.clock.monotonic() - started)
 
@@ -288,6 +295,8 @@ class Runner:
         elapsed = self._elapsed(started)
         assert self._audit is not None and self._results is not None
         self._results.close()
+        for output in self._outputs.values():
+            output.close()
         if not self.config.dry_run:  # before the status: a run is complete once its files are
             merge_sessions(run_dir, lambda lines: self.journal.states_by_line(run.id, lines))
         if self.config.dry_run:
@@ -496,6 +505,8 @@ class Runner:
 
     def _flush(self) -> None:
         self._last_flush = self.clock.monotonic()
+        for output in self._outputs.values():  # before the outcomes they explain are committed
+            output.flush()
         if not self._pending or self.info is None:
             return
         pending, self._pending = self._pending, []

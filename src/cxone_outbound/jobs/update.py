@@ -8,7 +8,6 @@ resume.
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -92,10 +91,4 @@ class UpdateJob(BaseJob):
 
     @staticmethod
     def _note_missing(ctx: RunContext, line: int, contact_id: str) -> None:
-        path = ctx.output_path(MISSING_FILE)
-        fresh = not path.exists()
-        with path.open("a", encoding="utf-8", newline="") as fh:
-            writer = csv.writer(fh)
-            if fresh:
-                writer.writerow(["line", "contactId"])
-            writer.writerow([line, contact_id])
+        ctx.csv_output(MISSING_FILE, ["line", "contactId"]).writerow([line, contact_id])
