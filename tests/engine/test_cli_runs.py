@@ -31,18 +31,23 @@ def succeeded(state: Path) -> int:
     return int(row[0])
 
 
+def seeded_update_file(server: Any, n: int, path: Path) -> Path:
+    """A sandbox list of `n` contacts and an update file naming each of them once."""
+    list_id = server.control.create_list("c")
+    server.control.seed_contacts(list_id, n)
+    with path.open("w", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["contactId", "firstName"])
+        writer.writerows([i, "C"] for i in sorted(server.control.writes(list_id)))
+    return path
+
+
 @pytest.mark.slow
 def test_ctrl_c_stops_cleanly_with_exit_130_and_a_resume_hint(
     tmp_path: Path, sandbox_factory: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
     server = sandbox_factory(rate_limit=50, burst=50)
-    list_id = server.control.create_list("c")
-    server.control.seed_contacts(list_id, 400)
-    path = tmp_path / "u.csv"
-    with path.open("w", newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(["contactId", "firstName"])
-        writer.writerows([i, "C"] for i in sorted(server.control.writes(list_id)))
+    path = seeded_update_file(server, 400, tmp_path / "u.csv")
     state = tmp_path / "state"
     proc = subprocess.Popen(
         [

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import IO, Any
 
 import pytest
-from tests.engine.test_cli_runs import succeeded
+from tests.engine.test_cli_runs import seeded_update_file, succeeded
 
 from cxone_outbound.cli.main import invoke
 
@@ -51,12 +51,7 @@ def test_a_second_ctrl_c_exits_at_once_and_the_run_resumes_to_the_end(
     tmp_path: Path, sandbox_factory: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
     server = sandbox_factory(rate_limit=200, burst=50)
-    list_id = server.control.create_list("c")
-    server.control.seed_contacts(list_id, 300)
-    ids = sorted(server.control.writes(list_id))
-    path = tmp_path / "u.csv"
-    with path.open("w", newline="") as fh:
-        csv.writer(fh).writerows([["contactId", "firstName"], *([i, "C"] for i in ids)])
+    path = seeded_update_file(server, 300, tmp_path / "u.csv")
     state = tmp_path / "state"
     command = ["update", str(path), "--state-dir", str(state)]
     proc = subprocess.Popen(
