@@ -27,6 +27,10 @@ def update_contacts(
     resume: runs.ResumeOpt = None,
     dry_run: runs.DryRunOpt = False,
     progress: runs.ProgressOpt = "auto",
+    list_id: Annotated[
+        str | None,
+        typer.Option("--list", help="The contacts' list (needed on the admin dialect)."),
+    ] = None,
 ) -> None:
     """Update existing contacts, one PATCH each, resumable; see docs/update.md."""
     state = runs.cli_state(ctx)
@@ -36,9 +40,12 @@ def update_contacts(
     )
     if "contactId" not in source.columns:
         runs.usage_error(f"{file}: no contactId column (header: {', '.join(source.header)})")
+    if settings.dialect == "admin" and not list_id:
+        runs.usage_error("on the admin dialect a contact id is an external id within a list: "
+                         "pass --list (docs/real-tenant.md)")
     runs.execute(
         ctx,
-        UpdateJob(concurrency=settings.concurrency),
+        UpdateJob(concurrency=settings.concurrency, list_id=list_id),
         source,
         state_dir=state_dir,
         resume=resume,
