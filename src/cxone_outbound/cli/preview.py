@@ -11,7 +11,7 @@ from rich.console import Console
 
 from cxone_outbound.cli import runs
 from cxone_outbound.cli.exit_codes import ExitCode
-from cxone_outbound.client import CXoneClient
+from cxone_outbound.client.dialect import open_api
 from cxone_outbound.config import Settings
 from cxone_outbound.jobs.preview.changes import render_diff
 from cxone_outbound.jobs.preview.config import (
@@ -111,12 +111,12 @@ def _request(
 
 
 async def _plan(settings: Settings, request: PreviewRequest) -> PreviewPlan:
-    async with CXoneClient(settings) as client:
+    async with open_api(settings) as client:
         return await plan_preview(client, request)
 
 
 async def _prepare(settings: Settings, request: PreviewRequest) -> PreparedApply:
-    async with CXoneClient(settings) as client:
+    async with open_api(settings) as client:
         return await prepare_apply(client, request)
 
 

@@ -95,9 +95,9 @@ def _directive(
 
 
 async def _read_list(settings: Settings, list_id: str) -> list[Contact]:
-    from cxone_outbound.client import CXoneClient
+    from cxone_outbound.client.dialect import open_api
 
-    async with CXoneClient(settings) as client:
+    async with open_api(settings) as client:  # v2 or admin, by settings.dialect
         return await fetch_contacts(client, list_id)
 
 

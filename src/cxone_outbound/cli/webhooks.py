@@ -16,7 +16,7 @@ from rich.table import Table
 
 from cxone_outbound.cli.exit_codes import ExitCode
 from cxone_outbound.cli.state import CliState
-from cxone_outbound.client import CXoneClient
+from cxone_outbound.client.dialect import open_api
 from cxone_outbound.client.errors import NotFound
 from cxone_outbound.client.models import Webhook
 from cxone_outbound.config import Settings
@@ -134,12 +134,12 @@ async def _serve(listener: WebhookListener, count: int | None) -> None:
 
 
 async def _list_webhooks(settings: Settings) -> list[Webhook]:
-    async with CXoneClient(settings) as client:
+    async with open_api(settings) as client:  # admin: the tool's own registrations
         return await client.list_webhooks()
 
 
 async def _delete_webhook(settings: Settings, webhook_id: str) -> None:
-    async with CXoneClient(settings) as client:
+    async with open_api(settings) as client:
         await client.delete_webhook(webhook_id)
 
 
