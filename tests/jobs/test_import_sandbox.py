@@ -71,18 +71,24 @@ async def test_10k_import_with_10_percent_bad_rows(
 
 @pytest.mark.slow
 async def test_import_under_faults_loses_nothing_and_writes_nothing_twice(
-    tmp_path: Path, sandbox_factory
+    tmp_path: Path, sandbox_factory, dialect: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     server = sandbox_factory(faults="error=0.1:503,drop=0.02,storm=2s@15,revoke_after=25,seed=3")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
     settings = Settings(
         base_url=server.base_url,
         client_id=server.client_id,
         client_secret=SecretStr(server.client_secret),
         max_attempts=12,
+        dialect=dialect,
+        access_key_id=server.access_key_id,
+        access_key_secret=SecretStr(server.access_key_secret),
     )
     _, bad = make_file(tmp_path / "c.csv", 3000)
     list_id = server.control.default_list_id()
-    job = ImportJob(ImportOptions(list_id=list_id, chunk_size=100, poll_initial_s=0.05), ["tier"])
+    target = list_id_for(settings, server.control, list_id)
+    job = ImportJob(ImportOptions(list_id=target, chunk_size=100, poll_initial_s=0.05), ["tier"])
     summary = await run_live(
         job, CsvSource(tmp_path / "c.csv", aliases=IMPORT_FIELDS), settings, tmp_path / "state"
     )
