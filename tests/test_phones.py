@@ -135,11 +135,200 @@ def test_classification_agrees_with_the_public_phonenumbers_api() -> None:
             assert result.region == phonenumbers.region_code_for_number(number)
 
 
-def test_public_fallback_path_agrees_with_the_fast_path(monkeypatch: pytest.MonkeyPatch) -> None:
-    sample = _random_numbers(500)
-    fast = [normalize_phone(raw, None) for raw in sample]
-    monkeypatch.setattr(phones, "_number_type_helper", None)
-    assert [normalize_phone(raw, None) for raw in sample] == fast
+# --- differential: the fast reader against the public phonenumbers calls ----------------------
+
+_FORMATS = (
+    phonenumbers.PhoneNumberFormat.E164,
+    phonenumbers.PhoneNumberFormat.INTERNATIONAL,
+    phonenumbers.PhoneNumberFormat.NATIONAL,
+    phonenumbers.PhoneNumberFormat.RFC3966,
+)
+_DEFAULT_REGIONS = ("US", "GB", "CA", "DE", "IT", "AR", "BR", "MX", "RU", "001", "ZZ", None)
+_DECORATIONS = (" ext. 12", " x 7", " #", "#", " ,,4", ";ext=99", " / x2", " (home)")
+
+
+def _punctuate(rng: random.Random, digits: str) -> str:
+    """`digits` cut into groups by the separators people type."""
+    out, i = [], 0
+    while i < len(digits):
+        step = rng.randint(1, 4)
+        out.append(digits[i : i + step])
+        i += step
+    sep = rng.choice([" ", "-", ".", "/", "", " - "])
+    text = sep.join(out)
+    if rng.random() < 0.2 and len(out) > 1:
+        text = f"({out[0]}) " + sep.join(out[1:])
+    return text
+
+
+def _metadata(region: str) -> phonenumbers.PhoneMetadata:
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)
+    assert metadata is not None
+    return metadata
+
+
+# Corners of phonenumbers' parse a random corpus rarely reaches.
+_EDGE_CASES: list[tuple[str, str | None]] = [
+    ("2252150491", "AR"),  # a national prefix transform that would leave an invalid number
+    ("011 15-2345-6789", "AR"),
+    ("0 15 (11) 96123-4567", "BR"),
+    ("044 55 1234 5678", "MX"),
+    ("+39 02 1234 5678", None),  # italian leading zero
+    ("+39 0000", None),
+    ("+39 000 000", "IT"),
+    ("+800 1234 5678", None),  # non-geographic entities
+    ("+882 1234 5678 90", "US"),
+    ("+979 123 456 789", None),
+    ("+1 684 733 1234", "US"),  # NANPA regions sharing +1
+    ("+1 876 532 1234", "CA"),
+    ("+1 310 555 0123", None),
+    ("00", "US"),
+    ("+", None),
+    ("++44 20 7946 0958", None),
+    ("+0044 20 7946 0958", "US"),
+    ("011 0 44 20 7946 0958", "US"),  # an international prefix followed by 0 is not one
+    ("+011 44 20 7946 0958", "US"),
+    ("+1 011 44", "US"),
+    ("44 20 7946 0958", "GB"),  # the default country code written without +
+    ("1 212 555 0123 4", "US"),
+    ("7 495 123 45 67", "RU"),
+    ("8 495 123 45 67", "RU"),
+    ("8 (800) 555-35-35", "RU"),
+    ("0 800 555 35 35", "DE"),
+    ("1-800-FLOWERS", "US"),
+    ("(530) 583-6985 x302/x2303", "US"),
+    ("tel:+1-212-555-0123;ext=4", None),
+    ("tel:555-0123;phone-context=+1-212", None),
+    ("+44 (0) 20 7946 0958", "US"),
+    ("12+345", "US"),
+    ("(+) 1", "US"),
+    ("-- 5 --", "US"),
+]
+
+
+def _mixed_corpus(count: int, seed: int) -> list[tuple[str, str | None]]:
+    """(raw, default region) pairs: valid, mutated and random numbers of every country code,
+    written as E.164, international with +, 00 or 011, national with and without prefix and
+    carrier code, RFC 3966, with extensions, letters, other scripts' digits and junk."""
+    rng = random.Random(seed)
+    regions = sorted(phonenumbers.SUPPORTED_REGIONS)
+    # national prefixes with a transform rule (AR, BR, MX, ...) are the rarest code path
+    regions += [r for r in regions if _metadata(r).national_prefix_transform_rule] * 3
+    non_geo = sorted(phonenumbers.COUNTRY_CODES_FOR_NON_GEO_REGIONS)
+    types = list(phones._PN_TYPE_TO_LINE_TYPE)
+    out: list[tuple[str, str | None]] = []
+    while len(out) < count:
+        region = rng.choice(regions)
+        default = region if rng.random() < 0.5 else rng.choice(_DEFAULT_REGIONS)
+        if rng.random() < 0.1:
+            cc = rng.choice(non_geo)
+            example = phonenumbers.example_number_for_non_geo_entity(cc)
+        else:
+            cc = phonenumbers.country_code_for_region(region)
+            example = phonenumbers.example_number_for_type(region, rng.choice(types))
+        roll = rng.random()
+        if example is not None and roll < 0.65:
+            nsn = phonenumbers.national_significant_number(example)
+            if rng.random() < 0.3:  # mutate: a digit changed, added or dropped
+                i = rng.randrange(len(nsn))
+                nsn = rng.choice(
+                    (
+                        nsn[:i] + str(rng.randrange(10)) + nsn[i + 1 :],
+                        nsn + str(rng.randrange(10)),
+                        nsn[:i] + nsn[i + 1 :],
+                    )
+                )
+            number = phonenumbers.PhoneNumber(country_code=cc, national_number=int(nsn or "0"))
+            if nsn.startswith("0"):
+                number.italian_leading_zero = True
+                number.number_of_leading_zeros = len(nsn) - len(nsn.lstrip("0")) or None
+            style = rng.randrange(8)
+            if style < 4:
+                raw = phonenumbers.format_number(number, _FORMATS[style])
+            elif style == 4:
+                carrier = rng.choice(("15", "21", "0", "8"))
+                raw = phonenumbers.format_national_number_with_carrier_code(number, carrier)
+            else:
+                raw = rng.choice(("+", "00", "011", "+0", "++", "", "0", "1"))
+                raw += rng.choice(("", " ")) + str(cc) + " " + _punctuate(rng, nsn)
+        elif roll < 0.85:
+            digits = str(rng.randrange(10 ** rng.randint(1, 17)))
+            prefix = rng.choice(("+", "00", "011", "0", "", "", "1", f"+{cc}", f"00{cc}"))
+            raw = prefix + _punctuate(rng, digits)
+        else:
+            raw = "".join(rng.choice("0123456789+-() ./xX#*;,e") for _ in range(rng.randint(0, 25)))
+        roll = rng.random()
+        if roll < 0.05:
+            raw += rng.choice(_DECORATIONS)
+        elif roll < 0.08:
+            raw = rng.choice(("tel: ", "n/a ", "Tel ", "  ", "(", "-")) + raw
+        elif roll < 0.1:
+            raw = raw.translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+        elif roll < 0.12:
+            raw = raw.replace("2", "A").replace("7", "s")
+        out.append((raw, default))
+    return out
+
+
+def _reference(raw: str, region: str | None) -> PhoneResult:
+    """What `normalize_phone` must answer, from the public phonenumbers calls alone."""
+
+    def read(text: str) -> PhoneResult:
+        try:
+            number = phonenumbers.parse(text, region)
+        except phonenumbers.NumberParseException as exc:
+            reason, detail = phones._PARSE_ERROR_REASON[exc.error_type]
+            return PhoneResult(raw, None, reason=reason, detail=detail)
+        found = phonenumbers.region_code_for_number(number)
+        if not phonenumbers.is_valid_number(number):
+            possible = phonenumbers.is_possible_number_with_reason(number)
+            reason, detail = phones._POSSIBILITY_REASON.get(
+                possible, (Reason.INVALID_FOR_REGION, "not a valid number for its region")
+            )
+            return PhoneResult(raw, None, region=found, reason=reason, detail=detail)
+        return PhoneResult(
+            raw,
+            phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164),
+            region=found,
+            line_type=phones._PN_TYPE_TO_LINE_TYPE[phonenumbers.number_type(number)],
+            extension=number.extension or None,
+        )
+
+    if not raw.strip():
+        return PhoneResult(raw, None, reason=Reason.NOT_A_NUMBER, detail="empty")
+    first = read(raw)
+    if first.ok:
+        return first
+    stripped = raw.lstrip(" \t\r\n()-./")
+    for prefix in ("00", "011"):
+        if stripped.startswith(prefix) and len(stripped) > len(prefix):
+            second = read("+" + stripped[len(prefix) :])
+            return second if second.ok else first
+    return first
+
+
+def test_corpus_mixes_every_outcome() -> None:
+    # the differential test below is only as good as the variety it sees
+    results = [normalize_phone(raw, region) for raw, region in _mixed_corpus(5000, seed=7)]
+    assert {r.reason for r in results} >= {None, *set(Reason)} - {
+        Reason.REGION_NOT_ALLOWED,
+        Reason.BLOCKED_LINE_TYPE,
+        Reason.DISPOSABLE,
+    }
+    assert {r.line_type for r in results if r.ok} == set(LineType) - {LineType.UNKNOWN}
+    assert sum(r.extension is not None for r in results) > 10
+    assert len({r.region for r in results if r.ok}) > 150
+
+
+def test_normaliser_agrees_with_the_public_phonenumbers_calls_on_a_mixed_corpus() -> None:
+    corpus = _EDGE_CASES + _mixed_corpus(50_000, seed=5)
+    mismatches = [
+        (raw, region, ours, expected)
+        for raw, region in corpus
+        if (ours := normalize_phone(raw, region))
+        != (expected := _reference(raw, region.upper() if region else None))
+    ]
+    assert mismatches[:5] == []
 
 
 # --- rejection reasons -------------------------------------------------------------------------

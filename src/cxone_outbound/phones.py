@@ -8,14 +8,16 @@ A purge deletes customer data, so every rejection names its `Reason`.
 from __future__ import annotations
 
 import bisect
-import re
-from collections.abc import Callable, Iterable, Sequence
+import functools
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any, Protocol
 
 import phonenumbers
 from phonenumbers import phonenumberutil as _pnu
+
+from cxone_outbound.phone_reader import classify, length_check, read_plain
 
 __all__ = [
     "DisposableList",
@@ -165,67 +167,8 @@ _POSSIBILITY_REASON: dict[int, tuple[Reason, str]] = {
 # and `011` (NANP), so `0044 20...` read with a US default and `011 44...` with a GB default
 # still resolve. The default region's own reading always wins when it is valid.
 _INTERNATIONAL_PREFIXES = ("00", "011")
+_UNKNOWN_TYPE = phonenumbers.PhoneNumberType.UNKNOWN
 _MAX_RAW_LENGTH = 250  # phonenumbers refuses longer input; don't even scan it
-
-# The type check without the second region lookup `is_valid_number` + `number_type` would do.
-# Private in phonenumbers, so fall back to the public pair if a release removes it; a test
-# checks both paths agree.
-_number_type_helper: Callable[[str, Any], int] | None = getattr(_pnu, "_number_type_helper", None)
-
-
-_RegionEntry = tuple[str, Any, "re.Pattern[str] | None"]
-_REGIONS_BY_CODE: dict[int, list[_RegionEntry]] = {}
-
-
-def _regions_for(country_code: int) -> list[_RegionEntry]:
-    """The regions sharing a country code with their metadata and compiled leading digits.
-
-    Cached per code: phonenumbers looks metadata up and re-compiles (via its cache) the leading
-    digits pattern on every call, which dominates for NANP's two dozen regions.
-    """
-    entries = _REGIONS_BY_CODE.get(country_code)
-    if entries is None:
-        entries = []
-        for region in phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(country_code, ()):
-            metadata = phonenumbers.PhoneMetadata.metadata_for_region_or_calling_code(
-                country_code, region
-            )
-            if metadata is None:
-                continue
-            leading = re.compile(metadata.leading_digits) if metadata.leading_digits else None
-            entries.append((region, metadata, leading))
-        _REGIONS_BY_CODE[country_code] = entries
-    return entries
-
-
-def _classify(number: phonenumbers.PhoneNumber) -> tuple[str | None, int]:
-    """(region, phonenumbers type) with one region lookup; type UNKNOWN means invalid.
-
-    The same decision as `region_code_for_number` + `is_valid_number` + `number_type`, but a
-    region found by full validation (no leading digits, e.g. US in +1) reuses that type.
-    """
-    unknown = phonenumbers.PhoneNumberType.UNKNOWN
-    if _number_type_helper is None:
-        region: str | None = phonenumbers.region_code_for_number(number)
-        if region is None or not phonenumbers.is_valid_number(number):
-            return region, unknown
-        return region, int(phonenumbers.number_type(number))
-    entries = _regions_for(number.country_code or 0)
-    if not entries:
-        return None, unknown
-    nsn = phonenumbers.national_significant_number(number)
-    if len(entries) == 1:
-        region, metadata, _ = entries[0]
-        return region, _number_type_helper(nsn, metadata)
-    for region, metadata, leading in entries:
-        if leading is not None:
-            if leading.match(nsn):
-                return region, _number_type_helper(nsn, metadata)
-            continue
-        found = _number_type_helper(nsn, metadata)
-        if found != unknown:
-            return region, found
-    return None, unknown
 
 
 def _parse(text: str, region: str | None) -> phonenumbers.PhoneNumber | tuple[Reason, str]:
@@ -238,23 +181,33 @@ def _parse(text: str, region: str | None) -> phonenumbers.PhoneNumber | tuple[Re
 
 
 def _read(raw: str, text: str, region: str | None) -> PhoneResult:
-    parsed = _parse(text, region)
-    if isinstance(parsed, tuple):
-        return PhoneResult(raw, None, reason=parsed[0], detail=parsed[1])
-    found_region, pn_type = _classify(parsed)
-    if pn_type == phonenumbers.PhoneNumberType.UNKNOWN:
-        possible = _pnu.is_possible_number_with_reason(parsed)
+    plain = read_plain(text, region)
+    if plain is None:
+        parsed = _parse(text, region)
+        if isinstance(parsed, tuple):
+            return PhoneResult(raw, None, reason=parsed[0], detail=parsed[1])
+        country_code = parsed.country_code or 0
+        nsn = phonenumbers.national_significant_number(parsed)
+        extension = parsed.extension or None
+    elif isinstance(plain, int):
+        reason, detail = _PARSE_ERROR_REASON.get(plain, (Reason.NOT_A_NUMBER, "not a phone number"))
+        return PhoneResult(raw, None, reason=reason, detail=detail)
+    else:
+        country_code, nsn = plain
+        extension = None
+    found_region, pn_type = classify(country_code, nsn)
+    if pn_type == _UNKNOWN_TYPE:
         reason, detail = _POSSIBILITY_REASON.get(
-            possible, (Reason.INVALID_FOR_REGION, "not a valid number for its region")
+            length_check(country_code, nsn),
+            (Reason.INVALID_FOR_REGION, "not a valid number for its region"),
         )
         return PhoneResult(raw, None, region=found_region, reason=reason, detail=detail)
-    nsn = phonenumbers.national_significant_number(parsed)
     return PhoneResult(
         raw,
-        f"+{parsed.country_code}{nsn}",
+        f"+{country_code}{nsn}",
         region=found_region,
         line_type=_PN_TYPE_TO_LINE_TYPE.get(pn_type, LineType.UNKNOWN),
-        extension=parsed.extension or None,
+        extension=extension,
     )
 
 
@@ -298,49 +251,31 @@ class PhoneNormalizer:
     """`normalize_phone` with a bounded LRU memo keyed by (raw, default region).
 
     Lists repeat the same raw values (duplicates, shared switchboards); a hit skips parsing.
-    Results are immutable, so sharing them is safe. One plain dict per region (insertion
-    ordered: a hit is moved to the end, the oldest entry is evicted) keeps an entry near 250
-    bytes, so a memo sized to a whole list costs less than the list's contacts themselves.
+    Results are immutable, so sharing them is safe. The memo is `functools.lru_cache` (C, so a
+    hit costs a dict lookup) over the pure `normalize_phone`, one per normaliser.
     """
 
     def __init__(self, default_region: str | None = "US", *, max_size: int = 65_536) -> None:
         self.default_region = default_region.upper() if default_region else None
         self.max_size = max(0, max_size)
-        self._memos: dict[str | None, dict[str, PhoneResult]] = {}
-        self._size = 0
-        self.hits = 0
-        self.misses = 0
+        self._memo = functools.lru_cache(maxsize=self.max_size)(normalize_phone)
 
     def __call__(self, raw: object, default_region: str | None = None) -> PhoneResult:
         region = default_region.upper() if default_region else self.default_region
         if not isinstance(raw, str):
             return normalize_phone(raw, region)
-        memo = self._memos.get(region)
-        if memo is None:
-            memo = self._memos[region] = {}
-        found = memo.pop(raw, None)
-        if found is not None:
-            self.hits += 1
-            memo[raw] = found  # most recently used goes last
-            return found
-        self.misses += 1
-        result = normalize_phone(raw, region)
-        if self.max_size:
-            memo[raw] = result
-            self._size += 1
-            if self._size > self.max_size:
-                self._evict()
-        return result
+        return self._memo(raw, region)
 
-    def _evict(self) -> None:
-        # the oldest entry of the largest per-region memo: with one region (the usual case)
-        # this is exact LRU
-        memo = max(self._memos.values(), key=len)
-        del memo[next(iter(memo))]
-        self._size -= 1
+    @property
+    def hits(self) -> int:
+        return self._memo.cache_info().hits
+
+    @property
+    def misses(self) -> int:
+        return self._memo.cache_info().misses
 
     def __len__(self) -> int:
-        return self._size
+        return self._memo.cache_info().currsize
 
 
 class DisposableListError(ValueError):

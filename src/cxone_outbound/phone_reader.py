@@ -1,0 +1,359 @@
+"""phonenumbers' parse, region and number type, replayed exactly against precompiled metadata.
+
+Why: `phonenumbers` is pure Python and generic. Per number its `parse` walks the text character
+by character through a Unicode digit table, recompiles every metadata pattern it touches (its
+pattern cache is off by default) and validation classifies a number twice. Lists are mostly
+plain text (ASCII digits and `+-.()/ `), so for such text this module replays the same steps
+in the same order against patterns compiled once. Anything else (letters, extensions,
+RFC 3966, other scripts' digits), and any surprise, is left to `phonenumbers` itself.
+
+Exactness is the contract: tests/test_phones.py compares every field against the public
+phonenumbers calls on a large generated corpus.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import phonenumbers
+from phonenumbers import NumberParseException, PhoneMetadata, PhoneNumberType
+from phonenumbers import phonenumberutil as _pnu
+
+__all__ = ["classify", "length_check", "read_plain"]
+
+_UNKNOWN = PhoneNumberType.UNKNOWN
+_CC_TO_REGIONS: dict[int, tuple[str, ...]] = phonenumbers.COUNTRY_CODE_TO_REGION_CODE
+_SUPPORTED_REGIONS: frozenset[str] = frozenset(phonenumbers.SUPPORTED_REGIONS)
+_VR = _pnu.ValidationResult
+
+# The one private piece reused as is: phonenumbers' own viability pattern. If a release drops
+# it, plain reading is off and every number goes through `phonenumbers.parse`.
+_VIABLE: re.Pattern[str] | None = getattr(_pnu, "_VALID_PHONE_NUMBER_PATTERN", None)
+
+# Text made only of these characters can hold no letters, extension or RFC 3966 part, so
+# parse's extraction and normalisation reduce to strips and a digit filter.
+_PLAIN = re.compile(r"[0-9+\-.()/ ]+")
+_NOT_DIGIT = re.compile(r"[^0-9]+")
+_MIN_NSN, _MAX_NSN, _MAX_CC = 2, 17, 3
+
+
+class _Unread(Exception):
+    """A parse failure, with phonenumbers' `NumberParseException` error type."""
+
+    def __init__(self, error_type: int) -> None:
+        super().__init__(error_type)
+        self.error_type = error_type
+
+
+_Desc = tuple[frozenset[int], "re.Pattern[str]"]
+
+
+def _desc(desc: object) -> _Desc | None:
+    """A number description as (possible lengths, compiled pattern); None when it never matches."""
+    pattern = getattr(desc, "national_number_pattern", None)
+    if desc is None or not pattern:
+        return None
+    return frozenset(getattr(desc, "possible_length", ()) or ()), re.compile(pattern)
+
+
+def _matches(desc: _Desc | None, nsn: str) -> bool:
+    # phonenumbers' _is_number_matching_desc
+    if desc is None:
+        return False
+    lengths, pattern = desc
+    if lengths and len(nsn) not in lengths:
+        return False
+    return pattern.fullmatch(nsn) is not None
+
+
+@dataclass(frozen=True, slots=True)
+class _Metadata:
+    """One region's metadata with every pattern the read and the classification use compiled."""
+
+    country_code: int
+    idd: re.Pattern[str] | None
+    national_prefix: re.Pattern[str] | None
+    transform: str | None
+    general_pattern: re.Pattern[str] | None
+    lengths: tuple[int, ...]
+    local_lengths: tuple[int, ...]
+    leading: re.Pattern[str] | None
+    general: _Desc | None
+    special: tuple[tuple[int, _Desc], ...]
+    fixed_line: _Desc | None
+    mobile: _Desc | None
+    same_mobile_and_fixed_line: bool
+
+    @classmethod
+    def compile(cls, metadata: PhoneMetadata) -> _Metadata:
+        general_desc = metadata.general_desc
+        general_pattern = general_desc.national_number_pattern if general_desc else None
+        special = []
+        for pn_type, desc in (
+            (PhoneNumberType.PREMIUM_RATE, metadata.premium_rate),
+            (PhoneNumberType.TOLL_FREE, metadata.toll_free),
+            (PhoneNumberType.SHARED_COST, metadata.shared_cost),
+            (PhoneNumberType.VOIP, metadata.voip),
+            (PhoneNumberType.PERSONAL_NUMBER, metadata.personal_number),
+            (PhoneNumberType.PAGER, metadata.pager),
+            (PhoneNumberType.UAN, metadata.uan),
+            (PhoneNumberType.VOICEMAIL, metadata.voicemail),
+        ):
+            compiled = _desc(desc)
+            if compiled is not None:
+                special.append((int(pn_type), compiled))
+        prefix = metadata.national_prefix_for_parsing
+        return cls(
+            country_code=metadata.country_code or 0,
+            idd=re.compile(metadata.international_prefix)
+            if metadata.international_prefix is not None
+            else None,
+            national_prefix=re.compile(prefix) if prefix else None,
+            transform=metadata.national_prefix_transform_rule,
+            general_pattern=re.compile(general_pattern) if general_pattern else None,
+            lengths=tuple(general_desc.possible_length) if general_desc else (),
+            local_lengths=tuple(general_desc.possible_length_local_only or ())
+            if general_desc
+            else (),
+            leading=re.compile(metadata.leading_digits)
+            if metadata.leading_digits is not None
+            else None,
+            general=_desc(general_desc),
+            special=tuple(special),
+            fixed_line=_desc(metadata.fixed_line),
+            mobile=_desc(metadata.mobile),
+            same_mobile_and_fixed_line=bool(metadata.same_mobile_and_fixed_line_pattern),
+        )
+
+    def number_type(self, nsn: str) -> int:
+        """phonenumbers' _number_type_helper: the first matching type, UNKNOWN when invalid."""
+        if not _matches(self.general, nsn):
+            return _UNKNOWN
+        for pn_type, desc in self.special:
+            if _matches(desc, nsn):
+                return pn_type
+        if _matches(self.fixed_line, nsn):
+            if self.same_mobile_and_fixed_line or _matches(self.mobile, nsn):
+                return PhoneNumberType.FIXED_LINE_OR_MOBILE
+            return PhoneNumberType.FIXED_LINE
+        if not self.same_mobile_and_fixed_line and _matches(self.mobile, nsn):
+            return PhoneNumberType.MOBILE
+        return _UNKNOWN
+
+    def length_check(self, nsn: str) -> int:
+        """phonenumbers' _test_number_length for any type: a `ValidationResult`."""
+        length = len(nsn)
+        if length in self.local_lengths:
+            return _VR.IS_POSSIBLE_LOCAL_ONLY
+        lengths = self.lengths
+        if lengths[0] == length:
+            return _VR.IS_POSSIBLE
+        if lengths[0] > length:
+            return _VR.TOO_SHORT
+        if lengths[-1] < length:
+            return _VR.TOO_LONG
+        return _VR.IS_POSSIBLE if length in lengths[1:] else _VR.INVALID_LENGTH
+
+    def general_match(self, digits: str) -> bool:
+        # phonenumbers' _match_national_number against the general description (no lengths)
+        return (
+            self.general_pattern is not None and self.general_pattern.fullmatch(digits) is not None
+        )
+
+    def strip_national_prefix(self, digits: str) -> str:
+        """phonenumbers' _maybe_strip_national_prefix_carrier_code, carrier code dropped."""
+        prefix = self.national_prefix
+        if not digits or prefix is None:
+            return digits
+        match = prefix.match(digits)
+        if match is None:
+            return digits
+        viable = self.general_match(digits)
+        transform = self.transform
+        if not transform or match.groups()[-1] is None:
+            rest = digits[match.end() :]
+            return digits if viable and not self.general_match(rest) else rest
+        transformed = prefix.sub(transform, digits, count=1)
+        return digits if viable and not self.general_match(transformed) else transformed
+
+
+_BY_REGION: dict[str, _Metadata | None] = {}
+_MAIN_BY_CODE: dict[int, _Metadata | None] = {}
+_REGIONS_BY_CODE: dict[int, tuple[tuple[str, _Metadata], ...]] = {}
+
+
+def _for_region(region: str) -> _Metadata | None:
+    """A supported region's metadata (the default region of a read), compiled once."""
+    try:
+        return _BY_REGION[region]
+    except KeyError:
+        metadata = PhoneMetadata.metadata_for_region(region, None)
+        compiled = _BY_REGION[region] = _Metadata.compile(metadata) if metadata else None
+        return compiled
+
+
+def _for_code(country_code: int) -> _Metadata | None:
+    """The metadata of a country code's main region (or non-geographic entity), compiled once."""
+    try:
+        return _MAIN_BY_CODE[country_code]
+    except KeyError:
+        regions = _CC_TO_REGIONS.get(country_code)
+        metadata = (
+            PhoneMetadata.metadata_for_region_or_calling_code(country_code, regions[0])
+            if regions
+            else None
+        )
+        compiled = _MAIN_BY_CODE[country_code] = _Metadata.compile(metadata) if metadata else None
+        return compiled
+
+
+def _regions_for(country_code: int) -> tuple[tuple[str, _Metadata], ...]:
+    """The regions sharing a country code, in phonenumbers' order, with compiled metadata."""
+    try:
+        return _REGIONS_BY_CODE[country_code]
+    except KeyError:
+        entries = []
+        for region in _CC_TO_REGIONS.get(country_code, ()):
+            metadata = PhoneMetadata.metadata_for_region_or_calling_code(country_code, region)
+            if metadata is not None:
+                entries.append((region, _Metadata.compile(metadata)))
+        found = _REGIONS_BY_CODE[country_code] = tuple(entries)
+        return found
+
+
+def classify(country_code: int, nsn: str) -> tuple[str | None, int]:
+    """(region, phonenumbers type) of a parsed number; type UNKNOWN means not valid.
+
+    Exactly `region_code_for_number`, `is_valid_number` and `number_type` together, each
+    region's type computed once: a region found by full validation (no leading digits, as US
+    in +1) reuses that type.
+    """
+    regions = _CC_TO_REGIONS.get(country_code)
+    if not regions:
+        return None, _UNKNOWN
+    entries = _regions_for(country_code)
+    if len(regions) == 1:
+        # region_code_for_number names the only region even without metadata
+        return regions[0], entries[0][1].number_type(nsn) if entries else _UNKNOWN
+    for region, metadata in entries:
+        if metadata.leading is not None:
+            if metadata.leading.match(nsn):
+                return region, metadata.number_type(nsn)
+            continue
+        found = metadata.number_type(nsn)
+        if found != _UNKNOWN:
+            return region, found
+    return None, _UNKNOWN
+
+
+def length_check(country_code: int, nsn: str) -> int:
+    """`is_possible_number_with_reason` of a parsed number: a `ValidationResult`."""
+    metadata = _for_code(country_code)
+    if metadata is None:
+        return _VR.INVALID_COUNTRY_CODE
+    return metadata.length_check(nsn)
+
+
+def _extract_country_code(digits: str) -> tuple[int, str]:
+    if not digits or digits[0] == "0":
+        return 0, digits
+    for size in range(1, min(len(digits), _MAX_CC) + 1):
+        code = int(digits[:size])
+        if code in _CC_TO_REGIONS:
+            return code, digits[size:]
+    return 0, digits
+
+
+def _country_code(number: str, default: _Metadata | None) -> tuple[int, str]:
+    """phonenumbers' _maybe_extract_country_code for plain text: (code, rest) or (0, '')."""
+    if not number:
+        return 0, ""
+    if number[0] == "+":
+        digits = _NOT_DIGIT.sub("", number.lstrip("+"))
+        international = True
+    else:
+        digits = _NOT_DIGIT.sub("", number)
+        international = False
+        idd = default.idd if default is not None else None
+        match = idd.match(digits) if idd is not None else None
+        if match is not None:
+            # an international prefix followed by a 0 is not one
+            after = digits[match.end() :]
+            if not after or after[0] != "0":
+                digits, international = after, True
+    if international:
+        if len(digits) <= _MIN_NSN:
+            raise _Unread(NumberParseException.TOO_SHORT_AFTER_IDD)
+        code, rest = _extract_country_code(digits)
+        if code:
+            return code, rest
+        raise _Unread(NumberParseException.INVALID_COUNTRY_CODE)
+    if default is not None:
+        code_text = str(default.country_code)
+        if digits.startswith(code_text):
+            national = default.strip_national_prefix(digits[len(code_text) :])
+            if (
+                not default.general_match(digits) and default.general_match(national)
+            ) or default.length_check(digits) == _VR.TOO_LONG:
+                return default.country_code, national
+    return 0, ""
+
+
+def _read(text: str, region: str | None) -> tuple[int, str]:
+    # phonenumbers.parse, step by step, for plain text (see _PLAIN)
+    number = text.rstrip("+-.()/ ").lstrip("-.()/ ")
+    if len(number) < _MIN_NSN or _VIABLE is None or _VIABLE.fullmatch(number) is None:
+        raise _Unread(NumberParseException.NOT_A_NUMBER)
+    if region not in _SUPPORTED_REGIONS and number[0] != "+":
+        raise _Unread(NumberParseException.INVALID_COUNTRY_CODE)
+    default = _for_region(region) if region is not None else None
+    try:
+        code, national = _country_code(number, default)
+    except _Unread as exc:
+        if exc.error_type != NumberParseException.INVALID_COUNTRY_CODE or number[0] != "+":
+            raise
+        code, national = _country_code(number.lstrip("+"), default)
+        if code == 0:
+            raise
+    if code:
+        metadata = _for_code(code)
+    else:
+        national = _NOT_DIGIT.sub("", number)
+        metadata = default
+        code = default.country_code if default is not None else 0
+    if len(national) < _MIN_NSN:
+        raise _Unread(NumberParseException.TOO_SHORT_NSN)
+    if metadata is not None:
+        stripped = metadata.strip_national_prefix(national)
+        if metadata.length_check(stripped) not in (
+            _VR.TOO_SHORT,
+            _VR.IS_POSSIBLE_LOCAL_ONLY,
+            _VR.INVALID_LENGTH,
+        ):
+            national = stripped
+    if len(national) < _MIN_NSN:
+        raise _Unread(NumberParseException.TOO_SHORT_NSN)
+    if len(national) > _MAX_NSN:
+        raise _Unread(NumberParseException.TOO_LONG)
+    # ASCII digits: the national significant number phonenumbers rebuilds from its integer and
+    # italian leading zeros is this very string
+    return code, national
+
+
+def read_plain(text: str, region: str | None) -> tuple[int, str] | int | None:
+    """`phonenumbers.parse(text, region)` for plain text: (country code, national significant
+    number), or the `NumberParseException` error type it would raise.
+
+    None when the text is not plain (letters, extensions, other digits, RFC 3966) or the
+    replay meets anything unexpected: the caller then asks phonenumbers itself. `region` must
+    already be upper case, as phonenumbers' own lookups make it.
+    """
+    if _PLAIN.fullmatch(text) is None or (region is not None and region not in _SUPPORTED_REGIONS):
+        return None
+    try:
+        return _read(text, region)
+    except _Unread as exc:
+        return exc.error_type
+    except Exception:  # a metadata shape this replay does not know: let phonenumbers decide
+        return None
