@@ -9,6 +9,8 @@ from typing import Annotated
 import typer
 
 from cxone_outbound.cli.exit_codes import ExitCode
+from cxone_outbound.sandbox.access_keys import DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET
+from cxone_outbound.sandbox.auth import DEFAULT_TENANT
 from cxone_outbound.sandbox.faults import FaultSpecError, parse_fault_spec
 from cxone_outbound.sandbox.options import (
     DEFAULT_HOST,
@@ -58,7 +60,9 @@ def serve_command(
         limit = f"{rate_limit:g} req/s, burst {burst}" if rate_limit > 0 else "off"
         sys.stderr.write(
             f"CXone sandbox listening on {url}\n"
-            f"  tenant demo, client id demo-client, client secret demo-secret\n"
+            f"  v2: tenant demo, client id demo-client, client secret demo-secret\n"
+            f"  admin: tenant id {DEFAULT_TENANT}, access key id {DEFAULT_ACCESS_KEY_ID},"
+            f" access key secret {DEFAULT_ACCESS_KEY_SECRET}\n"
             f"  database {db_path}{'' if db else ' (temporary)'}\n"
             f"  rate limit {limit}; faults {faults or 'none'}\n"
             f"  Ctrl-C to stop\n")

@@ -132,14 +132,14 @@ def admin(route: str, handler: Handler) -> Callable[[Request], Awaitable[Respons
     return endpoint
 
 
-def _int_param(call: Call, name: str) -> int:
+def int_param(call: Call, name: str) -> int:
     raw = call.params[name]
     if not raw.isdigit():
         raise NotFound(f"{name} {raw} not found")
     return int(raw)
 
 
-def _object(body: Any, allowed: set[str]) -> dict[str, Any]:
+def object_body(body: Any, allowed: set[str]) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise ValidationFailed("body must be a JSON object", code="INVALID_TYPE")
     unknown = sorted(set(body) - allowed)
@@ -149,7 +149,7 @@ def _object(body: Any, allowed: set[str]) -> dict[str, Any]:
     return body
 
 
-def _batch(body: dict[str, Any], key: str) -> list[Any]:
+def batch_items(body: dict[str, Any], key: str) -> list[Any]:
     items = body.get(key)
     if not isinstance(items, list):
         raise ValidationFailed(f"{key} must be an array", field=key, code="INVALID_TYPE")
@@ -176,7 +176,7 @@ async def list_lists(call: Call) -> Reply:
 
 async def get_list(call: Call) -> Reply:
     lists = call.sandbox.store.calling_lists
-    body = lists.get(call.tenant_id, str(_int_param(call, "listId")))
+    body = lists.get(call.tenant_id, str(int_param(call, "listId")))
     if (call.query("includeRecords") or "").lower() == "true":
         skip, top = parse_skip_top(call)
         records = lists.records(call.tenant_id, call.params["listId"], skip, top)
@@ -186,20 +186,20 @@ async def get_list(call: Call) -> Reply:
 
 async def delete_list(call: Call) -> Reply:
     list_id = call.sandbox.store.calling_lists.delete(call.tenant_id,
-                                                      str(_int_param(call, "listId")))
+                                                      str(int_param(call, "listId")))
     return Reply(200, {"listId": list_id, "deleted": True})
 
 
 async def upload(call: Call) -> Reply:
     store = call.sandbox.store
-    list_ref = str(_int_param(call, "listId"))
+    list_ref = str(int_param(call, "listId"))
     list_uuid = store.calling_lists.list_uuid(call.tenant_id, list_ref)
     raw = await call.body(MAX_UPLOAD_BYTES * 4 // 3 + 64 * 1024)
     try:
         body = orjson.loads(raw)
     except orjson.JSONDecodeError:
         raise ValidationFailed("body is not valid JSON", code="MALFORMED_JSON") from None
-    body = _object(body, {"listFile", "fileName", "skillId", "defaultTimeZone",
+    body = object_body(body, {"listFile", "fileName", "skillId", "defaultTimeZone",
                           "forceOverwrite", "expirationDate", "startSkill", "sendEmail"})
     row = store.db.conn.execute("SELECT * FROM lists WHERE id = ?", (list_uuid,)).fetchone()
     from cxone_outbound.sandbox.calling_lists import mapping_of
@@ -235,7 +235,7 @@ async def cancel_job(call: Call) -> Reply:
 
 
 async def remove_prospects(call: Call) -> Reply:
-    body = _object(await call.json(), {"prospectsToRemove"})
+    body = object_body(await call.json(), {"prospectsToRemove"})
     return Reply(200, call.sandbox.store.calling_lists.remove(call.tenant_id,
                                                                call.params["sourceName"], body))
 
@@ -249,7 +249,7 @@ async def list_groups(call: Call) -> Reply:
 
 
 async def create_group(call: Call) -> Reply:
-    body = _object(await call.json(), {"dncGroupName", "dncGroupDescription"})
+    body = object_body(await call.json(), {"dncGroupName", "dncGroupDescription"})
     group_id = call.sandbox.store.suppressions.create_group(
         call.tenant_id, body.get("dncGroupName"), body.get("dncGroupDescription"))
     return Reply(200, {"dncGroupId": group_id})
@@ -257,19 +257,19 @@ async def create_group(call: Call) -> Reply:
 
 async def get_group(call: Call) -> Reply:
     return Reply(200, call.sandbox.store.suppressions.get_group(call.tenant_id,
-                                                                _int_param(call, "groupId")))
+                                                                int_param(call, "groupId")))
 
 
 async def put_group(call: Call) -> Reply:
-    body = _object(await call.json(), {"dncGroupName", "dncGroupDescription", "isActive"})
+    body = object_body(await call.json(), {"dncGroupName", "dncGroupDescription", "isActive"})
     return Reply(200, call.sandbox.store.suppressions.update_group(
-        call.tenant_id, _int_param(call, "groupId"), body))
+        call.tenant_id, int_param(call, "groupId"), body))
 
 
 async def list_records(call: Call) -> Reply:
     skip, top = parse_skip_top(call)
     items, total = call.sandbox.store.suppressions.page_records(
-        call.tenant_id, _int_param(call, "groupId"), skip, top)
+        call.tenant_id, int_param(call, "groupId"), skip, top)
     return Reply(200, paged(call, "dncGroupRecords", items, total, skip, top))
 
 
@@ -278,15 +278,15 @@ def _results(results: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 async def add_records(call: Call) -> Reply:
-    items = _batch(_object(await call.json(), {"dncGroupRecords"}), "dncGroupRecords")
+    items = batch_items(object_body(await call.json(), {"dncGroupRecords"}), "dncGroupRecords")
     return Reply(200, _results(call.sandbox.store.suppressions.add_records(
-        call.tenant_id, _int_param(call, "groupId"), items)))
+        call.tenant_id, int_param(call, "groupId"), items)))
 
 
 async def remove_records(call: Call) -> Reply:
-    items = _batch(_object(await call.json(), {"dncGroupRecords"}), "dncGroupRecords")
+    items = batch_items(object_body(await call.json(), {"dncGroupRecords"}), "dncGroupRecords")
     return Reply(200, _results(call.sandbox.store.suppressions.remove_records(
-        call.tenant_id, _int_param(call, "groupId"), items)))
+        call.tenant_id, int_param(call, "groupId"), items)))
 
 
 async def search_records(call: Call) -> Reply:
@@ -298,27 +298,28 @@ async def search_records(call: Call) -> Reply:
     return Reply(200, {"totalRecords": len(found), "dncGroupRecords": found})
 
 
-def _r(path: str, method: str, handler: Handler) -> Route:
+def admin_route(path: str, method: str, handler: Handler) -> Route:
+    """An admin route at `PREFIX + path`, counted as `METHOD /inContactAPI/services/vNN.0...`."""
     return Route(PREFIX + path, admin(f"{method} /inContactAPI/services/vNN.0{path}", handler),
                  methods=[method])
 
 
 ADMIN_ROUTES: list[Route] = [
-    _r("/lists/call-lists", "GET", list_lists),
-    _r("/lists/call-lists", "POST", create_list),
-    _r("/lists/call-lists/jobs", "GET", list_jobs),
-    _r("/lists/call-lists/jobs/{jobId}", "GET", get_job),
-    _r("/lists/call-lists/jobs/{jobId}", "DELETE", cancel_job),
-    _r("/lists/call-lists/{listId}", "GET", get_list),
-    _r("/lists/call-lists/{listId}", "DELETE", delete_list),
-    _r("/lists/call-lists/{listId}/upload", "POST", upload),
-    _r("/lists/call-lists/{sourceName}/removeProspects", "DELETE", remove_prospects),
-    _r("/dnc-groups", "GET", list_groups),
-    _r("/dnc-groups", "POST", create_group),
-    _r("/dnc-groups/search", "POST", search_records),
-    _r("/dnc-groups/{groupId}", "GET", get_group),
-    _r("/dnc-groups/{groupId}", "PUT", put_group),
-    _r("/dnc-groups/{groupId}/records", "GET", list_records),
-    _r("/dnc-groups/{groupId}/records", "POST", add_records),
-    _r("/dnc-groups/{groupId}/records", "DELETE", remove_records),
+    admin_route("/lists/call-lists", "GET", list_lists),
+    admin_route("/lists/call-lists", "POST", create_list),
+    admin_route("/lists/call-lists/jobs", "GET", list_jobs),
+    admin_route("/lists/call-lists/jobs/{jobId}", "GET", get_job),
+    admin_route("/lists/call-lists/jobs/{jobId}", "DELETE", cancel_job),
+    admin_route("/lists/call-lists/{listId}", "GET", get_list),
+    admin_route("/lists/call-lists/{listId}", "DELETE", delete_list),
+    admin_route("/lists/call-lists/{listId}/upload", "POST", upload),
+    admin_route("/lists/call-lists/{sourceName}/removeProspects", "DELETE", remove_prospects),
+    admin_route("/dnc-groups", "GET", list_groups),
+    admin_route("/dnc-groups", "POST", create_group),
+    admin_route("/dnc-groups/search", "POST", search_records),
+    admin_route("/dnc-groups/{groupId}", "GET", get_group),
+    admin_route("/dnc-groups/{groupId}", "PUT", put_group),
+    admin_route("/dnc-groups/{groupId}/records", "GET", list_records),
+    admin_route("/dnc-groups/{groupId}/records", "POST", add_records),
+    admin_route("/dnc-groups/{groupId}/records", "DELETE", remove_records),
 ]

@@ -14,6 +14,7 @@ from starlette.responses import Response
 
 from cxone_outbound.sandbox.admin_auth import ADMIN_AUTH_ROUTES
 from cxone_outbound.sandbox.admin_routes import ADMIN_ROUTES
+from cxone_outbound.sandbox.admin_skill_routes import SKILL_ROUTES
 from cxone_outbound.sandbox.control_routes import CONTROL_ROUTES
 from cxone_outbound.sandbox.endpoint import error_response
 from cxone_outbound.sandbox.errors import MethodNotAllowed, NotFound, SandboxError
@@ -53,8 +54,8 @@ def build_app(options: SandboxOptions, db_path: Path) -> Starlette:
             await sandbox.stop()
 
     app = Starlette(
-        routes=[*TOKEN_ROUTES, *API_ROUTES, *ADMIN_AUTH_ROUTES, *ADMIN_ROUTES, *CONTROL_ROUTES,
-                *OPENAPI_ROUTES],
+        routes=[*TOKEN_ROUTES, *API_ROUTES, *ADMIN_AUTH_ROUTES, *ADMIN_ROUTES, *SKILL_ROUTES,
+                *CONTROL_ROUTES, *OPENAPI_ROUTES],
         exception_handlers={HTTPException: _http_error},
         lifespan=lifespan,
     )

@@ -63,9 +63,6 @@ CREATE TABLE IF NOT EXISTS access_keys (
 CREATE TABLE IF NOT EXISTS refresh_tokens (
     token TEXT PRIMARY KEY, key_id TEXT NOT NULL, client_id TEXT NOT NULL,
     expires_at REAL NOT NULL, used INTEGER NOT NULL DEFAULT 0);
-CREATE TABLE IF NOT EXISTS skill_parameters (
-    campaign_id TEXT NOT NULL, section TEXT NOT NULL, body TEXT NOT NULL,
-    PRIMARY KEY (campaign_id, section));
 CREATE TABLE IF NOT EXISTS webhooks (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, tenant_id TEXT NOT NULL,
     name TEXT NOT NULL, url TEXT NOT NULL, events TEXT NOT NULL, method TEXT NOT NULL,
@@ -86,7 +83,7 @@ CREATE TABLE IF NOT EXISTS idempotency (
 DATA_TABLES = (
     "tenants", "clients", "tokens", "lists", "contacts", "import_jobs", "import_row_errors",
     "campaigns", "campaign_versions", "suppressions", "webhooks", "deliveries", "refreshes",
-    "idempotency", "dnc_groups", "access_keys", "refresh_tokens", "skill_parameters",
+    "idempotency", "dnc_groups", "access_keys", "refresh_tokens",
 )
 
 

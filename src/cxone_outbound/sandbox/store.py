@@ -32,6 +32,7 @@ from cxone_outbound.sandbox.errors import NotFound
 from cxone_outbound.sandbox.idempotency import Idempotency
 from cxone_outbound.sandbox.imports import Imports
 from cxone_outbound.sandbox.seed import seed_rows
+from cxone_outbound.sandbox.skills import Skills
 from cxone_outbound.sandbox.suppressions import Suppressions
 from cxone_outbound.sandbox.webhooks import Webhooks
 
@@ -47,6 +48,7 @@ class Store:
         self.calling_lists = CallingLists(self.db, self.contacts)
         self.imports = self._imports()
         self.campaigns = Campaigns(self.db)
+        self.skills = Skills(self.campaigns)
         self.suppressions = Suppressions(self.db)
         self.webhooks = Webhooks(self.db)
         self.idempotency = Idempotency(self.db)

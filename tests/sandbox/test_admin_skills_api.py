@@ -1,0 +1,131 @@
+"""The admin dialect's skills, skill parameters and campaigns over HTTP (docs/admin-dialect.md):
+the same campaigns v2 serves, admin conventions, and a lost update provable in the versions."""
+
+from __future__ import annotations
+
+import pytest
+from tests.sandbox.httpapi import Api
+from tests.sandbox.test_admin_api import Admin
+
+from cxone_outbound.sandbox.control import SandboxControl
+
+SKILLS = "/inContactAPI/services/v31.0/skills"
+CAMPAIGNS = "/inContactAPI/services/v33.0/campaigns"
+
+
+@pytest.fixture
+def admin(api: Api) -> Admin:
+    return Admin(api)
+
+
+def _v2_campaign(api: Api, **config: object) -> str:
+    answer = api.post("/api/v2/outbound/campaigns", {"name": "Spring", **config})
+    assert answer.status == 201, answer.raw
+    return str(answer.json["id"])
+
+
+def test_a_v2_campaign_is_served_as_a_skill_and_an_admin_campaign(
+        admin: Admin, api: Api, sandbox_control: SandboxControl) -> None:
+    campaign = _v2_campaign(api, type="preview", status="active")
+    skill_id = sandbox_control.admin_ids(campaign_id=campaign)["skillId"]
+    skill = admin.call("GET", f"{SKILLS}/{skill_id}")
+    assert skill.status == 200, skill.raw
+    assert (skill.json["skillName"], skill.json["outboundStrategy"], skill.json["isActive"]) == (
+        "Spring", "Preview", True)
+    listed = admin.call("GET", CAMPAIGNS).json
+    assert [(c["id"], c["name"], c["isActive"]) for c in listed["campaigns"]] == [
+        (skill_id, "Spring", True)]
+
+
+def test_a_skill_parameter_put_is_visible_to_v2_and_is_a_new_version(
+        admin: Admin, api: Api, sandbox_control: SandboxControl) -> None:
+    campaign = _v2_campaign(api)
+    skill_id = sandbox_control.admin_ids(campaign_id=campaign)["skillId"]
+    path = f"{SKILLS}/{skill_id}/parameters/general-settings"
+    assert admin.call("GET", path).json == {"generalSettings": {}}
+    answer = admin.call("PUT", path, {"generalSettings": {"maximumAttempts": 4}})
+    assert (answer.status, answer.json) == (200, {"success": True, "skillId": skill_id})
+    v2 = api.get(f"/api/v2/outbound/campaigns/{campaign}")
+    assert v2.json["dialingRules"] == {"maxAttempts": 4}
+    assert v2.headers["ETag"] == '"2"'
+    assert admin.call("GET", path).json == {"generalSettings": {"maximumAttempts": 4}}
+
+
+def test_two_writers_without_a_guard_lose_an_update_and_the_versions_prove_it(
+        admin: Admin, api: Api, sandbox_control: SandboxControl) -> None:
+    """No ETag on the admin routes: two read-modify-writes from the same read both land (two
+    versions), so one decrement is lost, and the version history shows it."""
+    campaign = _v2_campaign(api)
+    skill_id = sandbox_control.admin_ids(campaign_id=campaign)["skillId"]
+    path = f"{SKILLS}/{skill_id}/parameters/retry-settings"
+    admin.call("PUT", path, {"retrySettings": {"budget": 10}})
+    read_a = admin.call("GET", path).json["retrySettings"]["budget"]
+    read_b = admin.call("GET", path).json["retrySettings"]["budget"]
+    for seen in (read_a, read_b):
+        assert admin.call("PUT", path, {"retrySettings": {"budget": seen - 1}}).status == 200
+    versions = sandbox_control.campaign_versions(campaign)
+    assert [v["version"] for v in versions] == [1, 2, 3, 4]
+    assert [v["body"]["skillParameters"]["retrySettings"]["budget"]
+            for v in versions[1:]] == [10, 9, 9]
+
+
+def test_an_unknown_section_is_404_and_a_bad_body_400_in_admin_error_shape(
+        admin: Admin, api: Api, sandbox_control: SandboxControl) -> None:
+    skill_id = sandbox_control.admin_ids(campaign_id=_v2_campaign(api))["skillId"]
+    unknown = admin.call("GET", f"{SKILLS}/{skill_id}/parameters/nope")
+    assert (unknown.status, unknown.json["error"]) == (404, "NOT_FOUND")
+    bad = admin.call("PUT", f"{SKILLS}/{skill_id}/parameters/xs-settings", {"other": {}})
+    assert bad.status == 400 and set(bad.json) == {"error", "error_description"}
+    missing = admin.call("GET", f"{SKILLS}/{skill_id + 50}")
+    assert missing.status == 404
+
+
+def test_patch_status_activates_and_deactivates_a_campaign(
+        admin: Admin, api: Api, sandbox_control: SandboxControl) -> None:
+    campaign = _v2_campaign(api)
+    seq = sandbox_control.admin_ids(campaign_id=campaign)["skillId"]
+    on = admin.call("PATCH", f"{CAMPAIGNS}/{seq}/status", {"isActive": True})
+    assert (on.status, on.json["isActive"]) == (200, True)
+    assert api.get(f"/api/v2/outbound/campaigns/{campaign}").json["status"] == "active"
+    off = admin.call("PATCH", f"{CAMPAIGNS}/{seq}/status", {"isActive": False})
+    assert off.json["isActive"] is False
+    bad = admin.call("PATCH", f"{CAMPAIGNS}/{seq}/status", {"isActive": "yes"})
+    assert (bad.status, bad.json["error"]) == (400, "INVALID_TYPE")
+
+
+def test_skills_page_by_skip_and_top_with_full_next_links(admin: Admin, api: Api) -> None:
+    for i in range(5):
+        _v2_campaign(api, name=f"c{i}")
+    first = admin.call("GET", f"{SKILLS}?top=2").json
+    assert first["totalRecords"] == 5
+    names = [s["skillName"] for s in first["skills"]]
+    page = first
+    while page["_links"]["next"]:
+        assert page["_links"]["next"].startswith(admin.api.base_url + SKILLS)
+        page = admin.call("GET", page["_links"]["next"]).json
+        names += [s["skillName"] for s in page["skills"]]
+    assert names == [f"c{i}" for i in range(5)]
+
+
+def test_a_campaign_created_on_admin_is_a_v2_preview_campaign_and_a_skill(
+        admin: Admin, api: Api) -> None:
+    created = admin.call("POST", CAMPAIGNS, {"name": "Autumn", "description": "d"})
+    assert created.status == 200, created.raw
+    campaign_id = created.json["id"]
+    put = admin.call("PUT", f"{CAMPAIGNS}/{campaign_id}", {"name": "Fall", "isActive": True})
+    assert (put.json["name"], put.json["isActive"], put.json["description"]) == (
+        "Fall", True, "d")
+    skill = admin.call("GET", f"{SKILLS}/{campaign_id}").json
+    assert (skill["skillName"], skill["outboundStrategy"]) == ("Fall", "Preview")
+    v2 = api.get("/api/v2/outbound/campaigns").json["entity"]
+    assert [(c["name"], c["type"], c["status"]) for c in v2] == [("Fall", "preview", "active")]
+
+
+def test_skill_routes_keep_the_admin_conventions(admin: Admin) -> None:
+    refused = admin.call("GET", SKILLS, Accept="*/*")
+    assert (refused.status, refused.raw) == (406, b"No known way to render data")
+    echoed = admin.call("GET", CAMPAIGNS, CorrelationId="corr-9")
+    assert echoed.headers["CorrelationId"] == "corr-9"
+    unauthenticated = admin.api.send("GET", SKILLS, headers={"Accept": "application/json",
+                                                              "Authorization": "Bearer x"})
+    assert (unauthenticated.status, unauthenticated.json["error"]) == (401, "invalid_token")
