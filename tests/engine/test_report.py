@@ -300,22 +300,3 @@ def test_fill_rates_and_purge_reasons_appear_on_the_page(tmp_path: Path) -> None
 def test_the_engines_own_keys_are_not_job_sections() -> None:
     summary = {"counts": {"succeeded": 3}, "metrics": {"requests": 3}, "planned": {"records": 1}}
     assert job_sections(summary) == []
-
-
-def test_a_jobs_end_of_run_audit_line_is_its_section_when_summary_has_none(
-    tmp_path: Path,
-) -> None:
-    sanitize_summary = {  # the shape jobs/sanitize.py writes with ctx.audit at the end
-        "type": "job", "ts": 5, "event": "sanitize_summary", "job": "sanitize", "run_id": "r",
-        "planned": {"total": 9, "purge": 4, "purge_by_reason": {"TOO_SHORT": 3, "DISPOSABLE": 1}},
-        "success_rate": 0.75,
-    }  # fmt: skip
-    per_batch = {"type": "job", "ts": 4, "event": "batch", "posts": 1, "applied": 2}
-    run_dir = write_run(
-        tmp_path / "r", summary={"job": "sanitize"}, audit=[per_batch, sanitize_summary]
-    )
-    page = render(run_dir)
-    assert "Sanitize summary report" in page
-    assert '<span class="name">TOO_SHORT</span>' in page
-    assert "<dt>Success rate</dt><dd>75.0 %</dd>" in page
-    assert "Batch report" not in page and "<dt>Job</dt>" not in page

@@ -102,6 +102,21 @@ def test_apply_writes_the_change_and_exits_zero(
     assert last["previewSettings"]["agentPromptEnabled"] is False
 
 
+def test_apply_writes_the_campaign_result_into_summary_json(
+    cxo: Cxo, settings: Settings, tmp_path: Path
+) -> None:
+    campaign = new_campaign(settings)
+    code, out, _ = cxo(
+        "--json", "preview", "apply", "--campaign", campaign, "--list", "l-1", "--queue", "q-1",
+        "--max-attempts", "3", "--state-dir", str(tmp_path / "state"),
+    )
+    assert code == 0
+    run_dir = Path(json.loads(out)["run_dir"])
+    on_disk = json.loads((run_dir / "summary.json").read_text())
+    assert on_disk["preview"]["status"] == "active"
+    assert on_disk["preview"]["campaign_id"] == campaign
+
+
 def test_an_invalid_configuration_file_exits_2_and_sends_nothing(
     cxo: Cxo, settings: Settings, sandbox_control: SandboxControl, tmp_path: Path
 ) -> None:

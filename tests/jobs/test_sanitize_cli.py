@@ -18,6 +18,7 @@ from cxone_outbound.cli.output import remove_logging_handler
 from cxone_outbound.client.clock import FakeClock
 from cxone_outbound.config import Settings
 from cxone_outbound.jobs.sanitize_callback import Callback, post_callback
+from cxone_outbound.report import load_run, render_report
 from cxone_outbound.sandbox.control import SandboxControl
 from cxone_outbound.signing import SIGNATURE_HEADER, verify
 
@@ -73,15 +74,28 @@ def test_plan_only_changes_nothing_and_saves_the_plan(
     code, out, _ = cxo("--json", "sanitize", "--list", list_id, "--block-line-type", "voip")
     assert code == 0
     document = json.loads(out)
-    assert document["applied"] is False
-    assert document["plan"]["normalise"] == 1
-    assert document["plan"]["purge_by_reason"] == {
+    assert document["sanitize"]["applied"] is False
+    assert document["sanitize"]["plan"]["normalise"] == 1
+    assert document["sanitize"]["plan"]["purge_by_reason"] == {
         "blocked_line_type": 1,
         "invalid_country_code": 1,
     }
     plan = json.loads((Path(document["run_dir"]) / "plan.json").read_text())
     assert len(plan["entries"]) == len(PHONES)
     assert sandbox_control.requests_to(DELETE_ROUTE) == 0
+
+
+def test_the_plan_counts_are_in_summary_json_and_the_report(
+    cxo: Cxo, sandbox_control: SandboxControl
+) -> None:
+    list_id = _list(sandbox_control)
+    code, out, _ = cxo("--json", "sanitize", "--list", list_id, "--block-line-type", "voip")
+    assert code == 0
+    run_dir = Path(json.loads(out)["run_dir"])
+    on_disk = json.loads((run_dir / "summary.json").read_text())
+    assert on_disk["sanitize"]["plan"]["purge"] == 2
+    page = render_report(load_run(run_dir, now=0.0))
+    assert "Sanitize report" in page and '<span class="name">blocked_line_type</span>' in page
 
 
 def test_apply_refuses_to_purge_more_than_max_purge(

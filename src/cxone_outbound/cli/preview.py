@@ -251,5 +251,5 @@ def apply(
     )
     runs.execute(
         ctx, job, CampaignSource(prepared), state_dir=state_dir, progress=progress,
-        settings=settings, extra={"preview": job.result},
+        settings=settings,
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -188,7 +188,6 @@ def sanitize_command(
             runs.usage_error(str(exc))
     hook = Callback(callback, callback_secret) if callback else None
     job = SanitizeJob(plan, contacts, concurrency=concurrency, callback=hook)
-    extra: dict[str, Any] = {"plan": plan.counts(), "applied": applying}
     if not applying:
         out.info("nothing changed: this is the plan (add --apply to carry it out)")
     runs.execute(
@@ -200,5 +199,4 @@ def sanitize_command(
         dry_run=not applying,
         progress=progress,
         settings=settings,
-        extra=extra,
     )

@@ -320,12 +320,25 @@ class SanitizeJob(BaseJob):
             "purge_halted": self.halted,
         }
 
+    def summary_extra(self, ctx: RunContext) -> Mapping[str, Any]:
+        """The `sanitize` section of summary.json (and `--json`): plan counts, what was done."""
+        section: dict[str, Any] = {
+            "applied": not ctx.dry_run,
+            "list_id": self.plan.list_id,
+            "plan": self.plan.counts(),
+            "plan_fingerprint": self.plan.fingerprint(),
+            "sent": dict(self.sent),
+            "done": dict(self.done),
+            "success_rate": self.summary(ctx)["success_rate"],
+            "purge_halted": self.halted,
+        }
+        return {"sanitize": section}
+
     async def finish(self, ctx: RunContext) -> None:
         self._save_plan(ctx)
         if self._restore is not None:
             self._restore.close()
         summary = self.summary(ctx)
-        ctx.audit({"event": "sanitize_summary", **summary})
         if self.halted:
             ctx.log(
                 "purge halted after a server error; to finish it: "

@@ -7,7 +7,6 @@ active run time: when a resumed session starts, the gap since the previous sessi
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -22,11 +21,6 @@ LATENCY_EDGES_MS: tuple[float, ...] = (
 )  # fmt: skip
 MAX_DISTINCT = 50  # distinct error codes or statuses kept; the rest are counted as "other"
 MAX_MARKERS = 50
-MAX_JOB_REPORTS = 20
-# A job's own end-of-run figures arrive as `job` lines named like these (sanitize_summary,
-# preview.result, fill_rates); per-batch job lines are left out.
-JOB_REPORT_EVENT = re.compile(r"(summary|result|report|fill_rates)$", re.I)
-_JOB_LINE_KEYS = frozenset({"type", "ts", "event", "job", "run_id"})
 OTHER = "other"
 
 SUCCEEDED = "succeeded"
@@ -71,7 +65,6 @@ class AuditStats:
     failure_codes: Counter[str] = field(default_factory=Counter)
     outcomes: Counter[str] = field(default_factory=Counter)
     markers: list[SessionMarker] = field(default_factory=list)
-    job_reports: dict[str, dict[str, Any]] = field(default_factory=dict)  # the last of each
     lines: int = 0
     unreadable_lines: int = 0
     first_ts: float | None = None
@@ -90,8 +83,6 @@ class AuditStats:
         kind = event.get("type")
         if kind == "run":
             self._on_run(event, ts)
-        elif kind == "job":
-            self._on_job(event)
         if ts is None:
             return
         if self._session_start is None:
@@ -114,13 +105,6 @@ class AuditStats:
                 self.markers.append(SessionMarker(self._offset_s, what, ts))
         elif what:
             self.run_status = what
-
-    def _on_job(self, event: Mapping[str, Any]) -> None:
-        name = event.get("event")
-        if not isinstance(name, str) or not JOB_REPORT_EVENT.search(name):
-            return
-        if name in self.job_reports or len(self.job_reports) < MAX_JOB_REPORTS:
-            self.job_reports[name] = {k: v for k, v in event.items() if k not in _JOB_LINE_KEYS}
 
     def _on_request(self, event: Mapping[str, Any], at: float) -> None:
         self.timeline.add(at, REQUESTS)

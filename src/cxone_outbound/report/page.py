@@ -342,8 +342,8 @@ def _bars(counter: Mapping[str, int]) -> list[Bar]:
 
 
 def _sections(data: RunData) -> list[JobSection]:
-    """The job's sections of summary.json, else its end-of-run figures from the audit log."""
-    return job_sections(data.summary) or job_sections(data.audit.job_reports)
+    """The job's sections of summary.json (written by the engine from `Job.summary_extra`)."""
+    return job_sections(data.summary)
 
 
 def _job_section(section: JobSection) -> str:

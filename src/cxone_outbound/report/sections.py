@@ -14,10 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-ENGINE_KEYS = frozenset(
-    {"run_id", "job", "status", "input", "run_dir", "counts", "metrics", "planned",
-     "fatal_error", "files"}
-)  # fmt: skip
+from cxone_outbound.engine.runner import ENGINE_KEYS
+
 MAX_BARS = 60
 MAX_FACTS = 40
 MAX_DEPTH = 4

@@ -79,7 +79,7 @@ class PreviewApplyJob(BaseJob):
         self.force = force
         self.max_attempts = max_attempts
         self.webhook = webhook
-        self.result: dict[str, Any] = {}  # filled in by send(); shared with the summary
+        self.result: dict[str, Any] = {}  # filled in by send(); the summary's `preview`
 
     def options(self) -> Mapping[str, Any]:
         return {
@@ -122,9 +122,13 @@ class PreviewApplyJob(BaseJob):
         except PreviewError as exc:
             ctx.log(str(exc))
             ctx.audit({"event": "preview.refused", "code": exc.code, "message": str(exc)})
+            self.result["refused"] = {"code": exc.code, "message": str(exc).splitlines()[0]}
             return [Outcome.failed(item.key, exc.code, str(exc).splitlines()[0])]
         latency_ms = round((ctx.clock.monotonic() - started) * 1000, 3)
         self.result.update(result.to_json(), latency_ms=latency_ms)
-        ctx.audit({"event": "preview.result", **self.result})
         ctx.output_path("preview.json").write_text(json.dumps(self.result, indent=2) + "\n")
         return [Outcome.succeeded(item.key, remote_id=result.version, attempts=result.attempts)]
+
+    def summary_extra(self, ctx: RunContext) -> Mapping[str, Any]:
+        """The `preview` section of summary.json: the campaign as written, or why it was not."""
+        return {"preview": dict(self.result)} if self.result else {}
