@@ -140,6 +140,20 @@ def test_a_saved_plan_is_refused_once_the_list_changed(
     assert "changed since the plan" in err
 
 
+def test_applying_a_saved_plan_does_not_offer_its_dry_run_for_resume(
+    cxo: Cxo, sandbox_control: SandboxControl
+) -> None:
+    list_id = _list(sandbox_control)
+    code, out, _ = cxo("--json", "sanitize", "--list", list_id)
+    plan_path = Path(json.loads(out)["run_dir"]) / "plan.json"
+    code, out, err = cxo(
+        "--json", "sanitize", "--list", list_id, "--apply", "--force", "--plan", str(plan_path)
+    )
+    assert code == 0, err
+    assert "did not finish" not in err and "--resume" not in err
+    assert json.loads(out)["sanitize"]["applied"] is True
+
+
 def test_resume_finishes_a_purge_halted_by_a_server_error(
     cxo: Cxo, sandbox_control: SandboxControl
 ) -> None:

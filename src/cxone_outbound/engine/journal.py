@@ -59,6 +59,7 @@ RUNNING = "running"
 INTERRUPTED = "interrupted"
 COMPLETED = "completed"
 FAILED = "failed"  # the run itself stopped on an error (auth, unavailable)
+DRY_RUN = "dry-run"  # validated and planned, nothing sent
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,13 +196,20 @@ class Journal:
         return [_run_from_row(r) for r in rows]
 
     def find_resumable(self, job: str, input_hash: str) -> RunInfo | None:
-        """The latest run of this job on this input that did not complete, if any."""
-        row = self._db.execute(
-            "SELECT * FROM runs WHERE job = ? AND input_hash = ? AND status != ?"
-            " ORDER BY started_at DESC LIMIT 1",
-            (job, input_hash, COMPLETED),
-        ).fetchone()
-        return _run_from_row(row) if row else None
+        """The latest real run of this job on this input that did not complete, if any.
+
+        A dry run (ended or not) sent nothing, so there is nothing of it to resume.
+        """
+        rows = self._db.execute(
+            "SELECT * FROM runs WHERE job = ? AND input_hash = ? AND status NOT IN (?, ?)"
+            " ORDER BY started_at DESC",
+            (job, input_hash, COMPLETED, DRY_RUN),
+        )
+        for row in rows:
+            run = _run_from_row(row)
+            if not run.options.get("dry_run"):
+                return run
+        return None
 
     def open_session(self, run_id: str) -> int:
         """Count one more session (process) of a resumed run; returns its number (first: 1)."""

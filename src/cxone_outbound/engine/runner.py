@@ -44,7 +44,7 @@ from cxone_outbound.engine.results import ResultFiles, SafeCsvWriter, merge_sess
 ClientFactory = Callable[[RequestObserver], AbstractAsyncContextManager[Any]]
 """Builds the API client of a run, given the observer that feeds audit and metrics."""
 
-DRY_RUN = "dry-run"
+DRY_RUN = journal_mod.DRY_RUN
 _RETRYABLE_ERRORS = (errors.ServerError, errors.TransportError, errors.RateLimited)
 _FATAL_ERRORS = (errors.AuthError, errors.PermissionDenied, errors.ConfigurationError)
 
