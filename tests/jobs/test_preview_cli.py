@@ -80,6 +80,22 @@ def test_plan_prints_the_diff_and_the_eligible_contacts_as_json(
     assert (plan["contacts"]["total"], plan["contacts"]["eligible"]) == (2, 2)
 
 
+def test_plan_filters_by_the_region_of_the_phone_when_contacts_have_none(
+    cxo: Cxo, settings: Settings, sandbox_control: SandboxControl
+) -> None:
+    campaign = new_campaign(settings)
+    list_id = sandbox_control.create_list("regions")
+    sandbox_control.add_contacts(list_id, [{"phone": "+14155550100"}, {"phone": "+442079460958"}])
+    code, out, _ = cxo(
+        "--json", "preview", "plan", "--campaign", campaign, "--list", list_id, "--queue", "q-1",
+        "--region", "US",
+    )
+    assert code == 0
+    contacts = json.loads(out)["contacts"]
+    assert contacts["eligible"] == 1
+    assert (contacts["excluded"]["region"], contacts["excluded"]["no_region"]) == (1, 0)
+
+
 def test_plan_of_an_unknown_list_is_a_clear_error(cxo: Cxo, settings: Settings) -> None:
     campaign = new_campaign(settings)
     code, _, err = cxo(

@@ -85,8 +85,32 @@ def test_each_exclusion_is_counted_under_its_reason() -> None:
     assert result == {
         "total": 6,
         "eligible": 1,
-        "excluded": {"region": 2, "invalid_phone": 2, "suppressed": 1},
+        "excluded": {"no_region": 0, "region": 2, "invalid_phone": 2, "suppressed": 1},
     }
+
+
+def test_a_contact_without_a_region_takes_the_region_of_its_phone() -> None:
+    contacts = [Candidate("us", "+14155550101"), Candidate("gb", "+442079460958")]
+    result = assess(
+        contacts, regions=["us"], suppressions=index(), normalize=PhoneNormalizer("US")
+    )
+    assert result.eligible == ["us"]
+    assert result.excluded == {Exclusion.REGION: 1}
+
+
+def test_a_contacts_own_region_wins_over_its_phones() -> None:
+    contact = Candidate("c", "+14155550101", "GB")
+    assert outcome([contact], index(), "US")["excluded"] == {
+        "no_region": 0, "region": 1, "invalid_phone": 0, "suppressed": 0,
+    }  # fmt: skip
+
+
+def test_no_region_is_counted_only_when_neither_the_contact_nor_its_phone_gives_one() -> None:
+    contacts = [Candidate("junk", "12"), Candidate("blank", None, "  ")]
+    result = outcome(contacts, index(), "US")
+    assert result["excluded"] == {
+        "no_region": 2, "region": 0, "invalid_phone": 0, "suppressed": 0,
+    }  # fmt: skip
 
 
 def test_without_a_region_filter_every_region_is_in() -> None:

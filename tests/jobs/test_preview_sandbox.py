@@ -172,6 +172,7 @@ async def test_plan_excludes_suppressed_numbers_and_ignores_expired_ones(
         )
     assert plan.assessment is not None
     assert plan.assessment.to_json()["excluded"] == {
+        "no_region": 0,
         "region": 1,
         "invalid_phone": 0,
         "suppressed": 1,

@@ -2,9 +2,10 @@
 
 Pure. Suppressions are keyed by phone number, so both sides are normalised to E.164 before
 they are compared (`(415) 555-2671`, `+1 415-555-2671` and `0014155552671` are one number);
-an expired suppression no longer applies. Each excluded contact is counted once, under the
-first reason that applies, in this order: outside the region filter, phone unreadable,
-suppressed.
+an expired suppression no longer applies. A contact's region is its own `region` when it has
+one, else the region of its phone's E.164 number. Each excluded contact is counted once, under
+the first reason that applies, in this order: no region to filter on, outside the region
+filter, phone unreadable, suppressed.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from cxone_outbound.phones import PhoneNormalizer
 
 
 class Exclusion(StrEnum):
+    NO_REGION = "no_region"
     REGION = "region"
     INVALID_PHONE = "invalid_phone"
     SUPPRESSED = "suppressed"
@@ -109,9 +111,14 @@ def judge(
     normalize: PhoneNormalizer,
 ) -> Exclusion | None:
     """Why this contact is excluded, or None when it is eligible."""
-    if not region_matches(candidate.region, regions):
-        return Exclusion.REGION
-    phone = normalize(candidate.phone).e164 if candidate.phone else None
+    read = normalize(candidate.phone) if candidate.phone else None
+    phone = read.e164 if read is not None else None
+    if regions:
+        region = (candidate.region or "").strip() or (read.region if phone and read else None)
+        if not region:
+            return Exclusion.NO_REGION
+        if not region_matches(region, regions):
+            return Exclusion.REGION
     if phone is None:
         return Exclusion.INVALID_PHONE
     if phone in suppressions:
