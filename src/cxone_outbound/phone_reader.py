@@ -13,8 +13,10 @@ phonenumbers calls on a large generated corpus.
 
 from __future__ import annotations
 
+import importlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneMetadata, PhoneNumberType
@@ -57,14 +59,43 @@ def _desc(desc: object) -> _Desc | None:
     return frozenset(getattr(desc, "possible_length", ()) or ()), re.compile(pattern)
 
 
-def _matches(desc: _Desc | None, nsn: str) -> bool:
-    # phonenumbers' _is_number_matching_desc
+def _at_length(desc: _Desc | None, length: int) -> re.Pattern[str] | None:
+    """The pattern a number of `length` digits must match for `desc`, None when it cannot.
+
+    phonenumbers' _is_number_matching_desc checks the possible lengths (when given) and then
+    the pattern; the lengths part depends on the length alone, so it is decided once.
+    """
     if desc is None:
-        return False
+        return None
     lengths, pattern = desc
-    if lengths and len(nsn) not in lengths:
-        return False
-    return pattern.fullmatch(nsn) is not None
+    return pattern if not lengths or length in lengths else None
+
+
+# Per number length: the general, special-type, fixed-line and mobile patterns that apply.
+_TypePlan = tuple[
+    "re.Pattern[str] | None",
+    tuple[tuple[int, "re.Pattern[str]"], ...],
+    "re.Pattern[str] | None",
+    "re.Pattern[str] | None",
+]
+_NEVER: _TypePlan = (None, (), None, None)
+
+
+def _type_plan(metadata: _Metadata, length: int) -> _TypePlan:
+    general = _at_length(metadata.general, length)
+    if general is None:
+        return _NEVER
+    special = tuple(
+        (pn_type, pattern)
+        for pn_type, desc in metadata.special
+        if (pattern := _at_length(desc, length)) is not None
+    )
+    return (
+        general,
+        special,
+        _at_length(metadata.fixed_line, length),
+        _at_length(metadata.mobile, length),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +115,7 @@ class _Metadata:
     fixed_line: _Desc | None
     mobile: _Desc | None
     same_mobile_and_fixed_line: bool
+    type_plans: dict[int, _TypePlan] = field(default_factory=dict, compare=False)
 
     @classmethod
     def compile(cls, metadata: PhoneMetadata) -> _Metadata:
@@ -100,11 +132,11 @@ class _Metadata:
             (PhoneNumberType.UAN, metadata.uan),
             (PhoneNumberType.VOICEMAIL, metadata.voicemail),
         ):
-            compiled = _desc(desc)
-            if compiled is not None:
-                special.append((int(pn_type), compiled))
+            matcher = _desc(desc)
+            if matcher is not None:
+                special.append((int(pn_type), matcher))
         prefix = metadata.national_prefix_for_parsing
-        return cls(
+        compiled = cls(
             country_code=metadata.country_code or 0,
             idd=re.compile(metadata.international_prefix)
             if metadata.international_prefix is not None
@@ -125,19 +157,29 @@ class _Metadata:
             mobile=_desc(metadata.mobile),
             same_mobile_and_fixed_line=bool(metadata.same_mobile_and_fixed_line_pattern),
         )
+        for length in range(_MAX_NSN + 1):
+            compiled.type_plans[length] = _type_plan(compiled, length)
+        return compiled
 
     def number_type(self, nsn: str) -> int:
         """phonenumbers' _number_type_helper: the first matching type, UNKNOWN when invalid."""
-        if not _matches(self.general, nsn):
+        plan = self.type_plans.get(len(nsn))
+        if plan is None:
+            plan = _type_plan(self, len(nsn))
+        if plan is _NEVER:
             return _UNKNOWN
-        for pn_type, desc in self.special:
-            if _matches(desc, nsn):
+        general, special, fixed_line, mobile = plan
+        if general is None or general.fullmatch(nsn) is None:
+            return _UNKNOWN
+        for pn_type, pattern in special:
+            if pattern.fullmatch(nsn) is not None:
                 return pn_type
-        if _matches(self.fixed_line, nsn):
-            if self.same_mobile_and_fixed_line or _matches(self.mobile, nsn):
+        same = self.same_mobile_and_fixed_line
+        if fixed_line is not None and fixed_line.fullmatch(nsn) is not None:
+            if same or (mobile is not None and mobile.fullmatch(nsn) is not None):
                 return PhoneNumberType.FIXED_LINE_OR_MOBILE
             return PhoneNumberType.FIXED_LINE
-        if not self.same_mobile_and_fixed_line and _matches(self.mobile, nsn):
+        if not same and mobile is not None and mobile.fullmatch(nsn) is not None:
             return PhoneNumberType.MOBILE
         return _UNKNOWN
 
@@ -222,6 +264,67 @@ def _regions_for(country_code: int) -> tuple[tuple[str, _Metadata], ...]:
         return found
 
 
+# Where the candidates for a shared country code depend only on a number's first digits: its
+# regions' leading-digits patterns consume at most that many digits (NANP: 4).
+_PREFIX_WIDTH_LIMIT = 6
+_LOOKAROUND = re.compile(r"\(\?[=!<]|[$^]|\\[ZbBA]")
+_Candidates = tuple[tuple[str, _Metadata, bool], ...]
+
+
+def _leading_width(patterns: list[str]) -> int | None:
+    """The most digits any of `patterns` can consume, when small and free of lookarounds."""
+    try:
+        parser: Any = importlib.import_module("re._parser")
+        widths = [int(parser.parse(p).getwidth()[1]) for p in patterns]
+    except Exception:  # another Python's regex internals: go without the prefix cache
+        return None
+    if any(_LOOKAROUND.search(p) for p in patterns):
+        return None
+    width = max(widths, default=0)
+    return width if width <= _PREFIX_WIDTH_LIMIT else None
+
+
+@dataclass(slots=True)
+class _SharedCode:
+    """The regions sharing a country code, and their candidates cached by first digits."""
+
+    entries: tuple[tuple[str, _Metadata], ...]
+    width: int | None
+    by_prefix: dict[str, _Candidates] = field(default_factory=dict)
+
+    def candidates(self, nsn: str) -> _Candidates:
+        """The regions `region_code_for_number` would try for `nsn`, in order: every region
+        without leading digits (full validation decides) up to the first whose leading digits
+        match (flagged True: it is the region, valid or not)."""
+        key = nsn if self.width is None else nsn[: self.width]
+        found = self.by_prefix.get(key)
+        if found is None:
+            out: list[tuple[str, _Metadata, bool]] = []
+            for region, metadata in self.entries:
+                if metadata.leading is None:
+                    out.append((region, metadata, False))
+                elif metadata.leading.match(key):
+                    out.append((region, metadata, True))
+                    break
+            found = tuple(out)
+            if self.width is not None:
+                self.by_prefix[key] = found
+        return found
+
+
+_SHARED: dict[int, _SharedCode] = {}
+
+
+def _shared(country_code: int) -> _SharedCode:
+    try:
+        return _SHARED[country_code]
+    except KeyError:
+        entries = _regions_for(country_code)
+        leading = [m.leading.pattern for _, m in entries if m.leading is not None]
+        found = _SHARED[country_code] = _SharedCode(entries, _leading_width(leading))
+        return found
+
+
 def classify(country_code: int, nsn: str) -> tuple[str | None, int]:
     """(region, phonenumbers type) of a parsed number; type UNKNOWN means not valid.
 
@@ -232,17 +335,13 @@ def classify(country_code: int, nsn: str) -> tuple[str | None, int]:
     regions = _CC_TO_REGIONS.get(country_code)
     if not regions:
         return None, _UNKNOWN
-    entries = _regions_for(country_code)
     if len(regions) == 1:
         # region_code_for_number names the only region even without metadata
-        return regions[0], entries[0][1].number_type(nsn) if entries else _UNKNOWN
-    for region, metadata in entries:
-        if metadata.leading is not None:
-            if metadata.leading.match(nsn):
-                return region, metadata.number_type(nsn)
-            continue
+        metadata = _for_code(country_code)
+        return regions[0], metadata.number_type(nsn) if metadata is not None else _UNKNOWN
+    for region, metadata, by_leading_digits in _shared(country_code).candidates(nsn):
         found = metadata.number_type(nsn)
-        if found != _UNKNOWN:
+        if by_leading_digits or found != _UNKNOWN:
             return region, found
     return None, _UNKNOWN
 
