@@ -7,6 +7,10 @@ duplicates (a duplicate repeats a value drawn uniformly from the distinct ones).
 numbers per CPU-second of this process, timed in alternating blocks. Goals:
 ratio >= 0.9 distinct, >= 1.5 with duplicates. The baseline does per number what a hand-written
 sanitiser would: parse, is_valid_number, format_number(E164), number_type.
+
+The normaliser finds more valid numbers than the baseline: it retries a failed national
+reading with a 00/011 international prefix (`0044 20 ...` with a US default), and it does the
+baseline's work plus a reason for every rejection.
 """
 
 from __future__ import annotations
@@ -129,10 +133,10 @@ def normaliser_loop(numbers: Sequence[str], normalise: PhoneNormalizer) -> int:
     return valid
 
 
-def _timed(fn: Callable[[], int]) -> tuple[float, int]:
+def _timed(fn: Callable[..., int], *args: object) -> tuple[float, int]:
     # CPU time of this process: on a shared machine, wall time mostly measures the neighbours
     start = time.process_time()
-    valid = fn()
+    valid = fn(*args)
     return time.process_time() - start, valid
 
 
@@ -141,21 +145,24 @@ def compare(
 ) -> tuple[float, float, int, int, float]:
     """(baseline/s, normaliser/s, valid by each, memo hit rate) over the same stream.
 
-    Timed in alternating blocks
-    Alternating blocks spreads the load of a shared machine over both sides evenly; one
-    normaliser serves the whole stream, so its memo sees every earlier value.
+    Timed in alternating blocks, each side going first every other block, so the load of a
+    shared machine (and the garbage one side leaves to the other) spreads over both evenly.
+    One normaliser serves the whole stream, so its memo sees every earlier value.
     """
     normalise = PhoneNormalizer("US", max_size=memo)
     size = max(1, len(numbers) // blocks)
     base_time = our_time = 0.0
     base_valid = our_valid = 0
     gc.collect()
-    for start in range(0, len(numbers), size):
+    for index, start in enumerate(range(0, len(numbers), size)):
         block = numbers[start : start + size]
-        elapsed, valid = _timed(lambda block=block: bare_loop(block, "US"))
-        base_time, base_valid = base_time + elapsed, base_valid + valid
-        elapsed, valid = _timed(lambda block=block: normaliser_loop(block, normalise))
-        our_time, our_valid = our_time + elapsed, our_valid + valid
+        for side in ("base", "ours") if index % 2 == 0 else ("ours", "base"):
+            if side == "base":
+                elapsed, valid = _timed(bare_loop, block, "US")
+                base_time, base_valid = base_time + elapsed, base_valid + valid
+            else:
+                elapsed, valid = _timed(normaliser_loop, block, normalise)
+                our_time, our_valid = our_time + elapsed, our_valid + valid
     hit_rate = normalise.hits / max(1, normalise.hits + normalise.misses)
     return len(numbers) / base_time, len(numbers) / our_time, base_valid, our_valid, hit_rate
 
@@ -175,15 +182,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     # warm up: phonenumbers loads each region's metadata and compiles its patterns lazily
     warm = mixed_numbers(min(args.n, 20_000), duplicates=0.0, seed=args.seed + 1)
     compare(warm, memo, blocks=1)
-    for label, dup in (("all distinct", 0.0), ("20 % duplicates", 0.2)):
+    met = True
+    for label, dup, goal in (("all distinct", 0.0, 0.9), ("20 % duplicates", 0.2, 1.5)):
         numbers = mixed_numbers(args.n, duplicates=dup, seed=args.seed)
         base, ours, base_valid, our_valid, hits = compare(numbers, memo)
+        ratio = ours / base
+        met = met and ratio >= goal
         print(
             f"{label:>16}: phonenumbers {base:>9,.0f}/s   normaliser {ours:>9,.0f}/s   "
-            f"ratio {ours / base:.2f}   (valid {base_valid:,} vs {our_valid:,}, "
-            f"memo hits {hits:.0%})"
+            f"ratio {ratio:.2f} (goal >= {goal}: {'met' if ratio >= goal else 'MISSED'})   "
+            f"(valid {base_valid:,} vs {our_valid:,}, memo hits {hits:.0%})"
         )
-    return 0
+    return 0 if met else 1
 
 
 if __name__ == "__main__":
