@@ -10,6 +10,7 @@ import pytest
 from tests.sandbox.httpapi import Api
 
 from cxone_outbound.sandbox.control import SandboxControl
+from cxone_outbound.sandbox.validation import is_e164
 
 CSV = {"Content-Type": "text/csv"}
 GZ = {"Content-Type": "text/csv", "Content-Encoding": "gzip"}
@@ -49,15 +50,16 @@ def test_an_import_takes_time_in_proportion_to_its_rows(sandbox_factory: Any,
     assert job["recordsProcessed"] < 100
 
 
-def test_seed_contacts_fills_the_default_list_with_e164_phones_of_several_countries(
+def test_seed_contacts_fills_the_default_list_with_the_legacy_phones_of_a_real_list(
         sandbox_factory: Any, api_for: Any) -> None:
     server = sandbox_factory(seed_contacts=60, rate_limit=0)
     api = api_for(server)
     list_id = server.control.default_list_id()
     entities = api.get(f"/api/v2/outbound/contactlists/{list_id}/contacts?limit=100").json
-    regions = {e["fields"]["region"] for e in entities["entity"]}
-    assert len(entities["entity"]) == 60
-    assert {"US", "GB", "FR", "DE"} <= regions
+    phones = [e["fields"]["phone"] for e in entities["entity"]]
+    assert len(phones) == 60
+    assert any(p.startswith("+") for p in phones) and not all(is_e164(p) for p in phones)
+    assert all(e["fields"]["firstName"] and e["fields"]["email"] for e in entities["entity"])
 
 
 def test_a_body_that_says_gzip_but_is_not_is_400(api: Api) -> None:

@@ -276,8 +276,11 @@ class CallingLists:
                                      f"record is over {MAX_RECORD_CHARS} characters")]
             else:
                 values = tuple(c for i, c in enumerate(record) if i != ext_index)
-                checked = check_row(number, rest, values, schema) if len(record) == len(
-                    header) else check_row(number, header, tuple(record), schema)
+                current = self._by_external_id(list_id, str(external))
+                checked = check_row(number, rest, values, schema,
+                                    current["phone"] if current is not None else None
+                                    ) if len(record) == len(header) else check_row(
+                    number, header, tuple(record), schema)
                 if isinstance(checked, ContactRow):
                     problems = self._upsert(conn, tenant_id, list_id, str(external), checked)
                 else:

@@ -1,4 +1,9 @@
-"""Contact lists and contacts: schema, upsert by E.164 phone within a list, paging, enrichment."""
+"""Contact lists and contacts: schema, upsert by phone within a list, paging, enrichment.
+
+A list's contacts are unique by their phone's exact text. The API writes only E.164 phones, but
+setup data (the control API, seeding) keeps legacy spellings as written, so `(212) 555-0100` and
+`+12125550100` can be two contacts of one list: the duplicates the sanitise job resolves.
+"""
 
 from __future__ import annotations
 
@@ -185,7 +190,7 @@ class Contacts:
             if changes[name] != current[name]:
                 raise ValidationFailed(f"{name} is read-only", field=name, code="READ_ONLY_FIELD")
         phone = current["phone"]
-        if "phone" in changes:
+        if "phone" in changes and changes["phone"] != phone:  # a legacy phone may stay as is
             phone = check_phone(changes["phone"])
         values = {
             "first_name": (check_name(changes["firstName"], "firstName")

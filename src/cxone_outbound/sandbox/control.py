@@ -120,14 +120,17 @@ class SandboxControl:
 
     def add_contacts(self, list_id: str, contacts: list[dict[str, Any]],
                      tenant_id: str = "demo") -> list[dict[str, Any]]:
-        """Upsert contacts (API shape: phone, firstName, ..., attributes); returns them with ids."""
+        """Upsert contacts (API shape: phone, firstName, ..., attributes) by phone; returns them
+        with ids. Phones are kept exactly as written (any text up to 64 characters)."""
         result = self._call("POST", f"/sandbox/lists/{list_id}/contacts",
                             {"contacts": contacts, "tenantId": tenant_id})
         return list(result["contacts"])
 
-    def seed_contacts(self, list_id: str | None, n: int, seed: int = 0) -> str:
-        """Add `n` realistic contacts to a list (default list when None); the list id."""
-        body: dict[str, Any] = {"count": n, "seed": seed}
+    def seed_contacts(self, list_id: str | None, n: int, seed: int = 0,
+                      phones: str = "clean") -> str:
+        """Add `n` realistic contacts to a list (default list when None); the list id.
+        `phones="mixed"`: legacy spellings and junk, kept as written."""
+        body: dict[str, Any] = {"count": n, "seed": seed, "phones": phones}
         if list_id:
             body["contactListId"] = list_id
         return str(self._call("POST", "/sandbox/seed", body)["contactListId"])

@@ -19,11 +19,12 @@ from cxone_outbound.sandbox.errors import MalformedBody, NotFound, SandboxError,
 from cxone_outbound.sandbox.faults import FaultSpecError
 from cxone_outbound.sandbox.runtime import Sandbox
 from cxone_outbound.sandbox.scopes import canonical_scope
+from cxone_outbound.sandbox.seed import PHONE_MIXES
 from cxone_outbound.sandbox.validation import (
     check_email,
     check_int,
     check_name,
-    check_phone,
+    check_raw_phone,
     require_object,
 )
 
@@ -202,7 +203,7 @@ async def add_contacts(sandbox: Sandbox, request: Request, body: dict[str, Any])
         unknown = [n for n in require_object(attributes, "attributes") if n not in schema]
         if unknown:
             schema = sandbox.store.contacts.extend_schema(tenant, list_id, unknown)
-        rows.append(ContactRow(row=i + 1, phone=check_phone(item.get("phone")),
+        rows.append(ContactRow(row=i + 1, phone=check_raw_phone(item.get("phone")),
                                first_name=check_name(item.get("firstName"), "firstName"),
                                last_name=check_name(item.get("lastName"), "lastName"),
                                email=check_email(item.get("email")), attributes=attributes))
@@ -220,9 +221,12 @@ async def seed(sandbox: Sandbox, request: Request, body: dict[str, Any]) -> Any:
     count = check_int(body.get("count"), "count", low=0, high=1_000_000)
     seed_value = check_int(body.get("seed", 0), "seed", low=0, high=2**31)
     list_id = body.get("contactListId")
+    mix = body.get("phones", "clean")
+    if mix not in PHONE_MIXES:
+        raise ValidationFailed(f"phones must be one of {', '.join(PHONE_MIXES)}", field="phones")
     return sandbox.store.seed_contacts(_tenant(request, body),
                                        list_id if isinstance(list_id, str) else None,
-                                       count, seed_value)
+                                       count, seed_value, mix)
 
 
 async def campaign_versions(sandbox: Sandbox, request: Request, body: dict[str, Any]) -> Any:

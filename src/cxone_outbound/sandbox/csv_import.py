@@ -109,16 +109,22 @@ def parse_import(raw: bytes, *, max_rows: int = MAX_IMPORT_ROWS) -> ImportFile:
 
 
 def check_row(
-    number: int, header: tuple[str, ...], record: tuple[str, ...], schema: dict[str, str]
+    number: int, header: tuple[str, ...], record: tuple[str, ...], schema: dict[str, str],
+    kept_phone: str | None = None,
 ) -> ContactRow | list[RowError]:
-    """One record as a contact to upsert, or its row errors. Unknown columns are strings."""
+    """One record as a contact to upsert, or its row errors. Unknown columns are strings.
+
+    The phone must be E.164, unless it is `kept_phone` (the legacy spelling the record already
+    holds, re-uploaded unchanged: not a change, so not refused)."""
     if len(record) != len(header):
         return [RowError(number, None, "RAGGED_ROW",
                          f"has {len(record)} columns, header has {len(header)}")]
     values = dict(zip(header, record, strict=True))
     errors: list[RowError] = []
     phone = values["phone_number"].strip()
-    if not is_e164(phone):
+    if kept_phone is not None and kept_phone in (phone, values["phone_number"]):
+        phone = kept_phone
+    elif not is_e164(phone):
         errors.append(RowError(number, "phone_number", "INVALID_E164",
                                "phone_number must be E.164"))
     email = values.get("email", "").strip()

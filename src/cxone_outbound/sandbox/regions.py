@@ -6,11 +6,15 @@ from functools import lru_cache
 
 from phonenumbers import COUNTRY_CODE_TO_REGION_CODE
 
+from cxone_outbound.sandbox.validation import is_e164
+
 
 @lru_cache(maxsize=65536)
 def region_for(phone: str) -> str | None:
     """The main region of the phone's calling code (+1 → US, +44 → GB), None when unknown."""
-    digits = phone.lstrip("+")
+    if not is_e164(phone):
+        return None  # a legacy spelling: which country it is needs a default region
+    digits = phone[1:]
     for size in (1, 2, 3):
         regions = COUNTRY_CODE_TO_REGION_CODE.get(int(digits[:size] or 0))
         if regions:

@@ -29,7 +29,7 @@ class Sandbox:
         self.token_ttl = options.token_ttl
         if options.seed_contacts and not self.store.contacts.writes_map(
                 self.store.default_list_id("demo")):
-            self.store.seed_contacts("demo", None, options.seed_contacts)
+            self.store.seed_contacts("demo", None, options.seed_contacts, mix="mixed")
 
     async def start(self) -> None:
         await self.dispatcher.start()

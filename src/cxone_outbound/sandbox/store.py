@@ -31,7 +31,7 @@ from cxone_outbound.sandbox.db import DATA_TABLES
 from cxone_outbound.sandbox.errors import NotFound
 from cxone_outbound.sandbox.idempotency import Idempotency
 from cxone_outbound.sandbox.imports import Imports
-from cxone_outbound.sandbox.seed import seed_rows
+from cxone_outbound.sandbox.seed import PhoneMix, seed_rows
 from cxone_outbound.sandbox.skills import Skills
 from cxone_outbound.sandbox.suppressions import Suppressions
 from cxone_outbound.sandbox.webhooks import Webhooks
@@ -96,12 +96,13 @@ class Store:
         return str(row["default_list_id"])
 
     def seed_contacts(self, tenant_id: str, list_id: str | None, count: int,
-                      seed: int = 0) -> dict[str, Any]:
-        """Add `count` realistic contacts to a list (default list when None)."""
+                      seed: int = 0, mix: PhoneMix = "clean") -> dict[str, Any]:
+        """Add `count` realistic contacts to a list (default list when None): E.164 phones, or
+        with `mix="mixed"` the legacy spellings and junk of a real calling list."""
         target = list_id or self.default_list_id(tenant_id)
         self.contacts.extend_schema(tenant_id, target, ["segment"])
         written = self.contacts.insert_contacts(tenant_id, target,
-                                                seed_rows(count, random.Random(seed)))
+                                                seed_rows(count, random.Random(seed), mix))
         return {"contactListId": target, "written": written}
 
     def close(self) -> None:

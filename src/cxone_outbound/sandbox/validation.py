@@ -13,6 +13,7 @@ EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 FIELD_TYPES = ("string", "integer", "decimal", "boolean", "date")
 FIELD_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$")
 MAX_STRING = 4096
+MAX_RAW_PHONE = 64
 
 Scalar = str | int | float | bool | None
 
@@ -31,6 +32,15 @@ def check_phone(value: object, field: str = "phone") -> str:
         raise ValidationFailed(f"{field} must be E.164 (e.g. +14155550100)", field=field,
                                code="INVALID_E164")
     assert isinstance(value, str)
+    return value
+
+
+def check_raw_phone(value: object, field: str = "phone") -> str:
+    """A phone kept exactly as written (setup data only: legacy lists hold national spellings,
+    punctuation and junk), any string of at most 64 characters; else a 400."""
+    if not isinstance(value, str) or len(value) > MAX_RAW_PHONE:
+        raise ValidationFailed(f"{field} must be a string of at most {MAX_RAW_PHONE} characters",
+                               field=field, code="INVALID_VALUE")
     return value
 
 
