@@ -331,6 +331,18 @@ def test_normaliser_agrees_with_the_public_phonenumbers_calls_on_a_mixed_corpus(
     assert mismatches[:5] == []
 
 
+_plain_text = st.text(alphabet="0123456789+-.()/ ", max_size=24)
+_regions = st.sampled_from(["US", "GB", "CA", "AR", "BR", "IT", "RU", "AU", "001", None])
+
+
+@settings(max_examples=500, deadline=None)
+@given(raw=_plain_text, region=_regions)
+def test_plain_text_reads_as_the_public_phonenumbers_calls_read_it(
+    raw: str, region: str | None
+) -> None:
+    assert normalize_phone(raw, region) == _reference(raw, region)
+
+
 # --- rejection reasons -------------------------------------------------------------------------
 
 

@@ -266,7 +266,7 @@ def _regions_for(country_code: int) -> tuple[tuple[str, _Metadata], ...]:
 
 # Where the candidates for a shared country code depend only on a number's first digits: its
 # regions' leading-digits patterns consume at most that many digits (NANP: 4).
-_PREFIX_WIDTH_LIMIT = 6
+_PREFIX_WIDTH_LIMIT = 5  # at most 10**5 cached prefixes per code
 _LOOKAROUND = re.compile(r"\(\?[=!<]|[$^]|\\[ZbBA]")
 _Candidates = tuple[tuple[str, _Metadata, bool], ...]
 
