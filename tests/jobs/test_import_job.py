@@ -120,6 +120,44 @@ async def test_valid_rows_are_imported_once_and_invalid_rows_never_sent(tmp_path
         assert f"{line},{code}," in failed
 
 
+async def test_names_are_required_by_default(tmp_path: Path) -> None:
+    api = FakeImportApi()
+    path = contacts_csv(tmp_path, ["+14155550100,A,,,x\n", "+14155550101,,,,x\n"])
+    summary = await run_import(api, path, tmp_path / "s")
+    assert summary.counts == {"failed": 2}
+    failed = (summary.run_dir / "failed.csv").read_text()
+    assert "2,MISSING_LAST_NAME," in failed and "3,MISSING_FIRST_NAME," in failed
+
+
+async def test_rows_without_names_are_imported_when_only_the_phone_is_required(
+    tmp_path: Path,
+) -> None:
+    api = FakeImportApi()
+    path = contacts_csv(tmp_path, ["+14155550100,A,,,x\n", "+14155550101,,,,x\n", ",A,B,,x\n"])
+    summary = await run_import(api, path, tmp_path / "s", required=("phone_number",))
+    assert summary.counts == {"succeeded": 2, "failed": 1}
+    assert sorted(api.imported) == ["+14155550100", "+14155550101"]
+
+
+async def test_a_required_email_must_be_filled(tmp_path: Path) -> None:
+    api = FakeImportApi()
+    path = contacts_csv(tmp_path, ["+14155550100,A,B,,x\n"])
+    summary = await run_import(api, path, tmp_path / "s", required=("phone_number", "email"))
+    assert "2,MISSING_EMAIL," in (summary.run_dir / "failed.csv").read_text()
+
+
+def test_required_fields_are_read_in_any_spelling_and_always_include_the_phone() -> None:
+    assert import_mod.parse_required(["firstName", "Last Name"]) == (
+        "phone_number", "first_name", "last_name",
+    )  # fmt: skip
+    assert import_mod.parse_required(["phone,email"]) == ("phone_number", "email")
+
+
+def test_an_unknown_required_field_is_refused_by_name() -> None:
+    with pytest.raises(ValueError, match="'nickname' is not an import field"):
+        import_mod.parse_required(["first_name,nickname"])
+
+
 async def test_national_numbers_are_normalised_with_a_default_region(tmp_path: Path) -> None:
     api = FakeImportApi()
     path = contacts_csv(tmp_path, ["(415) 555-0134,A,B,,x\n"])

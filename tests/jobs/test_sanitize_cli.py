@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import random
+import shlex
 import threading
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -15,8 +17,11 @@ import pytest
 
 from cxone_outbound.cli.main import invoke
 from cxone_outbound.cli.output import remove_logging_handler
+from cxone_outbound.client import CXoneClient
 from cxone_outbound.client.clock import FakeClock
+from cxone_outbound.client.models import Contact
 from cxone_outbound.config import Settings
+from cxone_outbound.jobs.sanitize import fetch_contacts
 from cxone_outbound.jobs.sanitize_callback import Callback, post_callback
 from cxone_outbound.report import load_run, render_report
 from cxone_outbound.sandbox.control import SandboxControl
@@ -124,6 +129,35 @@ def test_apply_with_force_normalises_and_purges(cxo: Cxo, sandbox_control: Sandb
     code, out, err = cxo("--json", "import", str(restore_path), "--list", list_id)
     assert code == 0, err
     assert json.loads(out)["counts"] == {"succeeded": 2}
+
+
+def _contacts(settings: Settings, list_id: str) -> list[Contact]:
+    async def read() -> list[Contact]:
+        async with CXoneClient(settings) as client:
+            return await fetch_contacts(client, list_id)
+
+    return asyncio.run(read())
+
+
+def test_a_purged_contact_without_names_comes_back_with_the_printed_restore_command(
+    cxo: Cxo, settings: Settings, sandbox_control: SandboxControl
+) -> None:
+    list_id = sandbox_control.create_list("nameless")
+    sandbox_control.add_contacts(list_id, [{"phone": "+12125550101"}, {"phone": "+445612345678"}])
+    code, out, err = cxo(
+        "--json", "sanitize", "--list", list_id, "--block-line-type", "voip", "--apply", "--force"
+    )
+    assert code == 0, err
+    restore = json.loads(out)["sanitize"]["restore"]
+    assert f"to undo the purge: {restore['command']}" in err
+    argv = shlex.split(restore["command"])
+    assert argv[:2] == ["cxo", "import"]
+    code, out, err = cxo("--json", *argv[1:])
+    assert code == 0, err
+    assert json.loads(out)["counts"] == {"succeeded": 1}
+    assert sorted(c.phone or "" for c in _contacts(settings, list_id)) == [
+        "+12125550101", "+445612345678",
+    ]  # fmt: skip
 
 
 def test_a_saved_plan_is_refused_once_the_list_changed(

@@ -8,7 +8,14 @@ from typing import Annotated
 import typer
 
 from cxone_outbound.cli import runs
-from cxone_outbound.jobs.import_ import IMPORT_FIELDS, MAX_CHUNK_ROWS, ImportJob, ImportOptions
+from cxone_outbound.jobs.import_ import (
+    DEFAULT_REQUIRED,
+    IMPORT_FIELDS,
+    MAX_CHUNK_ROWS,
+    ImportJob,
+    ImportOptions,
+    parse_required,
+)
 
 
 def import_contacts(
@@ -32,6 +39,14 @@ def import_contacts(
     poll_deadline: Annotated[
         float, typer.Option("--poll-deadline", min=1, help="Seconds to wait for one job.")
     ] = 900.0,
+    require: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--require",
+            help="Fields a row must fill (comma-separated or repeated; the phone always). "
+            f"Default: {','.join(DEFAULT_REQUIRED)}.",
+        ),
+    ] = None,
     encoding: runs.EncodingOpt = "utf-8",
     delimiter: runs.DelimiterOpt = ",",
     mapping: runs.MapOpt = None,
@@ -46,12 +61,17 @@ def import_contacts(
     )
     if "phone_number" not in source.columns:
         runs.usage_error(f"{file}: no phone_number column (header: {', '.join(source.header)})")
+    try:
+        required = parse_required(require) if require else DEFAULT_REQUIRED
+    except ValueError as exc:
+        runs.usage_error(str(exc))
     options = ImportOptions(
         list_id=list_id,
         default_region=default_region.upper() if default_region else None,
         chunk_size=chunk_size,
         concurrency=concurrency,
         poll_deadline_s=poll_deadline,
+        required=required,
     )
     attributes = [c for c in source.columns if c not in IMPORT_FIELDS]
     runs.execute(

@@ -40,6 +40,9 @@ IMPORT_FIELDS: dict[str, tuple[str, ...]] = {
 }
 """The import header's fields and the spellings read as them; other columns are attributes."""
 
+DEFAULT_REQUIRED = ("phone_number", "first_name", "last_name")
+"""The fields a row must fill unless `--require` says otherwise (the phone always)."""
+
 MAX_CHUNK_ROWS = 50_000  # API limit
 MAX_CHUNK_BYTES = 50 * 1024 * 1024  # API limit, uncompressed
 RETRYABLE_ROW_CODES = frozenset({"INTERNAL_ERROR", "TEMPORARY_FAILURE", "TIMEOUT", "UNAVAILABLE"})
@@ -54,12 +57,39 @@ class ImportOptions:
 
     list_id: str | None = None
     default_region: str | None = None
+    required: tuple[str, ...] = DEFAULT_REQUIRED  # import fields a row must fill
     chunk_size: int = 1000
     concurrency: int = 4
     max_chunk_attempts: int = 3
     poll_initial_s: float = 0.2
     poll_max_s: float = 2.0
     poll_deadline_s: float = 900.0
+
+
+def _spelling(name: str) -> str:
+    return re.sub(r"[\s_-]", "", name).casefold()
+
+
+_FIELD_BY_SPELLING = {
+    _spelling(name): field for field, aliases in IMPORT_FIELDS.items() for name in (field, *aliases)
+}
+
+
+def parse_required(values: Sequence[str]) -> tuple[str, ...]:
+    """`--require` values (comma-separated, any spelling of an import field) as field names.
+
+    The phone is always required, named or not: a contact is keyed by it. Raises ValueError
+    naming an unknown field.
+    """
+    fields = {"phone_number"}
+    for value in values:
+        for name in filter(None, (part.strip() for part in value.split(","))):
+            field = _FIELD_BY_SPELLING.get(_spelling(name))
+            if field is None:
+                known = ", ".join(IMPORT_FIELDS)
+                raise ValueError(f"--require: {name!r} is not an import field ({known})")
+            fields.add(field)
+    return tuple(f for f in IMPORT_FIELDS if f in fields)
 
 
 def row_error_is_retryable(code: str | None) -> bool:
@@ -106,6 +136,7 @@ class ImportJob(BaseJob):
             "default_region": self.opts.default_region,
             "chunk_size": self.opts.chunk_size,
             "attributes": self._attributes,
+            "required": list(self.opts.required),
         }
 
     # validation (pure)
@@ -136,11 +167,10 @@ class ImportJob(BaseJob):
             return phone
         first = fields.get("first_name", "").strip()
         last = fields.get("last_name", "").strip()
-        if not first:
-            return RecordError("MISSING_FIRST_NAME", "first_name is required", "first_name")
-        if not last:
-            return RecordError("MISSING_LAST_NAME", "last_name is required", "last_name")
         email = fields.get("email", "").strip()
+        for name, value in (("first_name", first), ("last_name", last), ("email", email)):
+            if not value and name in self.opts.required:
+                return RecordError(f"MISSING_{name.upper()}", f"{name} is required", name)
         if email and (len(email) > 254 or not _EMAIL.match(email)):
             return RecordError("INVALID_EMAIL", f"{email!r} is not an email address", "email")
         row = (phone, first, last, email, *(fields.get(c, "") for c in self._attributes))

@@ -16,6 +16,7 @@ customer data:
 from __future__ import annotations
 
 import csv
+import shlex
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,7 @@ __all__ = [
     "SanitizeJob",
     "fetch_contacts",
     "plan_list",
+    "restore_command",
     "verify_unchanged",
 ]
 
@@ -135,6 +137,18 @@ def restore_header(contacts: Sequence[Contact]) -> list[str]:
     """The restore CSV's columns: the import header, then every attribute name (sorted)."""
     names = sorted({name for c in contacts for name in c.attributes})
     return RESTORE_COLUMNS + [n for n in names if n not in RESTORE_COLUMNS]
+
+
+def restore_command(path: Path, plan: Plan) -> str:
+    """The command line that imports a run's restore.csv back into the plan's list.
+
+    Names are not required (`--require phone_number`): a contact without one was deleted too.
+    """
+    parts = ["cxo", "import", str(path), "--list", plan.list_id, "--require", "phone_number"]
+    region = plan.directive.get("default_region")
+    if region:
+        parts += ["--default-region", str(region)]
+    return shlex.join(parts)
 
 
 def _cell(value: Any) -> str:
@@ -332,6 +346,10 @@ class SanitizeJob(BaseJob):
             "success_rate": self.summary(ctx)["success_rate"],
             "purge_halted": self.halted,
         }
+        restore = ctx.output_path("restore.csv")
+        if restore.exists():
+            command = restore_command(restore, self.plan)
+            section["restore"] = {"file": str(restore), "command": command}
         return {"sanitize": section}
 
     async def finish(self, ctx: RunContext) -> None:
@@ -339,6 +357,9 @@ class SanitizeJob(BaseJob):
         if self._restore is not None:
             self._restore.close()
         summary = self.summary(ctx)
+        restore = ctx.output_path("restore.csv")
+        if restore.exists():
+            ctx.log(f"to undo the purge: {restore_command(restore, self.plan)}")
         if self.halted:
             ctx.log(
                 "purge halted after a server error; to finish it: "
