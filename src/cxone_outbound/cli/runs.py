@@ -121,7 +121,6 @@ def execute(
     progress: str = "auto",
     client_factory: ClientFactory | None = None,
     settings: Settings | None = None,
-    extra: Mapping[str, Any] | None = None,
 ) -> NoReturn:
     """Run `job` over `source` as a command: resume offer, progress, summary, exit code."""
     state = cli_state(ctx)
@@ -153,7 +152,7 @@ def execute(
         summary = run_job(job, source, config, client_factory=client_factory, reporter=reporter)
     except ResumeError as exc:
         usage_error(str(exc))
-    document = {**summary.as_dict(), **(extra or {})}
+    document = summary.as_dict()  # a job's own figures come in through Job.summary_extra
     document.pop("fatal_exception", None)
 
     def render(console: Console) -> None:
