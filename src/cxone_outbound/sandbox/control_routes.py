@@ -13,6 +13,7 @@ from starlette.routing import Route
 
 from cxone_outbound.sandbox.access_keys import DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET
 from cxone_outbound.sandbox.auth import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_TENANT
+from cxone_outbound.sandbox.contacts import render_contact
 from cxone_outbound.sandbox.csv_import import ContactRow
 from cxone_outbound.sandbox.endpoint import JSON, error_response, read_body
 from cxone_outbound.sandbox.errors import MalformedBody, NotFound, SandboxError, ValidationFailed
@@ -208,13 +209,10 @@ async def add_contacts(sandbox: Sandbox, request: Request, body: dict[str, Any])
                                last_name=check_name(item.get("lastName"), "lastName"),
                                email=check_email(item.get("email")), attributes=attributes))
     sandbox.store.contacts.insert_contacts(tenant, list_id, rows)
-    found = []
-    for row in rows:
-        hit = sandbox.store.db.conn.execute(
-            "SELECT id FROM contacts WHERE list_id = ? AND phone = ?", (list_id, row.phone)
-        ).fetchone()
-        found.append(sandbox.store.contacts.get_contact(tenant, hit["id"]))
-    return {"contacts": found}
+    conn = sandbox.store.db.conn
+    return {"contacts": [render_contact(conn.execute(
+        "SELECT * FROM contacts WHERE list_id = ? AND phone = ?", (list_id, row.phone)).fetchone())
+        for row in rows]}
 
 
 async def seed(sandbox: Sandbox, request: Request, body: dict[str, Any]) -> Any:
