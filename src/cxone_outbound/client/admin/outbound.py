@@ -18,6 +18,7 @@ How each call maps (CXONE-REAL.md; what is unconfirmed is said in docs/real-tena
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import random
 from collections.abc import AsyncIterator, Mapping, Sequence
@@ -153,6 +154,8 @@ class AdminOutboundApi:
         self._jobs: dict[str, str] = {}  # upload job id -> list id
         self._announced: set[str] = set()  # import jobs whose completion was delivered
         self._imports: set[str] = set()  # upload jobs started by `start_import`
+        self._complete: set[str] = set()  # lists downloaded whole since their last import
+        self._downloads: dict[str, asyncio.Lock] = {}
 
     @property
     def capabilities(self) -> Capabilities:
@@ -294,12 +297,16 @@ class AdminOutboundApi:
                 yield contact
 
     async def _current(self, list_id: str, ids: Sequence[str]) -> dict[str, Contact]:
-        """The records as they are now (downloading the list once if any is unknown)."""
-        known = self._records.get(list_id, {})
-        if any(i not in known for i in ids):
-            async for _ in self.iter_contact_pages(list_id):
-                pass
+        """The records as downloaded: the whole list once per client (workers share the one
+        download), again only after an import into it. Ids absent from it are unknown."""
+        lock = self._downloads.setdefault(list_id, asyncio.Lock())
+        async with lock:
             known = self._records.get(list_id, {})
+            if list_id not in self._complete and any(i not in known for i in ids):
+                async for _ in self.iter_contact_pages(list_id):
+                    pass
+                self._complete.add(list_id)
+                known = self._records.get(list_id, {})
         return {i: known[i] for i in ids if i in known}
 
     def _list_for(self, contact_id: str, list_id: str | None = None) -> str:
@@ -460,6 +467,7 @@ class AdminOutboundApi:
             self._announced.add(job_id)
             if job_id in self._imports:  # records we did not merge ourselves: read again
                 self._records.pop(self._jobs.get(job_id, ""), None)
+                self._complete.discard(self._jobs.get(job_id, ""))
             await self._emit("import.completed", {
                 "jobId": job_id, "contactListId": self._jobs.get(job_id), "status": status,
                 "recordsProcessed": result.records_processed,
