@@ -48,3 +48,8 @@ def test_a_safe_batch_fits_the_budget(timeout: int, rate: float) -> None:
     size = safe_batch_size(timeout, ms_per_contact=rate, max_batch=10**9)
     assert size == 1 or size * rate <= timeout
     assert (size + 1) * rate > timeout or size == 10**9
+
+
+def test_a_budget_that_is_an_exact_multiple_is_used_whole() -> None:
+    # 1 // 0.1 is 9.0 in binary floating point; ten contacts of 0.1 ms fit in 1 ms.
+    assert safe_batch_size(1, ms_per_contact=0.1, max_batch=10**9) == 10

@@ -31,6 +31,11 @@ def safe_batch_size(
     if max_enrichment_timeout_ms is None or max_enrichment_timeout_ms <= 0:
         return max_batch
     fits = int(max_enrichment_timeout_ms // ms_per_contact)
+    # Floor division of floats can land one off (1 // 0.1 == 9.0): settle on the products.
+    while (fits + 1) * ms_per_contact <= max_enrichment_timeout_ms:
+        fits += 1
+    while fits > 0 and fits * ms_per_contact > max_enrichment_timeout_ms:
+        fits -= 1
     return max(1, min(max_batch, fits))
 
 
