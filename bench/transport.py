@@ -20,6 +20,7 @@ import urllib.request
 from collections.abc import Awaitable, Callable
 
 import aiohttp
+import orjson
 
 from cxone_outbound.client import CXoneClient
 from cxone_outbound.config import Settings
@@ -86,15 +87,17 @@ async def run_workers(total: int, one: Callable[[], Awaitable[None]]) -> tuple[f
 
 
 async def bare_aiohttp(base: str, total: int) -> tuple[float, float]:
-    connector = aiohttp.TCPConnector(limit=CONCURRENCY)
+    # Same pool size as the client's (concurrency + 2) and, like any client must, parse the body.
+    connector = aiohttp.TCPConnector(limit=CONCURRENCY + 2)
     headers = {"Authorization": "Bearer bench-token", "Accept": "application/json"}
     async with aiohttp.ClientSession(connector=connector, headers=headers) as session:
         url = f"{base}/api/v2/contacts/c-1"
 
         async def one() -> None:
             async with session.get(url) as response:
-                await response.read()
+                body = await response.read()
                 response.raise_for_status()
+                orjson.loads(body)
 
         await run_workers(CONCURRENCY * 4, one)  # warm the pool
         return await run_workers(total, one)
