@@ -380,6 +380,9 @@ class AdminOutboundApi:
 
     async def delete_contact(self, contact_id: str, *, list_id: str | None = None) -> None:
         list_id = self._list_for(contact_id, list_id)
+        # Snapshot the list before the first removal: a skip/top download racing concurrent
+        # removals would see pages shift and miss records that re-uploads then need.
+        await self._current(list_id, [contact_id])
         body = await self._json(
             "DELETE", "lists", f"lists/call-lists/{_seg(list_id)}/removeProspects",
             json={"prospectsToRemove": [{"externalId": contact_id}]},
