@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import logging
+import math
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -172,6 +173,7 @@ class TokenProvider:
         self._fetch = fetch
         self._clock = clock
         self._token: AccessToken | None = None
+        self._refresh_at = -math.inf  # when the cached token enters its refresh window
         self._inflight: asyncio.Future[AccessToken] | None = None
         self.fetches = 0  # token requests made (for `cxo auth check` and tests)
 
@@ -185,10 +187,9 @@ class TokenProvider:
 
     def fresh(self) -> AccessToken | None:
         """The cached token if it is outside its refresh window (no await: the fast path)."""
-        token = self._token
-        if token is None or token.expires_at - self._clock.monotonic() <= token.advisory_window_s:
-            return None
-        return token
+        if self._clock.monotonic() < self._refresh_at:
+            return self._token
+        return None
 
     async def token(self) -> AccessToken:
         """A token valid for a while yet."""
@@ -209,6 +210,7 @@ class TokenProvider:
         """Forget `token` (the server refused it); a newer token fetched meanwhile is kept."""
         if token is not None and self._token is token:
             self._token = None
+            self._refresh_at = -math.inf
 
     async def refresh(self) -> AccessToken:
         """Fetch a new token; concurrent callers share one request (single-flight)."""
@@ -222,7 +224,8 @@ class TokenProvider:
     def _fetch_done(self, task: asyncio.Future[AccessToken]) -> None:
         self._inflight = None
         if not task.cancelled() and task.exception() is None:
-            self._token = task.result()
+            token = self._token = task.result()
+            self._refresh_at = token.expires_at - token.advisory_window_s
 
     async def _fetch_token(self) -> AccessToken:
         self.fetches += 1

@@ -230,8 +230,10 @@ class AdaptiveRateLimiter:
         headers: Mapping[str, str] | None = None,
     ) -> None:
         """Learn from one answered attempt (a connection error teaches nothing about the rate)."""
-        if not (throttled or self.adapting or (headers is not None and not self._seeded)):
-            return  # the fast path: nothing to learn before the first 429
+        if not (throttled or self.adapting) and (
+            self._seeded or headers is None or "X-RateLimit-Limit" not in headers
+        ):
+            return  # the fast path: nothing to learn before the first 429 or a rate header
         measured = self._meter.record()
         now = self._clock.monotonic()
         if headers is not None and not self._seeded:

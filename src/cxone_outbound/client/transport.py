@@ -7,10 +7,11 @@ every attempt. Errors leave as `client.errors` classes.
 
 from __future__ import annotations
 
+import itertools
+import os
 import random
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
@@ -40,15 +41,28 @@ USER_AGENT = f"cxone-outbound/{__version__}"
 JSON_TYPE = "application/json"
 
 
-@dataclass(frozen=True, slots=True)
 class Response:
-    """A final HTTP answer (after retries), body read."""
+    """A final HTTP answer (after retries), body read. A plain slotted class: it is built once
+    per request, where a frozen dataclass's guarded `__init__` costs measurably more."""
 
-    status: int
-    headers: Mapping[str, str]
-    content: bytes
-    request_id: str  # the X-Request-Id of the attempt that produced this answer
-    attempts: int
+    __slots__ = ("attempts", "content", "headers", "request_id", "status")
+
+    def __init__(
+        self,
+        status: int,
+        headers: Mapping[str, str],
+        content: bytes,
+        request_id: str,  # the X-Request-Id of the attempt that produced this answer
+        attempts: int,
+    ) -> None:
+        self.status = status
+        self.headers = headers
+        self.content = content
+        self.request_id = request_id
+        self.attempts = attempts
+
+    def __repr__(self) -> str:
+        return f"Response(status={self.status}, request_id={self.request_id!r})"
 
     def json(self) -> Any:
         """The body parsed as JSON (None for an empty body)."""
@@ -59,15 +73,31 @@ class Response:
         return self.headers.get("ETag")
 
 
-_ids = random.Random()  # seeded from os.urandom; ids must be unique, not secret
+def _id_prefix() -> str:
+    """80 random bits laid out as the first four groups of a UUID4 (version and variant set)."""
+    h = f"{(random.SystemRandom().getrandbits(128) & _V4_MASK) | _V4_BITS:032x}"
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-"
+
+
 _V4_MASK = ~((0xF << 76) | (0x3 << 62)) & ((1 << 128) - 1)
 _V4_BITS = (0x4 << 76) | (0x2 << 62)
+_id_prefix_now = _id_prefix()
+_id_counter = itertools.count(random.SystemRandom().getrandbits(40))
+
+
+def _reseed_ids() -> None:
+    global _id_prefix_now, _id_counter
+    _id_prefix_now = _id_prefix()
+    _id_counter = itertools.count(random.SystemRandom().getrandbits(40))
+
+
+os.register_at_fork(after_in_child=_reseed_ids)  # a forked child must not repeat our ids
 
 
 def new_request_id() -> str:
-    """A UUID4-formatted X-Request-Id, several times cheaper than `str(uuid.uuid4())`."""
-    h = f"{(_ids.getrandbits(128) & _V4_MASK) | _V4_BITS:032x}"
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+    """A UUID4-formatted X-Request-Id: a random per-process prefix and a counter (unique, not
+    secret), about ten times cheaper than `str(uuid.uuid4())` on the per-request path."""
+    return f"{_id_prefix_now}{next(_id_counter) & 0xFFFFFFFFFFFF:012x}"
 
 
 def new_idempotency_key() -> str:
