@@ -123,3 +123,16 @@ def test_init_refuses_to_overwrite_without_force(cxo: CxoRunner, tmp_path: Path)
     assert "exists" in run.stderr
     assert path.read_text(encoding="utf-8") == "[default]\nconcurrency = 3\n"
     assert cxo("--config", str(path), "config", "init", "--force").code == 0
+
+
+def test_the_global_dialect_flag_selects_the_dialect(cxo: CxoRunner) -> None:
+    run = cxo("--json", "--dialect", "admin", "config", "show")
+    assert run.json()["settings"]["dialect"] == {  # type: ignore[index]
+        "value": "admin", "source": "flag"
+    }
+
+
+def test_an_unknown_dialect_is_a_usage_error_naming_the_choices(cxo: CxoRunner) -> None:
+    run = cxo("--dialect", "v3", "config", "show")
+    assert run.code == 2
+    assert "'v2' or 'admin'" in run.stderr

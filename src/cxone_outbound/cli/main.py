@@ -65,6 +65,11 @@ def main(
     config_file: Annotated[
         Path | None, typer.Option("--config", help="Config file (default: user config dir).")
     ] = None,
+    dialect: Annotated[
+        str | None,
+        typer.Option("--dialect", help="API dialect: v2 (the tutorials' API) or admin (a real "
+                     "tenant's Admin API; docs/real-tenant.md)."),
+    ] = None,
     json_output: Annotated[
         bool, typer.Option("--json", help="Machine-readable JSON on stdout; text on stderr.")
     ] = False,
@@ -78,6 +83,7 @@ def main(
     state = ctx.ensure_object(CliState)
     state.profile = profile
     state.base_url = base_url
+    state.dialect = dialect
     state.config_file = config_file
     state.json_output = json_output
     state.verbose = verbose

@@ -15,12 +15,13 @@ class CliState:
     """Global options of one invocation; commands read settings and render through it.
 
     `settings(**flags)` loads once (flags > env > profile > defaults) and caches; `--base-url`
-    counts as a flag. Commands pass their own flags (e.g. `max_rate=...`); `None` means "not
-    given". Loading registers the client secret with the log redactor.
+    and `--dialect` count as flags. Commands pass their own flags (e.g. `max_rate=...`); `None`
+    means "not given". Loading registers the client secret with the log redactor.
     """
 
     profile: str | None = None
     base_url: str | None = None
+    dialect: str | None = None
     config_file: Path | None = None
     json_output: bool = False
     verbose: int = 0
@@ -37,7 +38,11 @@ class CliState:
 
     def load(self, **flag_overrides: object) -> LoadedSettings:
         """The effective settings with their sources; warnings are printed on first load."""
-        flags = {"base_url": self.base_url, **flag_overrides}
+        flags = {"base_url": self.base_url, "dialect": self.dialect}
+        flags.update(flag_overrides)  # a command's own flag wins over the global one...
+        for name in ("base_url", "dialect"):  # ...but "not given" there leaves the global
+            if flags[name] is None:
+                flags[name] = getattr(self, name)
         flags = {k: v for k, v in flags.items() if v is not None}
         if self._loaded is None or self._loaded_flags != flags:
             loaded = load_settings(

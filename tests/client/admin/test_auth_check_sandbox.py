@@ -68,3 +68,10 @@ def test_a_wrong_access_key_exits_3(
     monkeypatch.setenv("CXONE_ACCESS_KEY_SECRET", "not-the-secret-at-all")
     assert invoke(["auth", "check", "--dialect", "admin"]) == 3
     assert "access key" in capsys.readouterr().err
+
+
+def test_the_global_dialect_flag_works_as_the_commands_own(
+    admin_env: SandboxServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert invoke(["--dialect", "admin", "--json", "auth", "check"]) == 0
+    assert '"dialect": "admin"' in capsys.readouterr().out
