@@ -1,7 +1,14 @@
-"""The preview job against the real sandbox: racing writers, suppressions, webhook deliveries."""
+"""The preview job against the real sandbox, in both API dialects (`dialect_settings`).
+
+Campaigns, lists and contacts are set up through the v2 client and the control API (one store
+serves both dialects); the job runs on `open_api` of the dialect under test. On `admin` one apply
+is several writes (a skill parameter section, then the status), each a campaign version, so the
+version history is read as the sequence of distinct values a field took.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -9,10 +16,13 @@ from typing import Any
 import aiohttp
 import orjson
 import pytest
+from tests.jobs.conftest import list_id_for
 
 from cxone_outbound import signing
 from cxone_outbound.cli.runs import exit_code_of
 from cxone_outbound.client import CXoneClient
+from cxone_outbound.client.dialect import OpenedApi, open_api
+from cxone_outbound.client.events import RequestObserver
 from cxone_outbound.config import Settings
 from cxone_outbound.engine import RunConfig, Runner
 from cxone_outbound.jobs.preview.config import intent_from_options
@@ -40,9 +50,18 @@ CONFIGURED: dict[str, Any] = {
 }
 
 
-async def new_campaign(client: CXoneClient, **overrides: Any) -> str:
-    campaign = await client.create_campaign({**CONFIGURED, **overrides})
+async def new_campaign(settings: Settings, **overrides: Any) -> str:
+    """A campaign made through v2 (setup); its v2 id."""
+    async with CXoneClient(settings) as client:
+        campaign = await client.create_campaign({**CONFIGURED, **overrides})
     return campaign.key
+
+
+def addressed(settings: Settings, control: SandboxControl, v2_id: str) -> str:
+    """The id the job addresses a campaign by: the v2 id, or the admin campaign's id."""
+    if settings.dialect == "v2":
+        return v2_id
+    return str(control.admin_ids(campaign_id=v2_id)["skillId"])
 
 
 def request(campaign_id: str, **options: Any) -> PreviewRequest:
@@ -50,104 +69,142 @@ def request(campaign_id: str, **options: Any) -> PreviewRequest:
     return PreviewRequest(campaign_id, intent)
 
 
+def factory(settings: Settings) -> Callable[[RequestObserver], OpenedApi]:
+    return lambda observer: open_api(settings, observer=observer)
+
+
+def values_taken(versions: list[dict[str, Any]], section: str, key: str) -> list[Any]:
+    """The distinct successive values of one field across the campaign's versions."""
+    values: list[Any] = []
+    for version in versions:
+        value = version["body"].get(section, {}).get(key)
+        if not values or values[-1] != value:
+            values.append(value)
+    return values
+
+
 def audit_lines(run_dir: Path) -> list[dict[str, Any]]:
     return [orjson.loads(line) for line in (run_dir / "audit.jsonl").read_bytes().splitlines()]
 
 
+@pytest.fixture
+def v2_settings(settings: Settings) -> Settings:
+    """The v2 settings, for setup, whichever dialect the test runs in."""
+    return settings
+
+
 async def test_racing_writers_of_different_fields_both_land(
-    settings: Settings, sandbox_control: SandboxControl
+    dialect_settings: Settings, v2_settings: Settings, sandbox_control: SandboxControl
 ) -> None:
-    async with CXoneClient(settings) as client:
-        campaign_id = await new_campaign(client)
-        first = await prepare_apply(client, request(campaign_id, max_attempts=3))
-        second = await prepare_apply(client, request(campaign_id, agent_prompt=False))
-        await commit_apply(client, first)
-        result = await commit_apply(client, second)
-    assert result.attempts == 2  # the first PUT met a 412 and was rebased
-    versions = sandbox_control.campaign_versions(campaign_id)
-    assert [v["body"]["dialingRules"]["maxAttempts"] for v in versions] == [1, 3, 3]
+    v2_id = await new_campaign(v2_settings)
+    campaign_id = addressed(dialect_settings, sandbox_control, v2_id)
+    async with open_api(dialect_settings) as api:
+        first = await prepare_apply(api, request(campaign_id, max_attempts=3))
+        second = await prepare_apply(api, request(campaign_id, agent_prompt=False))
+        await commit_apply(api, first)
+        result = await commit_apply(api, second)
+    assert result.attempts == 2  # the first write met a 412 and was rebased
+    versions = sandbox_control.campaign_versions(v2_id)
+    assert values_taken(versions, "dialingRules", "maxAttempts") == [1, 3]
     final = versions[-1]["body"]
     assert final["previewSettings"]["agentPromptEnabled"] is False
     assert final["dialingRules"]["maxAttempts"] == 3
 
 
 async def test_racing_writers_of_the_same_field_one_lands_the_other_conflicts(
-    settings: Settings, sandbox_control: SandboxControl
+    dialect_settings: Settings, v2_settings: Settings, sandbox_control: SandboxControl
 ) -> None:
-    async with CXoneClient(settings) as client:
-        campaign_id = await new_campaign(client)
-        first = await prepare_apply(client, request(campaign_id, max_attempts=3))
-        second = await prepare_apply(client, request(campaign_id, max_attempts=5))
-        await commit_apply(client, first)
+    v2_id = await new_campaign(v2_settings)
+    campaign_id = addressed(dialect_settings, sandbox_control, v2_id)
+    async with open_api(dialect_settings) as api:
+        first = await prepare_apply(api, request(campaign_id, max_attempts=3))
+        second = await prepare_apply(api, request(campaign_id, max_attempts=5))
+        await commit_apply(api, first)
+        written = len(sandbox_control.campaign_versions(v2_id))
         with pytest.raises(PreviewConflict) as caught:
-            await commit_apply(client, second)
+            await commit_apply(api, second)
     assert [c.describe() for c in caught.value.conflicts] == [
         "dialingRules.maxAttempts: was 1, they set 3, we would set 5"
     ]
-    versions = sandbox_control.campaign_versions(campaign_id)
-    assert [v["body"]["dialingRules"]["maxAttempts"] for v in versions] == [1, 3]
+    versions = sandbox_control.campaign_versions(v2_id)
+    assert len(versions) == written  # the loser wrote nothing
+    assert values_taken(versions, "dialingRules", "maxAttempts") == [1, 3]
 
 
 async def test_force_overwrites_the_other_writers_value(
-    settings: Settings, sandbox_control: SandboxControl
+    dialect_settings: Settings, v2_settings: Settings, sandbox_control: SandboxControl
 ) -> None:
-    async with CXoneClient(settings) as client:
-        campaign_id = await new_campaign(client)
-        first = await prepare_apply(client, request(campaign_id, max_attempts=3))
-        second = await prepare_apply(client, request(campaign_id, max_attempts=5))
-        await commit_apply(client, first)
-        await commit_apply(client, second, force=True)
-    last = sandbox_control.campaign_versions(campaign_id)[-1]["body"]
+    v2_id = await new_campaign(v2_settings)
+    campaign_id = addressed(dialect_settings, sandbox_control, v2_id)
+    async with open_api(dialect_settings) as api:
+        first = await prepare_apply(api, request(campaign_id, max_attempts=3))
+        second = await prepare_apply(api, request(campaign_id, max_attempts=5))
+        await commit_apply(api, first)
+        await commit_apply(api, second, force=True)
+    last = sandbox_control.campaign_versions(v2_id)[-1]["body"]
     assert last["dialingRules"]["maxAttempts"] == 5
 
 
 async def test_a_conflicting_apply_run_fails_its_record_and_exits_non_zero(
-    settings: Settings, sandbox_control: SandboxControl, tmp_path: Path
+    dialect_settings: Settings,
+    v2_settings: Settings,
+    sandbox_control: SandboxControl,
+    tmp_path: Path,
 ) -> None:
-    async with CXoneClient(settings) as client:
-        campaign_id = await new_campaign(client)
-        stale = await prepare_apply(client, request(campaign_id, max_attempts=5))
-        winner = await prepare_apply(client, request(campaign_id, max_attempts=3))
-        await commit_apply(client, winner)
+    campaign_id = addressed(dialect_settings, sandbox_control, await new_campaign(v2_settings))
+    async with open_api(dialect_settings) as api:
+        stale = await prepare_apply(api, request(campaign_id, max_attempts=5))
+        winner = await prepare_apply(api, request(campaign_id, max_attempts=3))
+        await commit_apply(api, winner)
     job = PreviewApplyJob(stale)
     summary = await Runner(
         job,
         CampaignSource(stale),
         RunConfig(state_dir=tmp_path),
-        client_factory=lambda observer: CXoneClient(settings, observer=observer),
+        client_factory=factory(dialect_settings),
     ).run()
     assert exit_code_of(summary) == 1
     audit = audit_lines(summary.run_dir)
     refused = [a for a in audit if a.get("event") == "preview.refused"]
     assert refused and refused[0]["code"] == "CONFLICT"
-    assert any(a["type"] == "request" and a["status"] == 412 for a in audit)
+    assert any(a.get("event") == "preview.precondition_failed" for a in audit)
+    if dialect_settings.dialect == "v2":  # admin's guard is the client's compare: no HTTP 412
+        assert any(a["type"] == "request" and a["status"] == 412 for a in audit)
 
 
 async def test_an_applied_run_audits_each_request_with_its_latency(
-    settings: Settings, sandbox_control: SandboxControl, tmp_path: Path
+    dialect_settings: Settings,
+    v2_settings: Settings,
+    sandbox_control: SandboxControl,
+    tmp_path: Path,
 ) -> None:
-    async with CXoneClient(settings) as client:
-        prepared = await prepare_apply(client, request(await new_campaign(client), max_attempts=2))
+    campaign_id = addressed(dialect_settings, sandbox_control, await new_campaign(v2_settings))
+    async with open_api(dialect_settings) as api:
+        prepared = await prepare_apply(api, request(campaign_id, max_attempts=2))
     job = PreviewApplyJob(prepared)
     summary = await Runner(
         job,
         CampaignSource(prepared),
         RunConfig(state_dir=tmp_path),
-        client_factory=lambda observer: CXoneClient(settings, observer=observer),
+        client_factory=factory(dialect_settings),
     ).run()
     assert exit_code_of(summary) == 0
     audit = audit_lines(summary.run_dir)
-    puts = [a for a in audit if a["type"] == "request" and a["method"] == "PUT"]
-    assert len(puts) == 1 and puts[0]["status"] == 200 and puts[0]["elapsed_ms"] >= 0
+    requests = [a for a in audit if a["type"] == "request"]
+    writes = [a for a in requests if a["method"] in ("PUT", "PATCH")]
+    assert writes and all(w["status"] == 200 and w["elapsed_ms"] >= 0 for w in writes)
+    assert all(r["elapsed_ms"] >= 0 for r in requests)
+    if dialect_settings.dialect == "v2":
+        assert len(writes) == 1
     assert job.result["status"] == "active" and "latency_ms" in job.result
 
 
 async def test_plan_excludes_suppressed_numbers_and_ignores_expired_ones(
-    settings: Settings, sandbox_control: SandboxControl
+    dialect_settings: Settings, v2_settings: Settings, sandbox_control: SandboxControl
 ) -> None:
-    list_id = sandbox_control.create_list("preview", [{"name": "region", "type": "string"}])
+    v2_list = sandbox_control.create_list("preview", [{"name": "region", "type": "string"}])
     sandbox_control.add_contacts(
-        list_id,
+        v2_list,
         [
             {"phone": "+14155552671", "attributes": {"region": "NA-WEST"}},
             {"phone": "+14155552672", "attributes": {"region": "NA-WEST"}},
@@ -155,14 +212,15 @@ async def test_plan_excludes_suppressed_numbers_and_ignores_expired_ones(
             {"phone": "+14155552674", "attributes": {"region": "NA-EAST"}},
         ],
     )
-    async with CXoneClient(settings) as client:
-        await client.create_suppression("+14155552671", reason="dnc")
-        await client.create_suppression(
+    list_id = list_id_for(dialect_settings, sandbox_control, v2_list)
+    campaign_id = addressed(dialect_settings, sandbox_control, await new_campaign(v2_settings))
+    async with open_api(dialect_settings) as api:
+        await api.create_suppression("+14155552671", reason="dnc")
+        await api.create_suppression(
             "+14155552672", reason="expired", expires_at=datetime.now(UTC) - timedelta(days=1)
         )
-        campaign_id = await new_campaign(client)
         plan = await plan_preview(
-            client,
+            api,
             PreviewRequest(
                 campaign_id,
                 intent_from_options(list_id=list_id, queue_id="q-1"),
@@ -182,18 +240,22 @@ async def test_plan_excludes_suppressed_numbers_and_ignores_expired_ones(
 
 @pytest.mark.parametrize("spelling", ["(415) 555-2671", "+1 415-555-2671", "0014155552671"])
 async def test_a_suppression_in_a_legacy_spelling_excludes_the_contact(
-    settings: Settings, sandbox_control: SandboxControl, spelling: str
+    dialect_settings: Settings,
+    v2_settings: Settings,
+    sandbox_control: SandboxControl,
+    spelling: str,
 ) -> None:
-    list_id = sandbox_control.create_list("preview")
-    sandbox_control.add_contacts(list_id, [{"phone": "+14155552671"}, {"phone": "+14155552672"}])
-    async with CXoneClient(settings) as client:
-        await client.create_suppression(spelling, reason="legacy dnc")
-        await client.create_suppression(
+    v2_list = sandbox_control.create_list("preview")
+    sandbox_control.add_contacts(v2_list, [{"phone": "+14155552671"}, {"phone": "+14155552672"}])
+    list_id = list_id_for(dialect_settings, sandbox_control, v2_list)
+    campaign_id = addressed(dialect_settings, sandbox_control, await new_campaign(v2_settings))
+    async with open_api(dialect_settings) as api:
+        await api.create_suppression(spelling, reason="legacy dnc")
+        await api.create_suppression(
             "(415) 555-2672", expires_at=datetime.now(UTC) - timedelta(days=1)
         )
-        campaign_id = await new_campaign(client)
         plan = await plan_preview(
-            client,
+            api,
             PreviewRequest(
                 campaign_id, intent_from_options(list_id=list_id, queue_id="q-1"), list_id=list_id
             ),
@@ -205,30 +267,34 @@ async def test_a_suppression_in_a_legacy_spelling_excludes_the_contact(
 
 
 async def test_active_previews_are_counted_across_every_page(
-    settings: Settings, sandbox_control: SandboxControl
+    dialect_settings: Settings, v2_settings: Settings, sandbox_control: SandboxControl
 ) -> None:
-    async with CXoneClient(settings) as client:
-        others = [await new_campaign(client, status="active", name=f"p{i}") for i in range(120)]
-        ours = await new_campaign(client)
-        plan = await plan_preview(
-            client, PreviewRequest(ours, request(ours).intent, max_concurrent=150)
-        )
+    async with CXoneClient(v2_settings) as client:
+        others = [
+            (await client.create_campaign({**CONFIGURED, "status": "active", "name": f"p{i}"})).key
+            for i in range(120)
+        ]
+        await client.create_campaign({**CONFIGURED, "type": "progressive", "status": "active",
+                                      "name": "not a preview"})
+    ours = addressed(dialect_settings, sandbox_control, await new_campaign(v2_settings))
+    async with open_api(dialect_settings) as api:
+        plan = await plan_preview(api, PreviewRequest(ours, request(ours).intent,
+                                                      max_concurrent=150))
     assert plan.active.to_json()["active_others"] == len(others)
     assert plan.active.within_limit
 
 
-async def test_the_listener_takes_sandbox_deliveries_and_refuses_forged_and_replayed_ones(
-    settings: Settings, sandbox_control: SandboxControl
+async def test_the_listener_takes_the_activation_and_refuses_forged_and_replayed_ones(
+    dialect_settings: Settings, v2_settings: Settings, sandbox_control: SandboxControl
 ) -> None:
-    async with CXoneClient(settings) as client, WebhookListener("not-yet-known") as listener:
-        hook = await ensure_webhook(
-            client, "preview", listener.url, ["campaign.preview.activated"]
-        )
+    """v2: the sandbox delivers the event; admin: the tool does, signed the same way."""
+    campaign_id = addressed(dialect_settings, sandbox_control, await new_campaign(v2_settings))
+    async with open_api(dialect_settings) as api, WebhookListener("not-yet-known") as listener:
+        hook = await ensure_webhook(api, "preview", listener.url, ["campaign.preview.activated"])
         assert hook.secret is not None  # issued once, at registration
         listener.secret = hook.secret.get_secret_value()
-        campaign_id = await new_campaign(client)
-        prepared = await prepare_apply(client, request(campaign_id, max_attempts=2))
-        await commit_apply(client, prepared)
+        prepared = await prepare_apply(api, request(campaign_id, max_attempts=2))
+        await commit_apply(api, prepared)
         [event] = await listener.wait_for(1, event="campaign.preview.activated", within=15)
         assert event.data["campaignId"] == campaign_id
 

@@ -120,6 +120,11 @@ async def _prepare(settings: Settings, request: PreviewRequest) -> PreparedApply
         return await prepare_apply(client, request)
 
 
+def _not_held(prepared: PreparedApply) -> str:
+    return (f"left as they are (this API dialect has no place for them): "
+            f"{', '.join(prepared.unheld)}")
+
+
 def _render_plan(plan: PreviewPlan, console: Console) -> None:
     data = plan.to_json()
     console.print(
@@ -127,6 +132,8 @@ def _render_plan(plan: PreviewPlan, console: Console) -> None:
         markup=False,
     )
     console.print(render_diff(plan.prepared.changes), markup=False)
+    if data["not_held"]:
+        console.print(_not_held(plan.prepared), markup=False)
     active = data["active_previews"]
     limit = active["limit"] if active["limit"] is not None else "no limit"
     verdict = "ok" if active["within_limit"] else "LIMIT REACHED"
@@ -237,6 +244,8 @@ def apply(
     except PreviewConfigError as exc:
         _fail(f"the configuration that would be sent is invalid; nothing was sent:\n{exc}")
     state.output.info(render_diff(prepared.changes))
+    if prepared.unheld:
+        state.output.info(_not_held(prepared))
     if prepared.active is not None and not prepared.active.within_limit:
         _fail(
             f"{len(prepared.active.others)} preview campaigns are active already "

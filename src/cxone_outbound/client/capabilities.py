@@ -21,6 +21,8 @@ class Capabilities:
     server_webhooks: bool  # the server delivers events; else the tool delivers them itself
     list_refresh: bool  # `refresh_list` does something on the server
     list_schema: bool  # `get_list_schema` names the list's typed attributes
+    # top-level campaign fields the dialect can hold (None: all); a job leaves the others alone
+    campaign_fields: frozenset[str] | None = None
 
 
 V2_CAPABILITIES = Capabilities(

@@ -41,6 +41,8 @@ MAPPED: dict[tuple[str, str], tuple[str, str, type]] = {
     ("generalSettings", "loadCallbacks"): ("dialingRules", "callbackEnabled", bool),
     ("deliveryPreferences", "previewDialingMode"): ("previewSettings", "previewDialingMode", str),
     ("deliveryPreferences", "agentPromptEnabled"): ("previewSettings", "agentPromptEnabled", bool),
+    ("deliveryPreferences", "previewTimeoutSeconds"): ("previewSettings", "previewTimeoutSeconds",
+                                                       int),
 }
 """(section key, admin key) -> (v2 field, v2 key, the JSON type it must have)."""
 

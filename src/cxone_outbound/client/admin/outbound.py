@@ -19,7 +19,6 @@ How each call maps (CXONE-REAL.md; what is unconfirmed is said in docs/real-tena
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import random
 from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import datetime
@@ -28,6 +27,8 @@ from typing import Any, Self
 
 import orjson
 
+from cxone_outbound.client.admin.campaigns import HELD_FIELDS, AdminCampaigns
+from cxone_outbound.client.admin.campaigns import campaign_digest as campaign_digest
 from cxone_outbound.client.admin.discovery import DiscoveryCache
 from cxone_outbound.client.admin.events import EventDelivery, LocalWebhooks
 from cxone_outbound.client.admin.records import (
@@ -47,7 +48,6 @@ from cxone_outbound.client.errors import (
     ConfigurationError,
     CXoneError,
     NotFound,
-    PreconditionFailed,
     ValidationError,
 )
 from cxone_outbound.client.events import RequestObserver
@@ -78,9 +78,9 @@ ADMIN_CAPABILITIES = Capabilities(
     server_webhooks=False,
     list_refresh=False,
     list_schema=False,
+    campaign_fields=HELD_FIELDS,
 )
 PAGE_MAX = 1000
-ADMIN_CAMPAIGN_FIELDS = frozenset({"name", "description", "isActive"})  # PUT /campaigns/{id}
 _RECORD_KEYS = ("records", "callingListRecords", "prospects", "contacts")
 _NOT_FOUND_CODES = {"NOT_FOUND", "RECORD_NOT_FOUND", "PROSPECT_NOT_FOUND", "404"}
 
@@ -89,12 +89,6 @@ def _seg(value: str) -> str:
     from urllib.parse import quote
 
     return quote(str(value), safe="")
-
-
-def campaign_digest(document: Mapping[str, Any]) -> str:
-    """The read-compare-write token of a campaign: a digest of it as read (quoted like a tag)."""
-    text = orjson.dumps(document, option=orjson.OPT_SORT_KEYS)
-    return '"rcw-' + hashlib.sha256(text).hexdigest()[:24] + '"'
 
 
 def _failures(body: Any) -> list[Mapping[str, Any]]:
@@ -156,6 +150,7 @@ class AdminOutboundApi:
         self._imports: set[str] = set()  # upload jobs started by `start_import`
         self._complete: set[str] = set()  # lists downloaded whole since their last import
         self._downloads: dict[str, asyncio.Lock] = {}
+        self._campaign_map: AdminCampaigns | None = None
 
     @property
     def capabilities(self) -> Capabilities:
@@ -504,65 +499,26 @@ class AdminOutboundApi:
         """Nothing to refresh: an upload is what the dialer reads."""
         return RefreshResult(refresh_id=None, status="NOT_APPLICABLE")
 
-    # -- campaigns -------------------------------------------------------------------------
-    async def _campaign_document(self, campaign_id: str) -> dict[str, Any]:
-        body = await self._json("GET", "campaigns", f"campaigns/{_seg(campaign_id)}")
-        if isinstance(body, Mapping) and isinstance(body.get("campaign"), Mapping):
-            body = body["campaign"]
-        if not isinstance(body, Mapping):
-            raise CXoneError(f"campaign {campaign_id}: unreadable answer", body=body)
-        return dict(body)
+    # -- campaigns (the mapping is admin.campaigns) -----------------------------------------
+    def _campaigns(self) -> AdminCampaigns:
+        if self._campaign_map is None:
+            self._campaign_map = AdminCampaigns(self._json, self._pages, self._emit)
+        return self._campaign_map
 
     async def get_campaign(self, campaign_id: str) -> Campaign:
-        document = await self._campaign_document(campaign_id)
-        campaign = Campaign.model_validate(document)
-        campaign.etag = campaign_digest(document)
-        return campaign
+        """The campaign, its skill and skill parameters as one v2 campaign; `.etag` a digest."""
+        return await self._campaigns().get(campaign_id)
 
-    async def iter_campaigns(
+    def iter_campaigns(
         self, *, type: str | None = None, status: str | None = None, page_size: int = 100
     ) -> AsyncIterator[Campaign]:
-        async for items in self._pages("campaigns", "campaigns", {}, ("campaigns", "entity"),
-                                       page_size=page_size):
-            for item in items:
-                campaign = Campaign.model_validate(item)
-                if type and (campaign.type or "").lower() != type.lower():
-                    continue
-                if status and (campaign.status or "").lower() != status.lower():
-                    continue
-                yield campaign
+        return self._campaigns().iter(type=type, status=status, page_size=page_size)
 
     async def update_campaign(
         self, campaign_id: str, body: Mapping[str, Any], *, if_match: str
     ) -> CampaignUpdate:
-        """Read, compare with the digest the caller read, write: a stale one is a 412."""
-        unmapped = sorted(set(body) - ADMIN_CAMPAIGN_FIELDS)
-        if unmapped:
-            raise ConfigurationError(
-                f"campaign {campaign_id}: {', '.join(unmapped)} cannot be written on the admin "
-                "dialect yet (they live in skill parameters, which this version does not map; "
-                "docs/real-tenant.md)"
-            )
-        current = await self._campaign_document(campaign_id)
-        digest = campaign_digest(current)
-        if if_match.strip() not in (digest, "*"):
-            raise PreconditionFailed(
-                f"campaign {campaign_id} changed since it was read (read-compare-write guard)",
-                status=412, code="STALE_READ", body={"currentVersion": current.get("version")},
-            )
-        answer = await self._json("PUT", "campaigns", f"campaigns/{_seg(campaign_id)}",
-                                  json=dict(body))
-        written = answer if isinstance(answer, Mapping) else {}
-        fresh = await self._campaign_document(campaign_id)
-        update = CampaignUpdate(version=_text(written, "version") or _text(fresh, "version"),
-                                status=_text(written, "status") or _text(fresh, "status"))
-        update.etag = campaign_digest(fresh)
-        if (fresh.get("type") == "preview" and fresh.get("status") == "active"
-                and current.get("status") != "active"):
-            await self._emit("campaign.preview.activated", {
-                "campaignId": campaign_id, "version": update.version, "name": fresh.get("name"),
-            })
-        return update
+        """Read, compare with the digest the caller read (stale: 412), write what changed."""
+        return await self._campaigns().update(campaign_id, body, if_match=if_match)
 
     # -- suppressions (DNC groups) ---------------------------------------------------------
     async def _dnc_groups(self) -> list[str]:

@@ -37,9 +37,12 @@ ABSENT: Any = _Absent()
 Tree = dict[str, Any]
 
 
-def managed_fields(campaign: Mapping[str, Any]) -> dict[str, Any]:
-    """The fields of a campaign (wire names) that a preview PUT carries."""
-    return {key: campaign[key] for key in MANAGED_KEYS if key in campaign}
+def managed_fields(
+    campaign: Mapping[str, Any], held: frozenset[str] | None = None
+) -> dict[str, Any]:
+    """The fields of a campaign (wire names) that a preview PUT carries (those `held`, if set)."""
+    return {key: campaign[key] for key in MANAGED_KEYS
+            if key in campaign and (held is None or key in held)}
 
 
 def to_tree(config: Mapping[str, Any]) -> Tree:
@@ -104,17 +107,22 @@ def _copy(tree: Mapping[str, Any]) -> Tree:
     return copied
 
 
-def apply_intent(config: Mapping[str, Any], intent: Intent) -> dict[str, Any]:
+def apply_intent(
+    config: Mapping[str, Any], intent: Intent, held: frozenset[str] | None = None
+) -> dict[str, Any]:
     """`config` with every path of `intent` set (a new object; `config` is not touched)."""
-    tree = _copy(to_tree(managed_fields(config)))
+    tree = _copy(to_tree(managed_fields(config, held)))
     for path, value in intent.items():
         set_path(tree, path, value)
     return from_tree(tree)
 
 
-def desired_body(current: Mapping[str, Any], intent: Intent) -> dict[str, Any]:
-    """The validated body to PUT: current managed fields + intent + defaults."""
-    return validate_body(apply_intent(current, intent))
+def desired_body(
+    current: Mapping[str, Any], intent: Intent, held: frozenset[str] | None = None
+) -> dict[str, Any]:
+    """The validated body to PUT: current managed fields + intent + defaults (only the fields
+    the API dialect can hold, when `held` names them)."""
+    return validate_body(apply_intent(current, intent, held), held=held)
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,11 +228,16 @@ class Rebased:
 
 
 def rebase(
-    base: Mapping[str, Any], fresh: Mapping[str, Any], intent: Intent, *, force: bool = False
+    base: Mapping[str, Any],
+    fresh: Mapping[str, Any],
+    intent: Intent,
+    *,
+    force: bool = False,
+    held: frozenset[str] | None = None,
 ) -> Rebased:
     """The 3-way merge after a 412. With `force`, our values win every conflict."""
     conflicts = find_conflicts(base, fresh, intent)
     theirs = diff(base, fresh)
     if conflicts and not force:
         return Rebased(None, theirs, conflicts)
-    return Rebased(desired_body(fresh, intent), theirs, conflicts)
+    return Rebased(desired_body(fresh, intent, held), theirs, conflicts)

@@ -107,13 +107,68 @@ _SECTION_FIELDS: dict[str, tuple[str, ...]] = {
 _TOP_FIELDS = ("name", "contactLists", *_SECTION_FIELDS)
 
 
-def validate_body(body: Mapping[str, Any]) -> dict[str, Any]:
-    """The body, completed with defaults and checked; PreviewConfigError lists every problem."""
+# Valid values for the required fields a dialect cannot hold: validation runs on the full model,
+# then these are dropped again (they are never sent).
+_STAND_INS: dict[str, Any] = {
+    "contactLists": [{"id": "-", "type": "contactlist"}],
+    DIRECTIVES: [{"queueId": "-"}],
+}
+
+
+def validate_body(
+    body: Mapping[str, Any], *, held: frozenset[str] | None = None
+) -> dict[str, Any]:
+    """The body, completed with defaults and checked; PreviewConfigError lists every problem.
+
+    `held`: the top-level fields the API dialect can hold (None: all); the others are left out.
+    """
+    stand_ins = {} if held is None else {k: v for k, v in _STAND_INS.items() if k not in held}
     try:
-        config = PreviewConfig.model_validate(dict(body))
+        config = PreviewConfig.model_validate({**body, **stand_ins})
     except ValidationError as exc:
         raise PreviewConfigError(_describe(exc)) from None
-    return config.model_dump(mode="json", exclude_none=True)
+    dumped = config.model_dump(mode="json", exclude_none=True)
+    if held is None:
+        return dumped
+    return {k: v for k, v in dumped.items() if k in held or k not in MANAGED_KEYS}
+
+
+def split_intent(intent: Intent, held: frozenset[str] | None) -> tuple[Intent, list[FieldPath]]:
+    """The paths of `intent` the dialect can hold, and the paths it cannot.
+
+    An unheld path that only identifies (`--list`'s `contactLists`, `--queue`'s `queueId`) is
+    returned with the others for the caller to report; one that configures (an agent count, a
+    skill requirement) is a PreviewConfigError naming it, since it could never be applied.
+    """
+    if held is None:
+        return dict(intent), []
+    kept = {path: value for path, value in intent.items() if path[0] in held}
+    unheld = [path for path in intent if path[0] not in held]
+    refused = sorted({_label(p) for p in unheld if not _identifies(p)})
+    if refused:
+        raise PreviewConfigError(
+            "this API dialect has no place for " + ", ".join(refused) + ": on a real tenant the "
+            "lists a skill dials are the calling lists uploaded to it and its agents are assigned "
+            "to the skill in CXone (docs/real-tenant.md); leave them out of the flags and --config"
+        )
+    return kept, unheld
+
+
+def _identifies(path: FieldPath) -> bool:
+    """Intent that only names the list assessed or the queue: harmless where it is not held."""
+    return path == ("contactLists",) or (path[0] == DIRECTIVES and path[-1] == "queueId")
+
+
+def _label(path: FieldPath) -> str:
+    if len(path) >= 2 and path[0] == DIRECTIVES:
+        return f"{DIRECTIVES}[{path[1]}]" + "".join(f".{part}" for part in path[2:])
+    return ".".join(path)
+
+
+def unheld_labels(unheld: list[FieldPath]) -> list[str]:
+    """The fields a plan leaves alone, once each (`contactLists`, `agentDirectives[q-1]`)."""
+    labels = [_label(p[:2] if p[0] == DIRECTIVES else p[:1]) for p in unheld]
+    return list(dict.fromkeys(labels))
 
 
 def _describe(exc: ValidationError) -> str:

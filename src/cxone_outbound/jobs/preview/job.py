@@ -126,6 +126,8 @@ class PreviewApplyJob(BaseJob):
             return [Outcome.failed(item.key, exc.code, str(exc).splitlines()[0])]
         latency_ms = round((ctx.clock.monotonic() - started) * 1000, 3)
         self.result.update(result.to_json(), latency_ms=latency_ms)
+        if self.prepared.unheld:
+            self.result["not_held"] = list(self.prepared.unheld)
         ctx.output_path("preview.json").write_text(json.dumps(self.result, indent=2) + "\n")
         return [Outcome.succeeded(item.key, remote_id=result.version, attempts=result.attempts)]
 

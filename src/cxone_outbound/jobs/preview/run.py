@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from cxone_outbound.client.capabilities import Capabilities
 from cxone_outbound.client.errors import PreconditionFailed
 from cxone_outbound.client.models import Campaign
 from cxone_outbound.jobs.preview.changes import (
@@ -25,7 +26,7 @@ from cxone_outbound.jobs.preview.changes import (
     format_path,
     rebase,
 )
-from cxone_outbound.jobs.preview.config import Intent
+from cxone_outbound.jobs.preview.config import Intent, split_intent, unheld_labels
 from cxone_outbound.jobs.preview.eligibility import (
     Candidate,
     Eligibility,
@@ -91,7 +92,10 @@ def campaign_etag(campaign: Campaign) -> str:
 
 
 class PreviewApi(Protocol):
-    """The slice of `CXoneClient` the preview job uses."""
+    """The slice of `OutboundApi` the preview job uses."""
+
+    @property
+    def capabilities(self) -> Capabilities: ...
 
     async def get_campaign(self, campaign_id: str) -> Campaign: ...
 
@@ -191,13 +195,24 @@ def _region(attributes: dict[str, Any], extra: dict[str, Any] | None) -> str | N
 
 @dataclass
 class PreparedApply:
-    """A campaign as read, and the validated body our intent makes of it."""
+    """A campaign as read, and the validated body our intent makes of it.
+
+    `held` names the top-level fields the API dialect can hold (None: all); `unheld` the fields
+    the request named that it cannot (they only identified the list and queue: left alone).
+    """
 
     request: PreviewRequest
     base: dict[str, Any]
     etag: str
     body: dict[str, Any]
     active: ActivePreviews | None = None
+    held: frozenset[str] | None = None
+    unheld: tuple[str, ...] = ()
+
+    @property
+    def intent(self) -> Intent:
+        """The request's intent within the fields the dialect holds (what a rebase re-applies)."""
+        return split_intent(self.request.intent, self.held)[0]
 
     @property
     def changes(self) -> list[FieldChange]:
@@ -211,9 +226,11 @@ class PreparedApply:
 
 async def prepare_apply(client: PreviewApi, request: PreviewRequest) -> PreparedApply:
     """Read the campaign and validate what would be PUT (PreviewConfigError if invalid)."""
+    held = client.capabilities.campaign_fields
+    intent, unheld = split_intent(request.intent, held)
     campaign = await client.get_campaign(request.campaign_id)
     base = campaign_document(campaign)
-    body = desired_body(base, request.intent)
+    body = desired_body(base, intent, held)
     active = None
     if request.max_concurrent is not None:
         active = await active_previews(
@@ -222,7 +239,8 @@ async def prepare_apply(client: PreviewApi, request: PreviewRequest) -> Prepared
             request.max_concurrent,
             ours_active=base.get("status") == "active",
         )
-    return PreparedApply(request, base, campaign_etag(campaign), body, active)
+    return PreparedApply(request, base, campaign_etag(campaign), body, active, held,
+                         tuple(unheld_labels(unheld)))
 
 
 @dataclass
@@ -280,7 +298,7 @@ async def commit_apply(
         except PreconditionFailed as exc:
             fresh_campaign = await client.get_campaign(request.campaign_id)
             fresh = campaign_document(fresh_campaign)
-            result = rebase(base, fresh, request.intent, force=force)
+            result = rebase(base, fresh, prepared.intent, force=force, held=prepared.held)
             note(
                 {
                     "event": "preview.precondition_failed",
@@ -344,6 +362,7 @@ class PreviewPlan:
                 for c in self.prepared.changes
             ],
             "body": self.prepared.body,
+            "not_held": list(self.prepared.unheld),
             "active_previews": self.active.to_json(),
             "contacts": self.assessment.to_json() if self.assessment else None,
         }
