@@ -38,7 +38,7 @@ class CliState:
 
     def load(self, **flag_overrides: object) -> LoadedSettings:
         """The effective settings with their sources; warnings are printed on first load."""
-        flags = {"base_url": self.base_url, "dialect": self.dialect}
+        flags: dict[str, object] = {"base_url": self.base_url, "dialect": self.dialect}
         flags.update(flag_overrides)  # a command's own flag wins over the global one...
         for name in ("base_url", "dialect"):  # ...but "not given" there leaves the global
             if flags[name] is None:
