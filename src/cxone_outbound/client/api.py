@@ -11,8 +11,7 @@ from __future__ import annotations
 import random
 from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import datetime
-from types import TracebackType
-from typing import Any, Self, TypeVar
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 from pydantic import BaseModel
@@ -40,6 +39,7 @@ from cxone_outbound.client.models import (
 )
 from cxone_outbound.client.transport import Response, Transport, new_idempotency_key
 from cxone_outbound.config import Settings
+from cxone_outbound.lifecycle import AsyncResource
 
 MAX_BATCH_UPDATE = 100  # API.md §3: more is 413
 MAX_PAGE_SIZE = 1000
@@ -60,7 +60,7 @@ def _if_match(value: str) -> str:
     return f'"{value}"'
 
 
-class CXoneClient:
+class CXoneClient(AsyncResource):
     """The API client: one pooled session, token provider, adaptive limiter and retry quota,
     shared by every worker of a run. Use as `async with CXoneClient(settings) as client:`."""
 
@@ -75,17 +75,8 @@ class CXoneClient:
         self.settings = settings or Settings()
         self.transport = Transport(self.settings, observer=observer, clock=clock, rng=rng)
 
-    async def __aenter__(self) -> Self:
+    async def open(self) -> None:
         await self.transport.open()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
 
     async def close(self) -> None:
         await self.transport.close()

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Mapping
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 from urllib.parse import urlsplit
 
 from cxone_outbound.client.admin.auth import AdminTokenProvider
@@ -29,6 +28,7 @@ from cxone_outbound.client.errors import CXoneError, error_from_response
 from cxone_outbound.client.events import RequestObserver
 from cxone_outbound.client.transport import Response, Transport
 from cxone_outbound.config import Settings
+from cxone_outbound.lifecycle import AsyncResource
 
 SERVICES_PREFIX = "/inContactAPI/services"
 DEFAULT_VERSIONS: Mapping[str, str] = {
@@ -49,7 +49,7 @@ def service_path(settings: Settings, resource: str, path: str) -> str:
     return f"{SERVICES_PREFIX}/{api_version(settings, resource)}/{path.lstrip('/')}"
 
 
-class AdminSession:
+class AdminSession(AsyncResource):
     """Logged-in access to one tenant's Admin API. `async with AdminSession(settings) as s:`."""
 
     def __init__(
@@ -70,18 +70,6 @@ class AdminSession:
         self.auth = AdminTokenProvider(settings, self._post, self.clock)
         self.discovery: Discovery | None = None
         self._api: Transport | None = None
-
-    async def __aenter__(self) -> Self:
-        await self.open()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
 
     async def open(self) -> None:
         """Log in, find the API host, and open the API transport."""
