@@ -132,3 +132,24 @@ async def test_the_tool_delivers_signed_events_to_its_own_registrations(
     body, signature = got[0]
     assert verify(hook.secret.get_secret_value(), body, signature)
     assert b'"contact.enriched"' in body
+
+
+async def test_an_enrichment_naming_an_unknown_record_is_refused_whole_before_any_upload(
+    server: SandboxServer, tmp_path: Path
+) -> None:
+    from cxone_outbound.client.errors import ValidationError
+
+    _, admin_id = seeded(server.control, 3)
+    upload = "POST /inContactAPI/services/vNN.0/lists/call-lists/{listId}/upload"
+    async with api_for(server, tmp_path) as api:
+        known = [c.id async for c in api.iter_contacts(admin_id)]
+        server.control.reset_counters()
+        items = [EnrichmentItem(contact_id=i, attributes={"tier": "gold"})
+                 for i in [*known, "no-such-record"]]
+        with pytest.raises(ValidationError) as refused:
+            await api.enrich_contacts(admin_id, items)
+        tiers = {c.attributes.get("tier") async for c in api.iter_contacts(admin_id)}
+    assert [(d["contactId"], d["code"]) for d in refused.value.details] == [
+        ("no-such-record", "CONTACT_NOT_FOUND")]
+    assert server.control.requests_to(upload) == 0
+    assert tiers == {None}

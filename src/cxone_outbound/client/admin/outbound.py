@@ -41,6 +41,7 @@ from cxone_outbound.client.admin.records import (
     v2_import_to_upload,
 )
 from cxone_outbound.client.admin.session import AdminSession
+from cxone_outbound.client.admin.upload_poll import JobProgress, UploadPollPolicy, retry_after_s
 from cxone_outbound.client.auth import AccessToken
 from cxone_outbound.client.capabilities import Capabilities
 from cxone_outbound.client.clock import Clock
@@ -137,8 +138,10 @@ class AdminOutboundApi:
         rng: random.Random | None = None,
         cache: DiscoveryCache | None = None,
         webhooks: LocalWebhooks | None = None,
+        poll: UploadPollPolicy | None = None,
     ) -> None:
         self.settings = settings
+        self.poll = poll or UploadPollPolicy()  # pacing of upload-job polls
         self.session = AdminSession(settings, observer=observer, clock=clock, rng=rng, cache=cache)
         self._webhooks = webhooks
         self._delivery: EventDelivery | None = None
@@ -333,6 +336,8 @@ class AdminOutboundApi:
             merged.append(base.model_copy(update={**renamed, "attributes": attributes}))
         updated = 0
         columns = await self._list_columns(list_id)
+        by_id = {m.id: m for m in merged}
+        known = self._records.setdefault(list_id, {})
         for chunk in chunks_within_limits([upload_row(c, columns) for c in merged]):
             job = await self._upload(list_id, render_upload(chunk, columns), new_idempotency_key())
             finished = await self._wait(job)
@@ -342,9 +347,7 @@ class AdminOutboundApi:
                 if error is None:
                     updated += 1
                     contact_id = record[columns.external_id]
-                    self._records.setdefault(list_id, {})[contact_id] = next(
-                        m for m in merged if m.id == contact_id
-                    )
+                    known[contact_id] = by_id[contact_id]
                 else:
                     fields = {v: k for k, v in columns.by_contact_field().items()}
                     field = fields.get(error.field or "", error.field)
@@ -405,13 +408,22 @@ class AdminOutboundApi:
         return job_id
 
     async def _wait(self, job_id: str) -> ImportJob:
-        delay = 0.05
+        """Poll an upload job until it finishes, as `self.poll` paces it (upload_poll.py)."""
+        clock = self.session.clock
+        started = clock.monotonic()
+        looks = 0
+        hint: float | None = None
+        progress: JobProgress | None = None
         while True:
-            job = await self.get_import_job(job_id)
+            await clock.sleep(self.poll.delay(looks, hint=hint, progress=progress))
+            job, raw, hint = await self._read_job(job_id)
+            looks += 1
             if job.finished:
                 return job
-            await self.session.clock.sleep(delay)
-            delay = min(2.0, delay * 2)
+            total = raw.get("totalRecords")
+            progress = JobProgress(processed=job.records_processed,
+                                   total=total if isinstance(total, int) else 0,
+                                   elapsed_s=clock.monotonic() - started)
 
     async def start_import(
         self,
@@ -435,7 +447,17 @@ class AdminOutboundApi:
         return ImportJob(job_id=job_id, status="QUEUED")
 
     async def get_import_job(self, job_id: str) -> ImportJob:
-        body = await self._json("GET", "lists", f"lists/call-lists/jobs/{_seg(job_id)}")
+        return (await self._read_job(job_id))[0]
+
+    async def _read_job(self, job_id: str) -> tuple[ImportJob, Mapping[str, Any], float | None]:
+        """The job, its raw view, and the server's `Retry-After` hint (seconds) if it gave one."""
+        response = await self.session.request("GET", "lists",
+                                              f"lists/call-lists/jobs/{_seg(job_id)}")
+        try:
+            body = response.json()
+        except orjson.JSONDecodeError as exc:
+            raise CXoneError(f"upload job {job_id}: the answer is not JSON") from exc
+        hint = retry_after_s(response.headers.get("Retry-After"))
         jobs = body.get("uploadJobs") if isinstance(body, Mapping) else None
         job = jobs[0] if isinstance(jobs, list) and jobs else body
         if not isinstance(job, Mapping):
@@ -471,7 +493,7 @@ class AdminOutboundApi:
                 "recordsProcessed": result.records_processed,
                 "recordsFailed": result.records_failed,
             })
-        return result
+        return result, job, hint
 
     # -- enrichment ------------------------------------------------------------------------
     async def enrich_contacts(
@@ -482,7 +504,20 @@ class AdminOutboundApi:
         idempotency_key: str | None = None,
     ) -> EnrichmentResult:
         """Re-upload the records with the new attribute values; refused rows are a 400 with
-        details per contact (as v2's atomic refusal), so the caller resends the others."""
+        details per contact (as v2's atomic refusal), so the caller resends the others.
+
+        Ids the list does not hold are refused before anything is uploaded (atomic, as on v2):
+        uploading the others first would have the caller upload them a second time.
+        """
+        ids = [c.contact_id for c in contacts]
+        current = await self._current(list_id, ids)
+        unknown = [i for i in ids if i not in current]
+        if unknown:
+            raise ValidationError(
+                f"{len(unknown)} records refused", status=400, code="RECORDS_REFUSED",
+                details=[{"contactId": i, "code": "CONTACT_NOT_FOUND", "message": "no such record"}
+                         for i in unknown],
+            )
         changes = [{"id": c.contact_id, "attributes": dict(c.attributes)} for c in contacts]
         result = await self.update_contacts(list_id, changes)
         if result.failed:
