@@ -15,6 +15,7 @@ from cxone_outbound.cli.output import remove_logging_handler
 from cxone_outbound.client import CXoneClient
 from cxone_outbound.config import Settings
 from cxone_outbound.sandbox.control import SandboxControl
+from cxone_outbound.sandbox.server import SandboxServer
 
 CONFIGURED = {
     "name": "Spring",
@@ -153,3 +154,55 @@ def test_webhooks_can_be_listed_and_deleted(cxo: Cxo) -> None:
     assert (code, json.loads(out)) == (0, {"webhooks": []})
     code, _, err = cxo("webhooks", "delete", "no-such-id")
     assert code == 1 and "no webhook no-such-id" in err
+
+
+@pytest.fixture
+def admin(
+    cxo: Cxo, sandbox_server: SandboxServer | None, monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> Cxo:
+    """`cxo --dialect admin`, with the sandbox's access key and caches inside the test."""
+    if sandbox_server is None or not getattr(sandbox_server, "access_key_id", None):
+        pytest.skip("needs a local sandbox serving the admin dialect")
+    monkeypatch.setenv("CXONE_ACCESS_KEY_ID", str(sandbox_server.access_key_id))
+    monkeypatch.setenv("CXONE_ACCESS_KEY_SECRET", str(sandbox_server.access_key_secret))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
+    return lambda *args: cxo("--dialect", "admin", *args)
+
+
+def test_plan_then_apply_on_the_admin_dialect_writes_the_skill_parameters(
+    admin: Cxo, settings: Settings, sandbox_control: SandboxControl, tmp_path: Path
+) -> None:
+    v2_id = new_campaign(settings)
+    campaign = str(sandbox_control.admin_ids(campaign_id=v2_id)["skillId"])
+    v2_list = sandbox_control.create_list("admin-preview")
+    sandbox_control.add_contacts(v2_list, [{"phone": "+14155550100"}, {"phone": "+14155550101"}])
+    list_id = str(sandbox_control.admin_ids(list_id=v2_list)["listId"])
+    flags = ["--campaign", campaign, "--list", list_id, "--queue", "q-1", "--max-attempts", "4"]
+    code, out, _ = admin("--json", "preview", "plan", *flags)
+    assert code == 0
+    plan = json.loads(out)
+    assert {"field": "dialingRules.maxAttempts", "before": 1, "after": 4} in plan["changes"]
+    assert plan["not_held"] == ["contactLists", "agentDirectives[q-1]"]
+    assert (plan["contacts"]["total"], plan["contacts"]["eligible"]) == (2, 2)
+    code, out, _ = admin("--json", "preview", "apply", *flags, "--state-dir", str(tmp_path / "s"))
+    assert code == 0
+    assert json.loads(out)["preview"]["status"] == "active"
+    last = sandbox_control.campaign_versions(v2_id)[-1]["body"]
+    assert (last["dialingRules"]["maxAttempts"], last["status"]) == (4, "active")
+    assert last["agentDirectives"] == CONFIGURED["agentDirectives"]  # left as they were
+
+
+def test_an_agent_count_on_the_admin_dialect_exits_2_naming_it_and_sends_nothing(
+    admin: Cxo, settings: Settings, sandbox_control: SandboxControl, tmp_path: Path
+) -> None:
+    v2_id = new_campaign(settings)
+    campaign = str(sandbox_control.admin_ids(campaign_id=v2_id)["skillId"])
+    code, _, err = admin(
+        "preview", "apply", "--campaign", campaign, "--list", "1", "--queue", "q-1",
+        "--agent-count", "3", "--state-dir", str(tmp_path / "s"),
+    )
+    assert code == 2 and "Traceback" not in err
+    assert "agentDirectives[q-1].agentCount" in err
+    assert len(sandbox_control.campaign_versions(v2_id)) == 1
