@@ -17,11 +17,15 @@ pytestmark = [pytest.mark.xdist_group("demo"), pytest.mark.timeout(120)]
 JOBS = ("import", "update", "enrich", "sanitize (plan)", "sanitize (apply)", "preview (apply)")
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[DemoResult, str]]:
+@pytest.fixture(scope="module", params=["v2", "admin"])
+def demo(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[DemoResult, str]]:
+    """One small demo per dialect: `admin` runs every job through the sandbox's Admin API."""
     state_dir = tmp_path_factory.mktemp("demo-state")
     console = Console(record=True, width=160, force_terminal=False)
-    options = DemoOptions(state_dir=state_dir, contacts=3000, fresh=True, progress="none")
+    options = DemoOptions(state_dir=state_dir, contacts=3000, fresh=True, progress="none",
+                          dialect=request.param)
     result = run_demo(options, invoke, console)
     yield result, console.export_text()
 

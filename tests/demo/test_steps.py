@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
 
-from cxone_outbound.demo.steps import Step, StepResult, problems, table_row
+from cxone_outbound.demo.steps import (
+    Step,
+    StepResult,
+    Workload,
+    problems,
+    table_row,
+    update_step,
+)
+from cxone_outbound.demo.workload import preview_toml
 
 RUN = Step("import", "import", ("import", "x.csv"), "")
 READ_ONLY = Step("preview (plan)", None, ("preview", "plan"), "")
@@ -46,3 +55,22 @@ def test_a_plan_row_counts_what_it_planned() -> None:
     plan = Step("sanitize (plan)", "sanitize", (), "")
     result = _done(plan, 0, {"failed": 0}, status="dry-run", planned={"records": 42})
     assert table_row(result)[1:4] == ("42 planned", "-", "-")
+
+
+def _workload() -> Workload:
+    folder = Path("/w")
+    return Workload(folder, folder / "c.csv", folder / "u.csv", folder / "crm.csv",
+                    folder / "m.toml", folder / "d.toml", folder / "p.toml", "L1", "C1")
+
+
+def test_the_update_step_names_the_list_its_ids_belong_to() -> None:
+    args = update_step(_workload(), Path("/s"), "none").args
+    assert args[args.index("--list") + 1] == "L1"
+
+
+
+def test_the_admin_preview_config_sends_no_agent_directives() -> None:
+    assert "agentDirectives" in preview_toml("v2")
+    assert "agentDirectives" not in preview_toml("admin")
+    assert tomllib.loads(preview_toml("admin"))["dialingRules"] == {
+        "maxAttempts": 3, "callbackEnabled": True}

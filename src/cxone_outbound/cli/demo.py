@@ -26,6 +26,11 @@ def demo_command(
     ] = 0,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the generated workload.")] = 7,
     progress: runs.ProgressOpt = "auto",
+    dialect: Annotated[
+        str | None,
+        typer.Option("--dialect", help="v2 (default) or admin: the jobs speak the sandbox's "
+                     "Admin API, as on a real tenant (docs/real-tenant.md)."),
+    ] = None,
 ) -> None:
     """Run import, update, enrich, sanitize and preview end to end on a local sandbox."""
     from cxone_outbound.cli.main import invoke  # the demo runs `cxo` itself, in-process
@@ -36,6 +41,9 @@ def demo_command(
         runs.usage_error("cxo demo is a guided tour for people; it has no --json output")
     if progress not in ("auto", "rich", "plain", "none"):
         runs.usage_error(f"--progress must be auto, rich, plain or none, not {progress!r}")
+    dialect = dialect or state.dialect or "v2"  # the demo's own sandbox: no profile applies
+    if dialect not in ("v2", "admin"):
+        runs.usage_error(f"--dialect must be v2 or admin, not {dialect!r}")
     options = DemoOptions(
         state_dir=state_dir or default_state_dir(),
         contacts=contacts,
@@ -43,6 +51,7 @@ def demo_command(
         port=port,
         seed=seed,
         progress=progress,
+        dialect=dialect,
     )
     # Piped to a file or a CI log, a wide table stays readable (a terminal sets its own width).
     console = Console(highlight=False, width=None if sys.stdout.isatty() else 120)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -20,7 +21,14 @@ def write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[str]]) 
     return count
 
 
-def write_text(path: Path, text: str) -> Path:
+def write_text(path: Path, text: str, *, private: bool = False) -> Path:
+    """Write `text`; `private`: readable by the owner alone from the first byte (secrets)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+    if not private:
+        path.write_text(text, encoding="utf-8")
+        return path
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        os.fchmod(fh.fileno(), 0o600)  # an existing file keeps its mode through O_CREAT
+        fh.write(text)
     return path

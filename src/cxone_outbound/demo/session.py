@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pydantic import SecretStr
 from rich import box
 from rich.console import Console
 from rich.table import Table
@@ -46,6 +47,7 @@ class DemoOptions:
     port: int = 0
     seed: int = 7
     progress: str = "auto"
+    dialect: str = "v2"  # "admin": the jobs speak the sandbox's Admin API, as on a real tenant
 
 
 @dataclass(slots=True)
@@ -75,16 +77,44 @@ def _session_folder(root: Path) -> tuple[str, Path]:
 
 
 @contextlib.contextmanager
-def _demo_environment() -> Iterator[None]:
+def _demo_environment(root: Path) -> Iterator[None]:
     """Hide CXONE_* variables while the demo runs: it targets its own sandbox, not a tenant
-    the shell happens to be configured for."""
-    saved = {k: v for k, v in os.environ.items() if k.startswith("CXONE_")}
+    the shell happens to be configured for. The admin dialect's discovery cache and webhook
+    registry (user directories) live in the demo's folder meanwhile."""
+    saved = {k: v for k, v in os.environ.items()
+             if k.startswith("CXONE_") or k in ("XDG_CACHE_HOME", "XDG_DATA_HOME")}
     for key in saved:
         del os.environ[key]
+    os.environ["XDG_CACHE_HOME"] = str(root / "xdg-cache")
+    os.environ["XDG_DATA_HOME"] = str(root / "xdg-data")
     try:
         yield
     finally:
+        for key in ("XDG_CACHE_HOME", "XDG_DATA_HOME"):
+            os.environ.pop(key, None)
         os.environ.update(saved)
+
+
+def demo_config(dialect: str, server: SandboxServer) -> str:
+    """The demo's own config file: the sandbox's defaults, and the dialect with its key."""
+    if dialect != "admin":
+        return "# cxo demo: the sandbox's defaults, nothing else\n"
+    return (
+        "# cxo demo on the admin dialect: the sandbox's Admin API, as a real tenant serves it\n"
+        "[default]\n"
+        'dialect = "admin"\n'
+        f'access_key_id = "{server.access_key_id}"\n'
+        f'access_key_secret = "{server.access_key_secret}"  # the sandbox\'s demo key\n'
+    )
+
+
+def demo_settings(dialect: str, server: SandboxServer) -> Settings:
+    """The settings the demo's own calls use: the same as its config file gives `cxo`."""
+    if dialect != "admin":
+        return Settings(base_url=server.base_url)
+    return Settings(base_url=server.base_url, dialect="admin",
+                    access_key_id=server.access_key_id,
+                    access_key_secret=SecretStr(server.access_key_secret))
 
 
 class Demo:
@@ -105,20 +135,21 @@ class Demo:
         tag, folder = _session_folder(self.root)
         self.result.folder = folder
         rng = random.Random(f"{self.options.seed}-{tag}")
-        config_file = write_text(
-            self.root / "cxo-demo.toml", "# cxo demo: the sandbox's defaults, nothing else\n"
-        )
-        self._say(f"[bold]cxo demo[/] {tag}: files in {folder}")
+        dialect = self.options.dialect
+        self._say(f"[bold]cxo demo[/] {tag}: files in {folder}"
+                  + (" (admin dialect: a real tenant's API)" if dialect == "admin" else ""))
         contacts_csv, generated = self._write_contacts(rng, folder, tag)
         server = SandboxServer(db_path=self.root / "sandbox.db", port=self.options.port)
-        with _demo_environment(), server, ListenerThread(
+        with _demo_environment(self.root), server, ListenerThread(
             "not-yet-registered", out=folder / "events.jsonl"
         ) as listener:
+            config_file = write_text(self.root / "cxo-demo.toml", demo_config(dialect, server),
+                                     private=True)  # it may hold the sandbox's access key
             self._say(
                 f"sandbox at {server.base_url} (state: {server.db_path}); "
                 f"webhook listener at {listener.url}"
             )
-            settings = Settings(base_url=server.base_url)
+            settings = demo_settings(dialect, server)
             hook = asyncio.run(tenant.register_hook(settings, f"cxo-demo-{tag}", listener.url))
             listener.listener.secret = hook.secret
             try:
@@ -162,7 +193,7 @@ class Demo:
         write_text(folder / "disposable.txt", workload.disposable_text(disposable))
         write_text(folder / "mapping.toml", workload.MAPPING_TOML)
         write_text(folder / "directive.toml", workload.DIRECTIVE_TOML)
-        write_text(folder / "preview.toml", workload.PREVIEW_TOML)
+        write_text(folder / "preview.toml", workload.preview_toml(self.options.dialect))
         return updates, crm, n_upd, n_crm
 
     # ------------------------------------------------------------------ the jobs

@@ -69,8 +69,9 @@ def update_step(w: Workload, state_dir: Path, progress: str) -> Step:
     return Step(
         "update",
         "update",
-        ("update", str(w.updates_csv), "--state-dir", str(state_dir), "--progress", progress),
-        "one PATCH per row under the adaptive rate limiter; unknown ids fail NOT_FOUND",
+        ("update", str(w.updates_csv), "--list", w.list_id, "--state-dir", str(state_dir),
+         "--progress", progress),
+        "each row's changes under the adaptive rate limiter; unknown ids fail NOT_FOUND",
     )
 
 

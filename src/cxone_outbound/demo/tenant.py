@@ -1,7 +1,10 @@
 """What the demo asks of the tenant around the jobs: a list, a campaign, suppressions, a hook.
 
-These go through the same `CXoneClient` as the jobs (the public API, not the sandbox's control
-API), so the demo would set up a real tenant the same way.
+These go through the same clients as the jobs (the public API of the settings' dialect, never
+the sandbox's control API), so the demo would set up a real tenant the same way. Creating a
+list and a campaign is not part of `OutboundApi` (no job creates them), so that one step speaks
+each dialect itself: v2's typed list and campaign, or an Admin API calling list and campaign
+(whose skill is the campaign's dialer configuration, same id).
 """
 
 from __future__ import annotations
@@ -11,8 +14,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from cxone_outbound.client import CXoneClient
-from cxone_outbound.client.errors import Conflict
+from cxone_outbound.client.admin.outbound import AdminOutboundApi
+from cxone_outbound.client.dialect import OpenedApi, open_api
+from cxone_outbound.client.errors import Conflict, CXoneError
 from cxone_outbound.client.models import SchemaField
+from cxone_outbound.client.transport import new_idempotency_key
 from cxone_outbound.config import Settings
 from cxone_outbound.demo.workload import LIST_SCHEMA
 
@@ -34,6 +40,8 @@ class Hook:
 
 async def create_list_and_campaign(settings: Settings, tag: str) -> Tenant:
     """A fresh contact list (with the demo's attributes) and a preview campaign."""
+    if settings.dialect == "admin":
+        return await _create_calling_list_and_campaign(settings, tag)
     async with CXoneClient(settings) as client:
         fields = [SchemaField(name=name, type=kind) for name, kind in LIST_SCHEMA]
         contact_list = await client.create_list(f"Spring leads {tag}", fields)
@@ -45,9 +53,25 @@ async def create_list_and_campaign(settings: Settings, tag: str) -> Tenant:
         return Tenant(contact_list.id, campaign.key)
 
 
+async def _create_calling_list_and_campaign(settings: Settings, tag: str) -> Tenant:
+    """A calling list (attributes are the upload's extra columns: no schema to declare) and an
+    Admin API campaign, which brings its Preview skill (the id the jobs address it by)."""
+    async with AdminOutboundApi(settings) as api:
+        list_id = await api.create_list(f"Spring leads {tag}")
+        response = await api.session.request(
+            "POST", "campaigns", "campaigns", idempotency_key=new_idempotency_key(),
+            json={"name": f"Spring renewals {tag}", "description": "cxo demo", "isActive": False},
+        )
+        answer = response.json()
+        campaign_id = answer.get("id") if isinstance(answer, dict) else None
+        if campaign_id is None:
+            raise CXoneError("POST campaigns: no id in the answer", body=answer)
+        return Tenant(list_id, str(campaign_id))
+
+
 async def list_phones(settings: Settings, list_id: str) -> list[tuple[str, str]]:
     """(contact id, phone) of every contact of the list, in list order."""
-    async with CXoneClient(settings) as client:
+    async with open_api(settings) as client:
         return [(c.id, c.phone or "") async for c in client.iter_contacts(list_id)]
 
 
@@ -56,7 +80,7 @@ async def suppress(settings: Settings, phones: Sequence[str], concurrency: int =
     gate = asyncio.Semaphore(concurrency)
     added = 0
 
-    async def one(client: CXoneClient, phone: str) -> None:
+    async def one(client: OpenedApi, phone: str) -> None:
         nonlocal added
         async with gate:
             try:
@@ -65,14 +89,14 @@ async def suppress(settings: Settings, phones: Sequence[str], concurrency: int =
             except Conflict:
                 pass
 
-    async with CXoneClient(settings) as client:
+    async with open_api(settings) as client:
         await asyncio.gather(*(one(client, phone) for phone in phones))
     return added
 
 
 async def register_hook(settings: Settings, name: str, url: str) -> Hook:
     """A webhook for `DEMO_EVENTS` to `url`; its signing secret (returned only now)."""
-    async with CXoneClient(settings) as client:
+    async with open_api(settings) as client:
         hook = await client.create_webhook(name, url, DEMO_EVENTS, max_retries=2, backoff_ms=200)
     if hook.secret is None:
         raise RuntimeError("the API registered a webhook without returning its secret")
@@ -80,5 +104,5 @@ async def register_hook(settings: Settings, name: str, url: str) -> Hook:
 
 
 async def delete_hook(settings: Settings, hook_id: str) -> None:
-    async with CXoneClient(settings) as client:
+    async with open_api(settings) as client:
         await client.delete_webhook(hook_id)

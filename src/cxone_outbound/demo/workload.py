@@ -263,6 +263,13 @@ queueId = "{PREVIEW_QUEUE}"
 skillRequirement = "retention"
 agentCount = 6
 """
+PREVIEW_TOML_ADMIN = PREVIEW_TOML.split("[[agentDirectives]]")[0]
+"""On a real tenant agents are assigned to the skill in CXone itself: no directives to send."""
+
+
+def preview_toml(dialect: str) -> str:
+    """The preview configuration the dialect can hold (see `PREVIEW_TOML_ADMIN`)."""
+    return PREVIEW_TOML_ADMIN if dialect == "admin" else PREVIEW_TOML
 
 
 def disposable_text(entries: Sequence[str]) -> str:
