@@ -61,6 +61,9 @@ def import_contacts(
     )
     if "phone_number" not in source.columns:
         runs.usage_error(f"{file}: no phone_number column (header: {', '.join(source.header)})")
+    if not list_id and runs.cli_state(ctx).settings().dialect == "admin":
+        runs.usage_error("on the admin dialect an import goes into a named calling list: "
+                         "pass --list (docs/real-tenant.md)")
     try:
         required = parse_required(require) if require else DEFAULT_REQUIRED
     except ValueError as exc:
