@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
@@ -153,3 +154,22 @@ async def test_an_enrichment_naming_an_unknown_record_is_refused_whole_before_an
         ("no-such-record", "CONTACT_NOT_FOUND")]
     assert server.control.requests_to(upload) == 0
     assert tiers == {None}
+
+
+async def test_a_re_upload_announces_its_change_and_only_an_import_announces_an_import(
+    server: SandboxServer, tmp_path: Path, receiver: tuple[str, list[tuple[bytes, Any]]]
+) -> None:
+    url, got = receiver
+    _, admin_id = seeded(server.control, 2)
+    body = b"phone_number,first_name,last_name\r\n+14155550111,A,B\r\n"
+    async with api_for(server, tmp_path) as api:
+        await api.create_webhook("h", url, ["import.completed", "contact.updated"])
+        started = await api.start_import(gzip.compress(body), list_id=admin_id)
+        await api._wait(started.job_id)
+        await api.update_contact("+14155550111", {"firstName": "Ann"}, list_id=admin_id)
+    for _ in range(100):  # delivered before the calls returned; poll to be safe
+        if len(got) >= 2:
+            break
+        await asyncio.sleep(0.01)
+    assert sorted(orjson.loads(body)["event"] for body, _ in got) == [
+        "contact.updated", "import.completed"]

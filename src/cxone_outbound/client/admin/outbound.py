@@ -150,7 +150,7 @@ class AdminOutboundApi:
         self._list_of: dict[str, str] = {}  # external id -> list id, as downloaded
         self._jobs: dict[str, str] = {}  # upload job id -> list id
         self._announced: set[str] = set()  # import jobs whose completion was delivered
-        self._imports: set[str] = set()  # upload jobs started by `start_import`
+        self._reuploads: set[str] = set()  # upload jobs of `update_contacts` (not imports)
         self._complete: set[str] = set()  # lists downloaded whole since their last import
         self._downloads: dict[str, asyncio.Lock] = {}
         self._campaign_map: AdminCampaigns | None = None
@@ -340,6 +340,7 @@ class AdminOutboundApi:
         known = self._records.setdefault(list_id, {})
         for chunk in chunks_within_limits([upload_row(c, columns) for c in merged]):
             job = await self._upload(list_id, render_upload(chunk, columns), new_idempotency_key())
+            self._reuploads.add(job)
             finished = await self._wait(job)
             refused = {e.row: e for e in finished.row_errors}
             for row, record in enumerate(chunk, start=1):
@@ -443,7 +444,6 @@ class AdminOutboundApi:
         except (OSError, UnicodeDecodeError) as exc:
             raise ValidationError(f"the import body is not CSV: {exc}", status=400) from exc
         job_id = await self._upload(list_id, file, idempotency_key or new_idempotency_key())
-        self._imports.add(job_id)
         return ImportJob(job_id=job_id, status="QUEUED")
 
     async def get_import_job(self, job_id: str) -> ImportJob:
@@ -483,11 +483,13 @@ class AdminOutboundApi:
             records_failed=len(row_errors), row_errors=row_errors,
             errors=[f"row {e.row}: {e.message or e.code}" for e in row_errors],
         )
-        if result.finished and job_id not in self._announced:
+        # A re-upload announces itself as the change it makes (contact.updated/enriched); an
+        # import job, ours or one a resumed run polls again, as import.completed.
+        if result.finished and job_id not in self._announced and job_id not in self._reuploads:
             self._announced.add(job_id)
-            if job_id in self._imports:  # records we did not merge ourselves: read again
-                self._records.pop(self._jobs.get(job_id, ""), None)
-                self._complete.discard(self._jobs.get(job_id, ""))
+            # records we did not merge ourselves: read again
+            self._records.pop(self._jobs.get(job_id, ""), None)
+            self._complete.discard(self._jobs.get(job_id, ""))
             await self._emit("import.completed", {
                 "jobId": job_id, "contactListId": self._jobs.get(job_id), "status": status,
                 "recordsProcessed": result.records_processed,
