@@ -12,6 +12,8 @@ from cxone_outbound.jobs.preview.config import (
     intent_from_options,
     intent_from_toml,
     merge_intents,
+    split_intent,
+    unheld_labels,
     validate_body,
 )
 
@@ -125,3 +127,39 @@ def test_a_missing_file_is_a_clear_error(tmp_path: Path) -> None:
 def test_flags_override_the_file() -> None:
     merged = merge_intents({("name",): "file"}, {("name",): "flag"})
     assert merged == {("name",): "flag"}
+
+
+ADMIN_HELD = frozenset({"name", "type", "status", "description", "dialingRules",
+                        "previewSettings"})
+
+
+def test_where_lists_and_directives_are_not_held_they_are_left_out_of_the_body() -> None:
+    body = validate_body({"name": "Spring", "dialingRules": {"maxAttempts": 2}}, held=ADMIN_HELD)
+    assert set(body) == {"name", "type", "dialingRules", "previewSettings"}
+    assert body["dialingRules"]["maxAttempts"] == 2
+
+
+def test_an_unheld_field_is_still_no_excuse_for_an_invalid_held_one() -> None:
+    with pytest.raises(PreviewConfigError, match=r"dialingRules\.maxAttempts"):
+        validate_body({"name": "Spring", "dialingRules": {"maxAttempts": 40}}, held=ADMIN_HELD)
+
+
+def test_the_list_and_queue_that_only_identify_are_set_aside_where_not_held() -> None:
+    intent = intent_from_options(list_id="l-1", queue_id="q-1", max_attempts=3)
+    kept, unheld = split_intent(intent, ADMIN_HELD)
+    assert kept == {("type",): "preview", ("dialingRules", "maxAttempts"): 3}
+    assert unheld_labels(unheld) == ["contactLists", "agentDirectives[q-1]"]
+
+
+def test_every_field_is_held_when_the_dialect_holds_all() -> None:
+    intent = intent_from_options(list_id="l-1", queue_id="q-1", agent_count=3)
+    assert split_intent(intent, None) == (intent, [])
+
+
+def test_a_directive_setting_that_could_never_be_applied_is_refused_by_name() -> None:
+    intent = intent_from_options(list_id="l-1", queue_id="q-1", skill="vip", agent_count=3)
+    with pytest.raises(PreviewConfigError) as caught:
+        split_intent(intent, ADMIN_HELD)
+    assert "agentDirectives[q-1].agentCount, agentDirectives[q-1].skillRequirement" in str(
+        caught.value
+    )

@@ -6,6 +6,7 @@ sandbox's admin routes, checked against the v2 view of the same campaign.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,7 @@ from cxone_outbound.client.admin.campaigns import (
 from cxone_outbound.client.admin.discovery import DiscoveryCache
 from cxone_outbound.client.admin.events import LocalWebhooks
 from cxone_outbound.client.admin.outbound import AdminOutboundApi
-from cxone_outbound.client.errors import ConfigurationError, PreconditionFailed
+from cxone_outbound.client.errors import ConfigurationError, NotFound, PreconditionFailed
 from cxone_outbound.config import Settings
 from cxone_outbound.sandbox.server import SandboxServer
 
@@ -111,6 +112,65 @@ def test_the_expected_document_is_the_current_one_with_the_changes() -> None:
     expected = plan.expected(current)
     assert (expected["name"], expected["status"]) == ("Autumn", "active")
     assert current["name"] == "Spring"  # not touched
+
+
+def test_type_and_strategy_are_written_together_as_the_skills_outbound_strategy() -> None:
+    current = document(status="active")
+    body = {"type": "progressive",
+            "dialingRules": {**current["dialingRules"], "strategy": "progressive"}}
+    plan = plan_writes("7", "7", current, body)
+    assert [(w.path, w.body) for w in plan.writes] == [
+        ("skills/7", {"skill": {"outboundStrategy": "Progressive"}})
+    ]
+
+
+def test_a_type_that_would_disagree_with_the_dialing_strategy_is_refused() -> None:
+    plan = plan_writes("7", "7", document(status="active"), {"type": "progressive"})
+    assert plan.unhomed == ["dialingRules.strategy='preview' with type='progressive' "
+                            "(one outboundStrategy)"]
+
+
+class FakeTenant:
+    """Skills and a campaign as a real tenant may number them (skill ids are not campaign ids)."""
+
+    def __init__(self, skills: list[dict[str, Any]]) -> None:
+        self.skills = {str(s["skillId"]): s for s in skills}
+        self.calls: list[str] = []
+
+    async def call(self, method: str, resource: str, path: str, **kw: Any) -> Any:
+        self.calls.append(f"{method} {path}")
+        if path.startswith("skills/") and "/parameters/" in path:
+            return {}
+        if path.startswith("skills/"):
+            skill = self.skills.get(path.split("/")[1])
+            if skill is None:
+                raise NotFound("no such skill", status=404)
+            return skill
+        return CAMPAIGN
+
+    async def pages(self, resource: str, path: str, params: Any, keys: Any, *,
+                    page_size: int) -> AsyncIterator[list[Any]]:
+        yield list(self.skills.values())
+
+    async def emit(self, event: str, data: dict[str, Any]) -> None:
+        raise AssertionError("nothing is written here")
+
+
+async def test_the_campaigns_skill_is_found_by_its_campaign_id_when_the_ids_differ() -> None:
+    tenant = FakeTenant([{**SKILL, "skillId": 7, "campaignId": 99},
+                         {**SKILL, "skillId": 40, "campaignId": 7}])
+    campaigns = AdminCampaigns(tenant.call, tenant.pages, tenant.emit)
+    doc = await campaigns.read("7")
+    assert doc["skillId"] == "40"
+    assert "GET skills/40/parameters/general-settings" in tenant.calls
+
+
+async def test_a_campaign_grouping_several_skills_is_refused_naming_them() -> None:
+    tenant = FakeTenant([{**SKILL, "skillId": 40, "campaignId": 7},
+                         {**SKILL, "skillId": 41, "campaignId": 7}])
+    campaigns = AdminCampaigns(tenant.call, tenant.pages, tenant.emit)
+    with pytest.raises(ConfigurationError, match="groups skills 40, 41"):
+        await campaigns.read("7")
 
 
 # -- against the sandbox ------------------------------------------------------------------------

@@ -227,12 +227,14 @@ def plan_writes(
     status = changes.get(("status",))
     if ("status",) in changes and status not in WRITABLE_STATUSES:
         plan.unhomed.append(f"status={status!r} (only {' or '.join(WRITABLE_STATUSES)})")
-    strategy = body.get("dialingRules", {}).get("strategy") if isinstance(
-        body.get("dialingRules"), Mapping) else None
-    if strategy is not None and kind is not None and strategy != kind:
-        plan.unhomed.append(
-            f"dialingRules.strategy={strategy!r} with type={kind!r} (one outboundStrategy)"
-        )
+    if ("type",) in changes or ("dialingRules", "strategy") in changes:
+        final_type = changes.get(("type",), current.get("type"))
+        rules = current.get("dialingRules")
+        final_strategy = changes.get(("dialingRules", "strategy"),
+                                     rules.get("strategy") if isinstance(rules, Mapping) else None)
+        if final_type != final_strategy:  # both are the skill's one outboundStrategy
+            plan.unhomed.append(f"dialingRules.strategy={final_strategy!r} with "
+                                f"type={final_type!r} (one outboundStrategy)")
     if plan.unhomed:
         return plan
     cid, sid = quote(campaign_id, safe=""), quote(skill_id, safe="")

@@ -23,6 +23,7 @@ from cxone_outbound.jobs.preview.config import (
     MANAGED_KEYS,
     FieldPath,
     Intent,
+    format_path,
     validate_body,
 )
 
@@ -136,12 +137,6 @@ class FieldChange:
     @property
     def label(self) -> str:
         return format_path(self.path)
-
-
-def format_path(path: FieldPath) -> str:
-    if len(path) >= 2 and path[0] == DIRECTIVES:
-        return f"{DIRECTIVES}[{path[1]}]" + "".join(f".{part}" for part in path[2:])
-    return ".".join(path)
 
 
 def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[FieldChange]:

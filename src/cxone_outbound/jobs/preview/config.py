@@ -144,7 +144,7 @@ def split_intent(intent: Intent, held: frozenset[str] | None) -> tuple[Intent, l
         return dict(intent), []
     kept = {path: value for path, value in intent.items() if path[0] in held}
     unheld = [path for path in intent if path[0] not in held]
-    refused = sorted({_label(p) for p in unheld if not _identifies(p)})
+    refused = sorted({format_path(p) for p in unheld if not _identifies(p)})
     if refused:
         raise PreviewConfigError(
             "this API dialect has no place for " + ", ".join(refused) + ": on a real tenant the "
@@ -159,7 +159,8 @@ def _identifies(path: FieldPath) -> bool:
     return path == ("contactLists",) or (path[0] == DIRECTIVES and path[-1] == "queueId")
 
 
-def _label(path: FieldPath) -> str:
+def format_path(path: FieldPath) -> str:
+    """A field path as people read it: `agentDirectives[q-1].agentCount`."""
     if len(path) >= 2 and path[0] == DIRECTIVES:
         return f"{DIRECTIVES}[{path[1]}]" + "".join(f".{part}" for part in path[2:])
     return ".".join(path)
@@ -167,7 +168,7 @@ def _label(path: FieldPath) -> str:
 
 def unheld_labels(unheld: list[FieldPath]) -> list[str]:
     """The fields a plan leaves alone, once each (`contactLists`, `agentDirectives[q-1]`)."""
-    labels = [_label(p[:2] if p[0] == DIRECTIVES else p[:1]) for p in unheld]
+    labels = [format_path(p[:2] if p[0] == DIRECTIVES else p[:1]) for p in unheld]
     return list(dict.fromkeys(labels))
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from cxone_outbound.engine.job import BaseJob, RunContext
 from cxone_outbound.engine.records import Batch, Item, Outcome, Record, RecordError
-from cxone_outbound.jobs.preview.changes import format_path
+from cxone_outbound.jobs.preview.config import format_path
 from cxone_outbound.jobs.preview.run import (
     DEFAULT_MAX_ATTEMPTS,
     PreparedApply,

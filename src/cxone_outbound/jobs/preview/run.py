@@ -23,10 +23,14 @@ from cxone_outbound.jobs.preview.changes import (
     FieldConflict,
     desired_body,
     diff,
-    format_path,
     rebase,
 )
-from cxone_outbound.jobs.preview.config import Intent, split_intent, unheld_labels
+from cxone_outbound.jobs.preview.config import (
+    Intent,
+    format_path,
+    split_intent,
+    unheld_labels,
+)
 from cxone_outbound.jobs.preview.eligibility import (
     Candidate,
     Eligibility,
