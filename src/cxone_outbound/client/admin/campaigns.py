@@ -16,8 +16,9 @@ v2 body back into the writes each resource takes (docs/admin-dialect.md "Skills 
 uploading them to it, and agents by skill assignment): a write that would change them is refused
 with a `ConfigurationError` naming them, as is any other field without a home.
 
-The campaign's skill is the skill whose `campaignId` is the campaign (the sandbox gives both the
-same number; a real tenant's differ, so a campaign grouping several skills is refused).
+The campaign's skill is the skill whose `campaignId` is the campaign: the sandbox gives both the
+same number; on a real tenant they may differ and the skill is looked up (once per client). A
+campaign grouping several skills is refused, naming them.
 
 No If-Match is documented, so writes are guarded by read-compare-write: the "ETag" is a digest of
 the assembled document; a write re-reads, refuses with 412 if the digest moved, then writes only
