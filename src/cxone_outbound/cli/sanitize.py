@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from cxone_outbound.cli import runs
+from cxone_outbound.client.capabilities import capabilities_for
 from cxone_outbound.client.models import Contact
 from cxone_outbound.config import Settings
 from cxone_outbound.engine.launch import default_state_dir
@@ -187,7 +188,8 @@ def sanitize_command(
         except PurgeGuardError as exc:
             runs.usage_error(str(exc))
     hook = Callback(callback, callback_secret) if callback else None
-    job = SanitizeJob(plan, contacts, concurrency=concurrency, callback=hook)
+    job = SanitizeJob(plan, contacts, concurrency=concurrency, callback=hook,
+                      capabilities=capabilities_for(settings.dialect))
     if not applying:
         out.info("nothing changed: this is the plan (add --apply to carry it out)")
     runs.execute(

@@ -23,6 +23,8 @@ class Capabilities:
     list_schema: bool  # `get_list_schema` names the list's typed attributes
     # top-level campaign fields the dialect can hold (None: all); a job leaves the others alone
     campaign_fields: frozenset[str] | None = None
+    # contacts one `delete_contacts` call removes; 1: none, delete them one by one
+    max_delete_batch: int = 1
 
 
 V2_CAPABILITIES = Capabilities(
@@ -34,3 +36,12 @@ V2_CAPABILITIES = Capabilities(
     list_refresh=True,
     list_schema=True,
 )
+
+
+def capabilities_for(dialect: str) -> Capabilities:
+    """A dialect's capabilities without opening a client (to size a job's batches up front)."""
+    if dialect == "admin":
+        from cxone_outbound.client.admin.outbound import ADMIN_CAPABILITIES
+
+        return ADMIN_CAPABILITIES
+    return V2_CAPABILITIES

@@ -1,16 +1,18 @@
 """The sanitise job: read a whole list, plan, then apply the plan on the run engine.
 
 Reading and planning happen before the run (`fetch_contacts`, `plan_list`); applying is an
-engine run over the plan's actions (`PlanSource`, `SanitizeJob`): batch PATCH of normalised
-phones (<= 100 a request), then one DELETE per purged contact. Safety, because a purge deletes
+engine run over the plan's actions (`PlanSource`, `SanitizeJob`): batch updates of normalised
+phones (v2: PATCH <= 100 a request; admin: a re-upload of up to 1000 records), then the purged
+contacts removed (v2: one DELETE each; admin: `removeProspects` with up to
+`capabilities.max_delete_batch` records, results per record). Safety, because a purge deletes
 customer data:
 
 - only contacts the plan names are ever deleted, and only while their phone is still the one
   the plan judged;
-- after the first 5xx or dropped connection of the run, no further DELETE is started: the
+- after the first 5xx or dropped connection of the run, no further removal is started: the
   rest fail as retryable `HALTED_AFTER_SERVER_ERROR`, and a resume (`--resume RUN_ID`) sends
   them;
-- every contact is written to `restore.csv` (the import format) before its DELETE is sent.
+- every contact is written to `restore.csv` (the import format) before its removal is sent.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from cxone_outbound.client import errors
+from cxone_outbound.client.capabilities import Capabilities
 from cxone_outbound.client.models import Contact
 from cxone_outbound.engine.job import BaseJob, RunContext
 from cxone_outbound.engine.records import Batch, Item, Outcome, Record, RecordError
@@ -43,6 +46,7 @@ __all__ = [
 
 RESTORE_COLUMNS = ["phone_number", "first_name", "last_name", "email"]
 MAX_PATCH = 100
+MAX_BATCH = 1000  # actions per engine batch where the dialect takes bigger updates (admin)
 HALTED = "HALTED_AFTER_SERVER_ERROR"
 CHANGED = "CHANGED_SINCE_PLAN"
 
@@ -207,8 +211,13 @@ class SanitizeJob(BaseJob):
         *,
         concurrency: int = 8,
         callback: Callback | None = None,
+        capabilities: Capabilities | None = None,
     ) -> None:
         self.plan = plan
+        # one `update_contacts` call per batch: as big as the dialect takes (an admin upload
+        # job per 100 records would be 10x the jobs), bounded so a resent batch stays small
+        if capabilities is not None:
+            self.batch_size = max(1, min(MAX_BATCH, capabilities.max_update_batch))
         self.contacts = {c.id: c for c in contacts}
         self.concurrency = max(1, concurrency)
         self.callback = callback
@@ -263,8 +272,13 @@ class SanitizeJob(BaseJob):
         outcomes: list[Outcome] = []
         if patches:
             outcomes.extend(await self._patch(patches, ctx))
-        for item in deletes:
-            outcomes.append(await self._delete(item, ctx))
+        group = max(1, ctx.client.capabilities.max_delete_batch)
+        if group == 1:
+            for item in deletes:
+                outcomes.append(await self._delete(item, ctx))
+        else:
+            for start in range(0, len(deletes), group):
+                outcomes.extend(await self._delete_many(deletes[start:start + group], ctx))
         return outcomes
 
     async def _patch(self, items: Sequence[Item], ctx: RunContext) -> list[Outcome]:
@@ -289,13 +303,7 @@ class SanitizeJob(BaseJob):
     async def _delete(self, item: Item, ctx: RunContext) -> Outcome:
         entry: PlanEntry = item.payload
         if self._server_trouble(ctx) or ctx.stopping:
-            self.done["halted"] += 1
-            return Outcome.failed(
-                item.key,
-                HALTED,
-                "not deleted: a server error occurred earlier in this run; resume to finish",
-                retryable=True,
-            )
+            return self._halted(item)
         contact = self.contacts[entry.contact_id]
         if self._restore is None:
             self._restore = RestoreWriter(ctx.output_path("restore.csv"), self._restore_header)
@@ -317,6 +325,55 @@ class SanitizeJob(BaseJob):
             return Outcome.failed(item.key, "RATE_LIMITED", exc.message, retryable=True)
         self.done["purged"] += 1
         return Outcome.succeeded(item.key, reason=entry.reason)
+
+    def _halted(self, item: Item) -> Outcome:
+        self.done["halted"] += 1
+        return Outcome.failed(
+            item.key,
+            HALTED,
+            "not deleted: a server error occurred earlier in this run; resume to finish",
+            retryable=True,
+        )
+
+    async def _delete_many(self, items: Sequence[Item], ctx: RunContext) -> list[Outcome]:
+        """`_delete` for a dialect that removes many records per call; results stay per record.
+
+        The same safety: no call starts after a server error, and every record of a call is in
+        restore.csv before the call is sent. A failed call fails each of its records.
+        """
+        if self._server_trouble(ctx) or ctx.stopping:
+            return [self._halted(item) for item in items]
+        if self._restore is None:
+            self._restore = RestoreWriter(ctx.output_path("restore.csv"), self._restore_header)
+        entries: list[PlanEntry] = [item.payload for item in items]
+        for entry in entries:
+            self._restore.write(self.contacts[entry.contact_id])
+        self.sent["delete"] += len(items)
+        try:
+            results = await ctx.client.delete_contacts(
+                self.plan.list_id, [e.contact_id for e in entries]
+            )
+        except (errors.ServerError, errors.TransportError, errors.RateLimited) as exc:
+            if not isinstance(exc, errors.RateLimited):
+                self._server_trouble(ctx)
+            code = "RATE_LIMITED" if isinstance(exc, errors.RateLimited) else (
+                exc.code or type(exc).__name__)
+            self.done["failed"] += len(items)
+            return [Outcome.failed(i.key, code, exc.message, retryable=True) for i in items]
+        outcomes = []
+        for item, entry in zip(items, entries, strict=True):
+            error = results.get(entry.contact_id)
+            if error is None:
+                self.done["purged"] += 1
+                outcomes.append(Outcome.succeeded(item.key, reason=entry.reason))
+            elif isinstance(error, errors.NotFound):
+                self.done["skipped"] += 1
+                outcomes.append(Outcome.skipped(item.key, "already deleted"))
+            else:
+                self.done["failed"] += 1
+                outcomes.append(Outcome.failed(item.key, error.code or "REMOVE_REFUSED",
+                                               error.message))
+        return outcomes
 
     def summary(self, ctx: RunContext | None = None) -> dict[str, Any]:
         """What this process did; success rate only over what was sent (None if nothing was)."""

@@ -173,3 +173,19 @@ async def test_a_re_upload_announces_its_change_and_only_an_import_announces_an_
         await asyncio.sleep(0.01)
     assert sorted(orjson.loads(body)["event"] for body, _ in got) == [
         "contact.updated", "import.completed"]
+
+
+async def test_many_records_go_in_one_removal_call_with_a_result_for_each(
+    server: SandboxServer, tmp_path: Path
+) -> None:
+    _, admin_id = seeded(server.control, 3)
+    remove = "DELETE /inContactAPI/services/vNN.0/lists/call-lists/{sourceName}/removeProspects"
+    async with api_for(server, tmp_path) as api:
+        first, second, third = [c.id async for c in api.iter_contacts(admin_id)]
+        server.control.reset_counters()
+        results = await api.delete_contacts(admin_id, [first, "no-such-record", third])
+        left = [c.id async for c in api.iter_contacts(admin_id)]
+    assert server.control.requests_to(remove) == 1
+    assert results[first] is None and results[third] is None
+    assert isinstance(results["no-such-record"], NotFound)
+    assert left == [second]

@@ -80,6 +80,7 @@ ADMIN_CAPABILITIES = Capabilities(
     list_refresh=False,
     list_schema=False,
     campaign_fields=HELD_FIELDS,
+    max_delete_batch=100,  # removeProspects takes an array; the sandbox caps a call at 1000
 )
 PAGE_MAX = 1000
 _RECORD_KEYS = ("records", "callingListRecords", "prospects", "contacts")
@@ -379,23 +380,49 @@ class AdminOutboundApi:
 
     async def delete_contact(self, contact_id: str, *, list_id: str | None = None) -> None:
         list_id = self._list_for(contact_id, list_id)
+        error = (await self.delete_contacts(list_id, [contact_id]))[contact_id]
+        if error is not None:
+            raise error
+
+    async def delete_contacts(
+        self, list_id: str, contact_ids: Sequence[str]
+    ) -> dict[str, CXoneError | None]:
+        """Remove records in one `removeProspects` call (at most `max_delete_batch`): per id,
+        None when removed, else the error (`NotFound` for an unknown record). A failure of the
+        whole call (5xx, dropped connection) raises as any request does."""
+        if len(contact_ids) > ADMIN_CAPABILITIES.max_delete_batch:
+            raise ValueError(f"at most {ADMIN_CAPABILITIES.max_delete_batch} records per call")
         # Snapshot the list before the first removal: a skip/top download racing concurrent
         # removals would see pages shift and miss records that re-uploads then need.
-        await self._current(list_id, [contact_id])
+        await self._current(list_id, contact_ids)
         body = await self._json(
             "DELETE", "lists", f"lists/call-lists/{_seg(list_id)}/removeProspects",
-            json={"prospectsToRemove": [{"externalId": contact_id}]},
+            json={"prospectsToRemove": [{"externalId": i} for i in contact_ids]},
         )
-        for failure in _failures(body):
+        results: dict[str, CXoneError | None] = dict.fromkeys(contact_ids)
+        failures = _failures(body)
+        for failure in failures:
+            contact_id = _text(failure, "externalId") or (
+                contact_ids[0] if len(contact_ids) == 1 else None)
+            if contact_id not in results:
+                raise CXoneError(f"removeProspects refused a record it does not name: {failure}",
+                                 status=200, body=body)
             code = _text(failure, "resultCode", "code") or "REMOVE_FAILED"
-            if code.upper() in _NOT_FOUND_CODES or code == "404":
-                raise NotFound(f"contact {contact_id} is not in list {list_id}", status=404,
-                               code=code)
-            raise CXoneError(f"removeProspects refused {contact_id}: {code}", status=200,
-                             code=code, body=body)
-        self._records.get(list_id, {}).pop(contact_id, None)
-        self._list_of.pop(contact_id, None)
-        await self._emit("contact.deleted", {"contactId": contact_id, "contactListId": list_id})
+            if code.upper() in _NOT_FOUND_CODES:
+                results[contact_id] = NotFound(f"contact {contact_id} is not in list {list_id}",
+                                               status=404, code=code)
+            else:
+                results[contact_id] = CXoneError(f"removeProspects refused {contact_id}: {code}",
+                                                 status=200, code=code, body=failure)
+        removed = [i for i, error in results.items() if error is None]
+        known = self._records.get(list_id, {})
+        for contact_id in removed:
+            known.pop(contact_id, None)
+            self._list_of.pop(contact_id, None)
+        for contact_id in removed:
+            await self._emit("contact.deleted", {"contactId": contact_id,
+                                                 "contactListId": list_id})
+        return results
 
     # -- import ----------------------------------------------------------------------------
     async def _upload(self, list_id: str, file: bytes, key: str) -> str:
