@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import contextlib
 import csv
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from cxone_outbound.client import errors
+from cxone_outbound.client.capabilities import V2_CAPABILITIES, Capabilities
 from cxone_outbound.client.events import RequestObserver
+from cxone_outbound.client.models import BatchUpdateFailure, BatchUpdateResult
 from cxone_outbound.engine import CsvSource, RunConfig, Runner, RunSummary
-from cxone_outbound.jobs.update import CONTACT_FIELDS, MISSING_FILE, UpdateJob
+from cxone_outbound.jobs.update import CONTACT_FIELDS, MAX_GROUP, MISSING_FILE, UpdateJob
 
 
 class FakeContacts:
@@ -57,3 +59,74 @@ async def test_missing_contacts_file_neutralises_formula_cells(tmp_path: Path) -
     path.write_text('contactId,firstName\n"=HYPERLINK(""http://x"")",A\n')
     summary = await run_update(FakeContacts(set()), path, tmp_path / "s")
     assert missing_rows(summary)[1] == ["2", '\'=HYPERLINK("http://x")']
+
+
+GROUPING = Capabilities(
+    dialect="admin", per_record_update=False, max_update_batch=10_000,
+    write_guard="read-compare-write", server_webhooks=False, list_refresh=False,
+    list_schema=False,
+)
+
+
+class FakeBatchContacts:
+    """Batch updates only (as a re-upload): unknown ids and bad emails fail inside the answer."""
+
+    capabilities = GROUPING
+
+    def __init__(self, known: set[str]) -> None:
+        self.known = known
+        self.calls: list[list[dict[str, Any]]] = []
+
+    async def update_contacts(
+        self, list_id: str, contacts: Sequence[Mapping[str, Any]]
+    ) -> BatchUpdateResult:
+        self.calls.append([dict(c) for c in contacts])
+        failed = []
+        for c in contacts:
+            if c["id"] not in self.known:
+                failed.append(BatchUpdateFailure(id=c["id"], error={"code": "NOT_FOUND"}))
+            elif "@" not in c.get("email", "@"):
+                failed.append(BatchUpdateFailure(id=c["id"], error={
+                    "code": "INVALID_EMAIL", "message": "bad email", "field": "email"}))
+        return BatchUpdateResult(updated=len(contacts) - len(failed), failed=failed)
+
+
+async def run_grouped(api: FakeBatchContacts, path: Path, state: Path) -> RunSummary:
+    @contextlib.asynccontextmanager
+    async def factory(observer: RequestObserver) -> AsyncIterator[FakeBatchContacts]:
+        yield api
+
+    job = UpdateJob(concurrency=1, list_id="L", capabilities=GROUPING)
+    return await Runner(job, CsvSource(path, aliases=CONTACT_FIELDS), RunConfig(state),
+                        client_factory=factory).run()
+
+
+async def test_grouped_rows_fail_one_by_one_as_they_would_alone(tmp_path: Path) -> None:
+    path = tmp_path / "u.csv"
+    path.write_text("contactId,firstName,email\nc1,A,a@x.io\nnope,B,\nc2,C,not-an-email\n")
+    api = FakeBatchContacts({"c1", "c2"})
+    summary = await run_grouped(api, path, tmp_path / "s")
+    assert [[c["id"] for c in call] for call in api.calls] == [["c1", "nope", "c2"]]
+    assert summary.counts == {"succeeded": 1, "failed": 2}
+    failed = list(csv.DictReader((summary.run_dir / "failed.csv").open()))
+    assert {(f["line"], f["error_code"], f["error_field"]) for f in failed} == {
+        ("3", "NOT_FOUND", ""), ("4", "INVALID_EMAIL", "email")}
+    assert missing_rows(summary) == [["line", "contactId"], ["3", "nope"]]
+
+
+async def test_two_rows_for_one_contact_go_in_successive_updates_in_file_order(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "u.csv"
+    path.write_text("contactId,firstName\nc1,A\nc2,B\nc1,C\n")
+    api = FakeBatchContacts({"c1", "c2"})
+    summary = await run_grouped(api, path, tmp_path / "s")
+    assert [[(c["id"], c["firstName"]) for c in call] for call in api.calls] == [
+        [("c1", "A"), ("c2", "B")], [("c1", "C")]]
+    assert summary.counts == {"succeeded": 3}
+
+
+def test_a_dialect_that_patches_one_by_one_is_not_grouped() -> None:
+    assert not UpdateJob(list_id="L", capabilities=V2_CAPABILITIES).grouped
+    assert UpdateJob(list_id="L", capabilities=GROUPING).batch_size == MAX_GROUP
+    assert not UpdateJob(capabilities=GROUPING).grouped  # ids are per list: needs the list

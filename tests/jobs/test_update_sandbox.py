@@ -17,6 +17,7 @@ from pydantic import SecretStr
 from tests.engine.live import run_live
 from tests.jobs.conftest import list_id_for
 
+from cxone_outbound.client.capabilities import capabilities_for
 from cxone_outbound.config import Settings
 from cxone_outbound.engine import CsvSource
 from cxone_outbound.jobs.update import CONTACT_FIELDS, MISSING_FILE, UpdateJob
@@ -46,6 +47,7 @@ async def test_update_applies_rows_and_reports_not_found_and_bad_fields(
     settings = dialect_settings
     list_id, ids = seeded(sandbox_control, 20)
     target = list_id_for(settings, sandbox_control, list_id)
+    caps = capabilities_for(settings.dialect)  # admin: rows grouped into re-uploads
     before = sandbox_control.writes(list_id)
     path = update_file(
         tmp_path / "u.csv",
@@ -57,8 +59,8 @@ async def test_update_applies_rows_and_reports_not_found_and_bad_fields(
     bad_email = tmp_path / "e.csv"
     bad_email.write_text(f"contactId,email\n{ids[2]},not-an-email\n")
     summary = await run_live(
-        UpdateJob(list_id=target), CsvSource(path, aliases=CONTACT_FIELDS), settings,
-        tmp_path / "s",
+        UpdateJob(list_id=target, capabilities=caps), CsvSource(path, aliases=CONTACT_FIELDS),
+        settings, tmp_path / "s",
     )
     assert summary.counts == {"succeeded": 21, "failed": 2}
     failed = list(csv.DictReader((summary.run_dir / "failed.csv").open()))
@@ -71,8 +73,8 @@ async def test_update_applies_rows_and_reports_not_found_and_bad_fields(
     after = sandbox_control.writes(list_id)
     assert all(after[i] > before[i] for i in ids)
     email_summary = await run_live(
-        UpdateJob(list_id=target), CsvSource(bad_email, aliases=CONTACT_FIELDS), settings,
-        tmp_path / "s",
+        UpdateJob(list_id=target, capabilities=caps),
+        CsvSource(bad_email, aliases=CONTACT_FIELDS), settings, tmp_path / "s",
     )
     (row,) = list(csv.DictReader((email_summary.run_dir / "failed.csv").open()))
     assert (row["line"], row["error_field"]) == ("2", "email")

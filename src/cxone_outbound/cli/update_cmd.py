@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from cxone_outbound.cli import runs
+from cxone_outbound.client.capabilities import capabilities_for
 from cxone_outbound.jobs.update import CONTACT_FIELDS, UpdateJob
 
 
@@ -45,7 +46,8 @@ def update_contacts(
                          "pass --list (docs/real-tenant.md)")
     runs.execute(
         ctx,
-        UpdateJob(concurrency=settings.concurrency, list_id=list_id),
+        UpdateJob(concurrency=settings.concurrency, list_id=list_id,
+                  capabilities=capabilities_for(settings.dialect)),
         source,
         state_dir=state_dir,
         resume=resume,

@@ -1,9 +1,14 @@
-"""Bulk update: PATCH each contact of a CSV (`contactId` plus the fields to change).
+"""Bulk update: change each contact of a CSV (`contactId` plus the fields to change).
 
-Every PATCH goes through the run's one client (shared pool, adaptive limiter, retries for 429
+Where the dialect updates one contact at a time (`capabilities.per_record_update`: v2's PATCH),
+one request per row. Elsewhere (admin: a re-upload by external id) rows go in groups of up to
+`max_update_batch` (at most `MAX_GROUP`) through `update_contacts`, whose per-record failures
+become the rows' failures: the outcome of each row is the same either way.
+
+Every request goes through the run's one client (shared pool, adaptive limiter, retries for 429
 and 5xx). A 404 is a failed NOT_FOUND record, also listed in missing-contacts.csv; a 400 is a
-failed record naming the field. PATCH is idempotent, so an in-flight record is simply resent on
-resume.
+failed record naming the field. An update is idempotent, so an in-flight batch is simply resent
+on resume.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from cxone_outbound.client import errors
+from cxone_outbound.client.capabilities import Capabilities
 from cxone_outbound.engine import BaseJob, Batch, Item, Outcome, Record, RecordError, RunContext
 
 CONTACT_FIELDS: dict[str, tuple[str, ...]] = {
@@ -24,6 +30,7 @@ CONTACT_FIELDS: dict[str, tuple[str, ...]] = {
 """Canonical contact fields and the header spellings read as them; other columns are attributes."""
 
 MISSING_FILE = "missing-contacts.csv"
+MAX_GROUP = 1000  # rows per grouped update: a resent batch stays small
 
 
 def build_changes(fields: Mapping[str, str]) -> dict[str, Any]:
@@ -45,15 +52,47 @@ def build_changes(fields: Mapping[str, str]) -> dict[str, Any]:
     return changes
 
 
+def rounds(items: Sequence[Item]) -> list[list[Item]]:
+    """Items in rounds where no contact appears twice, each contact's rows in file order.
+
+    One grouped update holds one row per contact: two rows for a contact in one re-upload
+    would each be merged onto the record as read, and the later would undo the earlier.
+    """
+    out: list[list[Item]] = []
+    seen: dict[str, int] = {}
+    for item in items:
+        contact_id = item.payload[0]
+        index = seen.get(contact_id, 0)
+        seen[contact_id] = index + 1
+        if index == len(out):
+            out.append([])
+        out[index].append(item)
+    return out
+
+
 class UpdateJob(BaseJob):
-    """One PATCH per record."""
+    """One update per record, grouped into batch updates where the dialect prefers them."""
 
     name = "update"
     batch_size = 1
 
-    def __init__(self, *, concurrency: int = 16, list_id: str | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        concurrency: int = 16,
+        list_id: str | None = None,
+        capabilities: Capabilities | None = None,
+    ) -> None:
         self.concurrency = concurrency
         self.list_id = list_id  # where contact ids are per list (the admin dialect)
+        self.grouped = (
+            capabilities is not None
+            and list_id is not None
+            and not capabilities.per_record_update
+            and capabilities.max_update_batch > 1
+        )
+        if self.grouped and capabilities is not None:
+            self.batch_size = min(MAX_GROUP, capabilities.max_update_batch)
 
     def options(self) -> Mapping[str, Any]:
         return {"concurrency": self.concurrency, "list_id": self.list_id}
@@ -68,6 +107,8 @@ class UpdateJob(BaseJob):
         return Item(record, (contact_id, changes))
 
     async def send(self, batch: Batch, ctx: RunContext) -> Sequence[Outcome]:
+        if self.grouped:
+            return await self._send_grouped(batch, ctx)
         outcomes: list[Outcome] = []
         for item in batch.items:
             contact_id, changes = item.payload
@@ -87,6 +128,33 @@ class UpdateJob(BaseJob):
                 )
                 continue
             outcomes.append(Outcome.succeeded(item.key, remote_id=contact_id))
+        return outcomes
+
+    async def _send_grouped(self, batch: Batch, ctx: RunContext) -> Sequence[Outcome]:
+        """`update_contacts` per round; its per-record failures become the rows' outcomes."""
+        assert self.list_id is not None  # grouped only with a list
+        outcomes: list[Outcome] = []
+        for group in rounds(batch.items):
+            body = [{"id": item.payload[0], **item.payload[1]} for item in group]
+            result = await ctx.client.update_contacts(self.list_id, body)
+            failed = {f.id: f.error for f in result.failed if f.id}
+            for item in group:
+                contact_id = item.payload[0]
+                if contact_id not in failed:
+                    outcomes.append(Outcome.succeeded(item.key, remote_id=contact_id))
+                    continue
+                error = failed[contact_id]
+                error = error if isinstance(error, Mapping) else {"message": str(error)}
+                code = str(error.get("code") or "UPDATE_REFUSED")
+                message = str(error.get("message") or code)
+                if code == "NOT_FOUND":
+                    self._note_missing(ctx, item.record.line, contact_id)
+                    outcomes.append(Outcome.failed(item.key, "NOT_FOUND", message))
+                else:
+                    field = error.get("field")
+                    outcomes.append(Outcome.failed(
+                        item.key, code, message, field=str(field) if field else None
+                    ))
         return outcomes
 
     @staticmethod
