@@ -80,6 +80,48 @@ async def test_update_applies_rows_and_reports_not_found_and_bad_fields(
     assert (row["line"], row["error_field"]) == ("2", "email")
 
 
+async def test_a_grouped_update_resumes_only_the_upload_that_failed(
+    tmp_path: Path, sandbox_factory: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # three uploads of 1000 rows: the first passes (draw 0.97), the second meets a 503 (0.01)
+    # that is not retried (max_attempts=1), the third passes (0.74)
+    server = sandbox_factory(
+        faults="error@POST:/inContactAPI/services/*/lists/call-lists/*/upload=0.5:503,seed=15"
+    )
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
+    settings = Settings(
+        base_url=server.base_url, dialect="admin", max_attempts=1,
+        access_key_id=server.access_key_id,
+        access_key_secret=SecretStr(server.access_key_secret),
+    )
+    list_id, ids = seeded(server.control, 2500)
+    target = list_id_for(settings, server.control, list_id)
+    path = update_file(tmp_path / "u.csv", ids)
+    before = server.control.writes(list_id)
+
+    def job() -> UpdateJob:
+        return UpdateJob(concurrency=1, list_id=target, capabilities=capabilities_for("admin"))
+
+    first = await run_live(job(), CsvSource(path, aliases=CONTACT_FIELDS), settings,
+                           tmp_path / "s")
+    assert first.counts == {"succeeded": 1500, "failed": 1000}
+    middle = set(ids[1000:2000])  # the second upload's rows, in file order
+    failed = list(csv.DictReader((first.run_dir / "failed.csv").open()))
+    assert {ids[int(f["line"]) - 2] for f in failed} == middle
+    at_failure = server.control.writes(list_id)
+    assert [i for i in ids if at_failure[i] > before[i]] == ids[:1000] + ids[2000:]
+
+    server.control.clear_faults()
+    resumed = await run_live(job(), CsvSource(path, aliases=CONTACT_FIELDS), settings,
+                             tmp_path / "s", resume=first.run_id)
+    assert resumed.run_id == first.run_id
+    after = server.control.writes(list_id)
+    assert all(after[i] == at_failure[i] + 1 for i in middle)  # sent once more, once
+    assert all(after[i] == at_failure[i] for i in ids if i not in middle)  # never resent
+    assert journal_counts(tmp_path / "s") == {"succeeded": 2500}
+
+
 @pytest.mark.slow
 async def test_update_under_faults_ends_every_record_with_a_state(
     tmp_path: Path, sandbox_factory: Any
