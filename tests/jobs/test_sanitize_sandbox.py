@@ -301,7 +301,7 @@ async def test_fifty_thousand_contacts_plan_apply_and_restore(
 
 DELETE_FAULTS = {  # a 5xx after some removals succeeded (seeded: the same run every time)
     "v2": "error@DELETE:/api/v2/campaigns/contacts/*=0.05:503,seed=3",
-    # ~250 removals in calls of 100: the first call passes (draw 0.97), the second meets a 503
+    # 233 removals in calls of 100: the first call passes (draw 0.97), the second meets a 503
     # and passes on its retry (0.01, 0.74); the halt keeps the third from starting
     "admin": "error@DELETE:/inContactAPI/services/*/lists/call-lists/*/removeProspects=0.5:503,"
     "seed=15",
