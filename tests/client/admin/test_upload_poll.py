@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import pytest
 
+from cxone_outbound.client.admin.outbound import AdminOutboundApi
 from cxone_outbound.client.admin.upload_poll import JobProgress, UploadPollPolicy, retry_after_s
+from cxone_outbound.client.clock import FakeClock
+from cxone_outbound.client.models import ImportJob
+from cxone_outbound.config import Settings
 
 POLICY = UploadPollPolicy(first=0.02, cap=2.0, factor=2.0, max_hint=30.0)
 
@@ -58,3 +65,21 @@ def test_a_nonsensical_policy_is_refused() -> None:
         UploadPollPolicy(first=0, cap=1)
     with pytest.raises(ValueError):
         UploadPollPolicy(first=3, cap=1)
+
+
+async def test_the_admin_client_paces_its_polls_by_the_policy_on_its_clock() -> None:
+    clock = FakeClock()
+    api = AdminOutboundApi(Settings(dialect="admin"), clock=clock, poll=POLICY)
+    # what three looks show: no progress; a hint of 1.5 s; done
+    looks: list[tuple[str, int, float | None]] = [
+        ("RUNNING", 0, None), ("RUNNING", 10, 1.5), ("COMPLETED", 1000, None)]
+
+    async def read_job(job_id: str) -> tuple[ImportJob, Mapping[str, Any], float | None]:
+        status, processed, hint = looks.pop(0)
+        job = ImportJob(job_id=job_id, status=status, records_processed=processed)
+        return job, {"totalRecords": 1000}, hint
+
+    api._read_job = read_job  # type: ignore[method-assign]
+    finished = await api._wait("j")
+    assert finished.status == "COMPLETED"
+    assert clock.slept == [0.02, 0.02, 1.5]  # first look, plain back-off, the server's hint
