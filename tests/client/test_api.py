@@ -11,8 +11,10 @@ from fake_api import Reply
 from cxone_outbound.client import (
     CXoneClient,
     EnrichmentItem,
+    NotFound,
     PreconditionFailed,
     SchemaField,
+    ServerError,
 )
 
 CONTACT = {"id": "c1", "contactListId": "L1", "phone": "+15551230001", "firstName": "Ada",
@@ -210,3 +212,20 @@ async def test_an_answer_off_contract_is_a_clear_error(fake_api, client):
     fake_api.reply("GET", "/api/v2/contacts/import/j2", Reply(200, {"status": "QUEUED"}))
     with pytest.raises(Exception, match="does not match the contract"):
         await client.get_import_job("j2")
+
+
+async def test_delete_contacts_gives_each_id_its_own_result(fake_api, client):
+    base = "/api/v2/campaigns/contacts"
+    fake_api.reply("DELETE", f"{base}/gone", Reply(204))
+    fake_api.reply("DELETE", f"{base}/unknown",
+                   Reply(404, {"error": {"code": "NOT_FOUND", "message": "no such contact"}}))
+    results = await client.delete_contacts("L1", ["gone", "unknown"])
+    assert results["gone"] is None
+    assert isinstance(results["unknown"], NotFound)
+
+
+async def test_delete_contacts_raises_when_the_server_fails(fake_api, client):
+    fake_api.reply("DELETE", "/api/v2/campaigns/contacts/x",
+                   Reply(503, {"error": {"code": "UNAVAILABLE", "message": "busy"}}))
+    with pytest.raises(ServerError):
+        await client.delete_contacts("L1", ["x"])

@@ -20,7 +20,14 @@ from pydantic import ValidationError as ModelError
 from cxone_outbound.client.auth import AccessToken, TokenProvider
 from cxone_outbound.client.capabilities import V2_CAPABILITIES, Capabilities
 from cxone_outbound.client.clock import Clock
-from cxone_outbound.client.errors import CXoneError
+from cxone_outbound.client.errors import (
+    AuthError,
+    CXoneError,
+    PermissionDenied,
+    RateLimited,
+    ServerError,
+    TransportError,
+)
 from cxone_outbound.client.events import RequestObserver
 from cxone_outbound.client.models import (
     BatchUpdateResult,
@@ -189,6 +196,22 @@ class CXoneClient(AsyncResource):
 
     async def delete_contact(self, contact_id: str, *, list_id: str | None = None) -> None:
         await self.transport.request("DELETE", f"/api/v2/campaigns/contacts/{_seg(contact_id)}")
+
+    async def delete_contacts(
+        self, list_id: str, contact_ids: Sequence[str]
+    ) -> dict[str, CXoneError | None]:
+        """One DELETE per id (v2 has no batch delete: `max_delete_batch` is 1): per id, None or
+        its 4xx error; a 5xx or a dropped connection raises, ending the batch there."""
+        results: dict[str, CXoneError | None] = {}
+        for contact_id in contact_ids:
+            try:
+                await self.delete_contact(contact_id, list_id=list_id)
+                results[contact_id] = None
+            except (ServerError, TransportError, RateLimited, AuthError, PermissionDenied):
+                raise
+            except CXoneError as exc:
+                results[contact_id] = exc
+        return results
 
     # -- bulk import -----------------------------------------------------------------------
     async def start_import(

@@ -22,6 +22,7 @@ from cxone_outbound.client.api import CXoneClient
 from cxone_outbound.client.auth import AccessToken
 from cxone_outbound.client.capabilities import V2_CAPABILITIES, Capabilities
 from cxone_outbound.client.clock import Clock
+from cxone_outbound.client.errors import CXoneError
 from cxone_outbound.client.events import RequestObserver
 from cxone_outbound.client.models import (
     BatchUpdateResult,
@@ -68,6 +69,12 @@ class OutboundApi(Protocol):
 
     async def delete_contact(self, contact_id: str, *, list_id: str | None = None) -> None:
         """Delete one contact; `list_id` names its list where ids are per list (admin)."""
+
+    async def delete_contacts(
+        self, list_id: str, contact_ids: Sequence[str]
+    ) -> dict[str, CXoneError | None]:
+        """Delete up to `capabilities.max_delete_batch` contacts in one call: per id, None when
+        deleted, else its error; a failure of the whole call raises."""
 
     # bulk import
     async def start_import(

@@ -22,8 +22,7 @@ import asyncio
 import random
 from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import datetime
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 import orjson
 
@@ -70,6 +69,7 @@ from cxone_outbound.client.models import (
 )
 from cxone_outbound.client.transport import new_idempotency_key
 from cxone_outbound.config import Settings
+from cxone_outbound.lifecycle import AsyncResource
 
 ADMIN_CAPABILITIES = Capabilities(
     dialect="admin",
@@ -127,7 +127,7 @@ def _text(item: Mapping[str, Any], *names: str) -> str | None:
     return None
 
 
-class AdminOutboundApi:
+class AdminOutboundApi(AsyncResource):
     """The `admin` dialect behind `OutboundApi`. `async with AdminOutboundApi(settings) as api:`."""
 
     def __init__(
@@ -160,25 +160,19 @@ class AdminOutboundApi:
     def capabilities(self) -> Capabilities:
         return ADMIN_CAPABILITIES
 
-    async def __aenter__(self) -> Self:
+    async def open(self) -> None:
+        """Log in and discover the API host; events are delivered from here on."""
         await self.session.open()
-        scope = self.session.discovery.api_endpoint if self.session.discovery else "admin"
-        hooks = self._webhooks or LocalWebhooks(scope)
-        self._webhooks = hooks
-        self._delivery = EventDelivery(hooks, self.session.clock)
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
+        if self._delivery is None:
+            scope = self.session.discovery.api_endpoint if self.session.discovery else "admin"
+            hooks = self._webhooks or LocalWebhooks(scope)
+            self._webhooks = hooks
+            self._delivery = EventDelivery(hooks, self.session.clock)
 
     async def close(self) -> None:
         if self._delivery is not None:
             await self._delivery.close()
+            self._delivery = None
         await self.session.close()
 
     async def fetch_token(self) -> AccessToken:
