@@ -11,6 +11,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from cxone_outbound.client.admin.discovery import DiscoveryCache
+from cxone_outbound.sandbox.server import SandboxServer
 
 sys.path.insert(0, str(Path(__file__).parent))
 
@@ -34,3 +35,12 @@ async def tenant() -> AsyncIterator[FakeTenant]:
 @pytest.fixture
 def cache(tmp_path: Path) -> DiscoveryCache:
     return DiscoveryCache(tmp_path / "discovery.json")
+
+
+@pytest.fixture
+def server(sandbox_server: SandboxServer | None) -> SandboxServer:
+    """The session's sandbox, reset; skipped where no local sandbox serves the admin dialect."""
+    if sandbox_server is None or not getattr(sandbox_server, "access_key_id", None):
+        pytest.skip("needs a local sandbox serving the admin dialect")
+    sandbox_server.control.reset()
+    return sandbox_server

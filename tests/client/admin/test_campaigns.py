@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from admin_sandbox import api_for
 from pydantic import SecretStr
 
 from cxone_outbound.client import CXoneClient
@@ -20,9 +21,6 @@ from cxone_outbound.client.admin.campaigns import (
     leaf_changes,
     plan_writes,
 )
-from cxone_outbound.client.admin.discovery import DiscoveryCache
-from cxone_outbound.client.admin.events import LocalWebhooks
-from cxone_outbound.client.admin.outbound import AdminOutboundApi
 from cxone_outbound.client.errors import ConfigurationError, NotFound, PreconditionFailed
 from cxone_outbound.config import Settings
 from cxone_outbound.sandbox.server import SandboxServer
@@ -183,23 +181,6 @@ CONFIGURED: dict[str, Any] = {
     "agentDirectives": [{"queueId": "q-1", "skillRequirement": "vip", "agentCount": 5}],
     "previewSettings": {"previewDialingMode": "manual", "agentPromptEnabled": True},
 }
-
-
-@pytest.fixture
-def server(sandbox_server: SandboxServer | None) -> SandboxServer:
-    if sandbox_server is None or not getattr(sandbox_server, "access_key_id", None):
-        pytest.skip("needs a local sandbox serving the admin dialect")
-    sandbox_server.control.reset()
-    return sandbox_server
-
-
-def api_for(server: SandboxServer, tmp_path: Path) -> AdminOutboundApi:
-    settings = Settings(
-        base_url=server.base_url, dialect="admin", access_key_id=server.access_key_id,
-        access_key_secret=SecretStr(server.access_key_secret),
-    )
-    return AdminOutboundApi(settings, cache=DiscoveryCache(tmp_path / "d.json"),
-                            webhooks=LocalWebhooks("t", tmp_path / "hooks.json"))
 
 
 async def v2_campaign(server: SandboxServer, **overrides: Any) -> tuple[str, str]:

@@ -10,36 +10,15 @@ from typing import Any
 
 import orjson
 import pytest
+from admin_sandbox import api_for
 from aiohttp import web
 from aiohttp.test_utils import TestServer
-from pydantic import SecretStr
 
-from cxone_outbound.client.admin.discovery import DiscoveryCache
-from cxone_outbound.client.admin.events import LocalWebhooks
-from cxone_outbound.client.admin.outbound import AdminOutboundApi
 from cxone_outbound.client.errors import NotFound
 from cxone_outbound.client.models import EnrichmentItem
-from cxone_outbound.config import Settings
 from cxone_outbound.sandbox.control import SandboxControl
 from cxone_outbound.sandbox.server import SandboxServer
 from cxone_outbound.signing import SIGNATURE_HEADER, verify
-
-
-@pytest.fixture
-def server(sandbox_server: SandboxServer | None) -> SandboxServer:
-    if sandbox_server is None or not getattr(sandbox_server, "access_key_id", None):
-        pytest.skip("needs a local sandbox serving the admin dialect")
-    sandbox_server.control.reset()
-    return sandbox_server
-
-
-def api_for(server: SandboxServer, tmp_path: Path) -> AdminOutboundApi:
-    settings = Settings(
-        base_url=server.base_url, dialect="admin", access_key_id=server.access_key_id,
-        access_key_secret=SecretStr(server.access_key_secret),
-    )
-    return AdminOutboundApi(settings, cache=DiscoveryCache(tmp_path / "d.json"),
-                            webhooks=LocalWebhooks("t", tmp_path / "hooks.json"))
 
 
 def seeded(control: SandboxControl, n: int) -> tuple[str, str]:

@@ -37,10 +37,10 @@ import hashlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote
 
 import orjson
 
+from cxone_outbound.client.admin.records import seg, text_of
 from cxone_outbound.client.errors import (
     ConfigurationError,
     CXoneError,
@@ -114,13 +114,6 @@ def _unwrap(body: Any, key: str, plural: str | None = None) -> dict[str, Any]:
         body = body[plural][0] if body[plural] else {}
     return dict(body) if isinstance(body, Mapping) else {}
 
-
-def _id(item: Mapping[str, Any], *names: str) -> str | None:
-    for name in names:
-        value = item.get(name)
-        if value is not None and value != "":
-            return str(value)
-    return None
 
 
 def assemble(
@@ -238,7 +231,7 @@ def plan_writes(
                                 f"type={final_type!r} (one outboundStrategy)")
     if plan.unhomed:
         return plan
-    cid, sid = quote(campaign_id, safe=""), quote(skill_id, safe="")
+    cid, sid = seg(campaign_id), seg(skill_id)
     sections: dict[str, dict[str, Any]] = {}
     for path, value in changes.items():
         home = HOMES[path]
@@ -280,12 +273,12 @@ class AdminCampaigns:
         """The campaign's skill: the one whose `campaignId` it is (looked up once)."""
         known = self._skills.get(campaign_id)
         if known is not None:
-            body = await self._call("GET", "skills", f"skills/{quote(known, safe='')}")
+            body = await self._call("GET", "skills", f"skills/{seg(known)}")
             return known, _unwrap(body, "skill", "skills")
         try:
-            body = await self._call("GET", "skills", f"skills/{quote(campaign_id, safe='')}")
+            body = await self._call("GET", "skills", f"skills/{seg(campaign_id)}")
             skill = _unwrap(body, "skill", "skills")
-            if _id(skill, "campaignId") in (None, campaign_id):
+            if text_of(skill, "campaignId") in (None, campaign_id):
                 self._skills[campaign_id] = campaign_id
                 return campaign_id, skill
         except NotFound:
@@ -293,16 +286,16 @@ class AdminCampaigns:
         found: list[dict[str, Any]] = []
         async for items in self._pages("skills", "skills", {}, ("skills",), page_size=PAGE_MAX):
             found += [dict(s) for s in items
-                      if isinstance(s, Mapping) and _id(s, "campaignId") == campaign_id]
+                      if isinstance(s, Mapping) and text_of(s, "campaignId") == campaign_id]
         if not found:
             raise NotFound(f"campaign {campaign_id}: no skill belongs to it", status=404)
         if len(found) > 1:
-            ids = ", ".join(str(_id(s, "skillId")) for s in found)
+            ids = ", ".join(str(text_of(s, "skillId")) for s in found)
             raise ConfigurationError(
                 f"campaign {campaign_id} groups skills {ids}: the admin dialect configures one "
                 "skill per campaign (docs/real-tenant.md)"
             )
-        skill_id = _id(found[0], "skillId")
+        skill_id = text_of(found[0], "skillId")
         if skill_id is None:
             raise CXoneError(f"campaign {campaign_id}: its skill has no skillId", body=found[0])
         self._skills[campaign_id] = skill_id
@@ -311,9 +304,9 @@ class AdminCampaigns:
     async def read(self, campaign_id: str) -> dict[str, Any]:
         """The assembled v2 document (campaign, skill and parameter sections read together)."""
         skill_id, skill = await self._skill(campaign_id)
-        base = f"skills/{quote(skill_id, safe='')}/parameters"
+        base = f"skills/{seg(skill_id)}/parameters"
         campaign, *sections = await asyncio.gather(
-            self._call("GET", "campaigns", f"campaigns/{quote(campaign_id, safe='')}"),
+            self._call("GET", "campaigns", f"campaigns/{seg(campaign_id)}"),
             *(self._call("GET", "skills", f"{base}/{s}") for s in SECTION_KEYS),
         )
         document = _unwrap(campaign, "campaign")
@@ -340,14 +333,16 @@ class AdminCampaigns:
             for skill in items:
                 if not isinstance(skill, Mapping):
                     continue
-                owner = _id(skill, "campaignId", "skillId")
+                owner = text_of(skill, "campaignId", "skillId")
                 strategy = skill.get("outboundStrategy")
                 if owner is not None and isinstance(strategy, str) and owner not in kinds:
                     kinds[owner] = strategy.lower()
         async for items in self._pages("campaigns", "campaigns", {}, ("campaigns",),
                                        page_size=page_size):
             for item in items:
-                campaign_id = _id(item, "id", "campaignId") if isinstance(item, Mapping) else None
+                if not isinstance(item, Mapping):
+                    continue
+                campaign_id = text_of(item, "id", "campaignId")
                 if campaign_id is None:
                     continue
                 kind = kinds.get(campaign_id)

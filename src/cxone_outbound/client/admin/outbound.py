@@ -35,6 +35,8 @@ from cxone_outbound.client.admin.records import (
     chunks_within_limits,
     contact_from_record,
     render_upload,
+    seg,
+    text_of,
     upload_body,
     upload_row,
     v2_import_to_upload,
@@ -87,11 +89,6 @@ _RECORD_KEYS = ("records", "callingListRecords", "prospects", "contacts")
 _NOT_FOUND_CODES = {"NOT_FOUND", "RECORD_NOT_FOUND", "PROSPECT_NOT_FOUND", "404"}
 
 
-def _seg(value: str) -> str:
-    from urllib.parse import quote
-
-    return quote(str(value), safe="")
-
 
 def _failures(body: Any) -> list[Mapping[str, Any]]:
     """Per-record failures reported inside a 200 (`failedRecords`, `recordResults`...)."""
@@ -118,13 +115,6 @@ def _refusal(failure: BatchUpdateFailure) -> dict[str, Any]:
         error["code"] = "CONTACT_NOT_FOUND"
     return {"contactId": failure.id, **error}
 
-
-def _text(item: Mapping[str, Any], *names: str) -> str | None:
-    for name in names:
-        value = item.get(name)
-        if value is not None and value != "":
-            return str(value)
-    return None
 
 
 class AdminOutboundApi(AsyncResource):
@@ -238,7 +228,7 @@ class AdminOutboundApi(AsyncResource):
         body = {"destinationMappings": [{"fieldName": "PhoneNumber", "fieldValue": "phoneNumber"}]}
         answer = await self._json("POST", "lists", "lists/call-lists", params=params, json=body,
                                   idempotency_key=new_idempotency_key())
-        list_id = _text(answer, "listId", "id") if isinstance(answer, Mapping) else None
+        list_id = text_of(answer, "listId", "id") if isinstance(answer, Mapping) else None
         if list_id is None:
             raise CXoneError("POST lists/call-lists: no listId in the answer", body=answer)
         return list_id
@@ -246,7 +236,7 @@ class AdminOutboundApi(AsyncResource):
     async def _list_columns(self, list_id: str) -> ListColumns:
         """The list's column mapping (read once): the upload's header must use it."""
         if list_id not in self._columns:
-            body = await self._json("GET", "lists", f"lists/call-lists/{_seg(list_id)}",
+            body = await self._json("GET", "lists", f"lists/call-lists/{seg(list_id)}",
                                     params={"includeRecords": "false"})
             if not isinstance(body, Mapping):
                 raise CXoneError(f"calling list {list_id}: unreadable answer", body=body)
@@ -256,7 +246,7 @@ class AdminOutboundApi(AsyncResource):
     async def get_list_schema(self, list_id: str) -> ListSchema:
         """The list's custom fields, when the list object lists them (the documented one does
         not: `capabilities.list_schema` is False and callers skip schema checks)."""
-        body = await self._json("GET", "lists", f"lists/call-lists/{_seg(list_id)}",
+        body = await self._json("GET", "lists", f"lists/call-lists/{seg(list_id)}",
                                 params={"includeRecords": "false"})
         fields: list[SchemaField] = []
         if isinstance(body, Mapping):
@@ -272,7 +262,7 @@ class AdminOutboundApi(AsyncResource):
     async def iter_contact_pages(
         self, list_id: str, *, page_size: int = 1000
     ) -> AsyncIterator[list[Contact]]:
-        path = f"lists/call-lists/{_seg(list_id)}"
+        path = f"lists/call-lists/{seg(list_id)}"
         params = {"finalized": "false", "includeRecords": "true"}
         known = self._records.setdefault(list_id, {})
         columns = await self._list_columns(list_id)
@@ -390,18 +380,18 @@ class AdminOutboundApi(AsyncResource):
         # removals would see pages shift and miss records that re-uploads then need.
         await self._current(list_id, contact_ids)
         body = await self._json(
-            "DELETE", "lists", f"lists/call-lists/{_seg(list_id)}/removeProspects",
+            "DELETE", "lists", f"lists/call-lists/{seg(list_id)}/removeProspects",
             json={"prospectsToRemove": [{"externalId": i} for i in contact_ids]},
         )
         results: dict[str, CXoneError | None] = dict.fromkeys(contact_ids)
         failures = _failures(body)
         for failure in failures:
-            contact_id = _text(failure, "externalId") or (
+            contact_id = text_of(failure, "externalId") or (
                 contact_ids[0] if len(contact_ids) == 1 else None)
             if contact_id not in results:
                 raise CXoneError(f"removeProspects refused a record it does not name: {failure}",
                                  status=200, body=body)
-            code = _text(failure, "resultCode", "code") or "REMOVE_FAILED"
+            code = text_of(failure, "resultCode", "code") or "REMOVE_FAILED"
             if code.upper() in _NOT_FOUND_CODES:
                 results[contact_id] = NotFound(f"contact {contact_id} is not in list {list_id}",
                                                status=404, code=code)
@@ -421,9 +411,9 @@ class AdminOutboundApi(AsyncResource):
     # -- import ----------------------------------------------------------------------------
     async def _upload(self, list_id: str, file: bytes, key: str) -> str:
         body = upload_body(file, file_name=f"cxo-{key[:16]}.csv")
-        answer = await self._json("POST", "lists", f"lists/call-lists/{_seg(list_id)}/upload",
+        answer = await self._json("POST", "lists", f"lists/call-lists/{seg(list_id)}/upload",
                                   json=body, idempotency_key=key)
-        job_id = _text(answer, "jobId", "id") if isinstance(answer, Mapping) else None
+        job_id = text_of(answer, "jobId", "id") if isinstance(answer, Mapping) else None
         if job_id is None:
             raise CXoneError("upload: no jobId in the answer", body=answer)
         self._jobs[job_id] = list_id
@@ -473,7 +463,7 @@ class AdminOutboundApi(AsyncResource):
     async def _read_job(self, job_id: str) -> tuple[ImportJob, Mapping[str, Any], float | None]:
         """The job, its raw view, and the server's `Retry-After` hint (seconds) if it gave one."""
         response = await self.session.request("GET", "lists",
-                                              f"lists/call-lists/jobs/{_seg(job_id)}")
+                                              f"lists/call-lists/jobs/{seg(job_id)}")
         try:
             body = response.json()
         except orjson.JSONDecodeError as exc:
@@ -488,9 +478,9 @@ class AdminOutboundApi(AsyncResource):
             row = failure.get("row") or failure.get("rowNumber") or failure.get("recordNumber")
             if isinstance(row, int):
                 row_errors.append(RowError(
-                    row=row, field=_text(failure, "field", "fieldName"),
-                    code=_text(failure, "resultCode", "code", "errorCode") or "ROW_REJECTED",
-                    message=_text(failure, "message", "description", "error"),
+                    row=row, field=text_of(failure, "field", "fieldName"),
+                    code=text_of(failure, "resultCode", "code", "errorCode") or "ROW_REJECTED",
+                    message=text_of(failure, "message", "description", "error"),
                 ))
         status = str(job.get("status") or "").upper()
         if job.get("isCancelled") or status == "CANCELLED":
@@ -584,16 +574,16 @@ class AdminOutboundApi(AsyncResource):
         async for items in self._pages("dnc-groups", "dnc-groups", {}, ("dncGroups", "groups"),
                                        page_size=PAGE_MAX):
             groups += [g for i in items if isinstance(i, Mapping)
-                       if (g := _text(i, "dncGroupId", "id")) is not None]
+                       if (g := text_of(i, "dncGroupId", "id")) is not None]
         return groups
 
     async def iter_suppressions(self, *, page_size: int = 1000) -> AsyncIterator[Suppression]:
         for group in await self._dnc_groups():
-            path = f"dnc-groups/{_seg(group)}/records"
+            path = f"dnc-groups/{seg(group)}/records"
             async for items in self._pages("dnc-groups", path, {}, ("dncGroupRecords", "records"),
                                            page_size=page_size):
                 for item in items:
-                    if isinstance(item, Mapping) and _text(item, "phoneNumber"):
+                    if isinstance(item, Mapping) and text_of(item, "phoneNumber"):
                         yield Suppression.model_validate({
                             "id": f"{group}:{item['phoneNumber']}",
                             "phoneNumber": item["phoneNumber"],
@@ -610,7 +600,7 @@ class AdminOutboundApi(AsyncResource):
         record: dict[str, Any] = {"phoneNumber": phone_number}
         if expires_at is not None:
             record["expiredDate"] = expires_at.isoformat()
-        body = await self._json("POST", "dnc-groups", f"dnc-groups/{_seg(groups[0])}/records",
+        body = await self._json("POST", "dnc-groups", f"dnc-groups/{seg(groups[0])}/records",
                                 json={"dncGroupRecords": [record]},
                                 idempotency_key=new_idempotency_key())
         failures = _failures(body)

@@ -15,8 +15,24 @@ import io
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 from cxone_outbound.client.models import Contact
+
+
+def text_of(item: Mapping[str, Any], *names: str) -> str | None:
+    """The first of `names` that `item` holds a non-empty value for, as text: answers of the
+    Admin API name one thing several ways (`jobId`/`id`, `resultCode`/`code`)."""
+    for name in names:
+        value = item.get(name)
+        if value is not None and value != "":
+            return str(value)
+    return None
+
+
+def seg(value: str) -> str:
+    """One path segment: ids are opaque, so nothing in them may change the path."""
+    return quote(str(value), safe="")
 
 MAX_UPLOAD_RECORDS = 500_000  # help pages: at most 500,000 records per list
 MAX_UPLOAD_BYTES = 256 * 1024 * 1024  # help pages: files up to 256 MB

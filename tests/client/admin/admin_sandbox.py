@@ -1,0 +1,22 @@
+"""The admin client against the test session's sandbox, its caches inside the test."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import SecretStr
+
+from cxone_outbound.client.admin.discovery import DiscoveryCache
+from cxone_outbound.client.admin.events import LocalWebhooks
+from cxone_outbound.client.admin.outbound import AdminOutboundApi
+from cxone_outbound.config import Settings
+from cxone_outbound.sandbox.server import SandboxServer
+
+
+def api_for(server: SandboxServer, tmp_path: Path) -> AdminOutboundApi:
+    settings = Settings(
+        base_url=server.base_url, dialect="admin", access_key_id=server.access_key_id,
+        access_key_secret=SecretStr(server.access_key_secret),
+    )
+    return AdminOutboundApi(settings, cache=DiscoveryCache(tmp_path / "d.json"),
+                            webhooks=LocalWebhooks("t", tmp_path / "hooks.json"))
