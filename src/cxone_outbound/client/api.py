@@ -9,9 +9,10 @@ the same retries, limiter, auth and events, but a POST is retried only with a ke
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 from urllib.parse import quote
 
 from pydantic import BaseModel
@@ -54,9 +55,16 @@ MAX_PAGE_SIZE = 1000
 M = TypeVar("M", bound=BaseModel)
 
 
+_PLAIN_SEGMENT = re.compile(r"[A-Za-z0-9._~-]+").fullmatch  # unreserved characters only
+
+
 def _seg(value: str) -> str:
-    """One path segment: ids are opaque, so nothing in them may change the path."""
-    return quote(str(value), safe="")
+    """One path segment: ids are opaque, so nothing in them may change the path (an id of
+    unreserved characters alone, as most are, is its own encoding: no quote() per request)."""
+    value = str(value)
+    if _PLAIN_SEGMENT(value) and value not in (".", ".."):
+        return value
+    return quote(value, safe="")
 
 
 def _if_match(value: str) -> str:
@@ -355,7 +363,8 @@ class CXoneClient(AsyncResource):
 
 def _parse(model: type[M], response: Response, where: str) -> M:
     try:
-        return model.model_validate_json(response.content or b"{}")
+        # the validator itself: model_validate_json adds only a Python frame per request
+        return cast(M, model.__pydantic_validator__.validate_json(response.content or b"{}"))
     except ModelError as exc:
         raise CXoneError(
             f"{where}: the answer does not match the contract ({exc.error_count()} problems: "

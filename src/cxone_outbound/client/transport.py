@@ -7,6 +7,7 @@ every attempt. Errors leave as `client.errors` classes.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import os
 import random
@@ -35,6 +36,7 @@ from cxone_outbound.client.retry import (
     is_retryable_status,
     parse_retry_after,
 )
+from cxone_outbound.client.watchdog import ReadWatchdog
 from cxone_outbound.config import Settings
 
 USER_AGENT = f"cxone-outbound/{__version__}"
@@ -151,6 +153,7 @@ class Transport:
             settings.max_rate, settings.concurrency, self.clock
         )
         self.auth = TokenProvider(settings, self._post_token, self.clock)
+        self._watchdog = ReadWatchdog(settings.read_timeout)
         self._session: aiohttp.ClientSession | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -162,16 +165,16 @@ class Transport:
                     keepalive_timeout=30.0,
                     ttl_dns_cache=300,
                 ),
+                # the read timeout is `self._watchdog`'s (client/watchdog.py: no timer per read)
                 timeout=aiohttp.ClientTimeout(
-                    total=None,
-                    sock_connect=self.settings.connect_timeout,
-                    sock_read=self.settings.read_timeout,
+                    total=None, sock_connect=self.settings.connect_timeout
                 ),
                 headers={"User-Agent": USER_AGENT, "Accept": JSON_TYPE},
                 raise_for_status=False,
             )
 
     async def close(self) -> None:
+        await self._watchdog.close()
         if self._session is not None:
             await self._session.close()
             self._session = None
@@ -256,6 +259,9 @@ class Transport:
         limiter = self.limiter
         observer = self._observer
         start = clock.monotonic()
+        task = asyncio.current_task()
+        if task is None:  # pragma: no cover - a coroutine always runs in a task
+            raise RuntimeError("requests are sent from a task")
         attempt = 0
         replayed_auth = False
         quota_taken = 0
@@ -272,14 +278,23 @@ class Transport:
                 sent_at = await limiter.acquire()
             failure: BaseException | None = None
             response: Response | None = None
+            watch = self._watchdog.watch(task, len(content) if content else 0)
             try:
                 async with session.request(method, url, headers=headers, data=content) as raw:
+                    watch.response = raw
                     response = Response(
                         raw.status, raw.headers, await raw.read(), request_id, attempt
                     )
             except (aiohttp.ClientError, TimeoutError) as exc:
                 failure = exc
+            except asyncio.CancelledError:
+                if not watch.absorb():
+                    raise
+                failure = TimeoutError(
+                    f"no data for {self.settings.read_timeout:g} s (read timeout)"
+                )
             finally:
+                self._watchdog.done(watch)
                 limiter.release()
             now = clock.monotonic()
 
