@@ -229,3 +229,11 @@ async def test_delete_contacts_raises_when_the_server_fails(fake_api, client):
                    Reply(503, {"error": {"code": "UNAVAILABLE", "message": "busy"}}))
     with pytest.raises(ServerError):
         await client.delete_contacts("L1", ["x"])
+
+
+def test_a_plain_id_is_its_own_segment_and_anything_else_is_escaped():
+    from cxone_outbound.client.api import seg as _seg
+
+    assert _seg("c-1_A.b~9") == "c-1_A.b~9"
+    assert [_seg(v) for v in (".", "..", "a b", "é", "a?b#c", "a/b", "")] == [
+        "%2E", "%2E%2E", "a%20b", "%C3%A9", "a%3Fb%23c", "a%2Fb", ""]

@@ -85,7 +85,7 @@ async def test_a_silent_server_times_out_each_attempt_and_the_get_is_retried(
 
 
 async def test_headers_without_a_body_time_out_too(stalling: tuple[Stalling, str]) -> None:
-    server, base = stalling
+    _, base = stalling
     async with _client(base, max_attempts=1) as client:
         with pytest.raises(TransportError, match="read timeout"):
             await client.request("GET", "/s/headers-only")

@@ -58,13 +58,19 @@ M = TypeVar("M", bound=BaseModel)
 _PLAIN_SEGMENT = re.compile(r"[A-Za-z0-9._~-]+").fullmatch  # unreserved characters only
 
 
-def _seg(value: str) -> str:
-    """One path segment: ids are opaque, so nothing in them may change the path (an id of
-    unreserved characters alone, as most are, is its own encoding: no quote() per request)."""
+def seg(value: str) -> str:
+    """One path segment: ids are opaque, so nothing in them may change the path. An id of
+    unreserved characters alone (most are) is its own encoding; `.` and `..` are escaped, or
+    the URL would be normalised to another resource."""
     value = str(value)
-    if _PLAIN_SEGMENT(value) and value not in (".", ".."):
+    if value in (".", ".."):
+        return "%2E" * len(value)
+    if _PLAIN_SEGMENT(value):
         return value
     return quote(value, safe="")
+
+
+_seg = seg
 
 
 def _if_match(value: str) -> str:

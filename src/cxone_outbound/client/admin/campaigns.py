@@ -40,7 +40,8 @@ from typing import Any
 
 import orjson
 
-from cxone_outbound.client.admin.records import seg, text_of
+from cxone_outbound.client.admin.records import text_of
+from cxone_outbound.client.api import seg
 from cxone_outbound.client.errors import (
     ConfigurationError,
     CXoneError,

@@ -35,7 +35,6 @@ from cxone_outbound.client.admin.records import (
     chunks_within_limits,
     contact_from_record,
     render_upload,
-    seg,
     text_of,
     upload_body,
     upload_row,
@@ -43,6 +42,7 @@ from cxone_outbound.client.admin.records import (
 )
 from cxone_outbound.client.admin.session import AdminSession
 from cxone_outbound.client.admin.upload_poll import JobProgress, UploadPollPolicy, retry_after_s
+from cxone_outbound.client.api import seg
 from cxone_outbound.client.auth import AccessToken
 from cxone_outbound.client.capabilities import Capabilities
 from cxone_outbound.client.clock import Clock

@@ -15,7 +15,6 @@ import io
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
 
 from cxone_outbound.client.models import Contact
 
@@ -29,10 +28,6 @@ def text_of(item: Mapping[str, Any], *names: str) -> str | None:
             return str(value)
     return None
 
-
-def seg(value: str) -> str:
-    """One path segment: ids are opaque, so nothing in them may change the path."""
-    return quote(str(value), safe="")
 
 MAX_UPLOAD_RECORDS = 500_000  # help pages: at most 500,000 records per list
 MAX_UPLOAD_BYTES = 256 * 1024 * 1024  # help pages: files up to 256 MB
