@@ -237,3 +237,9 @@ def test_a_plain_id_is_its_own_segment_and_anything_else_is_escaped():
     assert _seg("c-1_A.b~9") == "c-1_A.b~9"
     assert [_seg(v) for v in (".", "..", "a b", "é", "a?b#c", "a/b", "")] == [
         "%2E", "%2E%2E", "a%20b", "%C3%A9", "a%3Fb%23c", "a%2Fb", ""]
+
+
+async def test_an_id_of_dots_reaches_the_server_as_an_id_not_as_a_parent_path(fake_api, client):
+    with pytest.raises(NotFound):
+        await client.get_contact("..")
+    assert [s.path for s in fake_api.seen if s.method == "GET"] == ["/api/v2/contacts/.."]

@@ -18,6 +18,7 @@ from urllib.parse import urlencode, urlsplit
 
 import aiohttp
 import orjson
+from yarl import URL
 
 from cxone_outbound._version import __version__
 from cxone_outbound.client.auth import AccessToken, TokenProvider
@@ -140,7 +141,7 @@ class Transport:
         if base.scheme not in {"http", "https"} or not base.netloc:
             raise ConfigurationError(f"base URL {settings.base_url!r} is not an http(s) URL")
         self.settings = settings
-        self._base = settings.base_url.rstrip("/")
+        self._base = str(URL(settings.base_url.rstrip("/")))  # encoded once, here
         self._origin = (base.scheme, base.netloc)
         self._observer = observer
         self.clock: Clock = clock or SystemClock()
@@ -219,8 +220,13 @@ class Transport:
             query = urlencode({k: v for k, v in params.items() if v is not None})
             url += ("&" if "?" in url else "?") + query
         shown = url[len(self._base) :] if url.startswith(self._base) else path
+        # Our paths are built encoded (ids through `api.seg`): sent as they are, an id `..`
+        # (`%2E%2E`) is not normalised onto another resource, and nothing is quoted twice.
+        target: str | URL = url if path.startswith(("http://", "https://")) else URL(
+            url, encoded=True
+        )
         response, note = await self._exchange(
-            method, url, shown, send_headers, content, idempotency_key, authenticated=True
+            method, target, shown, send_headers, content, idempotency_key, authenticated=True
         )
         if response.status < 400:
             return response
@@ -241,7 +247,7 @@ class Transport:
     async def _exchange(
         self,
         method: str,
-        url: str,
+        url: str | URL,
         shown: str,
         headers: dict[str, str],
         content: bytes | None,
