@@ -262,3 +262,27 @@ def test_dnc_search_matches_on_digits(admin: Admin) -> None:
     found = admin.call("POST", "/dnc-groups/search?phoneNumber=(415)%20555%202671").json
     assert [(r["dncGroupId"], r["phoneNumber"]) for r in found["dncGroupRecords"]] == [
         (group, "415-555-2671")]
+
+
+@pytest.mark.parametrize("path", [
+    "/lists/call-lists/123456789012345678901234567890",
+    "/dnc-groups/99999999999999999999",
+    "/skills/99999999999999999999",
+    "/campaigns/99999999999999999999",
+    "/skills/%C2%B2",  # '²' is a digit to str.isdigit, not to int()
+])
+def test_an_id_no_record_can_have_is_404_not_500(admin: Admin, path: str) -> None:
+    answer = admin.call("GET", path)
+    assert (answer.status, answer.json["error"]) == (404, "NOT_FOUND")
+
+
+def test_remove_prospects_from_a_list_id_no_list_can_have_is_404(admin: Admin) -> None:
+    answer = admin.call("DELETE", "/lists/call-lists/99999999999999999999/removeProspects",
+                        {"prospectsToRemove": []})
+    assert (answer.status, answer.json["error"]) == (404, "NOT_FOUND")
+
+
+@pytest.mark.parametrize("query", ["skip=99999999999999999999", "top=%C2%B2", "skip=-1"])
+def test_skip_or_top_out_of_range_is_400_invalid_value(admin: Admin, query: str) -> None:
+    answer = admin.call("GET", f"/dnc-groups?{query}")
+    assert (answer.status, answer.json["error"]) == (400, "INVALID_VALUE")

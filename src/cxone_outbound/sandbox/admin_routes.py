@@ -38,6 +38,7 @@ VERSION = re.compile(r"^v[1-9][0-9]?\.0$")
 DEFAULT_TOP = 100
 MAX_TOP = 1000
 MAX_BATCH = 1000
+MAX_SQL_INT = 2**63 - 1
 NOT_ACCEPTABLE = b"No known way to render data"
 
 
@@ -47,17 +48,26 @@ def accepts_json(header: str | None) -> bool:
                for part in (header or "").split(","))
 
 
+def sql_int(raw: str) -> int | None:
+    """`raw` as a non-negative integer SQLite can hold (ASCII digits only), else None.
+
+    `str.isdigit` alone lets through `²` (which `int` refuses) and 30-digit numbers (which SQLite
+    refuses): both were 500s.
+    """
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 19 or int(raw) > MAX_SQL_INT:
+        return None
+    return int(raw)
+
+
 def parse_skip_top(call: Call) -> tuple[int, int]:
     values = []
     for name, default, low in (("skip", 0, 0), ("top", DEFAULT_TOP, 1)):
         raw = call.query(name)
-        if raw is None or raw == "":
-            values.append(default)
-        elif not raw.isdigit() or int(raw) < low:
-            raise ValidationFailed(f"{name} must be an integer >= {low}", field=name,
-                                   code="INVALID_VALUE")
-        else:
-            values.append(int(raw))
+        value = default if raw is None or raw == "" else sql_int(raw)
+        if value is None or value < low:
+            raise ValidationFailed(f"{name} must be an integer from {low} to {MAX_SQL_INT}",
+                                   field=name, code="INVALID_VALUE")
+        values.append(value)
     return values[0], min(values[1], MAX_TOP)
 
 
@@ -134,9 +144,10 @@ def admin(route: str, handler: Handler) -> Callable[[Request], Awaitable[Respons
 
 def int_param(call: Call, name: str) -> int:
     raw = call.params[name]
-    if not raw.isdigit():
+    value = sql_int(raw)
+    if value is None:
         raise NotFound(f"{name} {raw} not found")
-    return int(raw)
+    return value
 
 
 def object_body(body: Any, allowed: set[str]) -> dict[str, Any]:
@@ -235,9 +246,11 @@ async def cancel_job(call: Call) -> Reply:
 
 
 async def remove_prospects(call: Call) -> Reply:
+    source = call.params["sourceName"]
+    if source.isdigit() and sql_int(source) is None:  # the store would read it as an id
+        raise NotFound(f"calling list {source} not found")
     body = object_body(await call.json(), {"prospectsToRemove"})
-    return Reply(200, call.sandbox.store.calling_lists.remove(call.tenant_id,
-                                                               call.params["sourceName"], body))
+    return Reply(200, call.sandbox.store.calling_lists.remove(call.tenant_id, source, body))
 
 
 # DNC groups ------------------------------------------------------------------------------------

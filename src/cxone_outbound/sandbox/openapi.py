@@ -2,6 +2,7 @@
 
 It describes the API routes (not /sandbox) closely enough for schemathesis to generate requests
 and check every response against it: success bodies by status, contract error bodies otherwise.
+The admin dialect's routes are in `openapi_admin`, merged in here.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+
+from cxone_outbound.sandbox.openapi_admin import ADMIN_PATHS, ADMIN_SCHEMAS
 
 Schema = dict[str, Any]
 
@@ -216,10 +219,11 @@ PATHS: dict[str, Any] = {
 
 DOCUMENT: dict[str, Any] = {
     "openapi": "3.0.3",
-    "info": {"title": "CXone outbound API (sandbox, v2 dialect)", "version": "2"},
-    "paths": PATHS,
-    "components": {"schemas": COMPONENTS,
-                   "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
+    "info": {"title": "CXone outbound API (sandbox, v2 and admin dialects)", "version": "2"},
+    "paths": PATHS | ADMIN_PATHS,
+    "components": {"schemas": COMPONENTS | ADMIN_SCHEMAS,
+                   "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"},
+                                       "basic": {"type": "http", "scheme": "basic"}}},
 }
 _RENDERED = orjson.dumps(DOCUMENT)
 

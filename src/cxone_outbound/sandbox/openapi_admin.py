@@ -1,0 +1,332 @@
+"""The admin dialect's part of the sandbox's OpenAPI document (docs/admin-dialect.md).
+
+Kept apart from the v2 part (`openapi`) because its conventions differ: `Accept:
+application/json` is required (406, plain text, otherwise), errors are `{error,
+error_description}`, batch calls report per-record failures inside 200s, pages are `skip`/`top`
+with `totalRecords` and full-URL `_links`, ids are integers. Every status a route can answer is
+listed, so schemathesis catches an undocumented one.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+Schema = dict[str, Any]
+
+STR: Schema = {"type": "string"}
+NSTR: Schema = {"type": "string", "nullable": True}
+INT: Schema = {"type": "integer"}
+BOOL: Schema = {"type": "boolean"}
+ANY: Schema = {"nullable": True}
+SCALAR: Schema = {"nullable": True, "oneOf": [STR, INT, {"type": "number"}, BOOL]}
+ID: Schema = {"type": "integer", "minimum": 1}
+SEGMENT: Schema = {"type": "string", "minLength": 1, "pattern": "^[^/]+$"}
+STRATEGY: Schema = {"type": "string", "enum": ["Preview", "Progressive", "Predictive",
+                                               "Agentless", "Manual"]}
+SECTIONS = {"general-settings": "generalSettings", "retry-settings": "retrySettings",
+            "schedule-settings": "scheduleSettings", "cadence-settings": "cadenceSettings",
+            "cpa-management": "cpaSettings", "delivery-preferences": "deliveryPreferences",
+            "time-zones": "timeZoneSettings", "list-management": "listManagementSettings",
+            "xs-settings": "xsSettings"}
+
+
+def obj(props: dict[str, Schema], required: list[str] | None = None,
+        extra: bool = False) -> Schema:
+    schema: Schema = {"type": "object", "properties": props, "additionalProperties": extra}
+    if required:
+        schema["required"] = required
+    return schema
+
+
+def ref(name: str) -> Schema:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def paged(key: str, item: Schema) -> Schema:
+    return obj({"totalRecords": INT, key: {"type": "array", "items": item},
+                "_links": ref("AdminLinks")}, ["totalRecords", key, "_links"])
+
+
+def batch(key: str, item: Schema) -> Schema:
+    return obj({key: {"type": "array", "maxItems": 1000, "items": item}}, [key])
+
+
+RECORD_FAILURE = obj({"resultCode": STR, "message": STR, "externalId": ANY},
+                     ["externalId", "resultCode", "message"])
+JOB = obj({
+    "jobId": STR, "listId": {"type": "integer", "nullable": True}, "fileName": NSTR,
+    "status": {"type": "string", "enum": ["QUEUED", "RUNNING", "COMPLETED", "FAILED",
+                                          "CANCELLED"]},
+    "isComplete": BOOL, "isCancelled": BOOL, "createdDate": STR, "completedDate": NSTR,
+    "totalRecords": INT, "processedRecords": INT, "successRecords": INT, "failedRecords": INT,
+    "errors": {"type": "array", "maxItems": 1000, "items": obj({
+        "row": INT, "externalId": NSTR, "field": NSTR, "resultCode": STR, "message": STR},
+        ["row", "resultCode", "message"])}},
+    ["jobId", "listId", "status", "isComplete", "isCancelled", "createdDate", "completedDate",
+     "totalRecords", "processedRecords", "successRecords", "failedRecords", "errors"])
+LIST_FIELDS: dict[str, Schema] = {
+    "listId": INT, "listName": STR, "externalIdColumn": STR,
+    "destinationMappings": {"type": "array", "minItems": 1, "items": obj(
+        {"fieldName": STR, "fieldValue": STR}, ["fieldName", "fieldValue"])},
+    "firstNameColumn": NSTR, "lastNameColumn": NSTR, "emailColumn": NSTR,
+    "totalRecords": INT, "validRecords": INT, "invalidRecords": INT, "createdDate": STR}
+LIST_REQUIRED = list(LIST_FIELDS)
+CALLING_LIST = obj(LIST_FIELDS, LIST_REQUIRED)
+CALLING_LIST_WITH_RECORDS = obj(LIST_FIELDS | {
+    "records": {"type": "array", "items": obj({
+        "externalId": STR, "fields": {"type": "object", "additionalProperties": SCALAR}},
+        ["externalId", "fields"])},
+    "_links": ref("AdminLinks")}, LIST_REQUIRED)
+GROUP = obj({"dncGroupId": INT, "dncGroupName": STR, "dncGroupDescription": STR,
+             "isActive": BOOL, "isDefault": BOOL, "recordCount": INT, "createdDate": STR},
+            ["dncGroupId", "dncGroupName", "dncGroupDescription", "isActive", "isDefault",
+             "recordCount", "createdDate"])
+DNC_RESULTS = obj({"errorCount": INT, "recordResults": {"type": "array", "items": {"oneOf": [
+    obj({"phoneNumber": STR, "success": {"type": "boolean", "enum": [True]}},
+        ["phoneNumber", "success"]),
+    obj({"phoneNumber": ANY, "success": {"type": "boolean", "enum": [False]}, "error": STR,
+         "message": STR}, ["phoneNumber", "success", "error", "message"])]}}},
+    ["errorCount", "recordResults"])
+SKILL = obj({"skillId": INT, "skillName": STR, "mediaTypeId": {"type": "integer", "enum": [4]},
+             "mediaTypeName": STR, "isOutbound": BOOL, "outboundStrategy": STRATEGY,
+             "isActive": BOOL, "campaignId": INT, "campaignName": STR, "notes": STR,
+             "lastUpdateTime": STR},
+            ["skillId", "skillName", "mediaTypeId", "mediaTypeName", "isOutbound",
+             "outboundStrategy", "isActive", "campaignId", "campaignName", "notes",
+             "lastUpdateTime"])
+CAMPAIGN = obj({"id": INT, "name": STR, "isActive": BOOL, "description": STR,
+                "lastUpdateTime": STR}, ["id", "name", "isActive", "description",
+                                         "lastUpdateTime"])
+SUCCESS = obj({"success": {"type": "boolean", "enum": [True]}, "skillId": INT},
+              ["success", "skillId"])
+TOKEN = obj({"access_token": STR, "token_type": {"type": "string", "enum": ["Bearer"]},
+             "expires_in": INT, "refresh_token": STR, "id_token": STR,
+             "issued_token_type": STR},
+            ["access_token", "token_type", "expires_in", "refresh_token", "id_token",
+             "issued_token_type"])
+
+ADMIN_SCHEMAS: dict[str, Schema] = {
+    "AdminError": obj({"error": STR, "error_description": STR}, ["error", "error_description"]),
+    "AdminLinks": obj({"self": STR, "next": NSTR, "previous": NSTR},
+                      ["self", "next", "previous"]),
+    "AdminToken": TOKEN,
+}
+
+
+def _json(schema: Schema) -> dict[str, Any]:
+    return {"content": {"application/json": {"schema": schema}}}
+
+
+CORRELATION = {"CorrelationId": {"description": "echoed, or made up when not sent",
+                                 "schema": STR}}
+ERRORS = {400: "bad query or body", 404: "unknown resource or API version",
+          409: "conflicting state", 413: "too many records or too large a body"}
+
+
+def _admin_op(summary: str, body: Schema, *, errors: tuple[int, ...] = (),
+              params: list[dict[str, Any]] | None = None,
+              request: Schema | None = None) -> dict[str, Any]:
+    """An `/inContactAPI` operation: 200 `body`, or the listed errors plus the pipeline's own
+    (401 token, 406 Accept, 429 throttled, 5xx injected faults)."""
+    error = {"headers": CORRELATION, **_json(ref("AdminError"))}
+    responses: dict[str, Any] = {"200": {"description": summary, "headers": CORRELATION,
+                                         **_json(body)}}
+    for status in sorted({*errors, 404}):
+        responses[str(status)] = {"description": ERRORS[status], **error}
+    if request is not None:  # the body is read and checked: its size and shape can fail
+        responses.setdefault("400", {"description": ERRORS[400], **error})
+        responses.setdefault("413", {"description": ERRORS[413], **error})
+    responses |= {
+        "401": {"description": "missing, unknown or expired token", **error},
+        "406": {"description": "Accept does not name application/json", "headers": CORRELATION,
+                "content": {"text/plain": {"schema": {"type": "string",
+                                                      "enum": ["No known way to render data"]}}}},
+        "429": {"description": "throttled (no Retry-After)", **error},
+        "5XX": {"description": "injected fault: nothing applied", **error}}
+    op: dict[str, Any] = {"summary": summary, "tags": ["admin"], "security": [{"bearer": []}],
+                          "parameters": [VERSION, *(params or [])], "responses": responses}
+    if request is not None:
+        op["requestBody"] = {"required": True, **_json(request)}
+    return op
+
+
+def _path(name: str, schema: Schema = ID) -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "schema": schema}
+
+
+def _query(name: str, schema: Schema = STR, required: bool = False) -> dict[str, Any]:
+    return {"name": name, "in": "query", "required": required, "schema": schema}
+
+
+VERSION = _path("version", {"type": "string", "pattern": "^v[1-9][0-9]?\\.0$"})
+PAGING = [_query("skip", {"type": "integer", "minimum": 0}),
+          _query("top", {"type": "integer", "minimum": 1})]
+DNC_RECORDS = batch("dncGroupRecords", obj({"phoneNumber": STR, "expiredDate": NSTR},
+                                           ["phoneNumber"]))
+CAMPAIGN_BODY = obj({"name": STR, "description": STR, "isActive": BOOL}, ["name"])
+PARAMETERS_BODY: Schema = {"oneOf": [
+    obj({key: {"type": "object"}}, [key]) for key in SECTIONS.values()]}
+SECTION_PARAMS = [_path("skillId"), _path("section", {"type": "string",
+                                                      "enum": list(SECTIONS)})]
+
+ADMIN_RESOURCES: dict[str, dict[str, Any]] = {
+    "/lists/call-lists": {
+        "get": _admin_op("calling lists", paged("callingLists", CALLING_LIST), errors=(400,),
+                         params=PAGING),
+        "post": _admin_op("create a calling list", obj({"listId": INT}, ["listId"]), params=[
+            _query("listName", required=True), _query("externalIdColumn", required=True),
+            _query("firstNameColumn"), _query("lastNameColumn"), _query("emailColumn")],
+            request=obj({"destinationMappings": {"type": "array", "minItems": 1, "items": obj(
+                {"fieldName": STR, "fieldValue": STR}, ["fieldValue"], extra=True)}},
+                ["destinationMappings"]))},
+    "/lists/call-lists/jobs": {
+        "get": _admin_op("upload jobs", paged("uploadJobs", JOB), errors=(400,),
+                         params=PAGING)},
+    "/lists/call-lists/jobs/{jobId}": {
+        "get": _admin_op("one upload job (an array of one)", obj({"uploadJobs": {
+            "type": "array", "minItems": 1, "maxItems": 1, "items": JOB}}, ["uploadJobs"]),
+            params=[_path("jobId", SEGMENT)]),
+        "delete": _admin_op("cancel a job not yet complete", obj({
+            "jobId": STR, "isCancelled": {"type": "boolean", "enum": [True]}},
+            ["jobId", "isCancelled"]), errors=(409,), params=[_path("jobId", SEGMENT)])},
+    "/lists/call-lists/{listId}": {
+        "get": _admin_op("a calling list, with a page of its records on includeRecords=true",
+                         CALLING_LIST_WITH_RECORDS, errors=(400,), params=[
+                             _path("listId"), _query("finalized", BOOL),
+                             _query("includeRecords", BOOL), *PAGING]),
+        "delete": _admin_op("delete a list and its records", obj({
+            "listId": INT, "deleted": {"type": "boolean", "enum": [True]}},
+            ["listId", "deleted"]), errors=(409,), params=[
+                _path("listId"), _query("forceInactive"), _query("forceDelete")])},
+    "/lists/call-lists/{listId}/upload": {
+        "post": _admin_op("upload a base64 CSV (a background job)", obj({"jobId": STR},
+                                                                         ["jobId"]),
+                          params=[_path("listId")], request=obj({
+                              "listFile": {"type": "string", "format": "byte"},
+                              "fileName": STR, "skillId": INT, "defaultTimeZone": STR,
+                              "forceOverwrite": BOOL, "expirationDate": STR,
+                              "startSkill": BOOL, "sendEmail": BOOL}, ["listFile"]))},
+    "/lists/call-lists/{sourceName}/removeProspects": {
+        "delete": _admin_op("remove records by external id (per-record results in a 200)", obj({
+            "successfulRecords": {"type": "array", "items": obj({"externalId": STR},
+                                                                ["externalId"])},
+            "failedRecords": {"type": "array", "items": RECORD_FAILURE}},
+            ["successfulRecords", "failedRecords"]),
+            params=[_path("sourceName", SEGMENT)],
+            request=batch("prospectsToRemove", obj({"externalId": STR}, ["externalId"])))},
+    "/dnc-groups": {
+        "get": _admin_op("DNC groups", paged("dncGroups", GROUP), errors=(400,), params=PAGING),
+        "post": _admin_op("create a DNC group", obj({"dncGroupId": INT}, ["dncGroupId"]),
+                          request=obj({"dncGroupName": STR, "dncGroupDescription": STR},
+                                      ["dncGroupName"]))},
+    "/dnc-groups/search": {
+        "post": _admin_op("records of every group whose digits match", obj({
+            "totalRecords": INT, "dncGroupRecords": {"type": "array", "items": obj({
+                "dncGroupId": INT, "dncGroupName": STR, "phoneNumber": STR,
+                "expiredDate": NSTR}, ["dncGroupId", "dncGroupName", "phoneNumber",
+                                       "expiredDate"])}}, ["totalRecords", "dncGroupRecords"]),
+            errors=(400,), params=[_query("phoneNumber", required=True)])},
+    "/dnc-groups/{groupId}": {
+        "get": _admin_op("one DNC group", GROUP, params=[_path("groupId")]),
+        "put": _admin_op("update a DNC group", GROUP, params=[_path("groupId")],
+                         request=obj({"dncGroupName": STR, "dncGroupDescription": STR,
+                                      "isActive": BOOL}))},
+    "/dnc-groups/{groupId}/records": {
+        "get": _admin_op("a group's records", paged("dncGroupRecords", obj({
+            "phoneNumber": STR, "expiredDate": NSTR, "createdDate": STR},
+            ["phoneNumber", "expiredDate", "createdDate"])), errors=(400,),
+            params=[_path("groupId"), *PAGING]),
+        "post": _admin_op("add or re-date records (per-record results in a 200)", DNC_RESULTS,
+                          params=[_path("groupId")], request=DNC_RECORDS),
+        "delete": _admin_op("remove records (per-record results in a 200)", DNC_RESULTS,
+                            params=[_path("groupId")], request=DNC_RECORDS)},
+    "/skills": {
+        "get": _admin_op("outbound phone skills", paged("skills", SKILL), errors=(400,),
+                         params=[*PAGING, _query("outboundStrategy")]),
+        "post": _admin_op("create skills (per-skill results in a 200)", obj({
+            "errorCount": INT, "skillsResults": {"type": "array", "items": {"oneOf": [
+                SUCCESS, obj({"success": {"type": "boolean", "enum": [False]}, "index": INT,
+                              "error": STR, "message": STR},
+                             ["success", "index", "error", "message"])]}}},
+            ["errorCount", "skillsResults"]), request=batch("skills", obj({
+                "skillName": STR, "outboundStrategy": STRATEGY, "isActive": BOOL,
+                "notes": STR, "mediaTypeId": INT, "isOutbound": BOOL}, ["skillName"])))},
+    "/skills/{skillId}": {
+        "get": _admin_op("one skill", SKILL, params=[_path("skillId")]),
+        "put": _admin_op("update a skill (a new campaign version)", SUCCESS,
+                         params=[_path("skillId")], request=obj({"skill": obj({
+                             "skillName": STR, "isActive": BOOL, "notes": STR,
+                             "outboundStrategy": STRATEGY})}, ["skill"]))},
+    "/skills/{skillId}/parameters/{section}": {
+        "get": _admin_op("a parameter section ({} until written)", {
+            "type": "object", "minProperties": 1, "maxProperties": 1,
+            "additionalProperties": {"type": "object"}}, params=SECTION_PARAMS),
+        "put": _admin_op("merge keys into a section (null removes one)", SUCCESS,
+                         params=SECTION_PARAMS, request=PARAMETERS_BODY)},
+    "/campaigns": {
+        "get": _admin_op("campaigns", paged("campaigns", CAMPAIGN), errors=(400,),
+                         params=PAGING),
+        "post": _admin_op("create a campaign (and its Preview skill)", obj({"id": INT}, ["id"]),
+                          request=obj({"name": STR, "description": STR, "isActive": BOOL},
+                                      ["name"]))},
+    "/campaigns/{campaignId}": {
+        "get": _admin_op("one campaign", CAMPAIGN, params=[_path("campaignId")]),
+        "put": _admin_op("replace a campaign's name, description, isActive", CAMPAIGN,
+                         params=[_path("campaignId")], request=CAMPAIGN_BODY)},
+    "/campaigns/{campaignId}/status": {
+        "patch": _admin_op("activate or deactivate", CAMPAIGN, params=[_path("campaignId")],
+                           request=obj({"isActive": BOOL}, ["isActive"]))},
+}
+
+OAUTH_ERROR = obj({"error": {"type": "string", "enum": [
+    "invalid_request", "invalid_client", "invalid_grant", "unsupported_grant_type"]},
+    "error_description": STR}, ["error", "error_description"])
+
+
+def _token_op(summary: str, request: dict[str, Any], security: list[Any]) -> dict[str, Any]:
+    """A login route: the admin token, RFC 6749 errors, and v2 error bodies from the pipeline
+    (413 body too large, 429 throttled, 5xx injected faults)."""
+    v2_error = {"description": "contract error (v2 shape)", **_json(ref("Error"))}
+    return {"summary": summary, "tags": ["admin"], "security": security,
+            "requestBody": {"required": True, **request},
+            "responses": {"200": {"description": "a token", **_json(ref("AdminToken"))},
+                          "400": {"description": "RFC 6749 error", **_json(OAUTH_ERROR)},
+                          "401": {"description": "bad client credentials",
+                                  **_json(OAUTH_ERROR)},
+                          "413": v2_error, "429": v2_error, "5XX": v2_error}}
+
+
+ADMIN_PATHS: dict[str, Any] = {
+    "/auth/token": {"post": _token_op("access key login (password grant) or refresh", {
+        "content": {"application/x-www-form-urlencoded": {"schema": obj({
+            "grant_type": {"type": "string", "enum": ["password", "refresh_token"]},
+            "username": STR, "password": STR, "refresh_token": STR, "client_id": STR,
+            "client_secret": STR}, ["grant_type"])}}}, [{"basic": []}, {}])},
+    "/authentication/v1/token/access-key": {"post": _token_op("access key login", _json(obj({
+        "accessKeyId": STR, "accessKeySecret": STR}, ["accessKeyId", "accessKeySecret"],
+        extra=True)), [])},
+    "/public/user/refresh": {"post": _token_op("spend a refresh token", _json(obj(
+        {"token": STR}, ["token"], extra=True)), [])},
+    "/.well-known/cxone-configuration": {"get": {
+        "summary": "where a tenant's API lives", "tags": ["admin"], "security": [],
+        "parameters": [_query("tenantId", required=True)],
+        "responses": {
+            "200": {"description": "the tenant's endpoints", **_json(obj({
+                "tenantId": STR, "api_endpoint": STR, "auth_endpoint": STR,
+                "ui_endpoint": STR, "area": STR, "cluster": STR},
+                ["tenantId", "api_endpoint", "auth_endpoint", "ui_endpoint", "area",
+                 "cluster"]))},
+            "400": {"description": "tenantId missing", **_json(ref("AdminError"))},
+            "404": {"description": "unknown tenant", **_json(ref("AdminError"))}}}},
+    "/.well-known/openid-configuration": {"get": {
+        "summary": "the token endpoint", "tags": ["admin"], "security": [],
+        "responses": {"200": {"description": "OpenID discovery", **_json(obj({
+            "issuer": STR, "token_endpoint": STR,
+            "grant_types_supported": {"type": "array", "items": STR},
+            "token_endpoint_auth_methods_supported": {"type": "array", "items": STR},
+            "id_token_signing_alg_values_supported": {"type": "array", "items": STR}},
+            ["issuer", "token_endpoint"], extra=True))}}}},
+    **{"/inContactAPI/services/{version}" + path: ops
+       for path, ops in ADMIN_RESOURCES.items()},
+}
+"""Every admin route, keyed by its full path (merged into the served document)."""
