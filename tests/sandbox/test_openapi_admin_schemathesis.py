@@ -2,9 +2,10 @@
 as documented (docs/admin-dialect.md).
 
 Each `/inContactAPI` operation is fuzzed with an access-key token and `Accept:
-application/json`; the login and discovery routes without a token. The server holds a little of
-everything (lists, an upload job, DNC records, campaigns) so small generated ids hit real
-resources. Faults and the rate limit are off; examples per operation are bounded.
+application/json`; the login and discovery routes without a token. Positive cases (as the
+document allows) and negative ones (breaking it) both. Half the cases are steered at what the
+server holds (lists, an upload job, DNC records, campaigns), since generated ids are mostly
+unknown. Faults and the rate limit are off; examples per operation are bounded.
 """
 
 from __future__ import annotations
@@ -40,6 +41,8 @@ ACCEPT = {"Accept": "application/json"}
 SCHEMA = schemathesis.openapi.from_dict(DOCUMENT)
 ADMIN_OPERATIONS = [op for op in (r.ok() for r in SCHEMA.get_all_operations())
                     if op.path in ADMIN_PATHS]
+NEGATABLE = [op for op in ADMIN_OPERATIONS  # something to get wrong: parameters or a body
+             if {"parameters", "requestBody"} & set(op.definition.raw)]
 
 
 def _admin_token(server: SandboxServer) -> str:
@@ -83,8 +86,9 @@ def _steer(case: Any, server: SandboxServer, known: dict[str, str], small_id: in
         elif isinstance(value, int):
             case.path_parameters[name] = small_id
     path = case.operation.path
-    if path.endswith("/parameters/{section}") and isinstance(case.body, dict) and case.body:
-        case.body = {SECTIONS[case.path_parameters["section"]]: next(iter(case.body.values()))}
+    section = (case.path_parameters or {}).get("section")
+    if section in SECTIONS and isinstance(case.body, dict) and case.body:
+        case.body = {SECTIONS[section]: next(iter(case.body.values()))}
     elif path.endswith("/upload") and isinstance(case.body, dict):
         case.body["listFile"] = base64.b64encode(b"ExternalId,PhoneNumber\ns-1,+14155550123\n"
                                                  ).decode()
@@ -130,26 +134,43 @@ def test_every_admin_route_is_documented_and_nothing_else() -> None:
     assert {(op.path, op.method.upper()) for op in ADMIN_OPERATIONS} == served
 
 
+def _fuzz(operation: Any, mode: schemathesis.GenerationMode, examples: int,
+          server: SandboxServer, state: tuple[str, dict[str, str]]) -> list[int]:
+    """Run `examples` generated cases (half steered at what exists); their statuses."""
+    token, known = state
+    headers = _headers(operation, token)
+    answered: list[int] = []
+
+    @hypothesis.given(case=operation.as_strategy(mode), steer=st.booleans(),
+                      small_id=st.integers(1, 6))
+    @hypothesis.settings(max_examples=examples, deadline=None, derandomize=True, database=None,
+                         suppress_health_check=list(hypothesis.HealthCheck))
+    def run(case: Any, steer: bool, small_id: int) -> None:
+        if steer:
+            _steer(case, server, known, small_id)
+        answered.append(case.call_and_validate(base_url=server.base_url, headers=headers,
+                                               checks=CHECKS).status_code)
+
+    run()
+    return answered
+
+
 @pytest.mark.parametrize("operation", ADMIN_OPERATIONS, ids=lambda op: op.label)
 def test_every_admin_operation_answers_as_documented_and_never_5xx(
         operation: Any, admin_server: SandboxServer,
         admin_state: tuple[str, dict[str, str]]) -> None:
-    token, known = admin_state
-    headers = _headers(operation, token)
-
-    @hypothesis.given(case=operation.as_strategy(), steer=st.booleans(),
-                      small_id=st.integers(1, 6))
-    @hypothesis.settings(max_examples=16, deadline=None, derandomize=True, database=None,
-                         suppress_health_check=list(hypothesis.HealthCheck))
-    def run(case: Any, steer: bool, small_id: int) -> None:
-        if steer:
-            _steer(case, admin_server, known, small_id)
-        answered.append(case.call_and_validate(base_url=admin_server.base_url, headers=headers,
-                                               checks=CHECKS).status_code)
-
-    answered: list[int] = []
-    run()
+    answered = _fuzz(operation, schemathesis.GenerationMode.POSITIVE, 16, admin_server,
+                     admin_state)
     assert answered  # it really exercised the server
+
+
+@pytest.mark.parametrize("operation", NEGATABLE, ids=lambda op: op.label)
+def test_input_that_breaks_the_document_is_a_documented_4xx_never_5xx(
+        operation: Any, admin_server: SandboxServer,
+        admin_state: tuple[str, dict[str, str]]) -> None:
+    answered = _fuzz(operation, schemathesis.GenerationMode.NEGATIVE, 8, admin_server,
+                     admin_state)
+    assert answered
 
 
 @pytest.mark.parametrize("accept", [None, "*/*", "text/plain"])
