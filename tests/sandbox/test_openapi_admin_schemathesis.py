@@ -11,6 +11,7 @@ unknown. Faults and the rate limit are off; examples per operation are bounded.
 from __future__ import annotations
 
 import base64
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -153,6 +154,13 @@ def _fuzz(operation: Any, mode: schemathesis.GenerationMode, examples: int,
 
     run()
     return answered
+
+
+def test_the_served_document_holds_both_dialects(admin_server: SandboxServer) -> None:
+    api = Api(admin_server.base_url, admin_server.client_id, admin_server.client_secret)
+    served = api.get("/openapi.json", auth=False).json
+    assert served == json.loads(json.dumps(DOCUMENT))
+    assert set(ADMIN_PATHS) < set(served["paths"]) and "/api/v2/webhooks" in served["paths"]
 
 
 @pytest.mark.parametrize("operation", ADMIN_OPERATIONS, ids=lambda op: op.label)

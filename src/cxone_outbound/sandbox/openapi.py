@@ -127,6 +127,7 @@ TOKEN_OP: dict[str, Any] = {
 CAMPAIGN_BODY = _obj({"name": STR, "type": {"type": "string", "enum": [
     "preview", "progressive", "predictive", "agentless", "manual"]},
     "status": {"type": "string", "enum": ["active", "inactive", "paused", "completed"]},
+    "description": STR,
     "maxEnrichmentTimeout": {"type": "integer", "minimum": 1, "maximum": 600000},
     "contactLists": {"type": "array", "items": {"type": "object"}},
     "dialingRules": {"type": "object"}, "agentDirectives": {"type": "array",
