@@ -38,12 +38,9 @@ class CliState:
 
     def load(self, **flag_overrides: object) -> LoadedSettings:
         """The effective settings with their sources; warnings are printed on first load."""
-        flags: dict[str, object] = {"base_url": self.base_url, "dialect": self.dialect}
-        flags.update(flag_overrides)  # a command's own flag wins over the global one...
-        for name in ("base_url", "dialect"):  # ...but "not given" there leaves the global
-            if flags[name] is None:
-                flags[name] = getattr(self, name)
-        flags = {k: v for k, v in flags.items() if v is not None}
+        global_flags = {"base_url": self.base_url, "dialect": self.dialect}
+        given = {k: v for k, v in flag_overrides.items() if v is not None}  # a command's own win
+        flags = {k: v for k, v in global_flags.items() if v is not None} | given
         if self._loaded is None or self._loaded_flags != flags:
             loaded = load_settings(
                 flags=flags, profile=self.profile, config_path=self.config_file

@@ -70,8 +70,6 @@ def seg(value: str) -> str:
     return quote(value, safe="")
 
 
-_seg = seg
-
 
 def _if_match(value: str) -> str:
     """An entity tag for If-Match: a bare version is quoted, a tag is sent as given."""
@@ -160,7 +158,7 @@ class CXoneClient(AsyncResource):
 
     async def get_list_schema(self, list_id: str) -> ListSchema:
         parsed, _ = await self._call(
-            ListSchema, "GET", f"/api/v2/contacts/lists/{_seg(list_id)}/schema"
+            ListSchema, "GET", f"/api/v2/contacts/lists/{seg(list_id)}/schema"
         )
         return parsed
 
@@ -168,7 +166,7 @@ class CXoneClient(AsyncResource):
         self, list_id: str, *, page_size: int = 1000
     ) -> AsyncIterator[list[Contact]]:
         """Each page of a list's contacts, in server order."""
-        path = f"/api/v2/campaigns/contactlists/{_seg(list_id)}"
+        path = f"/api/v2/campaigns/contactlists/{seg(list_id)}"
         params = {"limit": max(1, min(page_size, MAX_PAGE_SIZE))}
         async for items in self._pages(path, params, "contacts"):
             yield [_parse_item(Contact, item, path) for item in items]
@@ -180,7 +178,7 @@ class CXoneClient(AsyncResource):
                 yield contact
 
     async def get_contact(self, contact_id: str) -> Contact:
-        parsed, _ = await self._call(Contact, "GET", f"/api/v2/contacts/{_seg(contact_id)}")
+        parsed, _ = await self._call(Contact, "GET", f"/api/v2/contacts/{seg(contact_id)}")
         return parsed
 
     async def update_contact(
@@ -188,7 +186,7 @@ class CXoneClient(AsyncResource):
     ) -> Contact:
         """PATCH one contact (`list_id` is for dialects whose ids are per list; unused here)."""
         parsed, _ = await self._call(
-            Contact, "PATCH", f"/api/v2/contacts/{_seg(contact_id)}", json=dict(changes)
+            Contact, "PATCH", f"/api/v2/contacts/{seg(contact_id)}", json=dict(changes)
         )
         return parsed
 
@@ -203,13 +201,13 @@ class CXoneClient(AsyncResource):
         parsed, _ = await self._call(
             BatchUpdateResult,
             "PATCH",
-            f"/api/v2/campaigns/contactlists/{_seg(list_id)}/contacts",
+            f"/api/v2/campaigns/contactlists/{seg(list_id)}/contacts",
             json={"contacts": [dict(c) for c in contacts]},
         )
         return parsed
 
     async def delete_contact(self, contact_id: str, *, list_id: str | None = None) -> None:
-        await self.transport.request("DELETE", f"/api/v2/campaigns/contacts/{_seg(contact_id)}")
+        await self.transport.request("DELETE", f"/api/v2/campaigns/contacts/{seg(contact_id)}")
 
     async def delete_contacts(
         self, list_id: str, contact_ids: Sequence[str]
@@ -252,14 +250,14 @@ class CXoneClient(AsyncResource):
         return parsed
 
     async def get_import_job(self, job_id: str) -> ImportJob:
-        parsed, _ = await self._call(ImportJob, "GET", f"/api/v2/contacts/import/{_seg(job_id)}")
+        parsed, _ = await self._call(ImportJob, "GET", f"/api/v2/contacts/import/{seg(job_id)}")
         return parsed
 
     # -- enrichment ------------------------------------------------------------------------
     async def get_campaign(self, campaign_id: str) -> Campaign:
         """A campaign, with `.etag` from the ETag header (what `update_campaign` sends back)."""
         parsed, response = await self._call(
-            Campaign, "GET", f"/api/v2/outbound/campaigns/{_seg(campaign_id)}"
+            Campaign, "GET", f"/api/v2/outbound/campaigns/{seg(campaign_id)}"
         )
         parsed.etag = response.etag or (f'"{parsed.version}"' if parsed.version else None)
         return parsed
@@ -278,14 +276,14 @@ class CXoneClient(AsyncResource):
         }
         return await self._post(
             EnrichmentResult,
-            f"/api/v2/contacts/lists/{_seg(list_id)}/contacts",
+            f"/api/v2/contacts/lists/{seg(list_id)}/contacts",
             body,
             idempotency_key=idempotency_key,
         )
 
     async def refresh_list(self, list_id: str) -> RefreshResult:
         return await self._post(
-            RefreshResult, f"/api/v2/contacts/lists/{_seg(list_id)}/actions/refresh", {}
+            RefreshResult, f"/api/v2/contacts/lists/{seg(list_id)}/actions/refresh", {}
         )
 
     # -- campaigns and suppressions --------------------------------------------------------
@@ -313,7 +311,7 @@ class CXoneClient(AsyncResource):
         parsed, response = await self._call(
             CampaignUpdate,
             "PUT",
-            f"/api/v2/outbound/campaigns/{_seg(campaign_id)}",
+            f"/api/v2/outbound/campaigns/{seg(campaign_id)}",
             json=dict(body),
             headers={"If-Match": _if_match(if_match)},
         )
@@ -364,7 +362,7 @@ class CXoneClient(AsyncResource):
         return [_parse_item(Webhook, item, path) for item in items]
 
     async def delete_webhook(self, webhook_id: str) -> None:
-        await self.transport.request("DELETE", f"/api/v2/webhooks/{_seg(webhook_id)}")
+        await self.transport.request("DELETE", f"/api/v2/webhooks/{seg(webhook_id)}")
 
 
 def _parse(model: type[M], response: Response, where: str) -> M:

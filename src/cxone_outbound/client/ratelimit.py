@@ -74,14 +74,10 @@ class TokenBucket:
         now = self._clock.monotonic()
         if now < self._hold_until:
             return False
-        tokens = self._tokens
-        if now > self._last:  # `_refill`, inline: this runs once per request
-            tokens = min(self._capacity, tokens + (now - self._last) * self._rate)
-            self._last = now
-        if tokens >= 1.0:
-            self._tokens = tokens - 1.0
+        self._refill(now)
+        if self._tokens >= 1.0:
+            self._tokens -= 1.0
             return True
-        self._tokens = tokens
         return False
 
     async def acquire(self) -> None:

@@ -8,7 +8,6 @@ failures inside 200s.
 
 from __future__ import annotations
 
-import asyncio
 import re
 import uuid
 from collections.abc import Awaitable, Callable
@@ -21,7 +20,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from cxone_outbound.sandbox.calling_lists import MAX_UPLOAD_BYTES, check_mapping, decode_upload
-from cxone_outbound.sandbox.endpoint import JSON, Call, Dropped, Handler, Reply
+from cxone_outbound.sandbox.endpoint import JSON, Call, Handler, Reply, apply_faults
 from cxone_outbound.sandbox.errors import (
     InjectedFault,
     NotFound,
@@ -101,14 +100,9 @@ def admin(route: str, handler: Handler) -> Callable[[Request], Awaitable[Respons
         try:
             if not VERSION.match(request.path_params.get("version", "")):
                 raise NotFound(f"no API version {request.path_params.get('version')}")
-            verdict = sandbox.faults.decide(request.method, request.url.path)
-            if verdict.revoke:
-                sandbox.store.auth.revoke()
-            if verdict.latency:
-                await asyncio.sleep(verdict.latency)
-            if verdict.drop:
-                sandbox.counters.count(route, 0)
-                return Dropped()
+            verdict, dropped = await apply_faults(sandbox, request, route)
+            if dropped is not None:
+                return dropped
             if verdict.storm_retry_after is not None:
                 response = _error(429, "RATE_LIMITED", "too many requests", correlation)
                 response.headers["Retry-After"] = str(max(1, round(verdict.storm_retry_after)))

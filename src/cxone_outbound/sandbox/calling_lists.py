@@ -315,12 +315,7 @@ class CallingLists:
                              f"another record of the list has phone {r.phone}")]
         now = self.db.now()
         if current is None:
-            conn.execute(
-                "INSERT INTO contacts (id, tenant_id, list_id, phone, first_name, last_name,"
-                " email, attributes, created_at, updated_at, writes, external_id)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)",
-                (self.db.new_id(), tenant_id, list_id, r.phone, r.first_name, r.last_name,
-                 r.email, orjson.dumps(r.attributes).decode(), now, now, external))
+            self.contacts.insert_row(conn, tenant_id, list_id, r, now, external)
             return []
         attributes = orjson.loads(current["attributes"]) | r.attributes
         conn.execute(

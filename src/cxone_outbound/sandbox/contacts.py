@@ -275,6 +275,16 @@ class Contacts:
                          {"contactId": contact_id, "contactListId": row["list_id"],
                           "phone": row["phone"]})
 
+    def insert_row(self, conn: sqlite3.Connection, tenant_id: str, list_id: str, r: ContactRow,
+                   now: str, external_id: str | None = None) -> None:
+        """A new contact from an import row (both dialects' imports); caller holds the tx."""
+        conn.execute(
+            "INSERT INTO contacts (id, tenant_id, list_id, phone, first_name, last_name,"
+            " email, attributes, created_at, updated_at, writes, external_id)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)",
+            (self.db.new_id(), tenant_id, list_id, r.phone, r.first_name, r.last_name,
+             r.email, orjson.dumps(r.attributes).decode(), now, now, external_id))
+
     def upsert_rows(self, conn: sqlite3.Connection, tenant_id: str, list_id: str,
                     rows: Sequence[ContactRow]) -> None:
         """Insert or update (by phone within the list) rows of an import; caller holds the tx."""
@@ -284,12 +294,7 @@ class Contacts:
                 "SELECT seq, attributes FROM contacts WHERE list_id = ? AND phone = ?",
                 (list_id, r.phone)).fetchone()
             if existing is None:
-                conn.execute(
-                    "INSERT INTO contacts (id, tenant_id, list_id, phone, first_name, last_name,"
-                    " email, attributes, created_at, updated_at, writes)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
-                    (self.db.new_id(), tenant_id, list_id, r.phone, r.first_name, r.last_name,
-                     r.email, orjson.dumps(r.attributes).decode(), now, now))
+                self.insert_row(conn, tenant_id, list_id, r, now)
             else:
                 attributes = orjson.loads(existing["attributes"])
                 attributes.update(r.attributes)

@@ -34,6 +34,7 @@ from cxone_outbound.sandbox.idempotency import StoredResponse, fingerprint
 from cxone_outbound.sandbox.ratelimit import Decision
 
 if TYPE_CHECKING:
+    from cxone_outbound.sandbox.faults import Verdict
     from cxone_outbound.sandbox.runtime import Sandbox
 
 log = logging.getLogger(__name__)
@@ -141,6 +142,23 @@ class Dropped(Response):
             pass
 
 
+async def apply_faults(
+    sandbox: Sandbox, request: Request, route: str
+) -> tuple[Verdict, Response | None]:
+    """The fault verdict for a request, its side effects done (a revoked token, latency) in
+    both dialects alike; with a `Dropped` answer when the connection is to be cut. A storm or
+    an injected error the caller renders in its dialect's shape."""
+    verdict = sandbox.faults.decide(request.method, request.url.path)
+    if verdict.revoke:
+        sandbox.store.auth.revoke()
+    if verdict.latency:
+        await asyncio.sleep(verdict.latency)
+    if verdict.drop:
+        sandbox.counters.count(route, 0)
+        return verdict, Dropped()
+    return verdict, None
+
+
 Handler = Callable[[Call], Awaitable[Reply]]
 
 
@@ -153,14 +171,9 @@ def api(route: str, handler: Handler, scopes: frozenset[str] | None) -> Callable
         request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
         decision: Decision | None = None
         try:
-            verdict = sandbox.faults.decide(request.method, request.url.path)
-            if verdict.revoke:
-                sandbox.store.auth.revoke()
-            if verdict.latency:
-                await asyncio.sleep(verdict.latency)
-            if verdict.drop:
-                sandbox.counters.count(route, 0)
-                return Dropped()
+            verdict, dropped = await apply_faults(sandbox, request, route)
+            if dropped is not None:
+                return dropped
             if verdict.storm_retry_after is not None:
                 raise RateLimited("too many requests (storm)", extra={
                     "retryAfter": math.ceil(verdict.storm_retry_after)})
