@@ -78,12 +78,14 @@ def read(shape: Shape, body: Any) -> Mapping[str, Any]:
         rows = found.get(shape.rows)
         if not isinstance(rows, list):
             raise SchemaDrift(
-                shape.endpoint, expected={shape.rows}, seen=found, where=f"{shape.rows} (not a list)"
+                shape.endpoint, expected={shape.rows}, seen=found,
+                where=f"{shape.rows} (not a list)",
             )
         for row in rows:
             if not _has(row, shape.row_keys):
                 raise SchemaDrift(
-                    shape.endpoint, expected=shape.row_keys, seen=row, where=f"a row of {shape.rows}"
+                    shape.endpoint, expected=shape.row_keys, seen=row,
+                    where=f"a row of {shape.rows}",
                 )
     return found
 
