@@ -70,7 +70,9 @@ def read(shape: Shape, body: Any) -> Mapping[str, Any]:
         raise SchemaDrift(shape.endpoint, expected=shape.keys, seen=body)
     inner = body.get(ENVELOPE)
     levels: list[Any] = [inner, body] if shape.envelope else [body, inner]
-    found = next((level for level in levels if _has(level, shape.keys)), None)
+    found: Mapping[str, Any] | None = next(
+        (level for level in levels if _has(level, shape.keys)), None
+    )
     if found is None:
         seen = inner if shape.envelope and isinstance(inner, Mapping) else body
         raise SchemaDrift(shape.endpoint, expected=shape.keys, seen=seen)
