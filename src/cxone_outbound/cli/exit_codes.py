@@ -16,6 +16,7 @@ class ExitCode(IntEnum):
     BAD_INPUT = 2  # bad usage, bad file, invalid configuration
     AUTH = 3  # authentication or permission
     UNAVAILABLE = 4  # service unavailable: 5xx, 429 or connection errors outlived the retries
+    SCHEMA_DRIFT = 5  # a reply whose shape the client does not know: nothing more is sent
     INTERRUPTED = 130  # stopped by Ctrl-C / SIGTERM; resumable
 
 
@@ -23,6 +24,8 @@ def exit_code_for(exc: BaseException) -> ExitCode:
     """The exit code a failed command ends with."""
     if isinstance(exc, errors.AuthError | errors.PermissionDenied):
         return ExitCode.AUTH
+    if isinstance(exc, errors.SchemaDrift):
+        return ExitCode.SCHEMA_DRIFT
     if isinstance(exc, errors.ServerError | errors.TransportError | errors.RateLimited):
         return ExitCode.UNAVAILABLE
     if isinstance(exc, errors.ConfigurationError | errors.ValidationError):

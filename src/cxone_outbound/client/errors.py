@@ -89,6 +89,26 @@ class ValidationError(CXoneError):
     """400/422: the request was refused for its content; `field` and `details` say where."""
 
 
+class SchemaDrift(CXoneError):
+    """A 2xx reply whose shape the client does not know: the tenant and the contract disagree."""
+
+    def __init__(
+        self, endpoint: str, *, expected: frozenset[str] | set[str], seen: Any,
+        where: str = "",
+    ) -> None:
+        seen_keys = sorted(seen) if isinstance(seen, Mapping) else [type(seen).__name__]
+        place = f" in {where}" if where else ""
+        super().__init__(
+            f"{endpoint}: the reply's shape is not the published one{place}: expected keys "
+            f"{sorted(expected)}, saw {seen_keys}. Run `cxo tenant probe` and report the shape "
+            "file it writes (docs/real-tenant.md)",
+            code="SCHEMA_DRIFT",
+        )
+        self.endpoint = endpoint
+        self.expected = sorted(expected)
+        self.seen = seen_keys
+
+
 class PayloadTooLarge(CXoneError):
     """413: too many rows or bytes in one request."""
 

@@ -46,7 +46,9 @@ ClientFactory = Callable[[RequestObserver], AbstractAsyncContextManager[Any]]
 
 DRY_RUN = journal_mod.DRY_RUN
 _RETRYABLE_ERRORS = (errors.ServerError, errors.TransportError, errors.RateLimited)
-_FATAL_ERRORS = (errors.AuthError, errors.PermissionDenied, errors.ConfigurationError)
+_FATAL_ERRORS = (
+    errors.AuthError, errors.PermissionDenied, errors.ConfigurationError, errors.SchemaDrift,
+)
 
 
 class ResumeError(Exception):

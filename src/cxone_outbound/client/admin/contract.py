@@ -17,29 +17,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from cxone_outbound.client.errors import CXoneError
+from cxone_outbound.client.errors import SchemaDrift
 
 ENVELOPE = "resultSet"
-
-
-class SchemaDrift(CXoneError):
-    """A 2xx reply whose shape the client does not know: the tenant and the contract disagree."""
-
-    def __init__(
-        self, endpoint: str, *, expected: frozenset[str] | set[str], seen: Any,
-        where: str = "",
-    ) -> None:
-        seen_keys = sorted(seen) if isinstance(seen, Mapping) else [type(seen).__name__]
-        place = f" in {where}" if where else ""
-        super().__init__(
-            f"{endpoint}: the reply's shape is not the published one{place}: expected keys "
-            f"{sorted(expected)}, saw {seen_keys}. Run `cxo tenant probe` and report the shape "
-            "file it writes (docs/real-tenant.md)",
-            code="SCHEMA_DRIFT",
-        )
-        self.endpoint = endpoint
-        self.expected = sorted(expected)
-        self.seen = seen_keys
+__all__ = ["ENVELOPE", "SchemaDrift", "Shape", "read", "rows"]
 
 
 @dataclass(frozen=True)
