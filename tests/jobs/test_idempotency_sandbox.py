@@ -4,6 +4,7 @@ replayed answer, and a resumed run still applies nothing twice. Against the real
 from __future__ import annotations
 
 import csv
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ from tests.engine.live import run_live
 
 from cxone_outbound.client import CXoneClient, IdempotencyKeyReused
 from cxone_outbound.config import Settings
-from cxone_outbound.engine import CsvSource
+from cxone_outbound.engine import CsvSource, Item, RunContext
 from cxone_outbound.engine.journal import Journal
 from cxone_outbound.engine.records import Batch
 from cxone_outbound.engine.runner import journal_path
@@ -144,3 +145,25 @@ async def test_a_resumed_import_resends_its_in_flight_chunk_under_the_same_key(
     assert resumed.counts == {"succeeded": 2}
     assert sorted(sandbox_control.writes(list_id).values()) == [1, 1]  # applied once
     assert sandbox_control.requests_to("POST /api/v2/contacts/import", 201) == 2  # one replayed
+
+
+async def test_an_import_chunk_whose_key_was_used_for_another_request_fails_with_that_code(
+    tmp_path: Path, settings: Settings, sandbox_control: SandboxControl
+) -> None:
+    class OneKeyImport(ImportJob):
+        """Every upload under one key: what a key derived from too little would do."""
+
+        def _key(self, batch: Batch, items: Sequence[Item], attempt: int, ctx: RunContext) -> str:
+            return "one-key"
+
+    list_id = sandbox_control.create_list("people")
+    async with CXoneClient(settings) as client:  # another request took the key first
+        await client.start_import(b"phone_number\n+14155550199\n", list_id=list_id,
+                                  gzipped=False, idempotency_key="one-key")
+    job = OneKeyImport(ImportOptions(list_id=list_id, poll_initial_s=0.02))
+    path = contacts_file(tmp_path)
+    summary = await run_live(job, CsvSource(path, aliases=IMPORT_FIELDS), settings, tmp_path / "s")
+    assert summary.counts == {"failed": 2}
+    with (summary.run_dir / "failed.csv").open(newline="") as fh:
+        assert {row["error_code"] for row in csv.DictReader(fh)} == {"IDEMPOTENCY_KEY_REUSED"}
+    assert await phones_in(settings, list_id) == ["+14155550199"]

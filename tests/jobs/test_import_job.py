@@ -285,3 +285,39 @@ async def test_the_uploaded_body_is_the_chunk_its_key_names(tmp_path: Path) -> N
         lines = [str(int(phone[-4:]) + 2) for phone in phones]  # good(n) is on line n + 2
         batch_id = chunk_id(lines, body, 1)
         assert sent == batch_key(summary.run_id, batch_id, "import", None, 1, lines)
+
+
+async def test_a_chunk_found_in_flight_without_all_its_rows_is_not_reconciled_by_row_number(
+    tmp_path: Path,
+) -> None:
+    from cxone_outbound.engine.journal import Journal
+    from cxone_outbound.engine.records import Batch
+    from cxone_outbound.engine.runner import journal_path
+
+    path = contacts_csv(tmp_path, [good(i) for i in range(3)])
+    state = tmp_path / "s"
+    api = FakeImportApi(refuse={"+14155550000": "INVALID_PHONE"})  # row 1 of job-1
+    summary = await run_import(api, path, state)
+    assert summary.counts == {"succeeded": 2, "failed": 1}
+    # the last two rows back in flight under the whole chunk's id and job: job-1's row 1 is
+    # line 2's error, and must not be read as the first of these rows'
+    job = ImportJob(ImportOptions(chunk_size=3), ["tier"])
+    items = [job.prepare(r) for r in CsvSource(path, aliases=IMPORT_FIELDS)]
+    whole = job.batch_id(items, 1)
+    with Journal(journal_path(state)) as journal:
+        journal.claim(summary.run_id, [Batch(whole, items[1:], "job-1")])  # type: ignore[arg-type]
+        journal.set_status(summary.run_id, "interrupted")
+
+    @contextlib.asynccontextmanager
+    async def factory(observer: RequestObserver) -> AsyncIterator[FakeImportApi]:
+        yield api
+
+    resumed = await Runner(
+        ImportJob(ImportOptions(chunk_size=3, poll_initial_s=0.0), ["tier"]),
+        CsvSource(path, aliases=IMPORT_FIELDS),
+        RunConfig(state, resume=summary.run_id),
+        client_factory=factory,
+    ).run()
+    assert resumed.counts == {"succeeded": 2, "failed": 1}
+    failed = (resumed.run_dir / "failed.csv").read_text()
+    assert "\n2,INVALID_PHONE," in failed and "\n3," not in failed
