@@ -25,6 +25,7 @@ from cxone_outbound.cli import sandbox
 from cxone_outbound.cli.auth_cmd import auth_app
 from cxone_outbound.cli.config_cmd import config_app
 from cxone_outbound.cli.demo import demo_command
+from cxone_outbound.cli.dnc_cmd import app as dnc_app
 from cxone_outbound.cli.enrich import enrich_command
 from cxone_outbound.cli.exit_codes import ExitCode, exit_code_for
 from cxone_outbound.cli.import_cmd import import_contacts
@@ -96,6 +97,7 @@ app.add_typer(auth_app, name="auth")
 app.add_typer(webhooks_app, name="webhooks")
 app.add_typer(preview_app, name="preview")
 app.add_typer(runs_app, name="runs")
+app.add_typer(dnc_app, name="dnc")
 runs_app.command("report")(report_run)
 app.add_typer(sandbox.app, name="sandbox")
 app.command("enrich")(enrich_command)
