@@ -39,6 +39,8 @@ SANDBOX_PORT = 8642
 SANDBOX_URL = f"http://{SANDBOX_HOST}:{SANDBOX_PORT}"
 DEMO_CLIENT_ID = "demo-client"
 DEMO_CLIENT_SECRET = "demo-secret"  # noqa: S105 - the sandbox's documented demo credential
+DEMO_LOOKUP_ACCOUNT_SID = "ACsandbox"  # the sandbox's line-type lookup (sandbox/lookups.py)
+DEMO_LOOKUP_AUTH_TOKEN = "demo-lookup-token"  # noqa: S105 - documented demo credential
 
 ALL_SCOPES: tuple[str, ...] = (
     "contacts:read",
@@ -54,7 +56,9 @@ ENV_PREFIX = "CXONE_"
 ENV_CONFIG = "CXONE_CONFIG"  # path of the config file
 ENV_PROFILE = "CXONE_PROFILE"  # profile name
 DEFAULT_PROFILE = "default"
-SECRET_FIELDS: frozenset[str] = frozenset({"client_secret", "access_key_secret"})
+SECRET_FIELDS: frozenset[str] = frozenset(
+    {"client_secret", "access_key_secret", "lookup_auth_token"}
+)
 
 
 def _normal_version(value: str) -> str:
@@ -98,13 +102,22 @@ class Settings(BaseModel):
     discovery_url: str | None = None  # None: {base_url}/.well-known/cxone-configuration
     api_url: str | None = None  # set: skip discovery and use this API host
     api_versions: dict[str, str] = Field(default_factory=dict)  # resource -> "v33.0"
+    # The line-type lookup (`--line-type-lookup twilio`; docs/line-types.md): Twilio Lookup v2.
+    # None: {base_url}/lookups, the sandbox's emulation; a real run sets
+    # https://lookups.twilio.com and the account's SID and auth token.
+    lookup_url: str | None = None
+    lookup_account_sid: str = DEMO_LOOKUP_ACCOUNT_SID
+    lookup_auth_token: SecretStr = SecretStr(DEMO_LOOKUP_AUTH_TOKEN)
+    lookup_max_rate: float = Field(default=20.0, gt=0)  # lookups/s ceiling
+    lookup_concurrency: int = Field(default=8, ge=1, le=256)
+    lookup_cache_days: float = Field(default=30.0, ge=0)  # 0: ask again every run
 
     @field_validator("base_url")
     @classmethod
     def _base_url_is_http(cls, value: str) -> str:
         return _check_http_url(value)
 
-    @field_validator("token_url", "discovery_url", "api_url")
+    @field_validator("token_url", "discovery_url", "api_url", "lookup_url")
     @classmethod
     def _optional_url_is_http(cls, value: str | None) -> str | None:
         return None if value is None else _check_http_url(value)
@@ -134,6 +147,18 @@ class Settings(BaseModel):
     @property
     def effective_token_url(self) -> str:
         return self.token_url or self.base_url.rstrip("/") + "/oauth/token"
+
+    @property
+    def effective_lookup_url(self) -> str:
+        """Where line types are looked up: `lookup_url`, else the sandbox's emulation."""
+        if self.lookup_url:
+            return self.lookup_url.rstrip("/")
+        if not is_loopback_url(self.base_url):
+            raise _config_error(
+                "lookup_url is not set: set it to https://lookups.twilio.com (with "
+                "lookup_account_sid and lookup_auth_token) to look line types up"
+            )
+        return self.base_url.rstrip("/") + "/lookups"
 
 
 FIELD_NAMES: tuple[str, ...] = tuple(Settings.model_fields)
@@ -398,7 +423,7 @@ def load_settings(
         config_path=path,
         config_exists=exists,
     )
-    holds_secret = "client_secret" in profile_values or "access_key_secret" in profile_values
+    holds_secret = any(name in profile_values for name in SECRET_FIELDS)
     if holds_secret and _readable_by_others(path):
         warning = (
             f"{path} holds a client_secret and is readable by other users; "

@@ -33,6 +33,7 @@ from cxone_outbound.jobs.sanitize_directive import (
 )
 from cxone_outbound.jobs.sanitize_plan import Plan, PlanError, PurgeGuardError, check_purge_guard
 from cxone_outbound.jobs.sanitize_store import ListSnapshot
+from cxone_outbound.linetypes import TwilioLineTypeLookup, open_line_type_lookup
 
 
 def render_plan(plan: Plan, console: Console) -> None:
@@ -82,6 +83,7 @@ def _directive(
     block_line_type: list[str] | None,
     disposable: Path | None,
     default_region: str | None,
+    line_type_lookup: str | None = None,
 ) -> Directive:
     try:
         base = load_directive(directive_file) if directive_file else None
@@ -90,6 +92,7 @@ def _directive(
             allowed_regions=allow_region or (),
             blocked_line_types=block_line_type or (),
             disposable_file=disposable,
+            line_type_lookup=line_type_lookup,
             base=base,
         )
     except DirectiveError as exc:
@@ -101,6 +104,24 @@ async def _read_list(settings: Settings, list_id: str, snapshot: ListSnapshot) -
 
     async with open_api(settings) as client:  # v2 or admin, by settings.dialect
         return await read_list(client, list_id, snapshot)
+
+
+async def _plan(
+    list_id: str, contacts: ListSnapshot, directive: Directive, work: Path, settings: Settings,
+    state_dir: Path,
+) -> Plan:
+    """The plan, line types from the directive's lookup (a carrier lookup's answers cached in
+    the state dir)."""
+    lookup = open_line_type_lookup(directive.line_type_lookup, settings, state_dir)
+    if isinstance(lookup, TwilioLineTypeLookup):
+        async with lookup:
+            try:
+                return await plan_list(list_id, contacts, directive, lookup=lookup,
+                                       path=work / "plan.sqlite3")
+            finally:
+                if lookup.cache is not None:
+                    lookup.cache.close()
+    return await plan_list(list_id, contacts, directive, path=work / "plan.sqlite3")
 
 
 def _load_plan(path: Path, work: Path) -> Plan:
@@ -133,6 +154,11 @@ def sanitize_command(
         str | None,
         typer.Option("--default-region", help="Region of national numbers (default US)."),
     ] = None,
+    line_type_lookup: Annotated[
+        str | None,
+        typer.Option("--line-type-lookup", help="Where line types come from: offline "
+                     "(default) or twilio (a paid carrier lookup, cached; docs/line-types.md)."),
+    ] = None,
     max_purge: Annotated[
         float, typer.Option("--max-purge", min=0, max=100, help="Most % of the list to purge.")
     ] = 20.0,
@@ -158,7 +184,8 @@ def sanitize_command(
 ) -> None:
     """Normalise phones to E.164 and purge the unusable ones; a plan first, see docs/sanitize.md."""
     directive = _directive(
-        directive_file, allow_region, block_line_type, disposable, default_region
+        directive_file, allow_region, block_line_type, disposable, default_region,
+        line_type_lookup,
     )
     directory = state_dir or default_state_dir()
     if resume == "auto":
@@ -192,9 +219,7 @@ def _sanitize(
     elif plan_file is not None:
         plan = _load_plan(plan_file, work)
     else:
-        plan = asyncio.run(
-            plan_list(list_id, contacts, directive, path=work / "plan.sqlite3")
-        )
+        plan = asyncio.run(_plan(list_id, contacts, directive, work, settings, directory))
     if plan.list_id != list_id:
         runs.usage_error(f"the plan is for list {plan.list_id}, not {list_id}")
     if plan_file is not None and not resume:  # a plan made just now is of this list

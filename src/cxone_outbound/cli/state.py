@@ -46,6 +46,7 @@ class CliState:
                 flags=flags, profile=self.profile, config_path=self.config_file
             )
             self.redactor.add_secret(loaded.settings.client_secret.get_secret_value())
+            self.redactor.add_secret(loaded.settings.lookup_auth_token.get_secret_value())
             if loaded.settings.access_key_secret is not None:
                 self.redactor.add_secret(loaded.settings.access_key_secret.get_secret_value())
             if self._loaded is None:

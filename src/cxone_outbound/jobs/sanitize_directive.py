@@ -32,8 +32,10 @@ __all__ = [
 ]
 
 _KNOWN_KEYS = frozenset(
-    {"default_region", "allowed_regions", "blocked_line_types", "disposable_file"}
+    {"default_region", "allowed_regions", "blocked_line_types", "disposable_file",
+     "line_type_lookup"}
 )
+LINE_TYPE_LOOKUPS = ("offline", "twilio")  # where line types come from (docs/line-types.md)
 _REGIONS = frozenset(phonenumbers.SUPPORTED_REGIONS) | {"001"}
 
 
@@ -51,6 +53,7 @@ class Directive:
     blocked_line_types: frozenset[LineType] = frozenset()
     disposable_file: Path | None = None
     disposable: DisposableList | None = field(default=None, compare=False, repr=False)
+    line_type_lookup: str = "offline"
 
     def policy(self) -> PhonePolicy:
         return PhonePolicy(self.allowed_regions, self.blocked_line_types, self.disposable)
@@ -65,6 +68,7 @@ class Directive:
             "blocked_line_types": sorted(t.value for t in self.blocked_line_types),
             "disposable_file": str(self.disposable_file) if self.disposable_file else None,
             "disposable_entries": len(self.disposable) if self.disposable is not None else 0,
+            "line_type_lookup": self.line_type_lookup,
         }
 
 
@@ -102,6 +106,15 @@ def _line_types(values: Iterable[object], where: str) -> frozenset[LineType]:
     return frozenset(out)
 
 
+def _lookup(value: object) -> str:
+    if not isinstance(value, str) or value.strip().lower() not in LINE_TYPE_LOOKUPS:
+        raise DirectiveError(
+            f"line_type_lookup: {value!r} is not one of {', '.join(LINE_TYPE_LOOKUPS)}",
+            field="line_type_lookup",
+        )
+    return value.strip().lower()
+
+
 def _load_disposable(path: Path | None) -> DisposableList | None:
     if path is None:
         return None
@@ -117,6 +130,7 @@ def directive_from_options(
     allowed_regions: Iterable[str] = (),
     blocked_line_types: Iterable[str] = (),
     disposable_file: Path | None = None,
+    line_type_lookup: str | None = None,
     base: Directive | None = None,
 ) -> Directive:
     """A directive from command-line flags; a flag given overrides the same field of `base`."""
@@ -142,6 +156,9 @@ def directive_from_options(
         else start.blocked_line_types,
         disposable_file=disposable_path,
         disposable=disposable,
+        line_type_lookup=_lookup(line_type_lookup)
+        if line_type_lookup is not None
+        else start.line_type_lookup,
     )
 
 
@@ -184,6 +201,7 @@ def directive_from_mapping(data: Mapping[str, Any], *, root: Path | None = None)
         blocked_line_types=_line_types(blocked, "blocked_line_types"),
         disposable_file=disposable_path,
         disposable=_load_disposable(disposable_path),
+        line_type_lookup=_lookup(table.get("line_type_lookup", "offline")),
     )
 
 

@@ -18,6 +18,7 @@ from cxone_outbound.sandbox.admin_skill_routes import SKILL_ROUTES
 from cxone_outbound.sandbox.control_routes import CONTROL_ROUTES
 from cxone_outbound.sandbox.endpoint import error_response
 from cxone_outbound.sandbox.errors import MethodNotAllowed, NotFound, SandboxError
+from cxone_outbound.sandbox.lookups import LOOKUP_ROUTES
 from cxone_outbound.sandbox.oauth import TOKEN_ROUTES
 from cxone_outbound.sandbox.openapi import OPENAPI_ROUTES
 from cxone_outbound.sandbox.options import SandboxOptions
@@ -55,7 +56,7 @@ def build_app(options: SandboxOptions, db_path: Path) -> Starlette:
 
     app = Starlette(
         routes=[*TOKEN_ROUTES, *API_ROUTES, *ADMIN_AUTH_ROUTES, *ADMIN_ROUTES, *SKILL_ROUTES,
-                *CONTROL_ROUTES, *OPENAPI_ROUTES],
+                *CONTROL_ROUTES, *OPENAPI_ROUTES, *LOOKUP_ROUTES],
         exception_handlers={HTTPException: _http_error},
         lifespan=lifespan,
     )
