@@ -123,6 +123,12 @@ def test_every_field_has_an_environment_variable(tmp_path: Path) -> None:
         "CXONE_DISCOVERY_URL": "http://127.0.0.1:9999/.well-known/cxone-configuration",
         "CXONE_API_URL": "http://127.0.0.1:9998",
         "CXONE_API_VERSIONS": "lists=33, skills=v30.0",
+        "CXONE_LOOKUP_URL": "http://127.0.0.1:9997",
+        "CXONE_LOOKUP_ACCOUNT_SID": "AC1",
+        "CXONE_LOOKUP_AUTH_TOKEN": SECRET,
+        "CXONE_LOOKUP_MAX_RATE": "5",
+        "CXONE_LOOKUP_CONCURRENCY": "2",
+        "CXONE_LOOKUP_CACHE_DAYS": "7",
     }
     loaded = load(tmp_path, env=env)
     assert set(loaded.sources.values()) == {"env"}
