@@ -93,7 +93,7 @@ def scrub(kind: str, path: Path, sample_path: Path, n: int, seed: int) -> dict[s
         count = probe.count
     if kind == "set":
         with DncFile(path) as dnc:  # the same numbers, loaded the naive way
-            keys = np.frombuffer(dnc._keys, dtype=np.int64)  # bench only: the raw keys
+            keys = np.fromfile(path, dtype="<i8", count=dnc.count, offset=dnc.numbers_offset)
             listed = {f"+{k}" for k in keys.tolist()}
             del keys
         screen = None
