@@ -47,7 +47,7 @@ def compile_command(
                      "text, reason)."),
     ] = None,
 ) -> None:
-    """Compile DNC lists into one sorted, memory-mapped file; refused lines are reported."""
+    """Compile DNC lists into one sorted file of numbers; refused lines are reported."""
     out = runs.cli_state(ctx).output
     shown: list[RefusedLine] = []
     handle = None

@@ -1,6 +1,6 @@
 """Do-not-call scrubbing at registry scale: compile lists into one sorted file, look numbers up.
 
-`compile_dnc` turns registry downloads and internal lists into a memory-mapped file
+`compile_dnc` turns registry downloads and internal lists into one sorted file probed in place
 (`DncFile`); `DncScreen` checks an E.164 number against such files and the tenant's own DNC
 groups in one pass. See docs/dnc.md.
 """
