@@ -52,7 +52,7 @@ def generate(path: Path, n: int, seed: int, sample_path: Path) -> None:
             fence.extend(int(k) for k in keys[first::FENCE_STRIDE])
             keys.astype("<i8").tofile(keys_out)
             (rng.random(size) < 0.2).astype("<u2").tofile(src_out)  # 20 % "internal"
-            samples.append(rng.choice(keys, size=max(1, size // 100), replace=False))
+            samples.append(rng.choice(keys, size=max(1, min(size // 100, 10_000)), replace=False))
             written += size
     assert last <= HIGH
     sources = [SourceStats("federal", "generated", n, n, 0, n), SourceStats("internal",

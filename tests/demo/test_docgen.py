@@ -27,6 +27,8 @@ PAGES = {
     "cxo runs report": "docs/reports.md",
     "cxo sandbox serve": "docs/sandbox.md",
     "cxo demo": "docs/demo.md",
+    "cxo dnc compile": "docs/dnc.md",
+    "cxo dnc check": "docs/dnc.md",
 }
 
 
