@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from cxone_outbound.dnc import DncFile, DncScreen, SourceStats
+from cxone_outbound.dnc import DncFile, DncScreen, DncSource, SourceStats, compile_dnc
 from cxone_outbound.dnc.fileformat import FENCE_STRIDE, write_dnc_file
 
 LOW, HIGH = 12_000_000_000, 19_999_999_999  # +1 200 000 0000 .. +1 999 999 9999
@@ -113,18 +113,65 @@ def scrub(kind: str, path: Path, sample_path: Path, n: int, seed: int) -> dict[s
             "matched": matched, "rss_before_mb": round(before, 1), "peak_rss_mb": round(peak, 1)}
 
 
+def write_registry(path: Path, n: int, seed: int) -> None:
+    """`n` lines as registries and CRM exports write them: 10-digit, punctuated, E.164,
+    10 % repeated, 0.1 % junk, CRLF."""
+    rng = np.random.default_rng(seed)
+    with path.open("w", newline="") as out:
+        for start in range(0, n, 100_000):
+            size = min(100_000, n - start)
+            keys = (rng.integers(200, 1000, size=size) * 10_000_000
+                    + rng.integers(200, 1000, size=size) * 10_000
+                    + rng.integers(0, 10_000, size=size))
+            style = rng.integers(0, 10, size=size)
+            lines = []
+            for key, kind in zip(keys.tolist(), style.tolist(), strict=True):
+                text = f"{key:010d}"
+                if kind == 0:
+                    text = f"({text[:3]}) {text[3:6]}-{text[6:]}"
+                elif kind == 1:
+                    text = f"+1{text}"
+                elif kind == 2:
+                    text = f"{text[:3]},{text[3:]}"
+                lines.append(text)
+            lines += lines[: size // 10]  # duplicates
+            lines += ["n/a"] * (size // 1000)  # junk: refused and reported
+            out.write("\r\n".join(lines) + "\r\n")
+
+
+def compile_child(path: Path, out: Path) -> dict[str, object]:
+    """One measured compile in this process (a child)."""
+    before = status_mb("VmRSS")
+    started = time.perf_counter()
+    report = compile_dnc([DncSource("registry", path)], out)
+    elapsed = time.perf_counter() - started
+    lines = report.sources[0].lines
+    return {"kind": "compile", "lines": lines, "numbers": report.count,
+            "refused": report.refused, "lines_per_s": round(lines / elapsed),
+            "rss_before_mb": round(before, 1), "peak_rss_mb": round(status_mb("VmHWM"), 1)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--numbers", type=int, default=100_000_000)
     parser.add_argument("--contacts", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--compile-lines", type=int, default=0,
+                        help="also compile registry text files of this many lines and a tenth")
     parser.add_argument("--child", nargs=3, metavar=("KIND", "FILE", "SAMPLE"),
                         help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         kind, file, sample = args.child
-        print(json.dumps(scrub(kind, Path(file), Path(sample), args.contacts, args.seed)))
+        if kind == "compile":
+            print(json.dumps(compile_child(Path(file), Path(sample))))
+        else:
+            print(json.dumps(scrub(kind, Path(file), Path(sample), args.contacts, args.seed)))
         return
+    if args.compile_lines:
+        compile_bench(args.compile_lines, args.seed)
+        if not args.numbers:
+            return
     sizes = [max(1000, args.numbers // 10), args.numbers]
     with tempfile.TemporaryDirectory(prefix="bench-dnc-") as tmp:
         results = []
@@ -155,6 +202,24 @@ def main() -> None:
           f"{files[0]['contacts_per_s'] / baseline['contacts_per_s']:.2f}")
     print(f"peak RSS, {sizes[1]:,} vs {sizes[0]:,} numbers: "
           f"{files[1]['peak_rss_mb'] / files[0]['peak_rss_mb']:.2f}x")
+
+
+def compile_bench(lines: int, seed: int) -> None:
+    """Compile speed and peak RSS at two input sizes (memory should not follow the input)."""
+    with tempfile.TemporaryDirectory(prefix="bench-dnc-compile-") as tmp:
+        for n in (max(1000, lines // 10), lines):
+            text = Path(tmp) / f"registry-{n}.txt"
+            write_registry(text, n, seed)
+            child = subprocess.run(
+                [sys.executable, __file__, "--child", "compile", str(text),
+                 str(Path(tmp) / f"out-{n}.bin")],
+                check=True, capture_output=True, text=True,
+            )
+            r = json.loads(child.stdout)
+            print(f"compile {r['lines']:>12,} lines ({text.stat().st_size / 1e6:,.0f} MB): "
+                  f"{r['lines_per_s']:,} lines/s, {r['numbers']:,} numbers, {r['refused']:,} "
+                  f"refused, peak RSS {r['peak_rss_mb']} MB (before {r['rss_before_mb']} MB)")
+            text.unlink()
 
 
 if __name__ == "__main__":
