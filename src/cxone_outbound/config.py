@@ -463,6 +463,11 @@ client_secret = "demo-secret"
 # max_attempts = 6
 # deadline = 300.0                                  # seconds per logical call, retries included
 # dialect = "v2"                                    # "admin": a real tenant, docs/real-tenant.md
+# The carrier line-type lookup (`cxo sanitize --line-type-lookup twilio`; docs/line-types.md).
+# Default: the sandbox's emulation. Prefer CXONE_LOOKUP_AUTH_TOKEN to a token written here.
+# lookup_url = "https://lookups.twilio.com"
+# lookup_account_sid = "AC..."
+# lookup_cache_days = 30.0
 
 # [profiles.staging]
 # base_url = "https://api-us-01.example.invalid"
