@@ -32,8 +32,8 @@ __all__ = ["CompileReport", "DncSource", "RefusedLine", "compile_dnc", "parse_so
 
 SOURCE_BITS = 13
 _SOURCE_MASK = (1 << SOURCE_BITS) - 1
-DEFAULT_RUN_SIZE = 4_000_000  # keys per sorted run: 32 MB, ~2x that while sorting
-MERGE_BUDGET = 8_000_000  # keys held by all runs' blocks together while merging (64 MB)
+DEFAULT_RUN_SIZE = 4_000_000  # keys per sorted run: 32 MB, sorted in place
+MERGE_BUDGET = 1_000_000  # keys held by all runs' blocks together while merging (8 MB)
 
 Int64Array = npt.NDArray[np.int64]
 
@@ -129,10 +129,10 @@ def _write_runs(
 
 
 def _flush_run(buffer: array[int], work: Path, n: int) -> Path:
-    keys = np.frombuffer(buffer, dtype=np.int64).copy()
-    keys.sort(kind="stable")
+    keys = np.frombuffer(buffer, dtype=np.int64)  # a view: sorted in place, not copied
+    keys.sort()
     path = work / f"run-{n:05d}.i64"
-    keys.astype("<i8").tofile(path)
+    keys.astype("<i8", copy=False).tofile(path)
     return path
 
 
@@ -149,7 +149,8 @@ class _RunReader:
     def refill(self) -> None:
         if self.exhausted or len(self.buffer):
             return
-        self.buffer = np.fromfile(self._fh, dtype="<i8", count=self._block).astype(np.int64)
+        self.buffer = np.fromfile(self._fh, dtype="<i8", count=self._block).astype(
+            np.int64, copy=False)
         if len(self.buffer) < self._block:
             self.exhausted = True
             self._fh.close()
@@ -174,7 +175,7 @@ def _merge(runs: Sequence[Path], block: int) -> Iterator[Int64Array]:
             reader.buffer = reader.buffer[cut:]
             reader.refill()
         merged = np.concatenate(parts)
-        merged.sort(kind="stable")
+        merged.sort()
         yield merged
 
 
@@ -225,7 +226,7 @@ def compile_dnc(
                 first = -count % FENCE_STRIDE  # the first fence position in this block
                 fence.extend(int(k) for k in keys[first::FENCE_STRIDE])
                 unique += np.bincount(origin, minlength=len(sources))
-                keys.astype("<i8").tofile(numbers_out)
+                keys.astype("<i8", copy=False).tofile(numbers_out)
                 origin.tofile(sources_out)
                 count += len(keys)
                 last = int(keys[-1])
