@@ -8,6 +8,7 @@ from pathlib import Path
 
 from tests.jobs.conftest import Cxo
 
+from cxone_outbound.report import load_run, render_report
 from cxone_outbound.sandbox.control import SandboxControl
 
 NOW = "2026-12-03T15:00:00Z"  # 10:00 in New York, 07:00 in San Francisco
@@ -88,3 +89,15 @@ def test_bad_arguments_exit_2_with_one_line(cxo: Cxo, tmp_path: Path) -> None:
         code, _, err = cxo(*args)
         assert code == 2, args
         assert "Traceback" not in err and err.strip(), args
+
+
+def test_the_report_charts_reasons_and_callable_now_by_time_zone(
+    cxo: Cxo, tmp_path: Path
+) -> None:
+    path = _file(tmp_path, "a,(212) 555-0101,\nb,+14155550101,94105\nc,junk,\n")
+    code, out, _ = cxo("--json", "check", str(path), "--now", NOW)
+    page = render_report(load_run(Path(json.loads(out)["run_dir"]), now=0.0))
+    assert "Check report" in page
+    for title in ("Reasons", "Callable now by zone", "Records by zone", "Verdicts"):
+        assert title in page, title
+    assert '<span class="name">America/New_York</span>' in page
