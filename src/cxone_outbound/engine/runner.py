@@ -40,6 +40,8 @@ from cxone_outbound.engine.records import (
     State,
 )
 from cxone_outbound.engine.results import ResultFiles, SafeCsvWriter, merge_sessions
+from cxone_outbound.engine.runlock import RunLock
+from cxone_outbound.private_files import write_private
 
 ClientFactory = Callable[[RequestObserver], AbstractAsyncContextManager[Any]]
 """Builds the API client of a run, given the observer that feeds audit and metrics."""
@@ -172,6 +174,7 @@ class Runner:
         self._tasks: set[asyncio.Task[None]] = set()
         self._planned_records = 0
         self._planned_batches = 0
+        self._lock: RunLock | None = None
 
     # control, callable from signal handlers
 
@@ -199,6 +202,7 @@ class Runner:
                 raise ResumeError(
                     f"the input changed since run {run.id} ({run.input_path}); cannot resume"
                 )
+            self._take_lock(run.id)
             self.journal.set_status(run.id, journal_mod.RUNNING)
             if not self.config.dry_run:
                 self.session = self.journal.open_session(run.id)
@@ -213,10 +217,23 @@ class Runner:
             status_options,
             time.time(),
         )
+        self._take_lock(run.id)
         return run, False
 
+    def _take_lock(self, run_id: str) -> None:
+        """One process per run, before anything is changed or sent (raises `RunLocked`)."""
+        lock = RunLock(run_dir_for(self.config.state_dir, run_id))
+        stale = lock.acquire()
+        if stale is not None:
+            self.reporter.message(f"took over the lock left by {stale.describe()}: it ended")
+        self._lock = lock
+
     async def run(self) -> RunSummary:
-        run, resumed = self._open_run()
+        try:
+            run, resumed = self._open_run()
+        except BaseException:
+            self.journal.close()
+            raise
         self.info = run
         run_dir = run_dir_for(self.config.state_dir, run.id)
         self._results = ResultFiles(run_dir, self.source.header, self.session)
@@ -334,13 +351,15 @@ class Runner:
             sections=sections,
         )
         document = json.dumps(summary.as_dict(), indent=2, default=str) + "\n"
-        (run_dir / "summary.json").write_text(document)
+        write_private(run_dir / "summary.json", document)
         self.journal.set_status(
             run.id, status, counts={**counts, "last": metrics}, ended_at=time.time()
         )
         self._audit.write({"type": "run", "event": status, "run_id": run.id, "counts": counts})
         self._audit.close()
         self.journal.close()
+        if self._lock is not None:
+            self._lock.release()
         return summary
 
     async def _report_progress(self, started: float) -> None:
