@@ -48,8 +48,11 @@ ClientFactory = Callable[[RequestObserver], AbstractAsyncContextManager[Any]]
 
 DRY_RUN = journal_mod.DRY_RUN
 _RETRYABLE_ERRORS = (errors.ServerError, errors.TransportError, errors.RateLimited)
+# NotFound escapes a job's send only for what the whole command targets (its list, campaign):
+# a job turns a 404 for one record into an outcome itself. Every other batch would fail alike.
 _FATAL_ERRORS = (
     errors.AuthError, errors.PermissionDenied, errors.ConfigurationError, errors.SchemaDrift,
+    errors.NotFound,
 )
 
 
