@@ -7,8 +7,10 @@ the engine, the jobs and the sandbox can all use it.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
+import tempfile
 from pathlib import Path
 from typing import IO, Any
 
@@ -50,3 +52,48 @@ def write_private(path: Path, text: str, encoding: str = "utf-8") -> None:
     """Replace the contents of `path` with `text`, the file being 0600."""
     with open_private(path, "w", encoding=encoding) as fh:
         fh.write(text)
+
+
+class UnsafeTarget(ValueError):
+    """An output path that is not a regular file (a symlink, FIFO, device...): refused."""
+
+
+def check_regular_target(path: Path, *, force: bool = False) -> None:
+    """Refuse to write over anything but a regular file, unless `force`.
+
+    Writing "a report" into a FIFO blocks or feeds another process, into a device node (as
+    root) clobbers it, and through a symlink lands wherever the link points.
+    """
+    try:
+        mode = path.lstat().st_mode
+    except FileNotFoundError:
+        return
+    if stat.S_ISDIR(mode):
+        raise UnsafeTarget(f"{path} is a folder, not a file")
+    if stat.S_ISREG(mode) or force:
+        return
+    kind = (
+        "a symbolic link" if stat.S_ISLNK(mode)
+        else "a FIFO" if stat.S_ISFIFO(mode)
+        else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+        else "a socket" if stat.S_ISSOCK(mode)
+        else "not a regular file"
+    )
+    raise UnsafeTarget(f"{path} is {kind}; refusing to write over it (--force replaces it)")
+
+
+def replace_private(path: Path, text: str, encoding: str = "utf-8") -> None:
+    """Write `text` to a fresh 0600 file beside `path`, then rename it over `path` (atomic).
+
+    The scratch file is made with O_EXCL under a random name, so nothing planted beside the
+    target (a symlink named like the scratch file) is followed.
+    """
+    fd, scratch = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding=encoding) as fh:
+            fh.write(text)
+        os.replace(scratch, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(scratch)
+        raise
