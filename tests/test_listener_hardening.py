@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import time
+from pathlib import Path
 
 import pytest
 from tests.test_listener import NOW, SECRET, event_body, post
 
 from cxone_outbound import signing
+from cxone_outbound.cli.main import invoke
 from cxone_outbound.listener import (
     MAX_JSON_DEPTH,
     Rejection,
@@ -73,3 +76,12 @@ async def test_an_aborted_body_is_logged_in_one_line_and_the_listener_goes_on(
     assert len(lines) == 1 and "aborted" in lines[0] and "\n" not in lines[0]
     assert status == 200
     assert "Traceback" not in capsys.readouterr().err
+
+
+def test_listen_refuses_an_out_that_is_a_fifo(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fifo = tmp_path / "events"
+    os.mkfifo(fifo)
+    code = invoke(["webhooks", "listen", "--secret", SECRET, "--port", "0", "--out", str(fifo)])
+    assert code == 2 and "FIFO" in capsys.readouterr().err
