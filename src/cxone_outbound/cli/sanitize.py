@@ -111,6 +111,28 @@ def _load_plan(path: Path) -> Plan:
         runs.usage_error(f"{path}: {exc}")
 
 
+CALLBACK_SECRET_ENV = "CXONE_CALLBACK_SECRET"  # noqa: S105 - a variable name
+
+
+def _callback_secret(value: str | None, path: Path | None) -> str | None:
+    """The callback's key from the option/environment or the first line of a file."""
+    if path is None:
+        return value or None
+    if value:
+        runs.usage_error(
+            f"give the callback secret once: --callback-secret (or ${CALLBACK_SECRET_ENV})"
+            " or --callback-secret-file"
+        )
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        runs.usage_error(f"cannot read --callback-secret-file {path}: {type(exc).__name__}")
+    secret = lines[0].strip() if lines else ""
+    if not secret:
+        runs.usage_error(f"--callback-secret-file {path} is empty")
+    return secret
+
+
 def sanitize_command(
     ctx: typer.Context,
     list_id: Annotated[str, typer.Option("--list", help="The contact list to sanitise.")],
@@ -145,7 +167,19 @@ def sanitize_command(
         str | None, typer.Option("--callback", help="POST the run summary to this URL.")
     ] = None,
     callback_secret: Annotated[
-        str | None, typer.Option("--callback-secret", help="HMAC key to sign the callback.")
+        str | None,
+        typer.Option(
+            "--callback-secret",
+            envvar=CALLBACK_SECRET_ENV,
+            show_default=False,
+            help="HMAC key to sign the callback (better: the environment or a file).",
+        ),
+    ] = None,
+    callback_secret_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--callback-secret-file", help="Read the callback's HMAC key from this file."
+        ),
     ] = None,
     concurrency: Annotated[
         int, typer.Option("--concurrency", min=1, help="Batches in flight at once.")
@@ -187,7 +221,10 @@ def sanitize_command(
             check_purge_guard(plan, max_purge, force=force)
         except PurgeGuardError as exc:
             runs.usage_error(str(exc))
-    hook = Callback(callback, callback_secret) if callback else None
+    secret = _callback_secret(callback_secret, callback_secret_file)
+    if secret:
+        state.redactor.add_secret(secret)
+    hook = Callback(callback, secret) if callback else None
     job = SanitizeJob(plan, contacts, concurrency=concurrency, callback=hook,
                       capabilities=capabilities_for(settings.dialect))
     if not applying:
