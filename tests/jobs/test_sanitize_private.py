@@ -1,7 +1,10 @@
-"""The sanitise callback's key comes from the environment or a file too, and is never echoed."""
+"""Sanitise keeps its secrets: the callback key from the environment or a file, never echoed;
+the plan and restore files readable by their owner only."""
 
 from __future__ import annotations
 
+import json
+import stat
 from pathlib import Path
 
 import pytest
@@ -68,3 +71,18 @@ def test_an_empty_secret_file_is_a_usage_error(
 
 def test_a_callbacks_repr_hides_its_secret() -> None:
     assert SECRET not in repr(Callback("http://127.0.0.1:9/", SECRET))
+
+
+def test_the_plan_and_restore_files_are_readable_by_their_owner_only(
+    cxo: Cxo, sandbox_control: SandboxControl
+) -> None:
+    code, out, err = cxo("--json", "sanitize", "--list", _list(sandbox_control), "--apply",
+                         "--force")
+    assert code == 0, err
+    run_dir = Path(json.loads(out)["run_dir"])
+    files = [p for p in run_dir.iterdir() if p.is_file()]
+    assert {"plan.json", "restore.csv"} <= {p.name for p in files}
+    assert {p.name: stat.S_IMODE(p.stat().st_mode) for p in files} == {
+        p.name: 0o600 for p in files
+    }
+    assert stat.S_IMODE(run_dir.stat().st_mode) == 0o700
