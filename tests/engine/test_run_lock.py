@@ -8,11 +8,14 @@ import os
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from tests.engine.fakes import FakeSink, write_csv
+from tests.engine.test_cli_runs import CXO, seeded_update_file, succeeded
 from tests.engine.test_runner import run
 
 from cxone_outbound.cli.main import invoke
@@ -139,3 +142,29 @@ def test_resume_auto_after_the_input_changed_says_it_starts_a_new_run_and_why(
     assert chosen is None
     assert len(said) == 1
     assert "starting a new run" in said[0] and "r1" in said[0] and "changed" in said[0]
+
+
+@pytest.mark.slow
+def test_a_second_cxo_on_a_running_run_exits_2_and_every_contact_is_written_once(
+    tmp_path: Path, sandbox_factory: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    server = sandbox_factory(rate_limit=50, burst=50)
+    path = seeded_update_file(server, 300, tmp_path / "u.csv")
+    state = tmp_path / "state"
+    first = subprocess.Popen(
+        [CXO, "--base-url", server.base_url, "update", str(path), "--state-dir", str(state),
+         "--progress", "none"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    deadline = time.monotonic() + 60
+    while succeeded(state) < 10:
+        assert first.poll() is None and time.monotonic() < deadline
+        time.sleep(0.05)
+    code = invoke(["--base-url", server.base_url, "update", str(path), "--state-dir", str(state),
+                   "--resume", "auto", "--progress", "none"])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert f"pid {first.pid} on " in err
+    _, first_err = first.communicate(timeout=120)
+    assert first.returncode == 0, first_err
+    assert set(server.control.writes().values()) == {2}  # seeded once, updated once
