@@ -211,6 +211,7 @@ class Runner:
                 self.session = self.journal.open_session(run.id)
             return run, True
         run_id = new_run_id()
+        self._take_lock(run_id)  # before the run is journaled: a `--resume auto` may find it
         status_options = {**self.job.options(), "dry_run": self.config.dry_run}
         run = self.journal.create_run(
             run_id,
@@ -220,7 +221,6 @@ class Runner:
             status_options,
             time.time(),
         )
-        self._take_lock(run.id)
         return run, False
 
     def _take_lock(self, run_id: str) -> None:
@@ -236,6 +236,8 @@ class Runner:
             run, resumed = self._open_run()
         except BaseException:
             self.journal.close()
+            if self._lock is not None:
+                self._lock.release()
             raise
         self.info = run
         run_dir = run_dir_for(self.config.state_dir, run.id)
