@@ -197,6 +197,9 @@ def sanitize_command(
     directory = state_dir or default_state_dir()
     if resume == "auto":
         runs.usage_error("sanitize resumes a given run: --resume RUN_ID (see `cxo runs list`)")
+    secret = _callback_secret(callback_secret, callback_secret_file)
+    if secret:
+        runs.cli_state(ctx).redactor.add_secret(secret)
     # the list and the plan are kept on disk, not in memory: a business unit holds up to 1M
     try:
         directory.mkdir(parents=True, exist_ok=True)
@@ -207,7 +210,7 @@ def sanitize_command(
         work = Path(work_dir)
         _sanitize(
             ctx, list_id, directive, work, directory, plan_file, resume, apply, dry_run, force,
-            max_purge, callback, callback_secret, concurrency, progress,
+            max_purge, callback, secret, concurrency, progress,
         )
 
 
@@ -244,10 +247,7 @@ def _sanitize(
             check_purge_guard(plan, max_purge, force=force)
         except PurgeGuardError as exc:
             runs.usage_error(str(exc))
-    secret = _callback_secret(callback_secret, callback_secret_file)
-    if secret:
-        state.redactor.add_secret(secret)
-    hook = Callback(callback, secret) if callback else None
+    hook = Callback(callback, callback_secret) if callback else None
     job = SanitizeJob(plan, contacts, concurrency=concurrency, callback=hook,
                       capabilities=capabilities_for(settings.dialect))
     if not applying:
