@@ -93,3 +93,17 @@ def test_the_report_file_is_readable_by_its_owner_only(
     code, _, _ = cxo(capsys, "runs", "report", str(run_dir))
     assert code == 0
     assert stat.S_IMODE((run_dir / "report.html").stat().st_mode) == 0o600
+
+
+def test_report_refuses_to_replace_a_device_node(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run_dir = busy_run(tmp_path / "run")
+    device = tmp_path / "null"
+    try:
+        os.mknod(device, stat.S_IFCHR | 0o600, os.makedev(1, 3))  # like /dev/null
+    except PermissionError:
+        pytest.skip("making a device node needs root")
+    code, _, err = cxo(capsys, "runs", "report", str(run_dir), "--out", str(device))
+    assert code == 2 and "device" in err
+    assert stat.S_ISCHR(device.lstat().st_mode)
