@@ -42,6 +42,18 @@ def private_file(path: Path) -> Path:
     return path
 
 
+def private_sqlite(path: Path) -> Path:
+    """Make an SQLite database 0600 before it is opened, with the -wal/-shm files an older
+    version may have left readable (new ones copy the database's mode)."""
+    private_file(path)
+    for suffix in ("-wal", "-shm"):
+        side = path.with_name(path.name + suffix)
+        with contextlib.suppress(FileNotFoundError):
+            if stat.S_IMODE(side.stat().st_mode) != FILE_MODE:
+                side.chmod(FILE_MODE)
+    return path
+
+
 def open_private(path: Path, mode: str = "w", **kwargs: Any) -> IO[Any]:
     """`path.open(mode)` for a file that is created (or kept) 0600 before anything is written."""
     private_file(path)

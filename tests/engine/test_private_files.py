@@ -9,6 +9,7 @@ from tests.engine.fakes import FakeSink, write_csv
 from tests.engine.test_runner import run
 
 from cxone_outbound.cli.main import invoke
+from cxone_outbound.engine.journal import Journal
 from cxone_outbound.private_files import private_dir, write_private
 
 
@@ -60,3 +61,15 @@ def test_a_state_dir_under_a_file_is_bad_input(tmp_path: Path) -> None:
     code = invoke(["--base-url", "http://127.0.0.1:9", "update", str(path),
                    "--state-dir", str(tmp_path / "file" / "s"), "--progress", "none"])
     assert code == 2
+
+
+def test_a_journal_left_readable_by_an_older_version_is_made_private(tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    state.mkdir()
+    for name in ("journal.sqlite3", "journal.sqlite3-wal", "journal.sqlite3-shm"):
+        (state / name).write_bytes(b"")
+        (state / name).chmod(0o644)
+    Journal(state / "journal.sqlite3").close()
+    assert {p.name: mode(p) for p in state.iterdir()} == {
+        p.name: 0o600 for p in state.iterdir()
+    }

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from cxone_outbound.engine.records import Batch, Outcome, Record, State
-from cxone_outbound.private_files import private_dir, private_file
+from cxone_outbound.private_files import private_dir, private_sqlite
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -128,7 +128,7 @@ class Journal:
 
     def __init__(self, path: Path) -> None:
         private_dir(path.parent)  # the state dir: 0700
-        private_file(path)  # 0600 before SQLite opens it; its -wal and -shm files copy the mode
+        private_sqlite(path)  # 0600 before SQLite opens it, -wal and -shm too
         self.path = path
         self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         self._db.row_factory = sqlite3.Row
