@@ -41,7 +41,7 @@ def test_json_nested_deeper_than_the_limit_is_a_400() -> None:
     assert isinstance(result, Rejection) and result.status == 400 and "deeper" in result.message
 
 
-@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity", "1e400", "-1e400"])
 def test_nan_and_infinity_are_refused(constant: str) -> None:
     body = event_body(occurred_at=NOW).replace(b'"c-1"', constant.encode())
     result = verdict(body)

@@ -26,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import math
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -124,7 +125,7 @@ def check_delivery(
         what = "missing" if not signature else "invalid"
         return Rejection(401, "invalid_signature", f"{what} {signing.SIGNATURE_HEADER}")
     try:
-        parsed = json.loads(body, parse_constant=_refuse_constant)
+        parsed = json.loads(body, parse_constant=_refuse_constant, parse_float=_finite_float)
     except _NotJson as exc:
         return Rejection(400, "invalid_json", str(exc))
     except RecursionError:
@@ -164,6 +165,13 @@ class _NotJson(ValueError):
 
 def _refuse_constant(name: str) -> Any:
     raise _NotJson(f"{name} is not a JSON number")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):  # 1e400 overflows to infinity
+        raise _NotJson(f"{text} is out of a float's range")
+    return value
 
 
 def _deeper_than(value: Any, limit: int) -> bool:
