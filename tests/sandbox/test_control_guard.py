@@ -87,6 +87,12 @@ def test_a_local_origin_may_call(origin: str) -> None:
     assert control_refusal("PUT", {**JSON, "origin": origin}, None) is None
 
 
+@pytest.mark.parametrize("host", ["", "[::1", "evil.example", "127.0.0.1.evil.io:80", "0.0.0.0"])
+def test_other_or_malformed_hosts_are_refused(host: str) -> None:
+    refusal = control_refusal("GET", {**JSON, "host": host}, None)
+    assert refusal is not None and refusal.status == 403
+
+
 @pytest.mark.parametrize("origin", ["null", "http://evil.example", "http://127.0.0.1.evil.io"])
 def test_foreign_or_opaque_origins_are_refused(origin: str) -> None:
     refusal = control_refusal("GET", {**JSON, "origin": origin}, None)

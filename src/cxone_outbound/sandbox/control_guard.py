@@ -11,10 +11,9 @@ calls that change state, and, when the server has one, the control token in
 from __future__ import annotations
 
 import hmac
-import ipaddress
 from collections.abc import Mapping
-from urllib.parse import urlsplit
 
+from cxone_outbound.config import is_loopback_url
 from cxone_outbound.sandbox.errors import Forbidden, SandboxError, UnsupportedMediaType
 
 TOKEN_HEADER = "x-sandbox-control-token"  # noqa: S105 - a header name, not a secret
@@ -22,31 +21,23 @@ TOKEN_ENV = "CXONE_SANDBOX_CONTROL_TOKEN"  # noqa: S105 - a variable name
 _CHANGES_STATE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
-def is_loopback_host(host: str) -> bool:
-    """Whether a host name or address (no port) is this machine's loopback."""
-    name = host.strip().strip("[]").rstrip(".").lower()
-    if name == "localhost":
-        return True
+def _loopback(url: str) -> bool:
     try:
-        return ipaddress.ip_address(name).is_loopback
-    except ValueError:
+        return is_loopback_url(url)
+    except ValueError:  # "[::1" and the like: not a host we answer to
         return False
-
-
-def _host_of_header(value: str) -> str:
-    """The host part of a `Host` header value (`127.0.0.1:8642`, `[::1]:8642`, `localhost`)."""
-    return urlsplit(f"//{value}").hostname or ""
 
 
 def control_refusal(
     method: str, headers: Mapping[str, str], token: str | None
 ) -> SandboxError | None:
     """Why a control call is refused (None: it may go ahead). `headers` keys are lower case."""
-    if not is_loopback_host(_host_of_header(headers.get("host", ""))):
+    # a Host header is `127.0.0.1:8642`, `[::1]:8642` or `localhost`: read it as a URL's authority
+    if not _loopback("//" + headers.get("host", "")):
         return Forbidden("the control API answers only to a loopback Host",
                          code="FORBIDDEN_HOST")
     origin = headers.get("origin")
-    if origin is not None and not is_loopback_host(urlsplit(origin).hostname or ""):
+    if origin is not None and not _loopback(origin):
         return Forbidden("the control API refuses cross-site requests (foreign Origin)",
                          code="FORBIDDEN_ORIGIN")
     if method in _CHANGES_STATE:
