@@ -96,6 +96,7 @@ def test_the_report_charts_reasons_and_callable_now_by_time_zone(
 ) -> None:
     path = _file(tmp_path, "a,(212) 555-0101,\nb,+14155550101,94105\nc,junk,\n")
     code, out, _ = cxo("--json", "check", str(path), "--now", NOW)
+    assert code == 0
     page = render_report(load_run(Path(json.loads(out)["run_dir"]), now=0.0))
     assert "Check report" in page
     for title in ("Reasons", "Callable now by zone", "Records by zone", "Verdicts"):
