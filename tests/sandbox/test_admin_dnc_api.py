@@ -8,9 +8,15 @@ from __future__ import annotations
 
 import pytest
 from tests.contracts.contract_files import contract, key_differences
-from tests.sandbox.test_admin_api import Admin, admin  # noqa: F401 - the fixture
+from tests.sandbox.httpapi import Api
+from tests.sandbox.test_admin_api import Admin
 
 from cxone_outbound.sandbox.control import SandboxControl
+
+
+@pytest.fixture
+def admin(api: Api) -> Admin:
+    return Admin(api)
 
 
 @pytest.fixture
