@@ -14,22 +14,19 @@ so nothing is reported suppressed without the server saying so.
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from cxone_outbound.client.admin import contract
+from cxone_outbound.client.admin.paging import PAGE_MAX, JsonCall, pages
 from cxone_outbound.client.api import seg
 from cxone_outbound.client.errors import CXoneError, NotFound, SchemaDrift, ValidationError
 from cxone_outbound.client.models import Suppression
 from cxone_outbound.phones import normalize_phone
 
-JsonCall = Callable[..., Awaitable[Any]]
-"""`(method, resource, path, **kw) -> parsed JSON`: the admin session at the resource's version."""
-
 RESOURCE = "dnc-groups"
-PAGE_MAX = 100  # S2: top is at most 100
 BATCH_MAX = 100  # S2: at most 100 records a call
 _NON_DIGITS = re.compile(r"\D+")
 
@@ -106,24 +103,12 @@ class AdminDnc:
                              "the others' records cannot be read", body=body)
         return [str(row["dncGroupId"]) for row in rows]
 
-    async def record_pages(
+    def record_pages(
         self, group: str, *, page_size: int = PAGE_MAX
     ) -> AsyncIterator[list[Mapping[str, Any]]]:
         """A group's records page by page (skip/top)."""
-        top = max(1, min(page_size, PAGE_MAX))
-        skip = 0
-        path = f"dnc-groups/{seg(group)}/records"
-        while True:
-            body = await self._call("GET", RESOURCE, path, params={"skip": skip, "top": top})
-            found = contract.read(contract.DNC_RECORDS, body)
-            rows: list[Mapping[str, Any]] = list(found["dncRecords"])
-            if not rows:
-                return
-            yield rows
-            skip += len(rows)
-            total = found.get("totalRecords")
-            if isinstance(total, int) and skip >= total:
-                return
+        return pages(self._call, RESOURCE, f"dnc-groups/{seg(group)}/records",
+                     contract.DNC_RECORDS, page_size=page_size)
 
     async def iter_suppressions(self, *, page_size: int = PAGE_MAX) -> AsyncIterator[Suppression]:
         """Every record of every group, as a suppression (expired ones too: the caller filters)."""

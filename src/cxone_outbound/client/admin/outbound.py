@@ -10,9 +10,10 @@ How each call maps (CXONE-REAL.md; what is unconfirmed is said in docs/real-tena
 - a delete is `DELETE /lists/call-lists/{id}/removeProspects`; per-record failures inside a 200
   become failed records;
 - suppressions are the records of every DNC group (`admin.dnc`);
-- campaigns are read and written at `/campaigns/{id}` under a read-compare-write guard: the
-  "ETag" is a digest of the campaign as read, and a write first re-reads and refuses (412,
-  `PreconditionFailed`) if the digest moved — no If-Match is documented;
+- campaigns are read from `/campaigns/{id}`, its skill and the skill's parameters, and written
+  to the skill under a read-compare-write guard (`admin.campaigns`): the "ETag" is a digest of
+  the campaign as read, and a write first re-reads and refuses (412, `PreconditionFailed`) if
+  the digest moved — no If-Match is documented;
 - webhooks are kept and delivered by the tool (`admin.events`).
 """
 
@@ -83,6 +84,7 @@ ADMIN_CAPABILITIES = Capabilities(
     list_refresh=False,
     list_schema=False,
     campaign_fields=HELD_FIELDS,
+    skill_start=True,
     max_delete_batch=100,  # removeProspects takes an array; the sandbox caps a call at 1000
 )
 PAGE_MAX = 1000
@@ -552,7 +554,7 @@ class AdminOutboundApi(AsyncResource):
     # -- campaigns (the mapping is admin.campaigns) -----------------------------------------
     def _campaigns(self) -> AdminCampaigns:
         if self._campaign_map is None:
-            self._campaign_map = AdminCampaigns(self._json, self._pages, self._emit)
+            self._campaign_map = AdminCampaigns(self._json, self._emit)
         return self._campaign_map
 
     async def get_campaign(self, campaign_id: str) -> Campaign:
@@ -569,6 +571,10 @@ class AdminOutboundApi(AsyncResource):
     ) -> CampaignUpdate:
         """Read, compare with the digest the caller read (stale: 412), write what changed."""
         return await self._campaigns().update(campaign_id, body, if_match=if_match)
+
+    async def start_skill(self, campaign_id: str) -> str:
+        """Start the campaign's skill dialing; only ever on the user's explicit request."""
+        return await self._campaigns().start_skill(campaign_id)
 
     # -- suppressions (DNC groups: admin.dnc) ---------------------------------------------
     def _dnc(self) -> AdminDnc:
