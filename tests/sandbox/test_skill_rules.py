@@ -179,3 +179,15 @@ def test_skills_page_by_skip_and_top_and_filter_by_strategy(store: Store) -> Non
     assert (total, [s["skillName"] for s in page]) == (3, ["c1"])
     dialers, total = store.skills.page_skills(TENANT, 0, 10, "personal connection")
     assert (total, [s["skillName"] for s in dialers]) == (2, ["c0", "c2"])
+
+
+def test_a_seeded_demo_tenant_has_a_personal_connection_skill_and_a_campaign(
+        store: Store) -> None:
+    store.seed_campaign(TENANT)
+    store.seed_campaign(TENANT)  # once only
+    [skill], _ = store.skills.page_skills(TENANT, 0, 10)
+    _, total = store.skills.page_campaigns(TENANT, 0, 10)
+    assert (skill["outboundStrategy"], skill["isRunning"], total) == (
+        "Personal Connection", False, 1)
+    prefs = store.skills.get_parameters(TENANT, skill["skillId"], "delivery-preferences")
+    assert prefs["confirmationRequiredDisabled"] is False
