@@ -15,7 +15,13 @@ from admin_sandbox import api_for
 from tests.contracts.contract_files import contract
 
 from cxone_outbound.client.admin import contract as shapes
-from cxone_outbound.client.admin.dnc import AdminDnc, DncOutcome, dnc_digits, record_outcomes
+from cxone_outbound.client.admin.dnc import (
+    AdminDnc,
+    DncOutcome,
+    dnc_digits,
+    record_outcomes,
+    suppression_of,
+)
 from cxone_outbound.client.errors import CXoneError, SchemaDrift, ValidationError
 from cxone_outbound.phones import normalize_phone
 from cxone_outbound.sandbox.server import SandboxServer
@@ -46,6 +52,11 @@ async def test_records_are_read_by_formatted_phone_with_their_expiry() -> None:
     found = [s async for s in AdminDnc(Scripted(replies)).iter_suppressions()]
     assert [(s.phone_number, s.expires_at is not None) for s in found] == [
         ("4155552671", False), ("14155552672", True)]
+
+
+def test_an_unreadable_expiry_keeps_the_number_suppressed() -> None:
+    record = {"formattedPhone": "14155552671", "expiredDate": "someday"}
+    assert suppression_of("1", record).expires_at is None
 
 
 def test_each_record_result_is_that_records_outcome() -> None:

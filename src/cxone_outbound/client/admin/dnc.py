@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from pydantic import ValidationError as PydanticValidationError
+
 from cxone_outbound.client.admin import contract
 from cxone_outbound.client.admin.paging import PAGE_MAX, JsonCall, pages
 from cxone_outbound.client.api import seg
@@ -85,6 +87,17 @@ def record_outcomes(
     return outcomes
 
 
+def suppression_of(group: str, row: Mapping[str, Any]) -> Suppression:
+    """A DNC record as a suppression. An `expiredDate` that cannot be read keeps the number
+    suppressed (never expired): not dialling is the safe side."""
+    phone = str(row["formattedPhone"])
+    base = {"id": f"{group}:{phone}", "phoneNumber": phone, "reason": f"DNC group {group}"}
+    try:
+        return Suppression.model_validate({**base, "expiresAt": row.get("expiredDate") or None})
+    except PydanticValidationError:
+        return Suppression.model_validate(base)
+
+
 class AdminDnc:
     """The DNC calls of `AdminOutboundApi` (the session call is injected)."""
 
@@ -115,12 +128,7 @@ class AdminDnc:
         for group in await self.groups():
             async for rows in self.record_pages(group, page_size=page_size):
                 for row in rows:
-                    phone = row["formattedPhone"]
-                    expires = row.get("expiredDate")
-                    yield Suppression.model_validate({
-                        "id": f"{group}:{phone}", "phoneNumber": str(phone),
-                        "reason": f"DNC group {group}", "expiresAt": expires or None,
-                    })
+                    yield suppression_of(group, row)
 
     async def add(
         self, group: str, phones: Sequence[str], *, expires_at: datetime | None = None
