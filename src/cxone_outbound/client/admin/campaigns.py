@@ -364,16 +364,21 @@ class AdminCampaigns:
     async def _kinds(self) -> dict[str, tuple[str | None, bool]]:
         """Each campaign's (v2 type, active) from its first skill, every page of `/skills`."""
         kinds: dict[str, tuple[str | None, bool]] = {}
+
+        async def preferences(skill: Mapping[str, Any]) -> Mapping[str, Any]:
+            if skill.get("outboundStrategy") != PERSONAL_CONNECTION:
+                return {}
+            return (await self._sections(str(skill["skillId"])))["delivery-preferences"]
+
         async for rows in pages(self._call, "skills", "skills", contract.SKILLS):
+            fresh: dict[str, Mapping[str, Any]] = {}  # each campaign's first skill
             for skill in rows:
                 owner = text_of(skill, "campaignId")
-                if owner is None or owner in kinds:
-                    continue
-                preferences: Mapping[str, Any] = {}
-                if skill.get("outboundStrategy") == PERSONAL_CONNECTION:
-                    preferences = (await self._sections(str(skill["skillId"])))[
-                        "delivery-preferences"]
-                kinds[owner] = (skill_kind(skill, preferences), skill.get("isActive") is True)
+                if owner is not None and owner not in kinds:
+                    fresh.setdefault(owner, skill)
+            read = await asyncio.gather(*(preferences(skill) for skill in fresh.values()))
+            for (owner, skill), prefs in zip(fresh.items(), read, strict=True):
+                kinds[owner] = (skill_kind(skill, prefs), skill.get("isActive") is True)
         return kinds
 
     async def iter(
