@@ -3,6 +3,8 @@ the same campaigns v2 serves, admin conventions, and a lost update provable in t
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from tests.contracts.contract_files import contract, key_differences
 from tests.sandbox.httpapi import Api
@@ -182,3 +184,12 @@ def test_skill_routes_keep_the_admin_conventions(admin: Admin) -> None:
     unauthenticated = admin.api.send("GET", SKILLS, headers={"Accept": "application/json",
                                                               "Authorization": "Bearer x"})
     assert (unauthenticated.status, unauthenticated.json["error"]) == (401, "invalid_token")
+
+
+def test_a_seeded_sandbox_serves_a_personal_connection_skill_and_a_campaign(
+        sandbox_factory: Any, api_for: Any) -> None:
+    server = sandbox_factory(seed_contacts=3)
+    admin = Admin(api_for(server))
+    [skill] = admin.call("GET", SKILLS).json["skills"]
+    assert (skill["outboundStrategy"], skill["isRunning"]) == ("Personal Connection", False)
+    assert admin.call("GET", CAMPAIGNS).json["totalRecords"] == 1
