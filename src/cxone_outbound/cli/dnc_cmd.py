@@ -25,6 +25,7 @@ from cxone_outbound.dnc import (
 )
 from cxone_outbound.jobs.dnc_scrub import read_tenant_dnc
 from cxone_outbound.phones import normalize_phone
+from cxone_outbound.private_files import open_private
 
 app = typer.Typer(help="Compile and query do-not-call files (docs/dnc.md).",
                   no_args_is_help=True)
@@ -53,7 +54,7 @@ def compile_command(
     handle = None
     try:
         if refused_file is not None:
-            handle = refused_file.open("w", encoding="utf-8", newline="")
+            handle = open_private(refused_file, "w", encoding="utf-8", newline="")
             handle.write("source,line,text,reason\n")
     except OSError as exc:
         runs.usage_error(f"cannot write {refused_file}: {exc.strerror}")

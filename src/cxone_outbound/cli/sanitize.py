@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import tempfile
 from pathlib import Path
 from typing import Annotated
 
@@ -21,7 +20,6 @@ from cxone_outbound.jobs.sanitize import (
     PlanSource,
     SanitizeJob,
     plan_list,
-    read_list,
     verify_unchanged,
 )
 from cxone_outbound.jobs.sanitize_callback import Callback
@@ -99,13 +97,6 @@ def _directive(
         runs.usage_error(str(exc))
 
 
-async def _read_list(settings: Settings, list_id: str, snapshot: ListSnapshot) -> ListSnapshot:
-    from cxone_outbound.client.dialect import open_api
-
-    async with open_api(settings) as client:  # v2 or admin, by settings.dialect
-        return await read_list(client, list_id, snapshot)
-
-
 async def _plan(
     list_id: str, contacts: ListSnapshot, directive: Directive, work: Path, settings: Settings,
     state_dir: Path,
@@ -131,6 +122,28 @@ def _load_plan(path: Path, work: Path) -> Plan:
         runs.usage_error(f"cannot read plan {path}: {exc}")
     except PlanError as exc:
         runs.usage_error(f"{path}: {exc}")
+
+
+CALLBACK_SECRET_ENV = "CXONE_CALLBACK_SECRET"  # noqa: S105 - a variable name
+
+
+def _callback_secret(value: str | None, path: Path | None) -> str | None:
+    """The callback's key from the option/environment or the first line of a file."""
+    if path is None:
+        return value or None
+    if value:
+        runs.usage_error(
+            f"give the callback secret once: --callback-secret (or ${CALLBACK_SECRET_ENV})"
+            " or --callback-secret-file"
+        )
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        runs.usage_error(f"cannot read --callback-secret-file {path}: {type(exc).__name__}")
+    secret = lines[0].strip() if lines else ""
+    if not secret:
+        runs.usage_error(f"--callback-secret-file {path} is empty")
+    return secret
 
 
 def sanitize_command(
@@ -172,7 +185,19 @@ def sanitize_command(
         str | None, typer.Option("--callback", help="POST the run summary to this URL.")
     ] = None,
     callback_secret: Annotated[
-        str | None, typer.Option("--callback-secret", help="HMAC key to sign the callback.")
+        str | None,
+        typer.Option(
+            "--callback-secret",
+            envvar=CALLBACK_SECRET_ENV,
+            show_default=False,
+            help="HMAC key to sign the callback (better: the environment or a file).",
+        ),
+    ] = None,
+    callback_secret_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--callback-secret-file", help="Read the callback's HMAC key from this file."
+        ),
     ] = None,
     concurrency: Annotated[
         int, typer.Option("--concurrency", min=1, help="Batches in flight at once.")
@@ -190,17 +215,14 @@ def sanitize_command(
     directory = state_dir or default_state_dir()
     if resume == "auto":
         runs.usage_error("sanitize resumes a given run: --resume RUN_ID (see `cxo runs list`)")
+    secret = _callback_secret(callback_secret, callback_secret_file)
+    if secret:
+        runs.cli_state(ctx).redactor.add_secret(secret)
     # the list and the plan are kept on disk, not in memory: a business unit holds up to 1M
-    try:
-        directory.mkdir(parents=True, exist_ok=True)
-        workspace = tempfile.TemporaryDirectory(prefix=".sanitize-", dir=directory)
-    except OSError as exc:
-        runs.usage_error(f"cannot use the state dir {directory}: {exc}")
-    with workspace as work_dir:
-        work = Path(work_dir)
+    with runs.scratch_dir(directory, "sanitize") as work:
         _sanitize(
             ctx, list_id, directive, work, directory, plan_file, resume, apply, dry_run, force,
-            max_purge, callback, callback_secret, concurrency, progress,
+            max_purge, callback, secret, concurrency, progress,
         )
 
 
@@ -213,7 +235,7 @@ def _sanitize(
     state = runs.cli_state(ctx)
     out = state.output
     settings = state.settings()
-    contacts = asyncio.run(_read_list(settings, list_id, ListSnapshot(work / "list.sqlite3")))
+    contacts = runs.read_list(settings, list_id, work / "list.sqlite3")
     if resume:
         plan = _load_plan(run_dir_for(directory, resume) / "plan.json", work)
     elif plan_file is not None:

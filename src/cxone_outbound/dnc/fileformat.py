@@ -30,11 +30,12 @@ from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import IO, Any
 
 import orjson
 
 from cxone_outbound.dnc.numbers import key_of_e164
+from cxone_outbound.private_files import open_private
 
 __all__ = [
     "FENCE_STRIDE",
@@ -84,7 +85,7 @@ def _align(offset: int, to: int) -> int:
     return -(-offset // to) * to
 
 
-def _copy(source: Path, out: BinaryIO) -> None:
+def _copy(source: Path, out: IO[bytes]) -> None:
     with source.open("rb") as handle:
         while chunk := handle.read(1 << 20):
             out.write(chunk)
@@ -111,7 +112,7 @@ def write_dnc_file(
         meta_off, len(meta),
     )
     partial = path.with_name(path.name + ".partial")
-    with partial.open("wb") as out:
+    with open_private(partial, "wb") as out:  # phone numbers: owner-only, 0600
         out.write(header + meta)
         out.write(b"\0" * (numbers_off - out.tell()))
         _copy(numbers_file, out)

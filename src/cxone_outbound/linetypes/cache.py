@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cxone_outbound.phones import LineType
+from cxone_outbound.private_files import private_dir, private_sqlite
 
 __all__ = ["CACHE_FILE", "Answer", "LineTypeCache"]
 
@@ -37,11 +38,11 @@ class LineTypeCache:
     def __init__(
         self, path: Path, *, ttl_s: float, now: Callable[[], float] = time.time
     ) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(path.parent)
         self.path = path
         self.ttl_s = ttl_s
         self._now = now
-        self._db = sqlite3.connect(path)
+        self._db = sqlite3.connect(private_sqlite(path))  # phone numbers: owner-only, 0600
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute(
             "CREATE TABLE IF NOT EXISTS answers (provider TEXT NOT NULL, e164 TEXT NOT NULL, "
