@@ -112,3 +112,34 @@ def test_an_unreadable_dnc_file_is_a_usage_error_before_anything_is_sent(
     assert code == 2
     assert "not a compiled DNC file" in capsys.readouterr().err
     assert not (tmp_path / "state" / "runs").exists()
+
+
+def test_cxo_update_skips_a_row_that_would_write_a_listed_phone(
+    tmp_path: Path, settings: Settings, sandbox_control, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("CXONE_CLIENT_ID", settings.client_id)
+    monkeypatch.setenv("CXONE_CLIENT_SECRET", settings.client_secret.get_secret_value())
+    list_id = sandbox_control.default_list_id()
+    contacts = sandbox_control.add_contacts(
+        list_id, [{"phone": f"+1415234{i:04d}", "firstName": "A", "lastName": "B"}
+                  for i in range(4)])
+    listed = "+13125550142"
+    dnc_path = _dnc(tmp_path, [listed], [])
+    before = [sandbox_control.contact_writes(c["id"]) for c in contacts]
+    with (tmp_path / "u.csv").open("w", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["contactId", "phone", "first_name"])
+        writer.writerow([contacts[0]["id"], "(312) 555-0142", "X"])  # listed, written nationally
+        writer.writerow([contacts[1]["id"], "+13125550143", "Y"])
+        writer.writerow([contacts[2]["id"], "", "Z"])  # no phone written: nothing to scrub
+    code = invoke(["--base-url", settings.base_url, "--json", "update", str(tmp_path / "u.csv"),
+                   "--scrub-dnc", str(dnc_path), "--state-dir", str(tmp_path / "state"),
+                   "--progress", "none"])
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    document = json.loads(out.out)
+    assert document["counts"] == {"succeeded": 2, "skipped": 1}
+    assert document["dnc"]["by_source"] == {"federal": 1}
+    after = [sandbox_control.contact_writes(c["id"]) for c in contacts]
+    assert [a - b for a, b in zip(after, before, strict=True)] == [0, 1, 1, 0]

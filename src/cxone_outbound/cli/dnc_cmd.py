@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
@@ -23,7 +24,9 @@ from cxone_outbound.dnc import (
     compile_dnc,
     parse_source_arg,
 )
-from cxone_outbound.jobs.dnc_scrub import read_tenant_dnc
+from cxone_outbound.engine import Item
+from cxone_outbound.engine.job import Job
+from cxone_outbound.jobs.dnc_scrub import ScrubbingJob, read_tenant_dnc
 from cxone_outbound.phones import normalize_phone
 from cxone_outbound.private_files import open_private
 
@@ -155,6 +158,25 @@ async def _tenant_dnc(settings: Settings, default_region: str | None) -> object:
 
     async with open_api(settings) as api:  # v2 or admin: the same protocol method
         return await read_tenant_dnc(api, now=datetime.now(UTC), default_region=default_region)
+
+
+ScrubDncOpt = Annotated[
+    list[Path] | None,
+    typer.Option("--scrub-dnc", help="Skip rows whose phone is in this compiled DNC file (cxo dnc "
+                 "compile; repeatable) or in the tenant's DNC groups; see docs/dnc.md."),
+]
+
+
+def scrubbing(
+    ctx: typer.Context, job: Job, files: list[Path], header: list[str],
+    phone_of: Callable[[Item], str | None], *, dry_run: bool, default_region: str | None,
+) -> ScrubbingJob:
+    """`job` behind a DNC screen: the files, then (unless a dry run) the tenant's groups."""
+    if dry_run:
+        runs.cli_state(ctx).output.info("dry run: scrubbing against the DNC files only (the "
+                                        "tenant's DNC groups are read on a real run)")
+    screen = open_screen(ctx, files, tenant=not dry_run, default_region=default_region or "US")
+    return ScrubbingJob(job, screen, phone_of, header=header)
 
 
 def open_screen(

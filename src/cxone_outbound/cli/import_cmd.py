@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from cxone_outbound.cli import runs
-from cxone_outbound.cli.dnc_cmd import open_screen
+from cxone_outbound.cli.dnc_cmd import ScrubDncOpt, scrubbing
 from cxone_outbound.engine.job import Job
 from cxone_outbound.jobs.dnc_scrub import ScrubbingJob
 from cxone_outbound.jobs.import_ import (
@@ -57,11 +57,7 @@ def import_contacts(
     resume: runs.ResumeOpt = None,
     dry_run: runs.DryRunOpt = False,
     progress: runs.ProgressOpt = "auto",
-    scrub_dnc: Annotated[
-        list[Path] | None,
-        typer.Option("--scrub-dnc", help="Drop numbers listed in this compiled DNC file (cxo dnc "
-                     "compile; repeatable) or in the tenant's DNC groups; see docs/dnc.md."),
-    ] = None,
+    scrub_dnc: ScrubDncOpt = None,
 ) -> None:
     """Import contacts, resumable, each row once; see docs/import.md."""
     source = runs.open_csv(
@@ -88,8 +84,9 @@ def import_contacts(
     importer = ImportJob(options, attributes)
     job: Job = importer
     if scrub_dnc:
-        job = scrubbing(ctx, importer, scrub_dnc, source.header, dry_run=dry_run,
-                        default_region=options.default_region)
+        phone = importer.columns.index("phone_number")
+        job = scrubbing(ctx, importer, scrub_dnc, source.header, lambda i: i.payload[phone],
+                        dry_run=dry_run, default_region=options.default_region)
     try:
         runs.execute(
             ctx,
@@ -104,13 +101,3 @@ def import_contacts(
         if isinstance(job, ScrubbingJob):
             job.screen.close()
 
-
-def scrubbing(ctx: typer.Context, job: ImportJob, files: list[Path], header: list[str], *,
-              dry_run: bool, default_region: str | None) -> ScrubbingJob:
-    """The import behind a DNC screen: the files, then (unless a dry run) the tenant's groups."""
-    if dry_run:
-        runs.cli_state(ctx).output.info("dry run: scrubbing against the DNC files only (the "
-                                        "tenant's DNC groups are read on a real run)")
-    screen = open_screen(ctx, files, tenant=not dry_run, default_region=default_region or "US")
-    phone = job.columns.index("phone_number")
-    return ScrubbingJob(job, screen, lambda item: item.payload[phone], header=header)

@@ -8,8 +8,13 @@ from typing import Annotated
 import typer
 
 from cxone_outbound.cli import runs
+from cxone_outbound.cli.dnc_cmd import ScrubDncOpt, scrubbing
 from cxone_outbound.client.capabilities import capabilities_for
+from cxone_outbound.engine import Item
+from cxone_outbound.engine.job import Job
+from cxone_outbound.jobs.dnc_scrub import ScrubbingJob
 from cxone_outbound.jobs.update import CONTACT_FIELDS, UpdateJob
+from cxone_outbound.phones import normalize_phone
 
 
 def update_contacts(
@@ -32,6 +37,7 @@ def update_contacts(
         str | None,
         typer.Option("--list", help="The contacts' list (needed on the admin dialect)."),
     ] = None,
+    scrub_dnc: ScrubDncOpt = None,
 ) -> None:
     """Update existing contacts, one PATCH each, resumable; see docs/update.md."""
     state = runs.cli_state(ctx)
@@ -44,14 +50,28 @@ def update_contacts(
     if settings.dialect == "admin" and not list_id:
         runs.usage_error("on the admin dialect a contact id is an external id within a list: "
                          "pass --list (docs/real-tenant.md)")
-    runs.execute(
-        ctx,
-        UpdateJob(concurrency=settings.concurrency, list_id=list_id,
-                  capabilities=capabilities_for(settings.dialect)),
-        source,
-        state_dir=state_dir,
-        resume=resume,
-        dry_run=dry_run,
-        progress=progress,
-        settings=settings,
-    )
+    job: Job = UpdateJob(concurrency=settings.concurrency, list_id=list_id,
+                         capabilities=capabilities_for(settings.dialect))
+    if scrub_dnc:  # a row that would write a listed phone is skipped whole
+        job = scrubbing(ctx, job, scrub_dnc, source.header, new_phone, dry_run=dry_run,
+                        default_region="US")
+    try:
+        runs.execute(
+            ctx,
+            job,
+            source,
+            state_dir=state_dir,
+            resume=resume,
+            dry_run=dry_run,
+            progress=progress,
+            settings=settings,
+        )
+    finally:
+        if isinstance(job, ScrubbingJob):
+            job.screen.close()
+
+
+def new_phone(item: Item) -> str | None:
+    """The E.164 phone an update row writes (national numbers read as US), if it writes one."""
+    raw = item.payload[1].get("phone")
+    return normalize_phone(raw, "US").e164 if raw else None
