@@ -27,6 +27,7 @@ from cxone_outbound.dnc import (
 from cxone_outbound.engine import Item
 from cxone_outbound.engine.job import Job
 from cxone_outbound.jobs.dnc_scrub import ScrubbingJob, read_tenant_dnc
+from cxone_outbound.jobs.preview.eligibility import SuppressionIndex
 from cxone_outbound.phones import normalize_phone
 from cxone_outbound.private_files import open_private
 
@@ -153,7 +154,7 @@ def check_command(
     raise typer.Exit(ExitCode.BAD_INPUT if unreadable else int(listed))
 
 
-async def _tenant_dnc(settings: Settings, default_region: str | None) -> object:
+async def _tenant_dnc(settings: Settings, default_region: str | None) -> SuppressionIndex:
     from cxone_outbound.client.dialect import open_api
 
     async with open_api(settings) as api:  # v2 or admin: the same protocol method
@@ -191,12 +192,11 @@ def open_screen(
         if tenant:
             state = runs.cli_state(ctx)
             index = asyncio.run(_tenant_dnc(state.settings(), default_region))
-            unreadable = getattr(index, "unreadable", [])
-            if unreadable:
-                state.output.warn(f"{len(unreadable):,} tenant DNC entries are not phone "
+            if index.unreadable:
+                state.output.warn(f"{len(index.unreadable):,} tenant DNC entries are not phone "
                                   "numbers and were not used")
     except BaseException:
         for dnc in opened:
             dnc.close()
         raise
-    return DncScreen(opened, index)  # type: ignore[arg-type]  # a SuppressionIndex
+    return DncScreen(opened, index)
