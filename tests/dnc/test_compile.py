@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from cxone_outbound.dnc import (
     parse_dnc_line,
     parse_source_arg,
 )
+from cxone_outbound.dnc.compile import _lines
 from cxone_outbound.dnc.numbers import LineRefused
 
 
@@ -139,3 +141,25 @@ def test_lookups_cross_page_boundaries(tmp_path: Path) -> None:
         assert all(f"+1{n}" in dnc for n in listed)
         assert not any(f"+1{n + 1}" in dnc for n in listed)
         assert "+12125549999" not in dnc and "+19999999999" not in dnc
+
+
+def test_a_line_too_long_for_any_number_is_refused_once_without_being_held(
+    tmp_path: Path,
+) -> None:
+    dnc, refused = _compile(tmp_path, ("s", b"2125550101\n" + b"9" * 5000 + b"\n2125550102\n"))
+    with dnc:
+        assert [(r.line, r.reason) for r in refused] == [(2, "longer than any phone number line")]
+        assert len(dnc) == 2 and dnc.sources[0].lines == 3
+
+
+def test_an_empty_source_compiles_to_an_empty_file(tmp_path: Path) -> None:
+    dnc, refused = _compile(tmp_path, ("empty", ""))
+    with dnc:
+        assert len(dnc) == 0 and refused == [] and "+12125550101" not in dnc
+
+
+@given(data=st.binary(max_size=300), block=st.integers(1, 64))
+def test_lines_read_in_blocks_are_the_files_lines(data: bytes, block: int) -> None:
+    parts = data.split(b"\n")
+    expected = parts[:-1] + ([parts[-1]] if parts[-1] else [])
+    assert list(_lines(io.BytesIO(data), block)) == expected

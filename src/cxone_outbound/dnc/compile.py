@@ -33,6 +33,7 @@ __all__ = ["CompileReport", "DncSource", "RefusedLine", "compile_dnc", "parse_so
 SOURCE_BITS = 13
 _SOURCE_MASK = (1 << SOURCE_BITS) - 1
 DEFAULT_RUN_SIZE = 4_000_000  # keys per sorted run: 32 MB, sorted in place
+MAX_LINE = 1024  # bytes read of one line; a longer line is refused, not held
 MERGE_BUDGET = 1_000_000  # keys held by all runs' blocks together while merging (8 MB)
 
 Int64Array = npt.NDArray[np.int64]
@@ -87,6 +88,27 @@ def parse_source_arg(arg: str) -> DncSource:
     return DncSource(Path(arg).stem, Path(arg))
 
 
+def _lines(handle: BinaryIO, block: int = 1 << 20) -> Iterator[bytes]:
+    """The file's lines (without the `\\n`), read a block at a time; a line longer than
+    MAX_LINE (a binary, a wrong export) is cut to MAX_LINE bytes and the rest dropped, so any
+    file is read in constant memory and such a line is refused once."""
+    carry = b""
+    overlong = False
+    while chunk := handle.read(block):
+        lines = (carry + chunk).split(b"\n")
+        carry = lines.pop()
+        if overlong and lines:  # the first one ends a line already cut
+            del lines[0]
+            overlong = False
+        yield from lines
+        if len(carry) >= MAX_LINE:
+            if not overlong:
+                yield carry[:MAX_LINE]
+            overlong, carry = True, b""
+    if carry and not overlong:
+        yield carry
+
+
 def _read_source(
     index: int,
     source: DncSource,
@@ -100,14 +122,15 @@ def _read_source(
         raise DncCompileError(f"cannot read {source.path}: {exc.strerror}") from None
     lineno = numbers = 0
     with handle:
-        for lineno, raw in enumerate(handle, start=1):
-            text = raw.rstrip(b"\r\n")
+        for lineno, raw in enumerate(_lines(handle), start=1):
+            text = raw.rstrip(b"\r")
             # the registry's own shape, inlined: most lines of a huge file take this path
             if len(text) == 10 and text.isdigit() and text[0] > 49 and text[3] > 49:
                 numbers += 1
                 yield (10_000_000_000 + int(text)) << SOURCE_BITS | index
                 continue
-            parsed = parse_dnc_line(raw)
+            parsed = (LineRefused("longer than any phone number line")
+                      if len(raw) >= MAX_LINE else parse_dnc_line(raw))
             if parsed is None:
                 continue
             if isinstance(parsed, LineRefused):
