@@ -134,7 +134,7 @@ class ScrubbingJob:
         sections["dnc"] = {
             "scrubbed": sum(self.matched.values()),
             "by_source": dict(sorted(self.matched.items())),
-            "file": str(ctx.output_path(SCRUBBED_CSV)) if self.matched else None,
+            "file": str(path) if (path := ctx.output_path(SCRUBBED_CSV)).exists() else None,
             "checked": self.screen.describe(),
         }
         return sections
