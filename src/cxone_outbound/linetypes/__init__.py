@@ -33,6 +33,7 @@ def open_line_type_lookup(
     if name == "offline":
         return OfflineLineTypeLookup()
     if name == "twilio":
+        _ = settings.effective_lookup_url  # refused before the cache is opened
         cache = LineTypeCache(state_dir / CACHE_FILE, ttl_s=settings.lookup_cache_days * 86400)
         return TwilioLineTypeLookup.from_settings(settings, cache, **kw)
     raise ValueError(f"unknown line-type lookup {name!r} (known: {', '.join(PROVIDERS)})")
