@@ -12,11 +12,10 @@ import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
+from cxone_outbound.limits import MAX_IMPORT_BYTES, MAX_IMPORT_ROWS
 from cxone_outbound.sandbox.errors import PayloadTooLarge, ValidationFailed
 from cxone_outbound.sandbox.validation import coerce_attribute, is_e164, is_email
 
-MAX_IMPORT_BYTES = 50 * 1024 * 1024
-MAX_IMPORT_ROWS = 50_000
 REQUIRED_COLUMN = "phone_number"
 STANDARD_COLUMNS = {
     "phone_number": "phone",

@@ -21,7 +21,7 @@ from cxone_outbound.engine.job import BaseJob, RunContext
 from cxone_outbound.engine.records import Batch, Item, Outcome, Record, RecordError
 from cxone_outbound.jobs.enrich.mapping import EnrichmentMapping
 from cxone_outbound.jobs.enrich.metrics import BatchLatencies, FillRates
-from cxone_outbound.jobs.enrich.refusals import BatchResolution, RefusalDetail
+from cxone_outbound.engine.resolution import BatchResolution, RefusalDetail
 from cxone_outbound.jobs.enrich.transform import apply_mapping
 from cxone_outbound.jobs.enrich.values import Value
 
