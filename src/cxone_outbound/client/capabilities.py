@@ -25,6 +25,8 @@ class Capabilities:
     campaign_fields: frozenset[str] | None = None
     # contacts one `delete_contacts` call removes; 1: none, delete them one by one
     max_delete_batch: int = 1
+    # characters one uploaded record may hold, cells and commas (None: no such limit)
+    max_record_chars: int | None = None
 
 
 V2_CAPABILITIES = Capabilities(

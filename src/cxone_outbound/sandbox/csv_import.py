@@ -12,7 +12,8 @@ import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
-from cxone_outbound.limits import MAX_IMPORT_BYTES, MAX_IMPORT_ROWS
+from cxone_outbound.limits import MAX_IMPORT_BYTES as MAX_IMPORT_BYTES
+from cxone_outbound.limits import MAX_IMPORT_ROWS as MAX_IMPORT_ROWS
 from cxone_outbound.sandbox.errors import PayloadTooLarge, ValidationFailed
 from cxone_outbound.sandbox.validation import coerce_attribute, is_e164, is_email
 

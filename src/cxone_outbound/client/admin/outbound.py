@@ -72,6 +72,7 @@ from cxone_outbound.client.models import (
 from cxone_outbound.client.transport import new_idempotency_key
 from cxone_outbound.config import Settings
 from cxone_outbound.lifecycle import AsyncResource
+from cxone_outbound.limits import ADMIN_MAX_RECORD_CHARS
 
 ADMIN_CAPABILITIES = Capabilities(
     dialect="admin",
@@ -83,6 +84,7 @@ ADMIN_CAPABILITIES = Capabilities(
     list_schema=False,
     campaign_fields=HELD_FIELDS,
     max_delete_batch=100,  # removeProspects takes an array; the sandbox caps a call at 1000
+    max_record_chars=ADMIN_MAX_RECORD_CHARS,
 )
 PAGE_MAX = 1000
 _RECORD_KEYS = ("records", "callingListRecords", "prospects", "contacts")

@@ -8,6 +8,7 @@ by the engine's `resolution.BatchResolution` (re-exported here).
 
 from __future__ import annotations
 
+from cxone_outbound.engine.resolution import BatchResolution, RefusalDetail
 from cxone_outbound.jobs.enrich.budget import batched, safe_batch_size
 from cxone_outbound.jobs.enrich.mapping import (
     EnrichmentMapping,
@@ -19,7 +20,6 @@ from cxone_outbound.jobs.enrich.mapping import (
     validate_against_schema,
 )
 from cxone_outbound.jobs.enrich.metrics import BatchLatencies, FillRates
-from cxone_outbound.engine.resolution import BatchResolution, RefusalDetail
 from cxone_outbound.jobs.enrich.transform import RowResult, Status, apply_mapping
 from cxone_outbound.jobs.enrich.values import CastError, cast_text, is_null_like
 

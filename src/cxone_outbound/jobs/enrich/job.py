@@ -19,9 +19,9 @@ from cxone_outbound.client.errors import PayloadTooLarge, ValidationError
 from cxone_outbound.client.models import EnrichmentItem
 from cxone_outbound.engine.job import BaseJob, RunContext
 from cxone_outbound.engine.records import Batch, Item, Outcome, Record, RecordError
+from cxone_outbound.engine.resolution import BatchResolution, RefusalDetail
 from cxone_outbound.jobs.enrich.mapping import EnrichmentMapping
 from cxone_outbound.jobs.enrich.metrics import BatchLatencies, FillRates
-from cxone_outbound.engine.resolution import BatchResolution, RefusalDetail
 from cxone_outbound.jobs.enrich.transform import apply_mapping
 from cxone_outbound.jobs.enrich.values import Value
 
