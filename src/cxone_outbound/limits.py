@@ -18,6 +18,9 @@ MAX_NAME_CHARS = 256
 MAX_EMAIL_CHARS = 254
 """An email address (RFC 5321's path limit; every v2 endpoint)."""
 
+MAX_CSV_FIELD_CHARS = 131_072
+"""A field of an import body (the server's CSV parser: a longer field refuses the whole body)."""
+
 MAX_IMPORT_BYTES = 50 * 1024 * 1024
 """An import body after decompression (API.md section 4: 413 beyond)."""
 

@@ -123,6 +123,7 @@ class _Lines:
         self.back: deque[tuple[int, str | None]] = deque()  # None: a line that was too long
         self.taken: list[tuple[int, str]] = []
         self._chars = 0
+        self._rest_of_line = False  # an over-long line's remainder, still to skip
 
     def start_record(self) -> None:
         self.taken = []
@@ -137,13 +138,15 @@ class _Lines:
             if text is None:
                 raise _TooLong(number)
         else:
+            if self._rest_of_line:  # skipped only when reading on (never for a header)
+                self._drain()
             text = self.fh.readline(self.limit + 2)  # + room for CRLF
             if not text:
                 raise StopIteration
             self.number += 1
             number = self.number
             if len(text.rstrip("\r\n")) > self.limit:
-                self._drain(text)
+                self._rest_of_line = not text.endswith(("\n", "\r"))
                 if self.taken:  # the record began earlier: it fails, this line on its own
                     self.back.append((number, None))
                     raise _TooLong(self.taken[0][0], spanning=True)
@@ -154,10 +157,11 @@ class _Lines:
             raise _TooLong(self.taken[0][0], spanning=True)
         return text
 
-    def _drain(self, text: str) -> None:
+    def _drain(self) -> None:
         """Skip the rest of an over-long line, a bounded piece at a time."""
-        while text and not text.endswith(("\n", "\r")):
-            text = self.fh.readline(_DRAIN_CHARS)
+        self._rest_of_line = False
+        while (text := self.fh.readline(_DRAIN_CHARS)) and not text.endswith(("\n", "\r")):
+            pass
 
     def push_back_after_first(self) -> None:
         """Read again the lines of a broken record after its first (they may be rows)."""

@@ -41,6 +41,7 @@ from cxone_outbound.engine.resolution import BatchResolution
 from cxone_outbound.engine.results import unguard_cell
 from cxone_outbound.limits import (
     MAX_ATTRIBUTE_CHARS,
+    MAX_CSV_FIELD_CHARS,
     MAX_EMAIL_CHARS,
     MAX_IMPORT_BYTES,
     MAX_IMPORT_ROWS,
@@ -218,13 +219,17 @@ class ImportJob(BaseJob):
         if email and (len(email) > MAX_EMAIL_CHARS or not _EMAIL.match(email)):
             return RecordError("INVALID_EMAIL", f"{email!r} is not an email address", "email")
         attributes = {c: fields.get(c, "") for c in self._attributes}
-        too_long = first_too_long(attributes, MAX_ATTRIBUTE_CHARS)
-        if too_long is not None:
-            return RecordError(
-                "FIELD_TOO_LONG",
-                f"{len(attributes[too_long]):,} characters; the API takes {MAX_ATTRIBUTE_CHARS:,}",
-                too_long,
-            )
+        for values, limit in (
+            (attributes, MAX_ATTRIBUTE_CHARS),
+            ({"first_name": first, "last_name": last}, MAX_CSV_FIELD_CHARS),
+        ):
+            too_long = first_too_long(values, limit)
+            if too_long is not None:
+                return RecordError(
+                    "FIELD_TOO_LONG",
+                    f"{len(values[too_long]):,} characters; the API takes {limit:,}",
+                    too_long,
+                )
         row = (phone, first, last, email, *attributes.values())
         if self._max_record is not None and record_chars((phone, *row)) > self._max_record:
             return RecordError(
