@@ -31,9 +31,12 @@ class SourceError(Exception):
     """The input cannot be read at all (missing file, no header, bad option): a usage error."""
 
 
+_SEPARATORS = re.compile(r"[\s_\-]+")
+
+
 def normalise_header(name: str) -> str:
     """The comparable form of a column name: case, spaces, `_` and `-` do not matter."""
-    return re.sub(r"[\s_\-]+", "", name.strip().lstrip("\ufeff")).lower()
+    return _SEPARATORS.sub("", name.strip().lstrip("\ufeff")).lower()
 
 
 def parse_mappings(pairs: Sequence[str]) -> dict[str, str]:
@@ -80,14 +83,14 @@ def resolve_columns(
         for spelling in (canonical, *spellings):
             by_form.setdefault(normalise_header(spelling), canonical)
     explicit = {normalise_header(k): v for k, v in mappings.items()}
-    unknown = set(explicit) - {normalise_header(h) for h in header}
+    forms = [normalise_header(h) for h in header]  # once each: a header may have 200,000
+    unknown = set(explicit).difference(forms)
     if unknown:
         raise SourceError(f"--map names columns not in the header: {sorted(unknown)}")
-    names: list[str] = []
-    for column in header:
-        form = normalise_header(column)
-        names.append(explicit.get(form) or by_form.get(form) or column.strip().lstrip("\ufeff"))
-    return names
+    return [
+        explicit.get(form) or by_form.get(form) or column.strip().lstrip("\ufeff")
+        for column, form in zip(header, forms, strict=True)
+    ]
 
 
 def file_fingerprint(path: Path, chunk: int = 1 << 20) -> str:
