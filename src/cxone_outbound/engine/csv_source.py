@@ -115,8 +115,9 @@ class _Lines:
     """The physical lines of a file for `csv.reader`: numbered, bounded, with a push-back.
 
     Each line is read with a size cap, so a 2 GB line never sits in memory: it is skipped in
-    pieces and reported (`_TooLong`). `taken` holds the lines of the record being read, so that
-    after a broken record the lines after its first can be pushed back and read again.
+    pieces and reported (`_TooLong`). `taken` holds the lines of the record being read (the
+    first is line `first`), so that after a broken record the lines after its first can be
+    pushed back and read again.
     """
 
     def __init__(self, fh: TextIO, limit: int) -> None:
@@ -124,7 +125,8 @@ class _Lines:
         self.limit = limit
         self.number = 0
         self.back: deque[tuple[int, str | None]] = deque()  # None: a line that was too long
-        self.taken: list[tuple[int, str]] = []
+        self.taken: list[str] = []
+        self.first = 0
         self._chars = 0
         self._rest_of_line = False  # an over-long line's remainder, still to skip
 
@@ -148,16 +150,21 @@ class _Lines:
                 raise StopIteration
             self.number += 1
             number = self.number
-            if len(text.rstrip("\r\n")) > self.limit:
+            if len(text) > self.limit and len(text.rstrip("\r\n")) > self.limit:
                 self._rest_of_line = not text.endswith(("\n", "\r"))
                 if self.taken:  # the record began earlier: it fails, this line on its own
                     self.back.append((number, None))
-                    raise _TooLong(self.taken[0][0], spanning=True)
+                    raise _TooLong(self.first, spanning=True)
                 raise _TooLong(number)
-        self._chars += len(text)
-        self.taken.append((number, text))
-        if len(self.taken) > 1 and self._chars > self.limit:
-            raise _TooLong(self.taken[0][0], spanning=True)
+        taken = self.taken
+        if not taken:
+            self.first = number
+        else:
+            self._chars += len(text) + (len(taken[0]) if len(taken) == 1 else 0)
+            if self._chars > self.limit:
+                taken.append(text)
+                raise _TooLong(self.first, spanning=True)
+        taken.append(text)
         return text
 
     def _drain(self) -> None:
@@ -168,7 +175,9 @@ class _Lines:
 
     def push_back_after_first(self) -> None:
         """Read again the lines of a broken record after its first (they may be rows)."""
-        self.back.extendleft(reversed(self.taken[1:]))
+        self.back.extendleft(
+            (self.first + i, text) for i, text in reversed(list(enumerate(self.taken[1:], 1)))
+        )
         self.taken = self.taken[:1]
 
 
@@ -262,8 +271,8 @@ class CsvSource:
                     "LINE_TOO_LONG", f"the line is over {self.options.record_limit:,} characters"
                 )
         else:
-            first = lines.taken[0][0] if lines.taken else lines.number
-            last = lines.taken[-1][0] if lines.taken else first
+            first = lines.first if lines.taken else lines.number
+            last = first + len(lines.taken) - 1 if lines.taken else first
             text = str(exc)
             if "unexpected end of data" in text:
                 error = RecordError(
@@ -279,7 +288,7 @@ class CsvSource:
                     " rows of their own",
                 )
         lines.push_back_after_first()
-        raw = [lines.taken[0][1].rstrip("\r\n")] if lines.taken else []
+        raw = [lines.taken[0].rstrip("\r\n")] if lines.taken else []
         return Record(str(first), first, {}, raw, error)
 
     def __iter__(self) -> Iterator[Record]:
@@ -298,17 +307,20 @@ class CsvSource:
                 except (csv.Error, _TooLong) as exc:
                     yield self._broken(lines, exc)
                     continue
-                line = lines.taken[0][0] if lines.taken else lines.number
-                self._position = buffer.tell()
+                taken = lines.taken
+                line = lines.first if taken else lines.number
+                if line & 1023 == 0:  # a syscall: not for every row
+                    self._position = buffer.tell()
                 if not row or (len(row) == 1 and not row[0].strip() and width > 1):
                     continue  # blank line
+                text = taken[0] if len(taken) == 1 else "".join(taken)
                 error: RecordError | None = None
                 if len(row) != width:
                     error = RecordError("RAGGED_ROW", f"expected {width} columns, found {len(row)}")
-                elif any("\x00" in cell for cell in row):
+                elif "\x00" in text:
                     error = RecordError("NUL_BYTE", "the row holds a NUL byte")
                     row = [cell.replace("\x00", "\ufffd") for cell in row]
-                elif any(_SURROGATE.search(cell) for cell in row):
+                elif _SURROGATE.search(text):
                     error = RecordError(
                         "UNDECODABLE_ROW", f"bytes that are not valid {self.options.encoding}"
                     )
