@@ -3,12 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from cxone_outbound.limits import (
-    ADMIN_MAX_RECORD_CHARS,
-    MAX_ATTRIBUTE_CHARS,
-    MAX_CSV_FIELD_CHARS,
-    MAX_NAME_CHARS,
-)
 
 from cxone_outbound.client.admin.outbound import ADMIN_CAPABILITIES
 from cxone_outbound.client.capabilities import V2_CAPABILITIES
@@ -17,6 +11,12 @@ from cxone_outbound.jobs.enrich.job import EnrichJob
 from cxone_outbound.jobs.enrich.mapping import parse_mapping
 from cxone_outbound.jobs.import_ import ImportJob, ImportOptions
 from cxone_outbound.jobs.update import UpdateJob
+from cxone_outbound.limits import (
+    ADMIN_MAX_RECORD_CHARS,
+    MAX_ATTRIBUTE_CHARS,
+    MAX_CSV_FIELD_CHARS,
+    MAX_NAME_CHARS,
+)
 
 
 def record(**fields: str) -> Record:
