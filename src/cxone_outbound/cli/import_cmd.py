@@ -9,6 +9,7 @@ import typer
 
 from cxone_outbound.cli import runs
 from cxone_outbound.cli.dnc_cmd import ScrubDncOpt, scrubbing
+from cxone_outbound.client.capabilities import capabilities_for
 from cxone_outbound.engine.job import Job
 from cxone_outbound.jobs.dnc_scrub import ScrubbingJob
 from cxone_outbound.jobs.import_ import (
@@ -65,7 +66,8 @@ def import_contacts(
     )
     if "phone_number" not in source.columns:
         runs.usage_error(f"{file}: no phone_number column (header: {', '.join(source.header)})")
-    if not list_id and runs.cli_state(ctx).settings().dialect == "admin":
+    dialect = runs.cli_state(ctx).settings().dialect
+    if not list_id and dialect == "admin":
         runs.usage_error("on the admin dialect an import goes into a named calling list: "
                          "pass --list (docs/real-tenant.md)")
     try:
@@ -81,7 +83,10 @@ def import_contacts(
         required=required,
     )
     attributes = [c for c in source.columns if c not in IMPORT_FIELDS]
-    importer = ImportJob(options, attributes)
+    try:
+        importer = ImportJob(options, attributes, capabilities_for(dialect))
+    except ValueError as exc:
+        runs.usage_error(f"{file}: {exc}")
     job: Job = importer
     if scrub_dnc:
         phone = importer.columns.index("phone_number")
@@ -100,4 +105,3 @@ def import_contacts(
     finally:
         if isinstance(job, ScrubbingJob):
             job.screen.close()
-
