@@ -175,11 +175,10 @@ def limited(args: argparse.Namespace) -> None:
                     return measure(control, lambda: seed_algorithm(
                         server.base_url, ids, args.workers), ROUTE)
 
-                def ours(n: int = n) -> dict[str, float]:
+                def ours(state: Path = Path(tmp) / f"s{headers}{n}") -> dict[str, float]:
                     time.sleep(burst / args.rate)
                     return measure(control, lambda: engine(
-                        server.base_url, path, Path(tmp) / f"s{headers}{n}", args.rate * 2,
-                        args.rows), ROUTE)
+                        server.base_url, path, state, args.rate * 2, args.rows), ROUTE)
 
                 if n % 2:
                     e, s = ours(), seed()
@@ -187,8 +186,9 @@ def limited(args: argparse.Namespace) -> None:
                     s, e = seed(), ours()
                 ratios.append(e["goodput"] / s["goodput"])
                 shares.append(e["throttled"])
-                print(f"round {n + 1}: seed {s['goodput']:6.1f}/s ({s['goodput'] / args.rate:.3f} R,"
-                      f" 429s {s['throttled']:.2%})  engine {e['goodput']:6.1f}/s"
+                print(f"round {n + 1}: seed {s['goodput']:6.1f}/s"
+                      f" ({s['goodput'] / args.rate:.3f} R, 429s {s['throttled']:.2%})"
+                      f"  engine {e['goodput']:6.1f}/s"
                       f" ({e['goodput'] / args.rate:.3f} R, 429s {e['throttled']:.2%})"
                       f"  goodput engine/seed {ratios[-1]:.3f}")
             print(f"goodput engine/seed: {spread(ratios)};"
@@ -216,9 +216,10 @@ def unlimited(args: argparse.Namespace) -> None:
                 m = measure(control, lambda: bare_loop(server.base_url, ids, concurrency), ROUTE)
                 return args.rows / m["elapsed"]
 
-            def one(batch: bool) -> float:
+            def one(batch: bool, n: int = n) -> float:
+                state = Path(tmp) / f"u{n}{batch}"
                 m = measure(control, lambda: engine(
-                    server.base_url, path, Path(tmp) / f"u{n}{batch}", 1e9, args.rows,
+                    server.base_url, path, state, 1e9, args.rows,
                     list_id if batch else None), BATCH_ROUTE if batch else ROUTE)
                 return args.rows / m["elapsed"]
 

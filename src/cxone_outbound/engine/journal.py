@@ -261,6 +261,32 @@ class Journal:
             ],
         )
 
+    def unclaim(self, run_id: str, batches: Sequence[Batch], prior: Mapping[str, Entry]) -> None:
+        """Undo the claim of batches that were never sent: each record back to its entry in
+        `prior`, or out of the journal if it had none (one transaction)."""
+        keys = [item.key for b in batches for item in b.items]
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            self._db.executemany(
+                "DELETE FROM records WHERE run_id = ? AND key = ? AND state = ?",
+                [(run_id, key, State.IN_FLIGHT) for key in keys if key not in prior],
+            )
+            self._db.executemany(
+                "UPDATE records SET state = ?, attempts = ?, error_code = ?, message = ?,"
+                " field = ?, retryable = ?, batch_id = ?, remote_id = ?"
+                " WHERE run_id = ? AND key = ?",
+                [
+                    (e.state, e.attempts, e.error_code, e.message, e.field, int(e.retryable),
+                     e.batch_id, e.remote_id, run_id, key)
+                    for key in keys
+                    if (e := prior.get(key)) is not None
+                ],
+            )
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
     def set_remote_id(self, run_id: str, batch: Batch, remote_id: str) -> None:
         """Remember what the API called this batch (an import job id), committed now."""
         batch.remote_id = remote_id
