@@ -329,8 +329,22 @@ class Journal:
                 for record, outcome in outcomes
             ],
         )
-        attempts = self.lookup(run_id, [record.key for record, _ in outcomes])
-        return {key: entry.attempts for key, entry in attempts.items()}
+        return self._attempts(run_id, [record.key for record, _ in outcomes])
+
+    def _attempts(self, run_id: str, keys: Sequence[str]) -> dict[str, int]:
+        """Key -> attempts so far, for the journaled keys among `keys`."""
+        found: dict[str, int] = {}
+        for start in range(0, len(keys), 500):
+            part = keys[start : start + 500]
+            marks = ",".join("?" * len(part))
+            found.update(
+                self._db.execute(
+                    f"SELECT key, attempts FROM records WHERE run_id = ?"  # noqa: S608
+                    f" AND key IN ({marks})",
+                    (run_id, *part),
+                ).fetchall()
+            )
+        return found
 
     def states_by_line(self, run_id: str, lines: Sequence[int]) -> dict[int, tuple[State, int]]:
         """Line -> (state, session of its last outcome) for the journaled records among `lines`."""

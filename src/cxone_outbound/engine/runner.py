@@ -366,8 +366,7 @@ class Runner:
         current: list[Item] = []
         ready: list[Batch] = []  # new batches, claimed together (one transaction) when full
         prior: dict[str, Entry] = {}  # the journal's entries of their records, to unclaim
-        group = max(1, min(self.job.concurrency,
-                           self.config.claim_records // max(1, self.job.batch_size)))
+        group = max(1, self.config.claim_records // max(1, self.job.batch_size))
         slots = asyncio.Semaphore(self.job.concurrency)
         for window in _windows(self.source, self.config.window):
             if self.stop_requested:
