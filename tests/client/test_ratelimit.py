@@ -225,3 +225,15 @@ async def test_a_nearly_empty_server_bucket_stops_probing_above_the_announced_li
     assert limiter.rate == 40.0 and limiter.throttles == 0
     await send_for(limiter, clock, 5.0, low)
     assert 40.0 <= limiter.rate < 40.5  # held at the sustained rate while the bucket is low
+
+
+async def test_a_429_within_concurrency_sends_after_a_cut_is_the_same_event():
+    clock = FakeClock()
+    limiter = AdaptiveRateLimiter(100.0, 7, clock)
+    limiter.on_response(clock.now, throttled=True)  # cut to 70/s: the event lasts 7/70 = 0.1 s
+    clock.advance(0.05)
+    limiter.on_response(clock.now, throttled=True)  # sent into the still-empty server bucket
+    assert limiter.cuts == 1
+    clock.advance(0.1)
+    limiter.on_response(clock.now, throttled=True)  # still refused after it: over the limit
+    assert limiter.cuts == 2 and abs(limiter.rate - 49.0) < 1e-9

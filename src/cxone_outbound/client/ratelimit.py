@@ -23,6 +23,7 @@ from cxone_outbound.client.clock import Clock
 MIN_RATE = 0.5  # requests/s: never stall completely
 # the server bucket counts as nearly empty below `concurrency` + this many seconds of its rate
 LOW_WATER_S = 0.05
+MAX_EVENT_S = 1.0  # a congestion event lasts `concurrency` sends at the new rate, at most this
 
 
 class TokenBucket:
@@ -184,9 +185,11 @@ class AdaptiveRateLimiter:
 
     - every answer is metered from the first one, so the first 429 is cut from a real send
       rate, not from an empty meter;
-    - one cut per congestion event: a 429 for a request sent before the last cut is an echo of
-      the event already answered (as in TCP), and each cut starts from at least `beta` times the
-      rate of the previous one, so a lagging meter cannot compound cuts into a collapse;
+    - one cut per congestion event: a 429 for a request sent before the last cut, or within
+      `concurrency` sends at the new rate after it (while the server's bucket is still empty),
+      is an echo of the event already answered (TCP: one cut per window); each cut starts from
+      at least `beta` times the rate of the previous one, so a lagging meter cannot compound
+      cuts into a collapse;
     - a cut drops banked tokens, so the lower rate is not preceded by a burst that meets the
       still-empty server bucket;
     - `Retry-After` holds every worker only for a fresh event, and no longer than a token of an
@@ -207,7 +210,7 @@ class AdaptiveRateLimiter:
         self._waiters: deque[asyncio.Future[None]] = deque()
         self.adapting = False  # botocore's "enabled": set by the first throttle
         self.announced: float | None = None  # the X-RateLimit-Limit last seen
-        self._last_cut = -math.inf
+        self._event_ends = -math.inf  # 429s of requests sent before this belong to the last cut
         self._last_base = 0.0  # the rate the last cut started from
         self.throttles = 0
         self.cuts = 0
@@ -281,8 +284,8 @@ class AdaptiveRateLimiter:
         headers: Mapping[str, str] | None,
     ) -> None:
         self.throttles += 1
-        if sent_at < self._last_cut:
-            return  # sent at the old rate: an echo of the event the last cut answered
+        if sent_at < self._event_ends:
+            return  # sent before the last cut could show: an echo of the event it answered
         now = self._clock.monotonic()
         if retry_after is not None and retry_after > 0:
             self.bucket.hold(self._hold_for(retry_after, headers))
@@ -292,10 +295,13 @@ class AdaptiveRateLimiter:
         new_rate = self._cubic.on_throttle(base, now)
         self.adapting = True
         self.cuts += 1
-        self._last_cut = now
         self._last_base = base
         self.bucket.set_rate(min(self.ceiling, max(MIN_RATE, new_rate)))
         self.bucket.drain()
+        # The server's bucket is empty now: a request sent in the next few sends can meet it
+        # empty even at a rate below the limit. A rate still over the limit keeps failing
+        # after that, and is cut again then.
+        self._event_ends = now + min(MAX_EVENT_S, self.concurrency / self.bucket.rate)
 
     def _hold_for(self, retry_after: float, headers: Mapping[str, str] | None) -> float:
         """How long every worker pauses for a 429's Retry-After: what it says, but no longer
