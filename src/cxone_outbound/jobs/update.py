@@ -86,7 +86,7 @@ class UpdateJob(BaseJob):
         capabilities: Capabilities | None = None,
         per_contact: bool = False,
     ) -> None:
-        self.concurrency = concurrency
+        self.concurrency = self.requests_in_flight = concurrency
         self.list_id = list_id  # the batch PATCH's list; the admin dialect's ids are per list
         self.grouped = (
             capabilities is not None
@@ -96,9 +96,14 @@ class UpdateJob(BaseJob):
         )
         if self.grouped and capabilities is not None:
             self.batch_size = min(MAX_GROUP, capabilities.max_update_batch)
+        else:
+            # One request a record: twice as many records in flight as the client has
+            # connections, so the next PATCH is ready when one returns (the client's limiter
+            # still caps requests in flight at `concurrency`).
+            self.concurrency = 2 * concurrency
 
     def options(self) -> Mapping[str, Any]:
-        return {"concurrency": self.concurrency, "list_id": self.list_id,
+        return {"concurrency": self.requests_in_flight, "list_id": self.list_id,
                 "grouped": self.grouped}
 
     def prepare(self, record: Record) -> Item | RecordError:
