@@ -45,7 +45,8 @@ class Sandbox:
         self.faults = FaultInjector(parse_fault_spec(spec), time.monotonic)
 
     def reset(self) -> None:
-        """Back to a fresh start: data, counters, rate limit, faults and token lifetime."""
+        """Back to a fresh start: data, counters, rate limit, faults, token lifetime and the
+        idempotency keys' TTL and clock."""
         self.store.reset()
         self.worker.imports = self.store.imports
         self.counters.reset()
@@ -53,4 +54,5 @@ class Sandbox:
                                headers=self.options.rate_headers)
         self.set_faults(self.options.faults)
         self.token_ttl = self.options.token_ttl
+        self.store.idempotency.reset()
         self.dispatcher.invalidate()
