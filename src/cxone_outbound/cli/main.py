@@ -7,6 +7,7 @@ commands on `app`) and register it below.
 
 from __future__ import annotations
 
+import os
 import sys
 import traceback
 from collections.abc import Sequence
@@ -113,8 +114,18 @@ def invoke(argv: Sequence[str] | None = None) -> int:
     """Run `cxo` with `argv` (default: sys.argv[1:]) and return its exit code.
 
     Never lets a traceback out: usage errors exit 2 with one line, library errors with their
-    documented code, anything unexpected with one line (the traceback only with -v).
+    documented code, anything unexpected with one line (the traceback only with -v). Whatever
+    it creates is its user's only (umask 077): plans, restore files, reports and run data hold
+    contact data.
     """
+    previous = os.umask(0o077)
+    try:
+        return _invoke(argv)
+    finally:
+        os.umask(previous)
+
+
+def _invoke(argv: Sequence[str] | None) -> int:
     state = CliState()
     try:
         result = app(
