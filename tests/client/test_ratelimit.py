@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -237,3 +238,15 @@ async def test_a_429_within_concurrency_sends_after_a_cut_is_the_same_event():
     clock.advance(0.1)
     limiter.on_response(clock.now, throttled=True)  # still refused after it: over the limit
     assert limiter.cuts == 2 and abs(limiter.rate - 49.0) < 1e-9
+
+
+async def test_callers_waiting_at_the_old_rate_are_paced_at_the_new_one_after_a_cut():
+    clock = FrozenClock()
+    limiter = AdaptiveRateLimiter(100.0, 16, clock)
+    limiter.bucket.drain()  # nothing banked: the ten reserve 10, 20, ... 100 ms ahead
+    waiting = [asyncio.create_task(limiter.bucket.acquire()) for _ in range(10)]
+    await asyncio.sleep(0)
+    assert sorted(clock.slept) == pytest.approx([0.01 * i for i in range(1, 11)])
+    limiter.on_response(clock.now, throttled=True)  # cut to 70/s while they wait
+    await asyncio.gather(*waiting)
+    assert sorted(clock.slept[10:]) == pytest.approx([i / 70 for i in range(1, 11)])

@@ -42,6 +42,7 @@ class TokenBucket:
         self._tokens = self._capacity
         self._last = clock.monotonic()
         self._hold_until = -math.inf
+        self._generation = 0  # bumped by `drain`: reservations made before it are void
 
     @property
     def rate(self) -> float:
@@ -60,9 +61,12 @@ class TokenBucket:
         self._tokens = min(self._tokens, self._capacity)
 
     def drain(self) -> None:
-        """Drop banked tokens: after a cut, the next send waits for the new rate."""
+        """After a cut: no banked tokens, and callers already waiting on a reservation made at
+        the old rate reserve again at the new one (else they would still go at the old
+        spacing, into the server's empty bucket)."""
         self._refill(self._clock.monotonic())
-        self._tokens = min(self._tokens, 0.0)
+        self._tokens = 0.0
+        self._generation += 1
 
     def hold(self, seconds: float) -> None:
         """Send nothing for `seconds` (a server's Retry-After), then resume from an empty bucket."""
@@ -88,15 +92,19 @@ class TokenBucket:
 
     async def acquire(self) -> None:
         """Take one token, waiting as long as it takes to earn it."""
-        now = self._clock.monotonic()
-        self._refill(now)
-        self._tokens -= 1.0
-        if self._tokens < 0.0 or now < self._hold_until:
-            wait = max(-self._tokens / self._rate, self._hold_until - now)
-            await self._clock.sleep(wait)
+        while True:
+            now = self._clock.monotonic()
+            self._refill(now)
+            self._tokens -= 1.0
+            if self._tokens >= 0.0 and now >= self._hold_until:
+                return
+            generation = self._generation
+            await self._clock.sleep(max(-self._tokens / self._rate, self._hold_until - now))
             # A hold may have started while we slept on an earlier reservation.
             while (now := self._clock.monotonic()) < self._hold_until:
                 await self._clock.sleep(self._hold_until - now)
+            if generation == self._generation:
+                return
 
 
 class SendRateMeter:
