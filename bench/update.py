@@ -163,7 +163,8 @@ def limited(args: argparse.Namespace) -> None:
         write_file(path, ids)
         print(f"sandbox limit R = {args.rate:.0f} req/s (burst {burst}), {args.rows} PATCHes"
               f" a side, {args.runs} rounds, order alternating; engine max_rate = 2R")
-        for headers in (True, False):
+        modes = {"both": (True, False), "on": (True,), "off": (False,)}[args.headers]
+        for headers in modes:
             print(f"\n-- {'with' if headers else 'WITHOUT'} X-RateLimit-* and Retry-After --")
             ratios: list[float] = []
             shares: list[float] = []
@@ -243,6 +244,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--burst", type=int, default=None, help="sandbox burst (default: rate)")
     parser.add_argument("--workers", type=int, default=16)
+    parser.add_argument("--headers", choices=("both", "on", "off"), default="both",
+                        help="limited: with the rate headers, without, or both in turn")
     args = parser.parse_args()
     (limited if args.mode == "limited" else unlimited)(args)
 

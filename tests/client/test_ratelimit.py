@@ -250,3 +250,14 @@ async def test_callers_waiting_at_the_old_rate_are_paced_at_the_new_one_after_a_
     limiter.on_response(clock.now, throttled=True)  # cut to 70/s while they wait
     await asyncio.gather(*waiting)
     assert sorted(clock.slept[10:]) == pytest.approx([i / 70 for i in range(1, 11)])
+
+
+async def test_announced_spare_tokens_are_spent_above_the_announced_limit():
+    clock = FakeClock()
+    limiter = AdaptiveRateLimiter(1000.0, 4, clock)
+    limiter.on_response(clock.now, throttled=False,
+                        headers={"X-RateLimit-Limit": "40", "X-RateLimit-Remaining": "206"})
+    assert limiter.rate == pytest.approx(40 + (206 - 4 - 2) / 2)  # 100 tokens a second spare
+    limiter.on_response(clock.now, throttled=False,
+                        headers={"X-RateLimit-Limit": "40", "X-RateLimit-Remaining": "46"})
+    assert limiter.rate == pytest.approx(40 + (46 - 4 - 2) / 2)  # less as the bucket drains

@@ -23,6 +23,7 @@ from cxone_outbound.client.clock import Clock
 MIN_RATE = 0.5  # requests/s: never stall completely
 # the server bucket counts as nearly empty below `concurrency` + this many seconds of its rate
 LOW_WATER_S = 0.05
+SPARE_SPEND_S = 2.0  # an announced burst is spent over about this long (it decays as it drains)
 MAX_EVENT_S = 1.0  # a congestion event lasts `concurrency` sends at the new rate, at most this
 
 
@@ -202,9 +203,9 @@ class AdaptiveRateLimiter:
       still-empty server bucket;
     - `Retry-After` holds every worker only for a fresh event, and no longer than a token of an
       announced limit takes to come back (a server rounding 3 ms up to 1 s stalls no one);
-    - with `X-RateLimit-Remaining`, a nearly empty server bucket stops probing above the
-      announced limit before any 429 (like ECN before loss), so the server's burst is used and
-      its sustained rate held.
+    - with `X-RateLimit-Remaining`, the server's spare tokens are spent above the announced
+      limit (a fixed pool grabs them too), and a nearly empty server bucket stops probing above
+      it before any 429 (like ECN before loss), so the burst is used and the sustained rate held.
     """
 
     def __init__(self, max_rate: float, concurrency: int, clock: Clock) -> None:
@@ -276,12 +277,14 @@ class AdaptiveRateLimiter:
         if throttled:
             self._on_throttle(sent_at, measured, retry_after, headers)
             return
+        spare = 0.0
         if headers is not None and "X-RateLimit-Limit" in headers:
-            self._on_announcement(headers)
+            spare = self._on_announcement(headers)
         if self.adapting:
             new_rate = self._cubic.on_success(self._clock.monotonic())
             if measured > 0:
                 new_rate = min(new_rate, 2 * measured)
+            new_rate = max(new_rate, spare)
             self.bucket.set_rate(min(self.ceiling, max(MIN_RATE, new_rate)))
 
     def _on_throttle(
@@ -320,23 +323,33 @@ class AdaptiveRateLimiter:
             return min(retry_after, 1.0 / announced)
         return retry_after
 
-    def _on_announcement(self, headers: Mapping[str, str]) -> None:
-        """Seed from `X-RateLimit-Limit`; stop probing above it when the bucket runs low."""
+    def _on_announcement(self, headers: Mapping[str, str]) -> float:
+        """Seed from `X-RateLimit-Limit`; stop probing above it when the bucket runs low.
+
+        Returns the rate the server's spare tokens allow (0: none announced): the announced
+        rate plus the tokens above the low water spent over `SPARE_SPEND_S`, so the burst a
+        fixed pool would grab is used too, draining towards the low water, never past it.
+        """
         announced = seed_rate(headers)
         if announced is None:
-            return
+            return 0.0
         first = self.announced is None
         self.announced = announced
         if first and announced < self.bucket.rate:
             # Start CUBIC on its plateau at the announced rate: it probes above it while
             # nothing is refused (the header may mean a burst, not a rate) and cuts on a 429.
             self._plateau(announced)
-            return
-        if self.bucket.rate <= announced:
-            return
         remaining = _header_number(headers.get("X-RateLimit-Remaining"), positive=False)
-        if remaining is not None and remaining <= self.concurrency + LOW_WATER_S * announced:
-            self._plateau(announced)  # the burst is spent: hold the sustained rate
+        if remaining is None:
+            return 0.0
+        low = self.concurrency + LOW_WATER_S * announced
+        if remaining <= low:
+            if self.bucket.rate > announced:
+                self._plateau(announced)  # the burst is spent: hold the sustained rate
+            return 0.0
+        if self._clock.monotonic() < self._event_ends:
+            return 0.0  # just cut: the announcement may predate the event
+        return announced + (remaining - low) / SPARE_SPEND_S
 
     def _plateau(self, rate: float) -> None:
         """Send at `rate` from now on, with CUBIC on its plateau there (probing slowly above)."""
