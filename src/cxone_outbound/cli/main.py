@@ -24,6 +24,7 @@ except ImportError:  # pragma: no cover
 from cxone_outbound._version import __version__
 from cxone_outbound.cli import sandbox
 from cxone_outbound.cli.auth_cmd import auth_app
+from cxone_outbound.cli.check_cmd import check_command
 from cxone_outbound.cli.config_cmd import config_app
 from cxone_outbound.cli.demo import demo_command
 from cxone_outbound.cli.enrich import enrich_command
@@ -103,6 +104,7 @@ app.command("enrich")(enrich_command)
 app.command("update")(update_contacts)
 app.command("import")(import_contacts)
 app.command("sanitize")(sanitize_command)
+app.command("check")(check_command)
 app.command("demo")(demo_command)
 
 
