@@ -457,7 +457,10 @@ class Runner:
                 batch = Batch(batch_id, list(bucket.values()), plan[batch_id][0])
                 await self._dispatch(batch, ctx, slots, reconcile=True)
         else:  # read, then left behind by the stop
-            self.ledger.not_sent += len(current) + sum(len(b) for b in buckets.values())
+            self.ledger.not_sent += (
+                len(current) + sum(len(b) for b in buckets.values())
+                + sum(len(b.items) for b in ready)
+            )
         while self._tasks:
             await asyncio.gather(*list(self._tasks))
 
@@ -476,7 +479,10 @@ class Runner:
         """Claim new batches in one transaction (one commit a group, not one a record), then
         send each as a slot frees; on a stop meanwhile, the unsent are unclaimed (journaled
         as they were before), so a stopped run leaves nothing in flight it did not send."""
-        if self.stop_requested or not batches:
+        if self.stop_requested:
+            self.ledger.not_sent += sum(len(b.items) for b in batches)
+            return
+        if not batches:
             return
         if self.config.dry_run:
             for batch in batches:
@@ -489,6 +495,7 @@ class Runner:
             if self.stop_requested:
                 slots.release()
                 self.journal.unclaim(self.info.id, batches[n:], prior)
+                self.ledger.not_sent += sum(len(b.items) for b in batches[n:])
                 return
             self._start(batch, ctx, slots, reconcile=False)
 
