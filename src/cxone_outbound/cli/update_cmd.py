@@ -35,11 +35,18 @@ def update_contacts(
     progress: runs.ProgressOpt = "auto",
     list_id: Annotated[
         str | None,
-        typer.Option("--list", help="The contacts' list (needed on the admin dialect)."),
+        typer.Option("--list", help="The contacts' list: rows go 100 a batch PATCH (needed on"
+                     " the admin dialect); a contact of another list fails NOT_FOUND."),
     ] = None,
+    per_contact: Annotated[
+        bool,
+        typer.Option("--per-contact", help="One PATCH per row even with --list (the tutorial's"
+                     " way)."),
+    ] = False,
     scrub_dnc: ScrubDncOpt = None,
 ) -> None:
-    """Update existing contacts, one PATCH each, resumable; see docs/update.md."""
+    """Update existing contacts (batch PATCH with --list, else one PATCH each), resumable;
+    see docs/update.md."""
     state = runs.cli_state(ctx)
     settings = state.settings(max_rate=max_rate, concurrency=concurrency)
     source = runs.open_csv(
@@ -51,7 +58,8 @@ def update_contacts(
         runs.usage_error("on the admin dialect a contact id is an external id within a list: "
                          "pass --list (docs/real-tenant.md)")
     job: Job = UpdateJob(concurrency=settings.concurrency, list_id=list_id,
-                         capabilities=capabilities_for(settings.dialect))
+                         capabilities=capabilities_for(settings.dialect),
+                         per_contact=per_contact)
     if scrub_dnc:  # a row that would write a listed phone is skipped whole
         job = scrubbing(ctx, job, scrub_dnc, source.header, new_phone, dry_run=dry_run,
                         default_region="US")
