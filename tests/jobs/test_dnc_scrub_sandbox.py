@@ -114,9 +114,10 @@ def test_an_unreadable_dnc_file_is_a_usage_error_before_anything_is_sent(
     assert not (tmp_path / "state" / "runs").exists()
 
 
+@pytest.mark.parametrize("grouped", [False, True], ids=["per-contact", "batch-patch"])
 def test_cxo_update_skips_a_row_that_would_write_a_listed_phone(
     tmp_path: Path, settings: Settings, sandbox_control, monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    capsys: pytest.CaptureFixture[str], grouped: bool,
 ) -> None:
     monkeypatch.setenv("CXONE_CLIENT_ID", settings.client_id)
     monkeypatch.setenv("CXONE_CLIENT_SECRET", settings.client_secret.get_secret_value())
@@ -135,7 +136,7 @@ def test_cxo_update_skips_a_row_that_would_write_a_listed_phone(
         writer.writerow([contacts[2]["id"], "", "Z"])  # no phone written: nothing to scrub
     code = invoke(["--base-url", settings.base_url, "--json", "update", str(tmp_path / "u.csv"),
                    "--scrub-dnc", str(dnc_path), "--state-dir", str(tmp_path / "state"),
-                   "--progress", "none"])
+                   "--progress", "none", *(["--list", list_id] if grouped else [])])
     out = capsys.readouterr()
     assert code == 0, out.err
     document = json.loads(out.out)
