@@ -76,6 +76,8 @@ STEPS: tuple[Step, ...] = (
          "/skills/{skill}/parameters", needs="skill"),
     Step("GET /campaigns", contract.CAMPAIGNS, "campaigns", "/campaigns", _PAGE,
          gives="campaign", id_key="id"),
+    Step("GET /campaigns/{campaignId}", contract.CAMPAIGN, "campaigns", "/campaigns/{campaign}",
+         needs="campaign"),
     Step("GET /campaigns/{campaignId}/skills", contract.CAMPAIGN_SKILLS, "campaigns",
          "/campaigns/{campaign}/skills", needs="campaign"),
     Step("GET /business-unit", contract.BUSINESS_UNIT, "business-unit", "/business-unit"),
