@@ -88,6 +88,9 @@ def probe(
     report = asyncio.run(run_probe(settings))
     path = write_shape_file(report, out or default_shape_path(datetime.now(UTC)))
     document = report.to_json() | {"shapeFile": str(path)}
+    for entry in document["endpoints"]:  # a server's error text could echo anything
+        if entry["reason"]:
+            entry["reason"] = state.redactor.redact(entry["reason"])
     state.output.result(document,
                         lambda console: _render(report, path, state.redactor, console))
     code = probe_exit_code(report)

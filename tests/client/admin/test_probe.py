@@ -158,21 +158,21 @@ def _raise(exc: CXoneError) -> Callable[[], Any]:
 
 
 async def test_a_tenant_answering_as_published_passes_every_endpoint() -> None:
-    report = await probe_tenant(FakeSession())  # type: ignore[arg-type]
+    report = await probe_tenant(FakeSession())
     assert [r.verdict for r in report.results] == ["ok"] * len(STEPS)
     assert report.ok
 
 
 async def test_ids_from_a_listing_are_used_by_the_calls_that_need_them() -> None:
     session = FakeSession()
-    await probe_tenant(session)  # type: ignore[arg-type]
+    await probe_tenant(session)
     assert "/lists/call-lists/7" in session.seen
     assert "/skills/7/parameters" in session.seen
     assert all("{" not in path for path in session.seen)
 
 
 async def test_an_empty_tenant_skips_what_needs_an_id_and_says_why() -> None:
-    report = await probe_tenant(FakeSession(rows=0))  # type: ignore[arg-type]
+    report = await probe_tenant(FakeSession(rows=0))
     skipped = {r.endpoint: r.reason for r in report.results if r.verdict == "skipped"}
     assert skipped == {step.endpoint: f"no {step.needs} on the tenant"
                        for step in STEPS if step.needs}
@@ -181,7 +181,7 @@ async def test_an_empty_tenant_skips_what_needs_an_id_and_says_why() -> None:
 
 async def test_a_drifted_listing_skips_its_dependents_naming_it() -> None:
     session = FakeSession(override={"GET /skills": lambda: {"items": []}})
-    report = await probe_tenant(session)  # type: ignore[arg-type]
+    report = await probe_tenant(session)
     by_endpoint = {r.endpoint: r for r in report.results}
     assert by_endpoint["GET /skills"].verdict == "drift"
     dependent = by_endpoint["GET /skills/{skillId}/parameters"]
@@ -191,14 +191,14 @@ async def test_a_drifted_listing_skips_its_dependents_naming_it() -> None:
 
 async def test_an_endpoint_the_tenant_does_not_serve_is_drift() -> None:
     session = FakeSession(override={"GET /business-unit": _raise(NotFound("gone", status=404))})
-    report = await probe_tenant(session)  # type: ignore[arg-type]
+    report = await probe_tenant(session)
     assert report.having("drift") == ["GET /business-unit"]
 
 
 async def test_a_refusal_is_reported_and_the_probe_goes_on() -> None:
     denied = PermissionDenied("no", status=403, body={"error": "forbidden", "id": 12})
     session = FakeSession(override={"GET /dnc-groups": _raise(denied)})
-    report = await probe_tenant(session)  # type: ignore[arg-type]
+    report = await probe_tenant(session)
     assert report.having("refused") == ["GET /dnc-groups"]
     assert report.results[-1].verdict == "ok"
     refused = next(r for r in report.results if r.verdict == "refused")
@@ -207,7 +207,7 @@ async def test_a_refusal_is_reported_and_the_probe_goes_on() -> None:
 
 async def test_an_unavailable_tenant_stops_the_probe() -> None:
     session = FakeSession(override={"GET /dnc-groups": _raise(ServerError("down", status=503))})
-    report = await probe_tenant(session)  # type: ignore[arg-type]
+    report = await probe_tenant(session)
     after = report.results[[s.endpoint for s in STEPS].index("GET /dnc-groups") + 1:]
     assert report.having("unavailable") == ["GET /dnc-groups"]
     assert after and all(r.verdict == "skipped" for r in after)
@@ -215,7 +215,7 @@ async def test_an_unavailable_tenant_stops_the_probe() -> None:
 
 
 async def test_the_shape_document_names_each_endpoint_with_status_and_shape() -> None:
-    report = await probe_tenant(FakeSession(rows=0))  # type: ignore[arg-type]
+    report = await probe_tenant(FakeSession(rows=0))
     document = report.shape_document()
     for step in STEPS:
         entry = document[step.endpoint]

@@ -14,13 +14,14 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 from urllib.parse import quote
 
 import orjson
 
 from cxone_outbound.client.admin import contract
 from cxone_outbound.client.admin.contract import ENVELOPE, Shape
+from cxone_outbound.client.admin.discovery import Discovery
 from cxone_outbound.client.admin.session import AdminSession, api_version
 from cxone_outbound.client.errors import (
     AuthError,
@@ -31,12 +32,22 @@ from cxone_outbound.client.errors import (
     ServerError,
     TransportError,
 )
+from cxone_outbound.client.transport import Response
 from cxone_outbound.config import Settings
 
 PROBE_TOP = 5
 """Rows asked of each listing: enough to see a row's keys, few enough to stay light."""
 
 Verdict = Literal["ok", "drift", "skipped", "refused", "unavailable"]
+
+
+class ProbeSession(Protocol):
+    """What the probe needs of a logged-in session (an `AdminSession`; a fake in tests)."""
+
+    settings: Settings
+    discovery: Discovery | None
+
+    async def request(self, method: str, resource: str, path: str, **kw: Any) -> Response: ...
 
 
 @dataclass(frozen=True)
@@ -234,7 +245,7 @@ def write_shape_file(report: ProbeReport, path: Path) -> Path:
     return path
 
 
-async def probe_tenant(session: AdminSession, steps: Sequence[Step] = STEPS) -> ProbeReport:
+async def probe_tenant(session: ProbeSession, steps: Sequence[Step] = STEPS) -> ProbeReport:
     """Call each step once on an open session (read-only) and judge its reply.
 
     A step whose id no earlier step found is skipped with the reason. Once the tenant is
@@ -286,7 +297,7 @@ def _first_id(rows: Sequence[Any], key: str | None) -> str | None:
     return None if value is None or isinstance(value, bool | dict | list) else str(value)
 
 
-async def _call(session: AdminSession, step: Step,
+async def _call(session: ProbeSession, step: Step,
                 ids: Mapping[str, str]) -> tuple[EndpointResult, list[Any]]:
     """One request and its verdict, plus the rows it listed (for the ids of later steps)."""
     path = step.path
