@@ -12,6 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import SecretStr
 
+from cxone_outbound.client.admin import contract
 from cxone_outbound.client.admin.contract import ENVELOPE, Shape
 from cxone_outbound.client.admin.probe import (
     STEPS,
@@ -101,6 +102,13 @@ def _leaves(value: Any) -> Iterable[Any]:
 @given(JSON)
 def test_a_redacted_shape_has_no_leaf_but_a_json_type(body: Any) -> None:
     assert {p for leaf in _leaves(redacted_shape(body)) for p in leaf.split("|")} <= TYPES
+
+
+def test_every_read_shape_of_the_contract_is_probed() -> None:
+    reads = [shape for shape in vars(contract).values()
+             if isinstance(shape, Shape) and shape.endpoint.startswith("GET ")]
+    probed = [step.shape for step in STEPS]
+    assert [shape.endpoint for shape in reads if shape not in probed] == []
 
 
 # -- the probe's walk, on a fake session --------------------------------------------------------
