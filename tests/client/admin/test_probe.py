@@ -65,6 +65,17 @@ def test_keys_inside_the_envelope_are_read_there_and_the_top_levels_others_are_u
     assert verdict.unknown == ("meta", "more")
 
 
+def test_an_endpoint_with_its_own_reader_is_judged_by_it() -> None:
+    thing = Shape("GET /things/{id}", keys=frozenset({"thingId"}))
+
+    def first_thing(body: Any) -> Mapping[str, Any]:
+        return contract.read(thing, body["things"][0] if "things" in body else body)
+
+    assert compare(thing, {"things": [{"thingId": 1, "extra": 2}]}, first_thing).unknown == (
+        "extra",)
+    assert not compare(thing, {"things": [{"id": 1}]}, first_thing).ok
+
+
 @pytest.mark.parametrize("body", [[], "text", None, 3])
 def test_a_reply_that_is_not_an_object_is_drift(body: Any) -> None:
     verdict = compare(WRAPPED, body)

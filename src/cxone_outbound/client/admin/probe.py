@@ -11,7 +11,7 @@ a bug report.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Protocol
@@ -41,6 +41,10 @@ PROBE_TOP = 5
 Verdict = Literal["ok", "drift", "skipped", "refused", "unavailable"]
 
 
+Reader = Callable[[Any], Mapping[str, Any]]
+"""Returns the object of a reply holding the keys, or raises `SchemaDrift` (as `contract.read`)."""
+
+
 class ProbeSession(Protocol):
     """What the probe needs of a logged-in session (an `AdminSession`; a fake in tests)."""
 
@@ -62,6 +66,7 @@ class Step:
     needs: str | None = None
     gives: str | None = None
     id_key: str | None = None
+    reader: Reader | None = None  # how the client reads it, where not `contract.read(shape, ·)`
 
 
 _PAGE: Mapping[str, str | int] = {"skip": 0, "top": PROBE_TOP}
@@ -160,24 +165,27 @@ class Comparison:
     ok: bool
     missing: tuple[str, ...] = ()
     unknown: tuple[str, ...] = ()
+    found: Mapping[str, Any] | None = None  # the object holding the keys, when ok
 
 
-def compare(shape: Shape, body: Any) -> Comparison:
-    """Judge a reply by `contract.read` (the client's own check); list unknown keys if it holds."""
+def compare(shape: Shape, body: Any, reader: Reader | None = None) -> Comparison:
+    """Judge a reply by the client's own check (`contract.read`, or the endpoint's `reader`);
+    list the keys it does not know if the reply holds."""
     try:
-        found = contract.read(shape, body)
+        found = reader(body) if reader is not None else contract.read(shape, body)
     except SchemaDrift as drift:
         missing = [key for key in drift.expected if key not in drift.seen]
         if drift.where:
             missing = [f"{key} (in {drift.where})" for key in missing] or [drift.where]
         return Comparison(False, tuple(missing or ["a JSON object"]))
-    return Comparison(True, unknown=_unknown(shape, body, found))
+    return Comparison(True, unknown=_unknown(shape, body, found), found=found)
 
 
-def _unknown(shape: Shape, body: Mapping[str, Any], found: Mapping[str, Any]) -> tuple[str, ...]:
+def _unknown(shape: Shape, body: Any, found: Mapping[str, Any]) -> tuple[str, ...]:
     allowed = shape.keys | shape.known | ({shape.rows} if shape.rows else set())
     unknown = [key for key in found if key not in allowed]
-    if found is not body:  # read inside the envelope: the top level's other keys are unknown
+    if isinstance(body, Mapping) and found is body.get(ENVELOPE):
+        # read inside the envelope: the top level's other keys are unknown too
         unknown += [key for key in body if key != ENVELOPE and key not in allowed]
     row_allowed = shape.row_keys | shape.row_known
     if shape.rows and row_allowed:  # a shape that names no row keys leaves its rows open
@@ -316,11 +324,12 @@ async def _call(session: ProbeSession, step: Step,
     except orjson.JSONDecodeError:
         return EndpointResult(step.endpoint, "drift", response.status, ("a JSON object",),
                               reason="the reply is not JSON", shape="not JSON"), []
-    verdict = compare(step.shape, body)
+    verdict = compare(step.shape, body, step.reader)
     result = EndpointResult(step.endpoint, "ok" if verdict.ok else "drift", response.status,
                             verdict.missing, verdict.unknown, shape=redacted_shape(body))
-    rows = contract.rows(step.shape, body) if verdict.ok and step.shape.rows else []
-    return result, list(rows)
+    found = verdict.found
+    rows = found.get(step.shape.rows) if found is not None and step.shape.rows else None
+    return result, list(rows) if isinstance(rows, list) else []
 
 
 def _failed(step: Step, verdict: Verdict, exc: CXoneError) -> EndpointResult:
