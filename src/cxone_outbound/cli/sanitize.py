@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import tempfile
 from pathlib import Path
 from typing import Annotated
 
@@ -12,7 +13,6 @@ from rich.table import Table
 
 from cxone_outbound.cli import runs
 from cxone_outbound.client.capabilities import capabilities_for
-from cxone_outbound.client.models import Contact
 from cxone_outbound.config import Settings
 from cxone_outbound.engine.launch import default_state_dir
 from cxone_outbound.engine.runner import run_dir_for
@@ -20,8 +20,8 @@ from cxone_outbound.jobs.sanitize import (
     ListChangedError,
     PlanSource,
     SanitizeJob,
-    fetch_contacts,
     plan_list,
+    read_list,
     verify_unchanged,
 )
 from cxone_outbound.jobs.sanitize_callback import Callback
@@ -32,6 +32,7 @@ from cxone_outbound.jobs.sanitize_directive import (
     load_directive,
 )
 from cxone_outbound.jobs.sanitize_plan import Plan, PlanError, PurgeGuardError, check_purge_guard
+from cxone_outbound.jobs.sanitize_store import ListSnapshot
 
 
 def render_plan(plan: Plan, console: Console) -> None:
@@ -95,16 +96,16 @@ def _directive(
         runs.usage_error(str(exc))
 
 
-async def _read_list(settings: Settings, list_id: str) -> list[Contact]:
+async def _read_list(settings: Settings, list_id: str, snapshot: ListSnapshot) -> ListSnapshot:
     from cxone_outbound.client.dialect import open_api
 
     async with open_api(settings) as client:  # v2 or admin, by settings.dialect
-        return await fetch_contacts(client, list_id)
+        return await read_list(client, list_id, snapshot)
 
 
-def _load_plan(path: Path) -> Plan:
+def _load_plan(path: Path, work: Path) -> Plan:
     try:
-        return Plan.loads(path.read_text(encoding="utf-8"))
+        return Plan.read(path, path=work / "plan.sqlite3")
     except OSError as exc:
         runs.usage_error(f"cannot read plan {path}: {exc}")
     except PlanError as exc:
@@ -156,25 +157,47 @@ def sanitize_command(
     progress: runs.ProgressOpt = "auto",
 ) -> None:
     """Normalise phones to E.164 and purge the unusable ones; a plan first, see docs/sanitize.md."""
-    state = runs.cli_state(ctx)
-    out = state.output
-    settings = state.settings()
     directive = _directive(
         directive_file, allow_region, block_line_type, disposable, default_region
     )
     directory = state_dir or default_state_dir()
     if resume == "auto":
         runs.usage_error("sanitize resumes a given run: --resume RUN_ID (see `cxo runs list`)")
-    contacts = asyncio.run(_read_list(settings, list_id))
+    # the list and the plan are kept on disk, not in memory: a business unit holds up to 1M
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        workspace = tempfile.TemporaryDirectory(prefix=".sanitize-", dir=directory)
+    except OSError as exc:
+        runs.usage_error(f"cannot use the state dir {directory}: {exc}")
+    with workspace as work_dir:
+        work = Path(work_dir)
+        _sanitize(
+            ctx, list_id, directive, work, directory, plan_file, resume, apply, dry_run, force,
+            max_purge, callback, callback_secret, concurrency, progress,
+        )
+
+
+def _sanitize(
+    ctx: typer.Context, list_id: str, directive: Directive, work: Path, directory: Path,
+    plan_file: Path | None, resume: str | None, apply: bool, dry_run: bool, force: bool,
+    max_purge: float, callback: str | None, callback_secret: str | None, concurrency: int,
+    progress: str,
+) -> None:
+    state = runs.cli_state(ctx)
+    out = state.output
+    settings = state.settings()
+    contacts = asyncio.run(_read_list(settings, list_id, ListSnapshot(work / "list.sqlite3")))
     if resume:
-        plan = _load_plan(run_dir_for(directory, resume) / "plan.json")
+        plan = _load_plan(run_dir_for(directory, resume) / "plan.json", work)
     elif plan_file is not None:
-        plan = _load_plan(plan_file)
+        plan = _load_plan(plan_file, work)
     else:
-        plan = asyncio.run(plan_list(list_id, contacts, directive))
+        plan = asyncio.run(
+            plan_list(list_id, contacts, directive, path=work / "plan.sqlite3")
+        )
     if plan.list_id != list_id:
         runs.usage_error(f"the plan is for list {plan.list_id}, not {list_id}")
-    if not resume:
+    if plan_file is not None and not resume:  # a plan made just now is of this list
         try:
             verify_unchanged(plan, contacts)
         except ListChangedError as exc:
