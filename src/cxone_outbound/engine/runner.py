@@ -460,11 +460,20 @@ class Runner:
         finally:
             slots.release()
         by_key = {outcome.key: outcome for outcome in outcomes}
-        for item in batch.items:
-            outcome = by_key.get(item.key) or Outcome.failed(
-                item.key, "NO_OUTCOME", "the job returned no outcome", retryable=True
+        # One batch's outcomes are committed together: a batch is never found half-ended on
+        # resume, so `reconcile` always gets back the whole batch the server answered about.
+        self._pending.extend(
+            (
+                item.record,
+                by_key.get(item.key)
+                or Outcome.failed(
+                    item.key, "NO_OUTCOME", "the job returned no outcome", retryable=True
+                ),
             )
-            self._record(item.record, outcome)
+            for item in batch.items
+        )
+        if len(self._pending) >= self.config.flush_records:
+            self._flush()
 
     @staticmethod
     def _fail_all(batch: Batch, exc: BaseException, *, retryable: bool) -> list[Outcome]:

@@ -32,6 +32,7 @@ from cxone_outbound.jobs.sanitize_callback import Callback, post_callback
 from cxone_outbound.jobs.sanitize_directive import Directive
 from cxone_outbound.jobs.sanitize_plan import Action, Plan, PlanBuilder, PlanEntry
 from cxone_outbound.jobs.sanitize_store import ListSnapshot, as_snapshot
+from cxone_outbound.jobs.update import unverified
 from cxone_outbound.phones import LineTypeLookup, PhoneNormalizer, PhoneResult, screen_phones
 
 __all__ = [
@@ -306,12 +307,17 @@ class SanitizeJob(BaseJob):
         except errors.CXoneError:
             self.done["failed"] += len(items)
             raise  # the engine fails the batch (retryable for 5xx, 429, transport)
+        if not result.accounts_for([i.payload.contact_id for i in items]):
+            self.done["failed"] += len(items)
+            return [unverified(i.key, result, len(items)) for i in items]
         failed = {f.id: f.error for f in result.failed if f.id}
         outcomes = []
         for item in items:
-            if item.key in failed:
+            if item.payload.contact_id in failed:
                 self.done["failed"] += 1
-                outcomes.append(Outcome.failed(item.key, "PATCH_REFUSED", _text(failed[item.key])))
+                outcomes.append(Outcome.failed(
+                    item.key, "PATCH_REFUSED", _text(failed[item.payload.contact_id])
+                ))
             else:
                 self.done["normalised"] += 1
                 outcomes.append(Outcome.succeeded(item.key))

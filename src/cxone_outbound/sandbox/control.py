@@ -110,6 +110,17 @@ class SandboxControl:
     def set_token_ttl(self, seconds: int) -> None:
         self._call("PUT", "/sandbox/token-ttl", {"seconds": seconds})
 
+    def idempotency(self) -> dict[str, Any]:
+        """`ttlSeconds`, `clockOffsetSeconds` and how many `keys` are kept."""
+        return dict(self._call("GET", "/sandbox/idempotency"))
+
+    def set_idempotency_ttl(self, seconds: int) -> dict[str, Any]:
+        return dict(self._call("PUT", "/sandbox/idempotency", {"ttlSeconds": seconds}))
+
+    def advance_idempotency_clock(self, seconds: int) -> dict[str, Any]:
+        """Age every kept idempotency key by `seconds` (past the TTL: the key is new again)."""
+        return dict(self._call("POST", "/sandbox/idempotency/advance", {"seconds": seconds}))
+
     def revoke_tokens(self, *, token: str | None = None, client_id: str | None = None) -> int:
         body = {k: v for k, v in (("token", token), ("clientId", client_id)) if v}
         return int(self._call("POST", "/sandbox/tokens/revoke", body)["revoked"])

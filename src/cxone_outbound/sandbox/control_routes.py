@@ -149,6 +149,30 @@ async def put_token_ttl(sandbox: Sandbox, request: Request, body: dict[str, Any]
     return {"seconds": sandbox.token_ttl}
 
 
+def _idempotency_state(sandbox: Sandbox) -> dict[str, Any]:
+    idem = sandbox.store.idempotency
+    return {"ttlSeconds": idem.ttl_s, "clockOffsetSeconds": idem.offset_s, "keys": idem.count()}
+
+
+async def get_idempotency(sandbox: Sandbox, request: Request, body: dict[str, Any]) -> Any:
+    return _idempotency_state(sandbox)
+
+
+async def put_idempotency(sandbox: Sandbox, request: Request, body: dict[str, Any]) -> Any:
+    """Set how long a key is kept (`ttlSeconds`), for keys old and new."""
+    ttl = check_int(body.get("ttlSeconds"), "ttlSeconds", low=1, high=86_400 * 365)
+    sandbox.store.idempotency.configure(ttl_s=ttl)
+    return _idempotency_state(sandbox)
+
+
+async def advance_idempotency(sandbox: Sandbox, request: Request, body: dict[str, Any]) -> Any:
+    """Move the idempotency clock on by `seconds`: keys age without waiting."""
+    seconds = check_int(body.get("seconds"), "seconds", low=0, high=86_400 * 365)
+    idem = sandbox.store.idempotency
+    idem.configure(offset_s=idem.offset_s + seconds)
+    return _idempotency_state(sandbox)
+
+
 async def revoke_tokens(sandbox: Sandbox, request: Request, body: dict[str, Any]) -> Any:
     revoked = sandbox.store.auth.revoke(token=body.get("token"), client_id=body.get("clientId"),
                                         tenant_id=body.get("tenantId"))
@@ -309,6 +333,9 @@ CONTROL_ROUTES = [
     _c("/sandbox/drift", "DELETE", clear_drift),
     _c("/sandbox/token-ttl", "PUT", put_token_ttl),
     _c("/sandbox/tokens/revoke", "POST", revoke_tokens),
+    _c("/sandbox/idempotency", "GET", get_idempotency),
+    _c("/sandbox/idempotency", "PUT", put_idempotency),
+    _c("/sandbox/idempotency/advance", "POST", advance_idempotency),
     _c("/sandbox/tenants", "POST", create_tenant, 201),
     _c("/sandbox/clients", "POST", create_client, 201),
     _c("/sandbox/lists", "POST", create_list, 201),

@@ -46,7 +46,8 @@ class Sandbox:
         self.faults = FaultInjector(parse_fault_spec(spec), time.monotonic)
 
     def reset(self) -> None:
-        """Back to a fresh start: data, counters, rate limit, faults, drifts and token lifetime."""
+        """Back to a fresh start: data, counters, rate limit, faults, drifts, token lifetime and
+        the idempotency keys' TTL and clock."""
         self.store.reset()
         self.worker.imports = self.store.imports
         self.counters.reset()
@@ -54,4 +55,5 @@ class Sandbox:
         self.set_faults(self.options.faults)
         self.drifts.clear()
         self.token_ttl = self.options.token_ttl
+        self.store.idempotency.reset()
         self.dispatcher.invalidate()
