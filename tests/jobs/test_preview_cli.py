@@ -102,7 +102,7 @@ def test_plan_of_an_unknown_list_is_a_clear_error(cxo: Cxo, settings: Settings) 
     code, _, err = cxo(
         "preview", "plan", "--campaign", campaign, "--list", "no-such-list", "--queue", "q-1"
     )
-    assert code != 0 and "Traceback" not in err and err.startswith("error:")
+    assert code == 2 and "Traceback" not in err and err.startswith("error:")
 
 
 def test_apply_writes_the_change_and_exits_zero(

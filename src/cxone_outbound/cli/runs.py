@@ -23,13 +23,17 @@ from cxone_outbound.engine.csv_source import CsvOptions, CsvSource, SourceError,
 from cxone_outbound.engine.job import Job, Source
 from cxone_outbound.engine.journal import Journal
 from cxone_outbound.engine.launch import (
+    StateDirError,
     default_state_dir,
+    find_changed_input_run,
     find_resumable_run,
+    prepare_state_dir,
     resolve_resume,
     run_job,
 )
 from cxone_outbound.engine.progress import ProgressMode, make_reporter
 from cxone_outbound.engine.records import State
+from cxone_outbound.engine.runlock import RunLocked
 from cxone_outbound.engine.runner import (
     ClientFactory,
     ResumeError,
@@ -126,17 +130,25 @@ def execute(
     state = cli_state(ctx)
     out = state.output
     mode = _progress_mode(progress)
-    directory = state_dir or default_state_dir()
+    try:
+        directory = prepare_state_dir(state_dir or default_state_dir())
+    except StateDirError as exc:
+        usage_error(str(exc))
     run_id: str | None = resume
     if not dry_run and (resume is None or resume == "auto"):
-        candidate = find_resumable_run(directory, job.name, source.fingerprint())
+        fingerprint = source.fingerprint()
+        candidate = find_resumable_run(directory, job.name, fingerprint)
         interactive = sys.stdin.isatty() and sys.stderr.isatty() and not state.json_output
+        changed = None
+        if resume == "auto" and candidate is None:
+            changed = find_changed_input_run(directory, job.name, source.description, fingerprint)
         run_id = resolve_resume(
             resume,
             candidate,
             interactive=interactive,
             ask=lambda q: typer.confirm(q, default=True, err=True),
             notify=out.info,
+            changed=changed,
         )
     if client_factory is None and not dry_run:
         from cxone_outbound.client.dialect import OpenedApi, open_api
@@ -150,7 +162,7 @@ def execute(
     reporter = make_reporter(mode, json_output=state.json_output)
     try:
         summary = run_job(job, source, config, client_factory=client_factory, reporter=reporter)
-    except ResumeError as exc:
+    except (ResumeError, RunLocked) as exc:
         usage_error(str(exc))
     document = summary.as_dict()  # a job's own figures come in through Job.summary_extra
     document.pop("fatal_exception", None)

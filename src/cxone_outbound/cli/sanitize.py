@@ -112,6 +112,28 @@ def _load_plan(path: Path, work: Path) -> Plan:
         runs.usage_error(f"{path}: {exc}")
 
 
+CALLBACK_SECRET_ENV = "CXONE_CALLBACK_SECRET"  # noqa: S105 - a variable name
+
+
+def _callback_secret(value: str | None, path: Path | None) -> str | None:
+    """The callback's key from the option/environment or the first line of a file."""
+    if path is None:
+        return value or None
+    if value:
+        runs.usage_error(
+            f"give the callback secret once: --callback-secret (or ${CALLBACK_SECRET_ENV})"
+            " or --callback-secret-file"
+        )
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        runs.usage_error(f"cannot read --callback-secret-file {path}: {type(exc).__name__}")
+    secret = lines[0].strip() if lines else ""
+    if not secret:
+        runs.usage_error(f"--callback-secret-file {path} is empty")
+    return secret
+
+
 def sanitize_command(
     ctx: typer.Context,
     list_id: Annotated[str, typer.Option("--list", help="The contact list to sanitise.")],
@@ -146,7 +168,19 @@ def sanitize_command(
         str | None, typer.Option("--callback", help="POST the run summary to this URL.")
     ] = None,
     callback_secret: Annotated[
-        str | None, typer.Option("--callback-secret", help="HMAC key to sign the callback.")
+        str | None,
+        typer.Option(
+            "--callback-secret",
+            envvar=CALLBACK_SECRET_ENV,
+            show_default=False,
+            help="HMAC key to sign the callback (better: the environment or a file).",
+        ),
+    ] = None,
+    callback_secret_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--callback-secret-file", help="Read the callback's HMAC key from this file."
+        ),
     ] = None,
     concurrency: Annotated[
         int, typer.Option("--concurrency", min=1, help="Batches in flight at once.")
@@ -163,6 +197,9 @@ def sanitize_command(
     directory = state_dir or default_state_dir()
     if resume == "auto":
         runs.usage_error("sanitize resumes a given run: --resume RUN_ID (see `cxo runs list`)")
+    secret = _callback_secret(callback_secret, callback_secret_file)
+    if secret:
+        runs.cli_state(ctx).redactor.add_secret(secret)
     # the list and the plan are kept on disk, not in memory: a business unit holds up to 1M
     try:
         directory.mkdir(parents=True, exist_ok=True)
@@ -173,7 +210,7 @@ def sanitize_command(
         work = Path(work_dir)
         _sanitize(
             ctx, list_id, directive, work, directory, plan_file, resume, apply, dry_run, force,
-            max_purge, callback, callback_secret, concurrency, progress,
+            max_purge, callback, secret, concurrency, progress,
         )
 
 

@@ -11,12 +11,14 @@ import hashlib
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import orjson
 
 from cxone_outbound.client.models import Contact
+from cxone_outbound.engine.records import Record
 
-__all__ = ["ListSnapshot", "as_snapshot", "fingerprint_pairs", "open_db"]
+__all__ = ["ListSnapshot", "SnapshotSource", "as_snapshot", "fingerprint_pairs", "open_db"]
 
 
 def open_db(path: Path | None) -> sqlite3.Connection:
@@ -93,6 +95,13 @@ class ListSnapshot:
         while page := cursor.fetchmany(size):
             yield [(str(cid), str(phone)) for cid, phone in page]
 
+    def records(self, size: int = 1_000) -> Iterator[tuple[int, dict[str, Any]]]:
+        """(place in the list, the contact as read, as JSON) in list order."""
+        cursor = self._db.execute("SELECT seq, record FROM contacts ORDER BY seq")
+        while page := cursor.fetchmany(size):
+            for seq, blob in page:
+                yield int(seq), orjson.loads(blob)
+
     def fingerprint(self) -> str:
         """`sanitize_plan.list_fingerprint` of this list, computed by SQLite's sort.
 
@@ -117,3 +126,36 @@ class ListSnapshot:
 def as_snapshot(contacts: Sequence[Contact] | ListSnapshot) -> ListSnapshot:
     """A snapshot of contacts given either way (a list of contacts is copied into memory)."""
     return contacts if isinstance(contacts, ListSnapshot) else ListSnapshot.of(contacts)
+
+
+class SnapshotSource:
+    """A list as read, as engine records keyed by contact id (`line`: its place in the list).
+
+    Fields: `contactId`, `phone_number`, and the contact's attributes (a `zip_code` or `state`
+    attribute is what the check job reads).
+    """
+
+    def __init__(self, snapshot: ListSnapshot, list_id: str) -> None:
+        self.header = ["contactId", "phone_number"]
+        self.snapshot = snapshot
+        self.list_id = list_id
+        self._done = 0
+
+    @property
+    def description(self) -> str:
+        return f"list {self.list_id} ({len(self.snapshot)} contacts)"
+
+    def fingerprint(self) -> str:
+        return f"list:{self.list_id}:{self.snapshot.fingerprint()}"
+
+    def progress(self) -> float | None:
+        return self._done / len(self.snapshot) if len(self.snapshot) else 1.0
+
+    def __iter__(self) -> Iterator[Record]:
+        for seq, data in self.snapshot.records():
+            self._done += 1
+            attributes = data.get("attributes") or {}
+            fields = {str(k): str(v) for k, v in attributes.items() if v is not None}
+            fields |= {"contactId": str(data["id"]), "phone_number": str(data.get("phone") or "")}
+            yield Record(fields["contactId"], seq, fields,
+                         [fields["contactId"], fields["phone_number"]])

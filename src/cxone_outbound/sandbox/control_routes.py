@@ -15,6 +15,7 @@ from cxone_outbound.sandbox.access_keys import DEFAULT_ACCESS_KEY_ID, DEFAULT_AC
 from cxone_outbound.sandbox.admin_routes import PREFIX as ADMIN_PREFIX
 from cxone_outbound.sandbox.auth import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_TENANT
 from cxone_outbound.sandbox.contacts import render_contact
+from cxone_outbound.sandbox.control_guard import control_refusal
 from cxone_outbound.sandbox.csv_import import ContactRow
 from cxone_outbound.sandbox.drift import parse_drift
 from cxone_outbound.sandbox.endpoint import JSON, error_response, read_body
@@ -38,6 +39,10 @@ def control(handler: Control, status: int = 200) -> Callable[[Request], Awaitabl
     async def endpoint(request: Request) -> Response:
         sandbox: Sandbox = request.app.state.sandbox
         request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
+        refusal = control_refusal(request.method, request.headers,
+                                  sandbox.options.control_token)
+        if refusal is not None:
+            return error_response(refusal, request_id)
         try:
             body: dict[str, Any] = {}
             if request.method in ("POST", "PUT"):
@@ -86,9 +91,15 @@ async def state(sandbox: Sandbox, request: Request, body: dict[str, Any]) -> Any
     }
 
 
+_SECRETS = frozenset({"clientSecret", "accessKeySecret"})
+
+
 async def reset(sandbox: Sandbox, request: Request, body: dict[str, Any]) -> Any:
+    """Forget all data; the reply is the new state without secrets (`GET /sandbox/state` has
+    the demo credentials)."""
     sandbox.reset()
-    return await state(sandbox, request, {})
+    current = await state(sandbox, request, {})
+    return {k: v for k, v in current.items() if k not in _SECRETS}
 
 
 async def counters(sandbox: Sandbox, request: Request, body: dict[str, Any]) -> Any:
