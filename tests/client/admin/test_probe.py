@@ -3,6 +3,7 @@ a fake session answers each probed path with a reply built from the contract's o
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -11,6 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import SecretStr
+from tests.contracts.contract_files import FOLDER
 
 from cxone_outbound.client.admin import contract
 from cxone_outbound.client.admin.contract import ENVELOPE, Shape
@@ -120,6 +122,20 @@ def test_every_read_shape_of_the_contract_is_probed() -> None:
              if isinstance(shape, Shape) and shape.endpoint.startswith("GET ")]
     probed = [step.shape for step in STEPS]
     assert [shape.endpoint for shape in reads if shape not in probed] == []
+
+
+FIXTURES = {path.stem: json.loads(path.read_text(encoding="utf-8"))
+            for path in sorted(FOLDER.glob("*.json"))}
+
+
+@pytest.mark.parametrize("name", sorted(
+    name for name, fixture in FIXTURES.items()
+    if any(step.shape.endpoint == fixture["endpoint"] for step in STEPS)))
+def test_a_published_reply_of_a_probed_endpoint_passes_the_probe(name: str) -> None:
+    fixture = FIXTURES[name]
+    step = next(step for step in STEPS if step.shape.endpoint == fixture["endpoint"])
+    verdict = compare(step.shape, fixture["reply"], step.reader)
+    assert verdict.ok, verdict.missing
 
 
 # -- the probe's walk, on a fake session --------------------------------------------------------

@@ -225,9 +225,6 @@ CAMPAIGN = Shape(
     known=_keys("isActive", "description", "notes", "lastUpdateTime"),
 )
 CAMPAIGN_CREATE = Shape("POST /campaigns", keys=_keys("id"))
-# "lists its skills": no source shows the reply's keys, so nothing is required of it and the
-# probe reports every key it sees as unknown.
-CAMPAIGN_SKILLS = Shape("GET /campaigns/{id}/skills")
 
 
 def read_skill(body: Any) -> Mapping[str, Any]:

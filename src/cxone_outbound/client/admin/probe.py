@@ -88,6 +88,8 @@ STEPS: tuple[Step, ...] = (
          "/dnc-groups/{DNC group}/records", _PAGE, needs="DNC group"),
     Step("GET /skills", contract.SKILLS, "skills", "/skills", _PAGE, gives="skill",
          id_key="skillId"),
+    Step("GET /skills/{skillId}", contract.SKILL, "skills", "/skills/{skill}", needs="skill",
+         reader=contract.read_skill),
     Step("GET /skills/{skillId}/parameters", contract.SKILL_PARAMETERS, "skills",
          "/skills/{skill}/parameters", needs="skill"),
     Step("GET /campaigns", contract.CAMPAIGNS, "campaigns", "/campaigns", _PAGE,
