@@ -28,6 +28,8 @@ class Capabilities:
     max_delete_batch: int = 1
     # a campaign's skill can be started on request (`start_skill`); v2 has no such call
     skill_start: bool = False
+    # characters one uploaded record may hold, cells and commas (None: no such limit)
+    max_record_chars: int | None = None
 
 
 V2_CAPABILITIES = Capabilities(

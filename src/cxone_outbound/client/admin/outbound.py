@@ -74,6 +74,7 @@ from cxone_outbound.client.models import (
 from cxone_outbound.client.transport import new_idempotency_key
 from cxone_outbound.config import Settings
 from cxone_outbound.lifecycle import AsyncResource
+from cxone_outbound.limits import ADMIN_MAX_RECORD_CHARS
 
 ADMIN_CAPABILITIES = Capabilities(
     dialect="admin",
@@ -86,6 +87,7 @@ ADMIN_CAPABILITIES = Capabilities(
     campaign_fields=HELD_FIELDS,
     skill_start=True,
     max_delete_batch=100,  # removeProspects takes an array; the sandbox caps a call at 1000
+    max_record_chars=ADMIN_MAX_RECORD_CHARS,
 )
 PAGE_MAX = 1000
 _RECORD_KEYS = ("records", "callingListRecords", "prospects", "contacts")
