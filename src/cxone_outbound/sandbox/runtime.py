@@ -21,7 +21,8 @@ class Sandbox:
     def __init__(self, options: SandboxOptions, db_path: Path) -> None:
         self.options = options
         self.store = Store(db_path)
-        self.limiter = RateLimiter(options.rate_limit, options.burst)
+        self.limiter = RateLimiter(options.rate_limit, options.burst,
+                                   headers=options.rate_headers)
         self.faults = FaultInjector(parse_fault_spec(options.faults), time.monotonic)
         self.counters = Counters()
         self.drifts = Drifts()  # admin reply shapes changed on purpose (POST /sandbox/drift)
@@ -53,7 +54,8 @@ class Sandbox:
         self.store.reset()
         self.worker.imports = self.store.imports
         self.counters.reset()
-        self.limiter.configure(self.options.rate_limit, self.options.burst)
+        self.limiter.configure(self.options.rate_limit, self.options.burst,
+                               headers=self.options.rate_headers)
         self.set_faults(self.options.faults)
         self.drifts.clear()
         self.token_ttl = self.options.token_ttl
