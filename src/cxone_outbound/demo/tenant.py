@@ -57,7 +57,7 @@ async def _create_calling_list_and_campaign(settings: Settings, tag: str) -> Ten
     """A calling list (attributes are the upload's extra columns: no schema to declare) and an
     Admin API campaign, which brings its Preview skill (the id the jobs address it by)."""
     async with AdminOutboundApi(settings) as api:
-        list_id = await api.create_list(f"Spring leads {tag}")
+        list_id = await api.create_list(f"Spring leads {tag}", [n for n, _ in LIST_SCHEMA])
         response = await api.session.request(
             "POST", "campaigns", "campaigns", idempotency_key=new_idempotency_key(),
             json={"name": f"Spring renewals {tag}", "description": "cxo demo", "isActive": False},
