@@ -169,6 +169,7 @@ class CallingLists:
     def __init__(self, db: Database, contacts: Contacts) -> None:
         self.db = db
         self.contacts = contacts
+        self.max_active_records = MAX_ACTIVE_RECORDS
 
     # lists -----------------------------------------------------------------------------------
 
@@ -343,7 +344,7 @@ class CallingLists:
         ext_index = header.index(EXTERNAL_ID)
         rest = tuple(h for h in header if h != EXTERNAL_ID)
         phone_index = rest.index("phone_number")
-        room = MAX_ACTIVE_RECORDS - self.active_records(tenant_id)
+        room: int | None = None  # counted at the chunk's first new record: a re-upload never
         for offset, record in enumerate(chunk):
             number = start + offset + 1
             if not any(cell.strip() for cell in record):
@@ -365,12 +366,16 @@ class CallingLists:
                 checked = check_row(number, rest, tuple(values), schema, kept
                                     ) if len(record) == len(header) else check_row(
                     number, header, tuple(record), schema)
-                if isinstance(checked, ContactRow) and current is None and room <= 0:
-                    continue  # over the business unit's limit: the record is not applied
+                if isinstance(checked, ContactRow) and current is None:
+                    if room is None:
+                        room = self.max_active_records - self.active_records(tenant_id)
+                    if room <= 0:
+                        continue  # over the business unit's limit: the record is not applied
                 if isinstance(checked, ContactRow):
                     problems = self._upsert(conn, tenant_id, list_id, str(external), checked,
                                             current)
-                    room -= 1 if current is None and not problems else 0
+                    if current is None and not problems and room is not None:
+                        room -= 1
                 else:
                     problems = checked
             for p in problems:

@@ -25,6 +25,8 @@ def admin_cli(
     config.write_text(
         f'[profiles.real]\ndialect = "admin"\nbase_url = "{sandbox_server.base_url}"\n'
         f'access_key_id = "{sandbox_server.access_key_id}"\n'
+        'list_columns = "externalId=ExternalId,phone=PhoneNumber,firstName=FirstName,'
+        'lastName=LastName,email=Email,attributes=tier"\n'
     )
     config.chmod(0o600)
     monkeypatch.setenv("CXONE_CONFIG", str(config))
@@ -59,3 +61,23 @@ def test_update_on_admin_without_a_list_is_a_usage_error(
     path.write_text("contactId,firstName\nc-1,New\n")
     assert invoke(["update", str(path)]) == 2
     assert "--list" in capsys.readouterr().err
+
+
+def test_an_upload_to_a_list_of_unknown_mapping_is_refused_before_sending(
+    admin_cli: SandboxServer, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    control = admin_cli.control
+    list_id = control.create_list("elsewhere")
+    control.seed_contacts(list_id, 2)
+    before = control.writes(list_id)
+    admin_id = str(control.admin_ids(list_id=list_id)["listId"])
+    monkeypatch.setenv("CXONE_LIST_COLUMNS", "")
+    config = Path(os.environ["CXONE_CONFIG"])
+    config.write_text("\n".join(line for line in config.read_text().splitlines()
+                                if not line.startswith("list_columns")) + "\n")
+    path = tmp_path / "u.csv"
+    path.write_text("contactId,firstName\n" + "".join(f"{i},New\n" for i in before))
+    assert invoke(["update", str(path), "--list", admin_id, "--progress", "none"]) == 2
+    assert "list_columns" in capsys.readouterr().err
+    assert control.writes(list_id) == before
