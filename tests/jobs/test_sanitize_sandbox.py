@@ -141,10 +141,21 @@ def _read(raw: str) -> phonenumbers.PhoneNumber | None:
     return None
 
 
-def _independent_plan(phones: Sequence[str]) -> tuple[dict[str, str], dict[str, str]]:
-    """(phone -> unchanged / normalise / purge, phone -> E.164 kept) for a list's phones in list
-    order, computed with phonenumbers alone. A phone names one contact: the sandbox keys a
-    list's contacts by the phone's text."""
+def _digits(phone: str) -> str:
+    return "".join(ch for ch in phone if ch.isdigit())
+
+
+def _independent_plan(
+    phones: Sequence[str], digits_only: bool = False
+) -> tuple[dict[str, str], dict[str, str]]:
+    """(phone -> unchanged / normalise / purge, phone -> the phone kept) for a list's phones in
+    list order, computed with phonenumbers alone. A phone names one contact: the sandbox keys a
+    list's contacts by the phone's text. `digits_only` (admin): a tenant shows phones as their
+    digits, so a phone whose digits are its E.164 number's is already right (and kept as is)."""
+
+    def written(raw: str, e164: str) -> bool:
+        return raw == e164 or (digits_only and _digits(raw) == e164[1:])
+
     e164_of: dict[str, str | None] = {}
     for raw in phones:
         number = _read(raw)
@@ -160,7 +171,7 @@ def _independent_plan(phones: Sequence[str]) -> tuple[dict[str, str], dict[str, 
     owner: dict[str, str] = {}
     for raw in phones:  # a number already written in E.164 keeps it
         e164 = e164_of[raw]
-        if e164 is not None and raw == e164:
+        if e164 is not None and written(raw, e164):
             owner.setdefault(e164, raw)
     for raw in phones:  # else the first contact that has it
         e164 = e164_of[raw]
@@ -172,8 +183,8 @@ def _independent_plan(phones: Sequence[str]) -> tuple[dict[str, str], dict[str, 
         if e164 is None or owner[e164] != raw:
             verdict[raw] = "purge"
         else:
-            verdict[raw] = "unchanged" if raw == e164 else "normalise"
-            kept[raw] = e164
+            verdict[raw] = "unchanged" if written(raw, e164) else "normalise"
+            kept[raw] = raw if written(raw, e164) else e164
     return verdict, kept
 
 
@@ -222,7 +233,8 @@ async def _make_plan(settings: Settings, list_id: str) -> Plan:
     """The plan, read through the settings' dialect (`list_id` in that dialect)."""
     async with open_api(settings) as api:
         contacts = await fetch_contacts(api, list_id)
-    return await plan_list(list_id, contacts, DIRECTIVE)
+        digits = api.capabilities.phones_as_digits
+    return await plan_list(list_id, contacts, DIRECTIVE, digits_only=digits)
 
 
 async def _reimport(settings: Settings, list_id: str, restore: Path) -> ImportJob:
@@ -260,7 +272,9 @@ async def test_fifty_thousand_contacts_plan_apply_and_restore(
     settings = dialect_settings
     phones = _mix(50_000, seed=11)
     # the independent reading runs in a thread while this one mostly waits on the seeding
-    independent = asyncio.get_running_loop().run_in_executor(None, _independent_plan, phones)
+    admin = settings.dialect == "admin"
+    independent = asyncio.get_running_loop().run_in_executor(
+        None, _independent_plan, phones, admin)
     list_id, seeded = _seed_list(fast_sandbox, phones)
     plan = await _make_plan(settings, list_id_for(settings, fast_sandbox, list_id))
     by_phone, kept_by_phone = await independent
@@ -287,8 +301,13 @@ async def test_fifty_thousand_contacts_plan_apply_and_restore(
 
     restore = summary.run_dir / "restore.csv"
     rows = list(csv.DictReader(restore.open(newline="")))
-    assert sorted(r["phone_number"] for r in rows) == sorted(seeded[c] for c in purged)
+    as_read = _digits if admin else str  # each record as the API showed it
+    assert sorted(r["phone_number"] for r in rows) == sorted(as_read(seeded[c]) for c in purged)
     assert rows[0].keys() == {"phone_number", "first_name", "last_name", "email", "tier"}
+    if admin:
+        # a tenant's phones are digits: bringing them back takes `cxo import --default-region`
+        # (or `+`), not the v2 import the rest of this test replays
+        return
     # the public import writes only E.164: it brings those back and refuses the legacy spellings
     legacy = [r for r in rows if not E164.match(r["phone_number"])]
     state = await _reimport(settings, list_id, restore)

@@ -82,7 +82,7 @@ def test_records_never_given_an_external_id_are_found_by_their_id(store: Store) 
 
 def test_new_records_beyond_the_business_units_active_limit_are_not_applied(
         store: Store) -> None:
-    list_id, records = _list_of(store, 3)
+    list_id, _ = _list_of(store, 3)
     store.calling_lists.max_active_records = 4  # the 1,000,000 of the help pages, scaled down
     header = (EXTERNAL_ID, "phone_number")
     rows = [(f"n-{i}", f"+1415555{i:04d}") for i in range(3)]

@@ -171,7 +171,8 @@ def sanitize_command(
     elif plan_file is not None:
         plan = _load_plan(plan_file)
     else:
-        plan = asyncio.run(plan_list(list_id, contacts, directive))
+        digits = capabilities_for(settings.dialect).phones_as_digits
+        plan = asyncio.run(plan_list(list_id, contacts, directive, digits_only=digits))
     if plan.list_id != list_id:
         runs.usage_error(f"the plan is for list {plan.list_id}, not {list_id}")
     if not resume:

@@ -69,14 +69,30 @@ async def plan_list(
     directive: Directive,
     *,
     lookup: LineTypeLookup | None = None,
+    digits_only: bool = False,
 ) -> Plan:
-    """The plan for a list: each distinct raw phone screened once (memo + batched lookup)."""
+    """The plan for a list: each distinct raw phone screened once (memo + batched lookup).
+
+    `digits_only` (`capabilities.phones_as_digits`): the API shows a phone as its digits, the
+    country code included ("universal" format); a digits-only phone that does not read as a
+    number of the default region is read as `+digits` (and judged so if it fails both ways).
+    """
     normaliser = PhoneNormalizer(directive.default_region, max_size=max(65_536, len(contacts)))
     distinct = list(dict.fromkeys(c.phone or "" for c in contacts))
-    screened = await screen_phones(distinct, normaliser, directive.policy(), lookup)
+    policy = directive.policy()
+    screened = await screen_phones(distinct, normaliser, policy, lookup)
+    if digits_only:
+        again = [i for i, (raw, result) in enumerate(zip(distinct, screened, strict=True))
+                 if raw.isdigit() and not result.ok]
+        if again:
+            retried = await screen_phones(["+" + distinct[i] for i in again], normaliser, policy,
+                                          lookup)
+            for i, result in zip(again, retried, strict=True):
+                screened[i] = result  # read both ways and wrong both ways: say why as `+digits`
     by_raw: dict[str, PhoneResult] = dict(zip(distinct, screened, strict=True))
     pairs = [(c.id, c.phone) for c in contacts]
-    return make_plan(list_id, pairs, by_raw.__getitem__, directive.describe())
+    return make_plan(list_id, pairs, by_raw.__getitem__, directive.describe(),
+                     digits_only=digits_only)
 
 
 def verify_unchanged(plan: Plan, contacts: Sequence[Contact]) -> None:

@@ -223,8 +223,13 @@ def make_plan(
     contacts: Sequence[tuple[str, str | None]],
     screen: Callable[[str], PhoneResult],
     directive: Mapping[str, Any],
+    *,
+    digits_only: bool = False,
 ) -> Plan:
     """Decide every contact of a list, given as (contact id, raw phone) in list order.
+
+    `digits_only`: the API returns phones as their digits (admin), so a phone whose digits are
+    its E.164 number's is as it should be — else a clean list would be re-uploaded every run.
 
     `screen` normalises and judges one raw phone (a memoised `PhoneNormalizer` + policy).
     When several contacts reach the same E.164 number, the one already written that way keeps
@@ -234,18 +239,26 @@ def make_plan(
     results = [(cid, phone or "", screen(phone or "")) for cid, phone in contacts]
     keeper: dict[str, str] = {}
     for cid, raw, result in results:
-        if result.ok and result.e164 is not None and raw == result.e164:
+        if result.ok and result.e164 is not None and written_as(raw, result.e164, digits_only):
             keeper.setdefault(result.e164, cid)
     for cid, _, result in results:
         if result.ok and result.e164 is not None:
             keeper.setdefault(result.e164, cid)
     entries = []
     for cid, raw, result in results:
-        entries.append(_decide(cid, raw, result, keeper))
+        entries.append(_decide(cid, raw, result, keeper, digits_only))
     return Plan(list_id, list_fingerprint(contacts), directive, tuple(entries))
 
 
-def _decide(cid: str, raw: str, result: PhoneResult, keeper: Mapping[str, str]) -> PlanEntry:
+def written_as(raw: str, e164: str, digits_only: bool) -> bool:
+    """Whether `raw` is already `e164` (as text, or by its digits where the API shows digits)."""
+    if raw == e164:
+        return True
+    return digits_only and raw.isdigit() and raw == e164.lstrip("+")
+
+
+def _decide(cid: str, raw: str, result: PhoneResult, keeper: Mapping[str, str],
+            digits_only: bool = False) -> PlanEntry:
     facts: dict[str, Any] = {
         "e164": result.e164,
         "region": result.region,
@@ -267,7 +280,7 @@ def _decide(cid: str, raw: str, result: PhoneResult, keeper: Mapping[str, str]) 
             duplicate_of=owner,
             **facts,
         )
-    action = Action.UNCHANGED if raw == result.e164 else Action.NORMALISE
+    action = Action.UNCHANGED if written_as(raw, result.e164, digits_only) else Action.NORMALISE
     return PlanEntry(cid, raw, action, **facts)
 
 

@@ -19,6 +19,7 @@ How each call maps (CXONE-REAL.md; what is unconfirmed is said in docs/real-tena
 from __future__ import annotations
 
 import asyncio
+import bisect
 import csv
 import io
 import random
@@ -95,6 +96,7 @@ ADMIN_CAPABILITIES = Capabilities(
     list_schema=False,
     campaign_fields=HELD_FIELDS,
     max_delete_batch=100,  # removeProspects takes an array; the sandbox caps a call at 1000
+    phones_as_digits=True,
 )
 PAGE_MAX = 100  # S2: at most 100 a page
 _NOT_FOUND_CODES = {"NOT_FOUND", "RECORD_NOT_FOUND", "PROSPECT_NOT_FOUND", "404"}
@@ -151,6 +153,9 @@ class AdminOutboundApi(AsyncResource):
         self._columns: dict[str, ListColumns] = {}  # list id -> its column mapping
         self._records: dict[str, dict[str, Contact]] = {}  # list id -> external id -> record
         self._positions: dict[str, dict[str, int]] = {}  # list id -> external id -> index
+        # list id -> the download positions of records removed since (sorted): a record's
+        # place in the list now is its position less the removed ones before it
+        self._removed: dict[str, list[int]] = {}
         self._finished: dict[str, ImportJob] = {}  # import job id -> its verified outcome
         self._uploading: dict[str, asyncio.Lock] = {}  # one upload at a time per list
         self._skills: dict[str, int | None] = {}  # list id -> its skill, as the list says
@@ -297,6 +302,7 @@ class AdminOutboundApi(AsyncResource):
         """The list's records (`resultSet.contactRecords`), 100 a page at most."""
         known = self._records.setdefault(list_id, {})
         positions = self._positions.setdefault(list_id, {})
+        self._removed[list_id] = []
         columns = await self._list_columns(list_id)
         index = 0
         top = max(1, min(page_size, PAGE_MAX))
@@ -448,6 +454,10 @@ class AdminOutboundApi(AsyncResource):
                 results[contact_id] = CXoneError(f"removeProspects refused {contact_id}: {code}",
                                                  status=200, code=code, body=failure)
         removed = [i for i, error in results.items() if error is None]
+        gone = self._removed.setdefault(list_id, [])
+        for contact_id in removed:
+            if contact_id in self._positions.get(list_id, {}):
+                bisect.insort(gone, self._positions[list_id][contact_id])
         known = self._records.get(list_id, {})
         for contact_id in removed:
             known.pop(contact_id, None)
@@ -477,8 +487,10 @@ class AdminOutboundApi(AsyncResource):
         async with self._uploading.setdefault(list_id, asyncio.Lock()):
             before = await self._counters(list_id)
             positions = self._positions.get(list_id, {})
-            known = [positions[r[columns.external_id]] for r in rows
-                     if r[columns.external_id] in positions]
+            gone = self._removed.get(list_id, [])
+            # where the records are now: records shift down as others before them are removed
+            known = [positions[e] - bisect.bisect_left(gone, positions[e])
+                     for e in (r[columns.external_id] for r in rows) if e in positions]
             start = max(0, min([*known, before.valid]) - PAGE_MAX)
             options = await self._upload_options(list_id, overwrite=overwrite)
             body = upload_body(render_upload(rows, columns), file_name=f"cxo-{key[:16]}.csv",
