@@ -45,7 +45,9 @@ DEFAULT_REQUIRED = ("phone_number", "first_name", "last_name")
 
 MAX_CHUNK_ROWS = 50_000  # API limit
 MAX_CHUNK_BYTES = 50 * 1024 * 1024  # API limit, uncompressed
-RETRYABLE_ROW_CODES = frozenset({"INTERNAL_ERROR", "TEMPORARY_FAILURE", "TIMEOUT", "UNAVAILABLE"})
+# NOT_APPLIED: admin, a row the list does not hold after its upload job completed (read back)
+RETRYABLE_ROW_CODES = frozenset({"INTERNAL_ERROR", "TEMPORARY_FAILURE", "TIMEOUT", "UNAVAILABLE",
+                                 "NOT_APPLIED"})
 
 _E164 = re.compile(r"^\+[1-9]\d{1,14}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")

@@ -386,8 +386,8 @@ class AdminOutboundApi(AsyncResource):
                 else:
                     code = error.code if error else "NOT_APPLIED"
                     message = error.message if error else "the upload job did not complete"
-                    failed.append(BatchUpdateFailure(id=contact_id,
-                                                     error={"code": code, "message": message}))
+                    failed.append(BatchUpdateFailure(id=contact_id, error={
+                        "code": code, "message": message, "retryable": code == "NOT_APPLIED"}))
         if updated:
             await self._emit("contact.updated", {"contactListId": list_id, "updated": updated})
         return BatchUpdateResult(updated=updated, failed=failed)
