@@ -181,3 +181,20 @@ async def test_many_records_go_in_one_removal_call_with_a_result_for_each(
     assert results[first] is None and results[third] is None
     assert isinstance(results["no-such-record"], NotFound)
     assert left == [second]
+
+
+async def test_an_upload_attaches_the_records_to_the_configured_skill_then_to_the_lists_own(
+    server: SandboxServer, tmp_path: Path
+) -> None:
+    _, admin_id = seeded(server.control, 0)
+    first = b"phone_number,first_name\r\n+14155550121,A\r\n"
+    api = api_for(server, tmp_path)
+    api.settings = api.settings.model_copy(update={"upload_skill_id": 4101})
+    async with api:
+        await api.get_import_job((await api.start_import(gzip.compress(first),
+                                                         list_id=admin_id)).job_id)
+    async with api_for(server, tmp_path) as again:  # no skill configured: the list's own
+        await again.update_contact("+14155550121", {"firstName": "B"}, list_id=admin_id)
+        assert again._skills[admin_id] == 4101
+        body = await again._list(admin_id)
+    assert body["resultSet"]["skills"] == [{"skillId": 4101}]
