@@ -31,7 +31,13 @@ from cxone_outbound.engine.records import Batch, Item, Outcome, Record, RecordEr
 from cxone_outbound.jobs.sanitize_callback import Callback, post_callback
 from cxone_outbound.jobs.sanitize_directive import Directive
 from cxone_outbound.jobs.sanitize_plan import Action, Plan, PlanEntry, list_fingerprint, make_plan
-from cxone_outbound.phones import LineTypeLookup, PhoneNormalizer, PhoneResult, screen_phones
+from cxone_outbound.phones import (
+    LineTypeLookup,
+    PhoneNormalizer,
+    PhoneResult,
+    as_written,
+    screen_phones,
+)
 
 __all__ = [
     "RESTORE_COLUMNS",
@@ -75,20 +81,12 @@ async def plan_list(
 
     `digits_only` (`capabilities.phones_as_digits`): the API shows a phone as its digits, the
     country code included ("universal" format); a digits-only phone that does not read as a
-    number of the default region is read as `+digits` (and judged so if it fails both ways).
+    number of the default region is read as `+digits` (`phones.as_written`).
     """
     normaliser = PhoneNormalizer(directive.default_region, max_size=max(65_536, len(contacts)))
     distinct = list(dict.fromkeys(c.phone or "" for c in contacts))
-    policy = directive.policy()
-    screened = await screen_phones(distinct, normaliser, policy, lookup)
-    if digits_only:
-        again = [i for i, (raw, result) in enumerate(zip(distinct, screened, strict=True))
-                 if raw.isdigit() and not result.ok]
-        if again:
-            retried = await screen_phones(["+" + distinct[i] for i in again], normaliser, policy,
-                                          lookup)
-            for i, result in zip(again, retried, strict=True):
-                screened[i] = result  # read both ways and wrong both ways: say why as `+digits`
+    read = [as_written(r, normaliser) for r in distinct] if digits_only else distinct
+    screened = await screen_phones(read, normaliser, directive.policy(), lookup)
     by_raw: dict[str, PhoneResult] = dict(zip(distinct, screened, strict=True))
     pairs = [(c.id, c.phone) for c in contacts]
     return make_plan(list_id, pairs, by_raw.__getitem__, directive.describe(),

@@ -38,7 +38,7 @@ from cxone_outbound.jobs.preview.eligibility import (
     SuppressionIndex,
     assess,
 )
-from cxone_outbound.phones import PhoneNormalizer
+from cxone_outbound.phones import PhoneNormalizer, as_written
 
 DEFAULT_MAX_ATTEMPTS = 5
 AuditSink = Callable[[dict[str, Any]], None]
@@ -179,8 +179,10 @@ async def assess_list(
         async for s in client.iter_suppressions()
     ]
     index = SuppressionIndex.build(entries, now=now, normalize=normalize)
+    digits = client.capabilities.phones_as_digits  # admin: phones come back as digits
     candidates = [
-        Candidate(c.id, c.phone, _region(c.attributes, c.model_extra))
+        Candidate(c.id, as_written(c.phone, normalize) if digits and c.phone else c.phone,
+                  _region(c.attributes, c.model_extra))
         async for c in client.iter_contacts(list_id)
     ]
     return ListAssessment(
