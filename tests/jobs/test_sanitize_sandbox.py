@@ -356,4 +356,6 @@ async def test_server_error_during_purge_halts_deletes_until_resumed(
     assert set(seeded) - set(after) == purged
     assert all(e.action is not Action.PURGE or e.contact_id not in after for e in plan.entries)
     restore_rows = list(csv.DictReader((resumed.run_dir / "restore.csv").open(newline="")))
-    assert sorted(r["phone_number"] for r in restore_rows) == sorted(seeded[c] for c in purged)
+    as_read = _digits if settings.dialect == "admin" else str  # as the API showed each record
+    assert sorted(r["phone_number"] for r in restore_rows) == sorted(
+        as_read(seeded[c]) for c in purged)
