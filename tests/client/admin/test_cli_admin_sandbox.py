@@ -119,3 +119,31 @@ def test_a_drifted_record_listing_stops_the_job_with_exit_5_and_nothing_reported
     assert control.writes(list_id) == before
     succeeded = list((tmp_path / "runs" / "runs").glob("*/succeeded.csv"))
     assert all(len(f.read_text().splitlines()) <= 1 for f in succeeded)
+
+
+def test_the_skill_flag_attaches_the_uploaded_records_to_that_skill(
+    admin_cli: SandboxServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+    import urllib.request
+
+    control = admin_cli.control
+    list_id = control.create_list("skilled")
+    control.seed_contacts(list_id, 2)
+    before = control.writes(list_id)
+    admin_id = str(control.admin_ids(list_id=list_id)["listId"])
+    path = tmp_path / "u.csv"
+    path.write_text("contactId,firstName\n" + "".join(f"{i},New\n" for i in before))
+    code = invoke(["--skill", "4101", "--expiration-days", "7", "update", str(path), "--list",
+                   admin_id, "--progress", "none"])
+    assert code == 0, capsys.readouterr().err
+    token = urllib.request.urlopen(urllib.request.Request(
+        admin_cli.base_url + "/authentication/v1/token/access-key", method="POST",
+        data=json.dumps({"accessKeyId": admin_cli.access_key_id,
+                         "accessKeySecret": admin_cli.access_key_secret}).encode(),
+        headers={"Content-Type": "application/json"}))
+    bearer = json.loads(token.read())["access_token"]
+    answer = urllib.request.urlopen(urllib.request.Request(
+        f"{admin_cli.base_url}/inContactAPI/services/v31.0/lists/call-lists/{admin_id}",
+        headers={"Accept": "application/json", "Authorization": f"Bearer {bearer}"}))
+    assert json.loads(answer.read())["resultSet"]["skills"] == [{"skillId": 4101}]
