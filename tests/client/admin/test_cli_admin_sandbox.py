@@ -49,9 +49,11 @@ def test_update_with_a_profile_on_admin_re_uploads_the_rows(
     path = tmp_path / "u.csv"
     path.write_text("contactId,firstName\n" + "".join(f"{i},New\n" for i in before))
     code = invoke(["update", str(path), "--list", admin_id, "--progress", "none"])
-    assert code == 0, capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert code == 0, err
     after = control.writes(list_id)
     assert all(after[i] > before[i] for i in before)
+    assert "outcomesVerified=3" in err  # every row's outcome read back from the list
 
 
 def test_update_on_admin_without_a_list_is_a_usage_error(

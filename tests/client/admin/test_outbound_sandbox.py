@@ -14,7 +14,7 @@ from admin_sandbox import api_for
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from cxone_outbound.client.errors import NotFound
+from cxone_outbound.client.errors import NotFound, ValidationError
 from cxone_outbound.client.models import EnrichmentItem
 from cxone_outbound.sandbox.control import SandboxControl
 from cxone_outbound.sandbox.server import SandboxServer
@@ -198,3 +198,42 @@ async def test_an_upload_attaches_the_records_to_the_configured_skill_then_to_th
         assert again._skills[admin_id] == 4101
         body = await again._list(admin_id)
     assert body["resultSet"]["skills"] == [{"skillId": 4101}]
+
+
+async def test_a_list_cxo_creates_keeps_its_mapping_and_refuses_columns_it_cannot_carry(
+    server: SandboxServer, tmp_path: Path
+) -> None:
+    upload = "POST /inContactAPI/services/vNN.0/lists/call-lists/{listId}/upload"
+    async with api_for(server, tmp_path) as api:
+        list_id = await api.create_list("made by cxo", ["region"])
+    server.control.reset_counters()
+    async with api_for(server, tmp_path) as api:  # a new client: the mapping was remembered
+        api.settings = api.settings.model_copy(update={"list_columns": None})
+        good = b"phone_number,first_name,region\r\n+14155550131,A,EU\r\n"
+        job = await api.get_import_job(
+            (await api.start_import(gzip.compress(good), list_id=list_id)).job_id)
+        with pytest.raises(ValidationError, match="tier") as refused:
+            await api.start_import(gzip.compress(b"phone_number,tier\r\n+14155550132,x\r\n"),
+                                   list_id=list_id)
+        (contact,) = [c async for c in api.iter_contacts(list_id)]
+    assert (job.status, job.row_errors) == ("COMPLETED", [])
+    assert refused.value.code == "UNMAPPED_COLUMN"
+    assert server.control.requests_to(upload) == 1
+    assert (contact.id, contact.attributes) == ("+14155550131", {"region": "EU"})
+
+
+async def test_an_upload_to_a_list_of_unknown_mapping_is_refused_before_anything_is_sent(
+    server: SandboxServer, tmp_path: Path
+) -> None:
+    from cxone_outbound.client.errors import ConfigurationError
+
+    _, admin_id = seeded(server.control, 1)
+    server.control.reset_counters()
+    api = api_for(server, tmp_path)
+    api.settings = api.settings.model_copy(update={"list_columns": None})
+    async with api:
+        with pytest.raises(ConfigurationError, match="list_columns"):
+            await api.start_import(gzip.compress(b"phone_number\r\n+14155550141\r\n"),
+                                   list_id=admin_id)
+    assert server.control.requests_to(
+        "POST /inContactAPI/services/vNN.0/lists/call-lists/{listId}/upload") == 0
