@@ -160,6 +160,14 @@ def mask_secret(value: str) -> str:
     return "****" + value[-2:] if len(value) >= 12 else "****"
 
 
+_URL_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s@'\"]*@")
+
+
+def mask_url_userinfo(text: str) -> str:
+    """`text` with the user:password of every URL in it masked (`https://****@host/`)."""
+    return _URL_USERINFO.sub(r"\1****@", text)
+
+
 def is_loopback_url(url: str) -> bool:
     host = urlsplit(url).hostname or ""
     if host == "localhost":
@@ -192,6 +200,8 @@ class LoadedSettings:
                 value = list(value)
             elif isinstance(value, dict):
                 value = dict(value)
+            elif isinstance(value, str):
+                value = mask_url_userinfo(value)  # a password in CXONE_BASE_URL
             out[name] = {"value": value, "source": self.sources[name]}
         return out
 

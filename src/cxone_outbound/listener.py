@@ -5,8 +5,11 @@ A delivery is a POST of `{"event", "id", "occurredAt", "data"}` signed with
 
 - 413 to a body over `max_body` bytes (checked before anything is buffered past the limit);
 - 401 to a missing or wrong signature (constant-time compare, `signing.verify`);
-- 400 to a body that is not such an event, or whose `occurredAt` lies outside `tolerance` of
-  now (a captured delivery replayed later is refused even when its id was forgotten);
+- 408 to a body not received within `body_timeout` seconds (the connection is closed: a sender
+  that stalls half-way cannot hold it open); an aborted connection is logged in one line;
+- 400 to a body that is not such an event (not JSON, NaN/Infinity, nested deeper than
+  `MAX_JSON_DEPTH`), or whose `occurredAt` lies outside `tolerance` of now (a captured
+  delivery replayed later is refused even when its id was forgotten);
 - 200 `{"status": "duplicate"}` to an event id it has already accepted: the event is *not*
   recorded again, and the 2xx stops an honest sender retrying a delivery whose acknowledgement
   was lost (a 409 would make it retry until its retry budget is spent);
@@ -22,6 +25,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
+import math
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -31,12 +36,17 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
-from aiohttp import web
+from aiohttp import ClientPayloadError, web
 
 from cxone_outbound import signing
+from cxone_outbound.private_files import open_private
 
 DEFAULT_MAX_BODY = 1024 * 1024
 DEFAULT_TOLERANCE = timedelta(minutes=5)
+DEFAULT_BODY_TIMEOUT = 10.0  # seconds to receive a whole body (CXone sends in well under one)
+MAX_JSON_DEPTH = 64  # an event is a few levels deep; deeper is an attack on the parser
+
+_log = logging.getLogger(__name__)
 
 Now = Callable[[], datetime]
 
@@ -115,9 +125,15 @@ def check_delivery(
         what = "missing" if not signature else "invalid"
         return Rejection(401, "invalid_signature", f"{what} {signing.SIGNATURE_HEADER}")
     try:
-        parsed = json.loads(body)
+        parsed = json.loads(body, parse_constant=_refuse_constant, parse_float=_finite_float)
+    except _NotJson as exc:
+        return Rejection(400, "invalid_json", str(exc))
+    except RecursionError:
+        return Rejection(400, "invalid_json", f"JSON nested deeper than {MAX_JSON_DEPTH} levels")
     except (ValueError, UnicodeDecodeError):
         return Rejection(400, "invalid_json", "body is not JSON")
+    if _deeper_than(parsed, MAX_JSON_DEPTH):
+        return Rejection(400, "invalid_json", f"JSON nested deeper than {MAX_JSON_DEPTH} levels")
     if not isinstance(parsed, dict):
         return Rejection(400, "invalid_event", "body is not a JSON object")
     event, event_id, data = parsed.get("event"), parsed.get("id"), parsed.get("data", {})
@@ -141,6 +157,35 @@ def check_delivery(
     return ReceivedEvent(
         event=event, id=event_id, occurred_at=occurred_at, data=data, received_at=now, body=parsed
     )
+
+
+class _NotJson(ValueError):
+    """A body Python's parser would take but JSON does not allow."""
+
+
+def _refuse_constant(name: str) -> Any:
+    raise _NotJson(f"{name} is not a JSON number")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):  # 1e400 overflows to infinity
+        raise _NotJson(f"{text} is out of a float's range")
+    return value
+
+
+def _deeper_than(value: Any, limit: int) -> bool:
+    """Whether arrays/objects nest more than `limit` levels (iterative: no recursion)."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if not isinstance(item, dict | list):
+            continue
+        if depth > limit:
+            return True
+        children = item.values() if isinstance(item, dict) else item
+        stack.extend((child, depth + 1) for child in children)
+    return False
 
 
 class EventLog:
@@ -199,6 +244,8 @@ class WebhookListener:
         now: Now = utc_now,
         on_event: Callable[[ReceivedEvent], None] | None = None,
         on_reject: Callable[[Rejection], None] | None = None,
+        on_abort: Callable[[str], None] | None = None,
+        body_timeout: float = DEFAULT_BODY_TIMEOUT,
     ) -> None:
         if not secret:
             raise ValueError("a webhook secret is required")
@@ -212,6 +259,8 @@ class WebhookListener:
         self.now = now
         self.on_event = on_event
         self.on_reject = on_reject
+        self.on_abort = on_abort or _log.warning
+        self.body_timeout = body_timeout
         self.guard = ReplayGuard(tolerance)
         self.log = EventLog()
         self.stats = ListenerStats()
@@ -231,7 +280,7 @@ class WebhookListener:
         if self.out is not None:
             self._remember_recorded(self.out)
             self.out.parent.mkdir(parents=True, exist_ok=True)
-            self._out_file = self.out.open("a", encoding="utf-8")
+            self._out_file = open_private(self.out, "a", encoding="utf-8")
         app = web.Application()
         app.router.add_post("/{tail:.*}", self._handle)
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
@@ -283,7 +332,23 @@ class WebhookListener:
         declared = request.content_length
         if declared is not None and declared > self.max_body:
             return self._reject(Rejection(413, "payload_too_large", f"over {self.max_body} bytes"))
-        body = await _read_capped(request, self.max_body + 1)
+        try:
+            body = await asyncio.wait_for(
+                _read_capped(request, self.max_body + 1), self.body_timeout
+            )
+        except TimeoutError:
+            late = Rejection(408, "body_timeout", f"no whole body within {self.body_timeout:g} s")
+            response = self._reject(late)
+            response.force_close()
+            return response
+        except (ConnectionError, ClientPayloadError) as exc:
+            # the sender went away mid-body: nobody to answer; one line, no traceback
+            peer = request.remote or "?"
+            self.on_abort(f"connection from {peer} aborted while sending its body ({exc})")
+            self.stats.rejected["aborted"] = self.stats.rejected.get("aborted", 0) + 1
+            response = web.Response(status=400)
+            response.force_close()
+            return response
         now = self.now()
         self.guard.prune(now)
         verdict = check_delivery(

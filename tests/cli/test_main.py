@@ -122,6 +122,7 @@ def test_with_json_an_error_is_also_a_json_document_on_stdout(cxo: CxoRunner) ->
         (errors.ConfigurationError("x"), ExitCode.BAD_INPUT),
         (errors.ValidationError("x", status=400), ExitCode.BAD_INPUT),
         (FileNotFoundError("in.csv"), ExitCode.BAD_INPUT),
+        (errors.NotFound("list x not found", status=404), ExitCode.BAD_INPUT),
         (KeyboardInterrupt(), ExitCode.INTERRUPTED),
         (RuntimeError("x"), ExitCode.FAILED_RECORDS),
     ],

@@ -6,16 +6,19 @@ import gzip
 from datetime import UTC, datetime
 
 import pytest
-from fake_api import Reply
+from fake_api import CLIENT_ID, Reply
 
 from cxone_outbound.client import (
     CXoneClient,
     EnrichmentItem,
+    IdempotencyKeyReused,
     NotFound,
     PreconditionFailed,
     SchemaField,
     ServerError,
+    ValidationError,
 )
+from cxone_outbound.client.idempotency import scoped_key
 
 CONTACT = {"id": "c1", "contactListId": "L1", "phone": "+15551230001", "firstName": "Ada",
            "attributes": {"tier": "gold"}, "createdAt": "2030-01-01T00:00:00Z"}
@@ -103,8 +106,22 @@ async def test_start_import_uploads_gzipped_csv_to_a_list(fake_api, client):
     assert seen.query == "contactListId=L1"
     assert seen.body == csv  # the server decoded it: real gzip went on the wire
     assert (seen.headers["Content-Type"], seen.headers["Content-Encoding"]) == ("text/csv", "gzip")
-    assert seen.headers["Idempotency-Key"] == "chunk-1"
+    assert seen.headers["Idempotency-Key"] == scoped_key(
+        "chunk-1", tenant=f"{fake_api.url} {CLIENT_ID} ", dialect="v2", method="POST",
+        path="/api/v2/contacts/import", params={"contactListId": "L1"})
     assert (job.job_id, job.status, job.finished) == ("j1", "QUEUED", False)
+
+
+async def test_an_operation_key_is_bound_to_its_list(fake_api, client):
+    queued = Reply(201, {"jobId": "j1", "status": "QUEUED"})
+    fake_api.reply("POST", "/api/v2/contacts/import", queued)
+    for list_id in ("L1", "L1", "L2"):
+        await client.start_import(b"phone_number\n", list_id=list_id, gzipped=False,
+                                  idempotency_key="chunk-1")
+    sent = [s.headers["Idempotency-Key"] for s in fake_api.requests_to(
+        "POST", "/api/v2/contacts/import")]
+    assert sent[0] == sent[1] != sent[2]
+    assert "chunk-1" not in sent
 
 
 async def test_get_import_job_reads_row_errors(fake_api, client):
@@ -150,7 +167,9 @@ async def test_enrich_contacts_posts_an_atomic_batch(fake_api, client):
     seen = fake_api.requests_to("POST", path)[0]
     assert seen.json() == {"contactListId": "L1", "contacts": [
         {"contactId": "c1", "attributes": {"tier": "gold"}}, {"contactId": "c2", "attributes": {}}]}
-    assert seen.headers["Idempotency-Key"] == "batch-1" and result.processed_count == 2
+    assert result.processed_count == 2
+    assert seen.headers["Idempotency-Key"] == scoped_key(
+        "batch-1", tenant=f"{fake_api.url} {CLIENT_ID} ", dialect="v2", method="POST", path=path)
 
 
 async def test_refresh_list(fake_api, client):
@@ -243,3 +262,15 @@ async def test_an_id_of_dots_reaches_the_server_as_an_id_not_as_a_parent_path(fa
     with pytest.raises(NotFound):
         await client.get_contact("..")
     assert [s.path for s in fake_api.seen if s.method == "GET"] == ["/api/v2/contacts/.."]
+
+
+async def test_a_refused_key_reuse_is_its_own_error_and_not_sent_again(fake_api, client):
+    path = "/api/v2/contacts/lists/L1/contacts"
+    fake_api.reply("POST", path, Reply(422, {"error": {
+        "code": "IDEMPOTENCY_KEY_REUSED", "message": "used", "field": "Idempotency-Key"}}))
+    items = [EnrichmentItem(contact_id="c1", attributes={"tier": "gold"})]
+    with pytest.raises(IdempotencyKeyReused) as caught:
+        await client.enrich_contacts("L1", items, idempotency_key="batch-1")
+    assert (caught.value.status, caught.value.code) == (422, "IDEMPOTENCY_KEY_REUSED")
+    assert not isinstance(caught.value, ValidationError)
+    assert len(fake_api.requests_to("POST", path)) == 1

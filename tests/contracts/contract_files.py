@@ -1,25 +1,33 @@
-"""The admin dialect's contract fixtures (tests/contracts/admin/*.json) and their key shapes."""
+"""The admin dialect's contract fixtures (tests/contracts/admin/*.json), written from
+CXONE-REAL.md: the sandbox's replies and the client's parsers are both tested against them."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
-import orjson
-
-ADMIN = Path(__file__).parent / "admin"
+FOLDER = Path(__file__).parent / "admin"
 
 
-def fixture(name: str) -> Any:
-    """A published reply shape, with sample values."""
-    return orjson.loads((ADMIN / name).read_bytes())
+def contract(name: str) -> dict[str, Any]:
+    """One fixture: `endpoint`, `source`, optional `request`/`query`, and the `reply`."""
+    return dict(json.loads((FOLDER / f"{name}.json").read_text(encoding="utf-8")))
 
 
-def keys_of(value: Any) -> Any:
-    """The key structure of a reply: objects by their keys, arrays by their first item, values
-    as None (types and sample values are not the contract's subject here)."""
-    if isinstance(value, dict):
-        return {k: keys_of(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [keys_of(value[0])] if value else []
-    return None
+def key_differences(expected: Any, seen: Any, where: str = "reply") -> list[str]:
+    """Where `seen` has other keys than `expected`: objects key by key, lists by their rows."""
+    if isinstance(expected, dict):
+        if not isinstance(seen, dict):
+            return [f"{where}: expected an object, saw {type(seen).__name__}"]
+        found = [f"{where}: missing {k}" for k in sorted(set(expected) - set(seen))]
+        found += [f"{where}: unpublished {k}" for k in sorted(set(seen) - set(expected))]
+        for key in sorted(set(expected) & set(seen)):
+            found += key_differences(expected[key], seen[key], f"{where}.{key}")
+        return found
+    if isinstance(expected, list):
+        if not isinstance(seen, list):
+            return [f"{where}: expected a list, saw {type(seen).__name__}"]
+        if expected and isinstance(expected[0], dict):
+            return [d for row in seen for d in key_differences(expected[0], row, f"{where}[]")]
+    return []

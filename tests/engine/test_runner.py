@@ -148,3 +148,21 @@ async def test_resume_refuses_an_unknown_run(tmp_path: Path) -> None:
 def test_record_keys_are_line_numbers(tmp_path: Path) -> None:
     (record,) = list(CsvSource(ids_file(tmp_path, 1)))
     assert record == Record("2", 2, {"id": "1", "name": "name1"}, ["1", "name1"])
+
+
+async def test_a_batch_outcomes_are_committed_together(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    commits: list[list[str]] = []
+    record_outcomes = Journal.record_outcomes
+
+    def spy(self: Journal, run_id: str, outcomes: Any, **kw: Any) -> Any:
+        commits.append([record.key for record, _ in outcomes])
+        return record_outcomes(self, run_id, outcomes, **kw)
+
+    monkeypatch.setattr(Journal, "record_outcomes", spy)
+    path = ids_file(tmp_path, 10)
+    summary = await run(FakeSink(batch_size=5, concurrency=1), path, tmp_path / "s",
+                        flush_records=2)
+    assert summary.counts == {"succeeded": 10}
+    assert sorted(len(keys) for keys in commits) == [5, 5]  # never part of a batch

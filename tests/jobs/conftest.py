@@ -9,13 +9,17 @@ Against a remote server (`CXONE_TEST_BASE_URL`), `admin` needs `CXONE_TEST_ACCES
 
 from __future__ import annotations
 
+import logging
 import os
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from pydantic import SecretStr
 
+from cxone_outbound.cli.main import invoke
+from cxone_outbound.cli.output import remove_logging_handler
 from cxone_outbound.config import Settings
 from cxone_outbound.sandbox.control import SandboxControl
 from cxone_outbound.sandbox.server import SandboxServer
@@ -95,3 +99,34 @@ def admin_route_served(base_url: str, path: str) -> bool:
 def skip_unless_admin_serves(settings: Settings, path: str) -> None:
     if settings.dialect == "admin" and not admin_route_served(settings.base_url, path):
         pytest.skip(f"the sandbox does not serve the admin route {path} yet")
+
+
+Cxo = Callable[..., tuple[int, str, str]]
+
+
+@pytest.fixture
+def cxo(
+    settings: Settings,
+    sandbox_control: SandboxControl,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> Iterator[Cxo]:
+    monkeypatch.setenv("CXONE_BASE_URL", settings.base_url)
+    monkeypatch.setenv("CXONE_CLIENT_ID", settings.client_id)
+    monkeypatch.setenv("CXONE_CLIENT_SECRET", settings.client_secret.get_secret_value())
+    monkeypatch.setenv("CXONE_STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.delenv("CXONE_CONFIG", raising=False)
+    monkeypatch.delenv("CXONE_PROFILE", raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
+    level = logging.getLogger().level
+
+    def run(*args: str) -> tuple[int, str, str]:
+        capsys.readouterr()
+        code = invoke(list(args))
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    yield run
+    remove_logging_handler()
+    logging.getLogger().setLevel(level)

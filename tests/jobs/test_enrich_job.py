@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from cxone_outbound.client.errors import ValidationError
+from cxone_outbound.client.errors import IdempotencyKeyReused, ValidationError
 from cxone_outbound.client.models import EnrichmentItem, EnrichmentResult, RefreshResult
 from cxone_outbound.engine.csv_source import CsvSource
 from cxone_outbound.engine.runner import RunConfig, Runner, RunSummary
@@ -138,6 +138,34 @@ async def test_each_post_carries_its_own_idempotency_key(tmp_path: Path) -> None
     api = AtomicEnrichApi({"a", "c"})
     await run(tmp_path, api, [{"id": c, "tier": "x", "score": "1"} for c in "abc"])
     assert len(set(api.keys)) == len(api.keys) == 2 and all(api.keys)
+
+
+async def test_a_second_run_of_the_same_extract_posts_under_new_keys(tmp_path: Path) -> None:
+    api = AtomicEnrichApi({"a", "b"})
+    rows = [{"id": c, "tier": "x", "score": "1"} for c in "ab"]
+    await run(tmp_path, api, rows)
+    await run(tmp_path, api, rows)
+    assert len(api.keys) == len(set(api.keys)) == 2
+
+
+async def test_a_refused_key_reuse_fails_the_batch_with_its_code_unbisected(
+    tmp_path: Path,
+) -> None:
+    class ReusedKeyApi(AtomicEnrichApi):
+        async def enrich_contacts(
+            self, list_id: str, contacts: Sequence[EnrichmentItem], **kw: Any
+        ) -> EnrichmentResult:
+            self.posts.append([c.contact_id for c in contacts])
+            raise IdempotencyKeyReused(
+                "used for another request", status=422, code="IDEMPOTENCY_KEY_REUSED",
+                field="Idempotency-Key",
+            )
+
+    api = ReusedKeyApi({"a", "b", "c"})
+    summary = await run(tmp_path, api, [{"id": c, "tier": "x", "score": "1"} for c in "abc"])
+    assert api.posts == [["a", "b", "c"]]
+    assert summary.counts == {"failed": 3}
+    assert {r["error_code"] for r in failed_rows(summary).values()} == {"IDEMPOTENCY_KEY_REUSED"}
 
 
 async def test_a_processed_count_short_of_the_batch_fails_the_batch_loudly(tmp_path: Path) -> None:

@@ -17,8 +17,9 @@ from cxone_outbound.client import ImportJob as ApiJob
 from cxone_outbound.client import RowError
 from cxone_outbound.client.events import RequestObserver
 from cxone_outbound.engine import CsvSource, RunConfig, Runner
+from cxone_outbound.engine.job import batch_key
 from cxone_outbound.jobs import import_ as import_mod
-from cxone_outbound.jobs.import_ import IMPORT_FIELDS, ImportJob, ImportOptions, chunk_key
+from cxone_outbound.jobs.import_ import IMPORT_FIELDS, ImportJob, ImportOptions, chunk_id
 
 
 class FakeImportApi:
@@ -197,9 +198,24 @@ async def test_a_failed_job_is_uploaded_again_under_a_new_key(tmp_path: Path) ->
     assert len(api.by_key) == 2
 
 
-def test_the_chunk_key_depends_on_content_and_attempt_only() -> None:
-    assert chunk_key(b"a", 1) == chunk_key(b"a", 1)
-    assert len({chunk_key(b"a", 1), chunk_key(b"b", 1), chunk_key(b"a", 2)}) == 3
+def test_a_chunk_id_names_its_records_content_and_attempt() -> None:
+    assert chunk_id(["2", "3"], b"a", 1) == chunk_id(["2", "3"], b"a", 1)
+    ids = {chunk_id(["2", "3"], b"a", 1), chunk_id(["4", "5"], b"a", 1),
+           chunk_id(["2", "3"], b"b", 1), chunk_id(["2", "3"], b"a", 2)}
+    assert len(ids) == 4  # two chunks that read the same are still two batches
+
+
+async def test_a_second_run_of_the_same_file_uploads_again_under_new_keys(
+    tmp_path: Path,
+) -> None:
+    api = FakeImportApi()
+    path = contacts_csv(tmp_path, [good(i) for i in range(4)])
+    first = await run_import(api, path, tmp_path / "s")
+    second = await run_import(api, path, tmp_path / "s")
+    assert first.run_id != second.run_id
+    assert first.counts == second.counts == {"succeeded": 4}
+    assert sorted(api.imported.values()) == [2] * 4  # nothing answered from the first run
+    assert len(api.by_key) == api.uploads == 4
 
 
 async def test_resume_reconciles_an_in_flight_chunk_without_uploading_it(tmp_path: Path) -> None:
@@ -253,15 +269,55 @@ async def test_each_chunk_body_is_rendered_once(
     assert renders == {3: 2, 1: 1}  # three chunks, each built once (key and upload share it)
 
 
-async def test_the_uploaded_body_is_the_one_its_key_was_derived_from(tmp_path: Path) -> None:
-    keys: list[tuple[str | None, str]] = []
+async def test_the_uploaded_body_is_the_chunk_its_key_names(tmp_path: Path) -> None:
+    uploads: list[tuple[str | None, bytes]] = []
 
     class KeyCheckingApi(FakeImportApi):
         async def start_import(self, body: bytes, **kw: Any) -> ApiJob:
-            keys.append((kw["idempotency_key"], chunk_key(gzip.decompress(body), 1)))
+            uploads.append((kw["idempotency_key"], gzip.decompress(body)))
             return await super().start_import(body, **kw)
 
     path = contacts_csv(tmp_path, [good(i) for i in range(20)])
-    await run_import(KeyCheckingApi(), path, tmp_path / "s", concurrency=4)
-    assert len(keys) == 7
-    assert all(sent == derived for sent, derived in keys)
+    summary = await run_import(KeyCheckingApi(), path, tmp_path / "s", concurrency=4)
+    assert len(uploads) == 7
+    for sent, body in uploads:
+        phones = [row["phone_number"] for row in csv.DictReader(io.StringIO(body.decode()))]
+        lines = [str(int(phone[-4:]) + 2) for phone in phones]  # good(n) is on line n + 2
+        batch_id = chunk_id(lines, body, 1)
+        assert sent == batch_key(summary.run_id, batch_id, "import", None, 1, lines)
+
+
+async def test_a_chunk_found_in_flight_without_all_its_rows_is_not_reconciled_by_row_number(
+    tmp_path: Path,
+) -> None:
+    from cxone_outbound.engine.journal import Journal
+    from cxone_outbound.engine.records import Batch
+    from cxone_outbound.engine.runner import journal_path
+
+    path = contacts_csv(tmp_path, [good(i) for i in range(3)])
+    state = tmp_path / "s"
+    api = FakeImportApi(refuse={"+14155550000": "INVALID_PHONE"})  # row 1 of job-1
+    summary = await run_import(api, path, state)
+    assert summary.counts == {"succeeded": 2, "failed": 1}
+    # the last two rows back in flight under the whole chunk's id and job: job-1's row 1 is
+    # line 2's error, and must not be read as the first of these rows'
+    job = ImportJob(ImportOptions(chunk_size=3), ["tier"])
+    items = [job.prepare(r) for r in CsvSource(path, aliases=IMPORT_FIELDS)]
+    whole = job.batch_id(items, 1)
+    with Journal(journal_path(state)) as journal:
+        journal.claim(summary.run_id, [Batch(whole, items[1:], "job-1")])  # type: ignore[arg-type]
+        journal.set_status(summary.run_id, "interrupted")
+
+    @contextlib.asynccontextmanager
+    async def factory(observer: RequestObserver) -> AsyncIterator[FakeImportApi]:
+        yield api
+
+    resumed = await Runner(
+        ImportJob(ImportOptions(chunk_size=3, poll_initial_s=0.0), ["tier"]),
+        CsvSource(path, aliases=IMPORT_FIELDS),
+        RunConfig(state, resume=summary.run_id),
+        client_factory=factory,
+    ).run()
+    assert resumed.counts == {"succeeded": 2, "failed": 1}
+    failed = (resumed.run_dir / "failed.csv").read_text()
+    assert "\n2,INVALID_PHONE," in failed and "\n3," not in failed

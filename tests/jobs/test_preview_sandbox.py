@@ -100,14 +100,14 @@ async def test_racing_writers_of_different_fields_both_land(
     campaign_id = addressed(dialect_settings, sandbox_control, v2_id)
     async with open_api(dialect_settings) as api:
         first = await prepare_apply(api, request(campaign_id, max_attempts=3))
-        second = await prepare_apply(api, request(campaign_id, agent_prompt=False))
+        second = await prepare_apply(api, request(campaign_id, callback_enabled=True))
         await commit_apply(api, first)
         result = await commit_apply(api, second)
     assert result.attempts == 2  # the first write met a 412 and was rebased
     versions = sandbox_control.campaign_versions(v2_id)
     assert values_taken(versions, "dialingRules", "maxAttempts") == [1, 3]
     final = versions[-1]["body"]
-    assert final["previewSettings"]["agentPromptEnabled"] is False
+    assert final["dialingRules"]["callbackEnabled"] is True
     assert final["dialingRules"]["maxAttempts"] == 3
 
 

@@ -4,19 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import json
-import logging
 import random
 import shlex
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
+from tests.jobs.conftest import Cxo
 
-from cxone_outbound.cli.main import invoke
-from cxone_outbound.cli.output import remove_logging_handler
 from cxone_outbound.client import CXoneClient
 from cxone_outbound.client.clock import FakeClock
 from cxone_outbound.client.models import Contact
@@ -27,7 +25,6 @@ from cxone_outbound.report import load_run, render_report
 from cxone_outbound.sandbox.control import SandboxControl
 from cxone_outbound.signing import SIGNATURE_HEADER, verify
 
-Cxo = Callable[..., tuple[int, str, str]]
 DELETE_ROUTE = "DELETE /api/v2/campaigns/contacts/{contactId}"
 PHONES = [
     "+12125550101",  # unchanged
@@ -36,34 +33,6 @@ PHONES = [
     "+445612345678",  # voip
     "+999123456789",  # invalid country code
 ]
-
-
-@pytest.fixture
-def cxo(
-    settings: Settings,
-    sandbox_control: SandboxControl,
-    monkeypatch: pytest.MonkeyPatch,
-    tmp_path: Path,
-    capsys: pytest.CaptureFixture[str],
-) -> Iterator[Cxo]:
-    monkeypatch.setenv("CXONE_BASE_URL", settings.base_url)
-    monkeypatch.setenv("CXONE_CLIENT_ID", settings.client_id)
-    monkeypatch.setenv("CXONE_CLIENT_SECRET", settings.client_secret.get_secret_value())
-    monkeypatch.setenv("CXONE_STATE_DIR", str(tmp_path / "state"))
-    monkeypatch.delenv("CXONE_CONFIG", raising=False)
-    monkeypatch.delenv("CXONE_PROFILE", raising=False)
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
-    level = logging.getLogger().level
-
-    def run(*args: str) -> tuple[int, str, str]:
-        capsys.readouterr()
-        code = invoke(list(args))
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    yield run
-    remove_logging_handler()
-    logging.getLogger().setLevel(level)
 
 
 def _list(control: SandboxControl) -> str:

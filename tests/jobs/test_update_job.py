@@ -130,3 +130,31 @@ def test_a_dialect_that_patches_one_by_one_is_not_grouped() -> None:
     assert not UpdateJob(list_id="L", capabilities=V2_CAPABILITIES).grouped
     assert UpdateJob(list_id="L", capabilities=GROUPING).batch_size == MAX_GROUP
     assert not UpdateJob(capabilities=GROUPING).grouped  # ids are per list: needs the list
+
+
+async def test_a_batch_answer_that_does_not_account_for_its_rows_proves_no_update(
+    tmp_path: Path,
+) -> None:
+    class SilentBatchContacts(FakeBatchContacts):
+        async def update_contacts(
+            self, list_id: str, contacts: Sequence[Mapping[str, Any]]
+        ) -> BatchUpdateResult:
+            await super().update_contacts(list_id, contacts)
+            return BatchUpdateResult(updated=0, failed=[])  # an answer about nothing
+
+    path = tmp_path / "u.csv"
+    path.write_text("contactId,firstName\nc1,A\nc2,B\n")
+    summary = await run_grouped(SilentBatchContacts({"c1", "c2"}), path, tmp_path / "s")
+    assert summary.counts == {"failed": 2}
+    failed = list(csv.DictReader((summary.run_dir / "failed.csv").open()))
+    assert {f["error_code"] for f in failed} == {"UNVERIFIED"}
+
+
+def test_a_batch_answer_accounts_for_its_ids_only_when_every_id_is_told() -> None:
+    refused = BatchUpdateFailure(id="b", error={"code": "NOT_FOUND"})
+    assert BatchUpdateResult(updated=1, failed=[refused]).accounts_for(["a", "b"])
+    assert not BatchUpdateResult(updated=2, failed=[refused]).accounts_for(["a", "b"])
+    assert not BatchUpdateResult(updated=0, failed=[]).accounts_for(["a", "b"])
+    assert not BatchUpdateResult(updated=1, failed=[BatchUpdateFailure(id="z")]).accounts_for(
+        ["a", "b"])
+    assert not BatchUpdateResult(updated=1, failed=[BatchUpdateFailure()]).accounts_for(["a", "b"])

@@ -13,7 +13,7 @@ from cxone_outbound.cli.state import CliState
 from cxone_outbound.client import AccessToken, CXoneClient
 from cxone_outbound.client.admin.auth import token_url
 from cxone_outbound.client.admin.session import AdminSession
-from cxone_outbound.config import Settings
+from cxone_outbound.config import Settings, mask_url_userinfo
 
 auth_app = typer.Typer(help="Check the client credentials.", no_args_is_help=True)
 
@@ -27,7 +27,7 @@ def token_report(
     return {
         "ok": True,
         "client_id": settings.client_id,
-        "token_url": settings.effective_token_url,
+        "token_url": mask_url_userinfo(settings.effective_token_url),
         "auth_method": settings.auth_method,
         "token_type": token.token_type,
         "scopes": list(token.scopes),
@@ -62,7 +62,7 @@ def admin_report(session: AdminSession, token: AccessToken, now_wall: datetime) 
         "ok": True,
         "dialect": "admin",
         "access_key_id": settings.access_key_id,
-        "token_url": token_url(settings),
+        "token_url": mask_url_userinfo(token_url(settings)),
         "auth_method": settings.admin_auth,
         "tenant_id": session.auth.tenant_id,
         "api_host": discovery.api_endpoint if discovery else None,
@@ -83,7 +83,8 @@ def _render_admin(report: dict[str, Any], console: Console) -> None:
     )
     console.print(f"tenant: {report['tenant_id'] or '(unknown)'}", markup=False)
     console.print(f"API host: {report['api_host']} ({report['discovery']})", markup=False)
-    console.print(f"refresh: {'ok' if report['refreshed'] else 'not done'}", markup=False)
+    relogin = "failed: logged in again with the access key" if report["logins"] > 1 else "not done"
+    console.print(f"refresh: {'ok' if report['refreshed'] else relogin}", markup=False)
     console.print(
         f"expires in {report['expires_in_s']:.0f} s (at {report['expires_at']})", markup=False
     )

@@ -12,7 +12,12 @@ from rich.table import Table
 from cxone_outbound.cli.exit_codes import ExitCode
 from cxone_outbound.cli.output import emit_json
 from cxone_outbound.cli.state import CliState
-from cxone_outbound.config import CONFIG_TEMPLATE, LoadedSettings, resolve_config_path
+from cxone_outbound.config import (
+    CONFIG_TEMPLATE,
+    LoadedSettings,
+    mask_url_userinfo,
+    resolve_config_path,
+)
 
 config_app = typer.Typer(
     help="Show the effective settings and manage the config file.", no_args_is_help=True
@@ -26,8 +31,8 @@ def settings_document(loaded: LoadedSettings) -> dict[str, Any]:
         "config_file": str(loaded.config_path),
         "config_file_exists": loaded.config_exists,
         "settings": loaded.describe(),
-        "effective_token_url": loaded.settings.effective_token_url,
-        "warnings": list(loaded.warnings),
+        "effective_token_url": mask_url_userinfo(loaded.settings.effective_token_url),
+        "warnings": [mask_url_userinfo(w) for w in loaded.warnings],
     }
 
 
@@ -39,7 +44,7 @@ def _render_table(loaded: LoadedSettings, console: Console) -> None:
     for name, entry in loaded.describe().items():
         value = entry["value"]
         if name == "token_url" and value is None:
-            shown = f"{loaded.settings.effective_token_url} (from base_url)"
+            shown = f"{mask_url_userinfo(loaded.settings.effective_token_url)} (from base_url)"
         elif isinstance(value, list):
             shown = " ".join(str(v) for v in value)
         else:

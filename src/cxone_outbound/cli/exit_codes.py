@@ -28,7 +28,8 @@ def exit_code_for(exc: BaseException) -> ExitCode:
         return ExitCode.SCHEMA_DRIFT
     if isinstance(exc, errors.ServerError | errors.TransportError | errors.RateLimited):
         return ExitCode.UNAVAILABLE
-    if isinstance(exc, errors.ConfigurationError | errors.ValidationError):
+    # A NotFound that ends a command is what it targets (`--list`, `--campaign`): bad input.
+    if isinstance(exc, errors.ConfigurationError | errors.ValidationError | errors.NotFound):
         return ExitCode.BAD_INPUT
     if isinstance(exc, KeyboardInterrupt | asyncio.CancelledError):
         return ExitCode.INTERRUPTED

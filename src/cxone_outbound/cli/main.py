@@ -7,6 +7,7 @@ commands on `app`) and register it below.
 
 from __future__ import annotations
 
+import os
 import sys
 import traceback
 from collections.abc import Sequence
@@ -23,6 +24,7 @@ except ImportError:  # pragma: no cover
 from cxone_outbound._version import __version__
 from cxone_outbound.cli import sandbox
 from cxone_outbound.cli.auth_cmd import auth_app
+from cxone_outbound.cli.check_cmd import check_command
 from cxone_outbound.cli.config_cmd import config_app
 from cxone_outbound.cli.demo import demo_command
 from cxone_outbound.cli.enrich import enrich_command
@@ -113,6 +115,7 @@ app.command("enrich")(enrich_command)
 app.command("update")(update_contacts)
 app.command("import")(import_contacts)
 app.command("sanitize")(sanitize_command)
+app.command("check")(check_command)
 app.command("demo")(demo_command)
 
 
@@ -124,8 +127,18 @@ def invoke(argv: Sequence[str] | None = None) -> int:
     """Run `cxo` with `argv` (default: sys.argv[1:]) and return its exit code.
 
     Never lets a traceback out: usage errors exit 2 with one line, library errors with their
-    documented code, anything unexpected with one line (the traceback only with -v).
+    documented code, anything unexpected with one line (the traceback only with -v). Whatever
+    it creates is its user's only (umask 077): plans, restore files, reports and run data hold
+    contact data.
     """
+    previous = os.umask(0o077)
+    try:
+        return _invoke(argv)
+    finally:
+        os.umask(previous)
+
+
+def _invoke(argv: Sequence[str] | None) -> int:
     state = CliState()
     try:
         result = app(

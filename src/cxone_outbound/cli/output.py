@@ -19,6 +19,8 @@ from pydantic import SecretStr
 from rich.console import Console
 from rich.markup import escape
 
+from cxone_outbound.config import mask_url_userinfo
+
 REDACTED = "****"
 
 # Credentials as they show up in headers, form bodies, JSON and reprs of dicts.
@@ -74,6 +76,7 @@ class RedactingFilter(logging.Filter):
             text = text.replace(secret, REDACTED)
         text = _AUTH_HEADER.sub(lambda m: f"{m['key']}{m['scheme'] or ''}{REDACTED}", text)
         text = _BEARER.sub(lambda m: f"{m['scheme']} {REDACTED}", text)
+        text = mask_url_userinfo(text)
         return _SECRET_PARAM.sub(lambda m: f"{m['key']}{REDACTED}", text)
 
     def filter(self, record: logging.LogRecord) -> bool:

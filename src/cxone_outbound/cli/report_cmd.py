@@ -13,6 +13,7 @@ from rich.console import Console
 from cxone_outbound.cli import runs
 from cxone_outbound.engine.launch import default_state_dir
 from cxone_outbound.engine.runner import run_dir_for
+from cxone_outbound.private_files import UnsafeTarget
 from cxone_outbound.report import REPORT_FILE, write_report
 
 Opener = Callable[[str], bool]
@@ -45,12 +46,18 @@ def report_run(
         bool, typer.Option("--open", help="Open the report in the default web browser.")
     ] = False,
     state_dir: runs.StateDirOpt = None,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Replace a --out that is not a regular file (symlink, FIFO)."),
+    ] = False,
 ) -> None:
     """Write a self-contained HTML report of a run (charts, breakdowns, first failures)."""
     state = runs.cli_state(ctx)
     run_dir = resolve_run_dir(run, state_dir)
     try:
-        path = write_report(run_dir, out).resolve()
+        path = write_report(run_dir, out, force=force).resolve()
+    except UnsafeTarget as exc:
+        runs.usage_error(str(exc))
     except OSError as exc:
         runs.usage_error(f"cannot write the report: {exc}")
     opened = open_report(path, webbrowser.open) if open_it else None

@@ -6,8 +6,11 @@ A job command parses its own options, builds its `Job` and `Source`, and hands t
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import sys
-from collections.abc import Mapping, Sequence
+import tempfile
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
@@ -23,13 +26,17 @@ from cxone_outbound.engine.csv_source import CsvOptions, CsvSource, SourceError,
 from cxone_outbound.engine.job import Job, Source
 from cxone_outbound.engine.journal import Journal
 from cxone_outbound.engine.launch import (
+    StateDirError,
     default_state_dir,
+    find_changed_input_run,
     find_resumable_run,
+    prepare_state_dir,
     resolve_resume,
     run_job,
 )
 from cxone_outbound.engine.progress import ProgressMode, make_reporter
 from cxone_outbound.engine.records import State
+from cxone_outbound.engine.runlock import RunLocked
 from cxone_outbound.engine.runner import (
     ClientFactory,
     ResumeError,
@@ -39,6 +46,8 @@ from cxone_outbound.engine.runner import (
     run_dir_for,
 )
 from cxone_outbound.engine.summary import render_summary
+from cxone_outbound.jobs.sanitize import read_list as read_into
+from cxone_outbound.jobs.sanitize_store import ListSnapshot
 
 # The options every job command takes (use them as parameter annotations).
 StateDirOpt = Annotated[
@@ -93,6 +102,30 @@ def open_csv(
         usage_error(str(exc))
 
 
+@contextlib.contextmanager
+def scratch_dir(state_dir: Path, prefix: str) -> Iterator[Path]:
+    """A private folder in the state dir for a command's working files (a list as read, a
+    plan), removed when the command ends: what a whole list needs lives on disk, not in memory."""
+    try:
+        state_dir.mkdir(parents=True, exist_ok=True)
+        workspace = tempfile.TemporaryDirectory(prefix=f".{prefix}-", dir=state_dir)
+    except OSError as exc:
+        usage_error(f"cannot use the state dir {state_dir}: {exc}")
+    with workspace as folder:
+        yield Path(folder)
+
+
+def read_list(settings: Settings, list_id: str, path: Path) -> ListSnapshot:
+    """Every contact of a list (either dialect), page by page into a snapshot file at `path`."""
+    from cxone_outbound.client.dialect import open_api
+
+    async def read() -> ListSnapshot:
+        async with open_api(settings) as client:
+            return await read_into(client, list_id, ListSnapshot(path))
+
+    return asyncio.run(read())
+
+
 def _progress_mode(value: str) -> ProgressMode:
     if value not in ("auto", "rich", "plain", "none"):
         usage_error(f"--progress must be auto, rich, plain or none, not {value!r}")
@@ -126,17 +159,25 @@ def execute(
     state = cli_state(ctx)
     out = state.output
     mode = _progress_mode(progress)
-    directory = state_dir or default_state_dir()
+    try:
+        directory = prepare_state_dir(state_dir or default_state_dir())
+    except StateDirError as exc:
+        usage_error(str(exc))
     run_id: str | None = resume
     if not dry_run and (resume is None or resume == "auto"):
-        candidate = find_resumable_run(directory, job.name, source.fingerprint())
+        fingerprint = source.fingerprint()
+        candidate = find_resumable_run(directory, job.name, fingerprint)
         interactive = sys.stdin.isatty() and sys.stderr.isatty() and not state.json_output
+        changed = None
+        if resume == "auto" and candidate is None:
+            changed = find_changed_input_run(directory, job.name, source.description, fingerprint)
         run_id = resolve_resume(
             resume,
             candidate,
             interactive=interactive,
             ask=lambda q: typer.confirm(q, default=True, err=True),
             notify=out.info,
+            changed=changed,
         )
     if client_factory is None and not dry_run:
         from cxone_outbound.client.dialect import OpenedApi, open_api
@@ -150,7 +191,7 @@ def execute(
     reporter = make_reporter(mode, json_output=state.json_output)
     try:
         summary = run_job(job, source, config, client_factory=client_factory, reporter=reporter)
-    except ResumeError as exc:
+    except (ResumeError, RunLocked) as exc:
         usage_error(str(exc))
     document = summary.as_dict()  # a job's own figures come in through Job.summary_extra
     document.pop("fatal_exception", None)

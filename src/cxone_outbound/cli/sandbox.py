@@ -11,6 +11,7 @@ import typer
 from cxone_outbound.cli.exit_codes import ExitCode
 from cxone_outbound.sandbox.access_keys import DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET
 from cxone_outbound.sandbox.auth import DEFAULT_TENANT
+from cxone_outbound.sandbox.control_guard import TOKEN_ENV
 from cxone_outbound.sandbox.faults import FaultSpecError, parse_fault_spec
 from cxone_outbound.sandbox.options import (
     DEFAULT_HOST,
@@ -40,11 +41,16 @@ def serve_command(
         help="Fault spec, e.g. 'error=0.1:503,drop=0.02,latency=5ms,seed=7' "
              "(see docs/sandbox.md).")] = "",
     seed_contacts: Annotated[int, typer.Option(
-        "--seed-contacts", help="Put N realistic contacts in the default list.", min=0)] = 0,
+        "--seed-contacts", help="Put N realistic contacts in the default list (and a preview "
+        "campaign when there is none).", min=0)] = 0,
     token_ttl: Annotated[int, typer.Option(
         "--token-ttl", help="Token lifetime in seconds.", min=1)] = DEFAULT_TOKEN_TTL,
     import_rows_per_s: Annotated[float, typer.Option(
         "--import-rows-per-s", help="Import job speed.", min=1)] = DEFAULT_IMPORT_ROWS_PER_S,
+    control_token: Annotated[str | None, typer.Option(
+        "--control-token", envvar=TOKEN_ENV, show_default=False,
+        help="Require this token (X-Sandbox-Control-Token) on every /sandbox control call.")
+    ] = None,
 ) -> None:
     """Serve the sandbox until interrupted; prints the URL and the demo credentials."""
     try:
@@ -54,7 +60,8 @@ def serve_command(
         raise typer.Exit(ExitCode.BAD_INPUT) from None
     options = SandboxOptions(host=host, port=port, db_path=db, rate_limit=rate_limit,
                              burst=burst, faults=faults, seed_contacts=seed_contacts,
-                             token_ttl=token_ttl, import_rows_per_s=import_rows_per_s)
+                             token_ttl=token_ttl, import_rows_per_s=import_rows_per_s,
+                             control_token=control_token or None)
 
     def announce(url: str, db_path: Path) -> None:
         limit = f"{rate_limit:g} req/s, burst {burst}" if rate_limit > 0 else "off"
@@ -65,6 +72,7 @@ def serve_command(
             f" access key secret {DEFAULT_ACCESS_KEY_SECRET}\n"
             f"  database {db_path}{'' if db else ' (temporary)'}\n"
             f"  rate limit {limit}; faults {faults or 'none'}\n"
+            f"  control API (/sandbox): {'token required' if control_token else 'no token'}\n"
             f"  Ctrl-C to stop\n")
         sys.stderr.flush()
 

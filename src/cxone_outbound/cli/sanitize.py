@@ -12,15 +12,12 @@ from rich.table import Table
 
 from cxone_outbound.cli import runs
 from cxone_outbound.client.capabilities import capabilities_for
-from cxone_outbound.client.models import Contact
-from cxone_outbound.config import Settings
 from cxone_outbound.engine.launch import default_state_dir
 from cxone_outbound.engine.runner import run_dir_for
 from cxone_outbound.jobs.sanitize import (
     ListChangedError,
     PlanSource,
     SanitizeJob,
-    fetch_contacts,
     plan_list,
     verify_unchanged,
 )
@@ -95,20 +92,35 @@ def _directive(
         runs.usage_error(str(exc))
 
 
-async def _read_list(settings: Settings, list_id: str) -> list[Contact]:
-    from cxone_outbound.client.dialect import open_api
-
-    async with open_api(settings) as client:  # v2 or admin, by settings.dialect
-        return await fetch_contacts(client, list_id)
-
-
-def _load_plan(path: Path) -> Plan:
+def _load_plan(path: Path, work: Path) -> Plan:
     try:
-        return Plan.loads(path.read_text(encoding="utf-8"))
+        return Plan.read(path, path=work / "plan.sqlite3")
     except OSError as exc:
         runs.usage_error(f"cannot read plan {path}: {exc}")
     except PlanError as exc:
         runs.usage_error(f"{path}: {exc}")
+
+
+CALLBACK_SECRET_ENV = "CXONE_CALLBACK_SECRET"  # noqa: S105 - a variable name
+
+
+def _callback_secret(value: str | None, path: Path | None) -> str | None:
+    """The callback's key from the option/environment or the first line of a file."""
+    if path is None:
+        return value or None
+    if value:
+        runs.usage_error(
+            f"give the callback secret once: --callback-secret (or ${CALLBACK_SECRET_ENV})"
+            " or --callback-secret-file"
+        )
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        runs.usage_error(f"cannot read --callback-secret-file {path}: {type(exc).__name__}")
+    secret = lines[0].strip() if lines else ""
+    if not secret:
+        runs.usage_error(f"--callback-secret-file {path} is empty")
+    return secret
 
 
 def sanitize_command(
@@ -145,7 +157,19 @@ def sanitize_command(
         str | None, typer.Option("--callback", help="POST the run summary to this URL.")
     ] = None,
     callback_secret: Annotated[
-        str | None, typer.Option("--callback-secret", help="HMAC key to sign the callback.")
+        str | None,
+        typer.Option(
+            "--callback-secret",
+            envvar=CALLBACK_SECRET_ENV,
+            show_default=False,
+            help="HMAC key to sign the callback (better: the environment or a file).",
+        ),
+    ] = None,
+    callback_secret_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--callback-secret-file", help="Read the callback's HMAC key from this file."
+        ),
     ] = None,
     concurrency: Annotated[
         int, typer.Option("--concurrency", min=1, help="Batches in flight at once.")
@@ -156,26 +180,46 @@ def sanitize_command(
     progress: runs.ProgressOpt = "auto",
 ) -> None:
     """Normalise phones to E.164 and purge the unusable ones; a plan first, see docs/sanitize.md."""
-    state = runs.cli_state(ctx)
-    out = state.output
-    settings = state.settings()
     directive = _directive(
         directive_file, allow_region, block_line_type, disposable, default_region
     )
     directory = state_dir or default_state_dir()
     if resume == "auto":
         runs.usage_error("sanitize resumes a given run: --resume RUN_ID (see `cxo runs list`)")
-    contacts = asyncio.run(_read_list(settings, list_id))
+    secret = _callback_secret(callback_secret, callback_secret_file)
+    if secret:
+        runs.cli_state(ctx).redactor.add_secret(secret)
+    # the list and the plan are kept on disk, not in memory: a business unit holds up to 1M
+    with runs.scratch_dir(directory, "sanitize") as work:
+        _sanitize(
+            ctx, list_id, directive, work, directory, plan_file, resume, apply, dry_run, force,
+            max_purge, callback, secret, concurrency, progress,
+        )
+
+
+def _sanitize(
+    ctx: typer.Context, list_id: str, directive: Directive, work: Path, directory: Path,
+    plan_file: Path | None, resume: str | None, apply: bool, dry_run: bool, force: bool,
+    max_purge: float, callback: str | None, callback_secret: str | None, concurrency: int,
+    progress: str,
+) -> None:
+    state = runs.cli_state(ctx)
+    out = state.output
+    settings = state.settings()
+    contacts = runs.read_list(settings, list_id, work / "list.sqlite3")
     if resume:
-        plan = _load_plan(run_dir_for(directory, resume) / "plan.json")
+        plan = _load_plan(run_dir_for(directory, resume) / "plan.json", work)
     elif plan_file is not None:
-        plan = _load_plan(plan_file)
+        plan = _load_plan(plan_file, work)
     else:
         digits = capabilities_for(settings.dialect).phones_as_digits
-        plan = asyncio.run(plan_list(list_id, contacts, directive, digits_only=digits))
+        plan = asyncio.run(
+            plan_list(list_id, contacts, directive, path=work / "plan.sqlite3",
+                      digits_only=digits)
+        )
     if plan.list_id != list_id:
         runs.usage_error(f"the plan is for list {plan.list_id}, not {list_id}")
-    if not resume:
+    if plan_file is not None and not resume:  # a plan made just now is of this list
         try:
             verify_unchanged(plan, contacts)
         except ListChangedError as exc:

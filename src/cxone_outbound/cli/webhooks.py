@@ -13,6 +13,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.table import Table
+from typer._click import exceptions as click_exceptions
 
 from cxone_outbound.cli.exit_codes import ExitCode
 from cxone_outbound.cli.state import CliState
@@ -28,6 +29,7 @@ from cxone_outbound.listener import (
     Rejection,
     WebhookListener,
 )
+from cxone_outbound.private_files import UnsafeTarget, check_regular_target
 
 app = typer.Typer(help="Receive webhook deliveries; list and delete webhook registrations.")
 
@@ -72,9 +74,18 @@ def listen(
     count: Annotated[
         int | None, typer.Option("--count", min=1, help="Stop after this many accepted events.")
     ] = None,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Append to a --out that is not a regular file (FIFO...)."),
+    ] = False,
 ) -> None:
     """Receive signed webhook deliveries until Ctrl-C (or --count events)."""
     state = ctx.ensure_object(CliState)
+    if out is not None:
+        try:
+            check_regular_target(out, force=force)
+        except UnsafeTarget as exc:
+            raise click_exceptions.UsageError(str(exc)) from None
     live = sys.stderr if state.json_output else sys.stdout
 
     def on_event(event: ReceivedEvent) -> None:
@@ -87,8 +98,12 @@ def listen(
             flush=True,
         )
 
+    def on_abort(line: str) -> None:
+        print(line, file=sys.stderr, flush=True)
+
     listener = WebhookListener(
         secret,
+        on_abort=on_abort,
         host=host,
         port=port,
         out=out,

@@ -2,8 +2,10 @@
 
 Every POST the client makes carries an `Idempotency-Key` (the contract's extension: a repeat
 with the same key applies nothing again), so every call here is safe to retry; callers that
-must survive a restart pass their own key (the journal keeps it). `request` is the escape hatch:
-the same retries, limiter, auth and events, but a POST is retried only with a key.
+must survive a restart name their operation (a batch of a run: the journal keeps both), and
+the key sent is that name bound to the tenant, method, path and query (`client.idempotency`).
+`request` is the escape hatch: the same retries, limiter, auth and events, but a POST is
+retried only with a key (sent as given).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from cxone_outbound.client.capabilities import V2_CAPABILITIES, Capabilities
 from cxone_outbound.client.clock import Clock
 from cxone_outbound.client.errors import (
     AuthError,
+    ConfigurationError,
     CXoneError,
     PermissionDenied,
     RateLimited,
@@ -30,6 +33,7 @@ from cxone_outbound.client.errors import (
     TransportError,
 )
 from cxone_outbound.client.events import RequestObserver
+from cxone_outbound.client.idempotency import scoped_key
 from cxone_outbound.client.models import (
     BatchUpdateResult,
     Campaign,
@@ -119,8 +123,22 @@ class CXoneClient(AsyncResource):
         return await self.transport.request(method, path, **kw)
 
     async def _call(self, model: type[M], method: str, path: str, **kw: Any) -> tuple[M, Response]:
+        if kw.get("idempotency_key") is not None:
+            kw["idempotency_key"] = self._scoped_key(
+                kw["idempotency_key"], method, path, kw.get("params")
+            )
         response = await self.transport.request(method, path, **kw)
         return _parse(model, response, f"{method} {path}"), response
+
+    def _scoped_key(
+        self, operation: str, method: str, path: str, params: Mapping[str, Any] | None
+    ) -> str:
+        """The key sent for `operation`: bound to this tenant, dialect, method, path and query."""
+        settings = self.settings
+        tenant = " ".join((settings.base_url.rstrip("/"), settings.client_id,
+                           settings.tenant_id or ""))
+        return scoped_key(operation, tenant=tenant, dialect="v2", method=method, path=path,
+                          params=params)
 
     async def _post(
         self, model: type[M], path: str, body: Any, *, idempotency_key: str | None = None
@@ -317,6 +335,13 @@ class CXoneClient(AsyncResource):
         )
         parsed.etag = response.etag
         return parsed
+
+    async def start_skill(self, campaign_id: str) -> str:
+        """v2 has no skill to start: an active campaign dials (`capabilities.skill_start`)."""
+        raise ConfigurationError(
+            f"campaign {campaign_id}: starting a skill is an admin-dialect call; on v2 an "
+            "active campaign dials"
+        )
 
     async def iter_suppressions(self, *, page_size: int = 1000) -> AsyncIterator[Suppression]:
         path = "/api/v2/outbound/suppressions"

@@ -66,6 +66,12 @@ class Conflict(CXoneError):
     """409: e.g. an idempotency key reused with a different body."""
 
 
+class IdempotencyKeyReused(CXoneError):
+    """The server already knew the request's Idempotency-Key for a different request (409/422
+    `IDEMPOTENCY_KEY_REUSED`): nothing of this one was applied, and its answer is no answer
+    about it."""
+
+
 class PreconditionFailed(CXoneError):
     """412: `If-Match` named a stale version; `current_version` is the server's."""
 
@@ -129,6 +135,8 @@ class TransportError(CXoneError):
     """The request never got an HTTP answer: connection refused or dropped, timeout."""
 
 
+IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
+
 _STATUS_ERRORS: dict[int, type[CXoneError]] = {
     400: ValidationError,
     401: AuthError,
@@ -187,6 +195,8 @@ def error_from_response(
     if note:
         text += f" ({note})"
     cls = error_class_for_status(status)
+    if code == IDEMPOTENCY_KEY_REUSED and status < 500:
+        cls = IdempotencyKeyReused
     kw: dict[str, Any] = {
         "status": status,
         "code": code,

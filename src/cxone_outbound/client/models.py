@@ -7,6 +7,7 @@ string (a version, an id) are read as strings.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -62,6 +63,17 @@ class BatchUpdateFailure(ApiModel):
 class BatchUpdateResult(ApiModel):
     updated: int = 0
     failed: list[BatchUpdateFailure] = Field(default_factory=list)
+
+    def accounts_for(self, ids: Sequence[str]) -> bool:
+        """Whether this answer speaks of exactly `ids` (distinct): each failed one is named and
+        `updated` counts all the others. Only then is "not failed" proof of "updated"."""
+        named = [f.id for f in self.failed]
+        return (
+            None not in named
+            and len(set(named)) == len(named)
+            and set(named) <= set(ids)
+            and self.updated + len(named) == len(set(ids))
+        )
 
 
 class RowError(ApiModel):

@@ -11,6 +11,7 @@ import orjson
 
 from cxone_outbound.client.events import RequestEvent
 from cxone_outbound.engine.records import Outcome, Record
+from cxone_outbound.private_files import open_private, private_dir
 
 _SECRET_QUERY = re.compile(
     r"((?:access_)?token|secret|password|client_secret|api_key|key|signature)=[^&#]*", re.I
@@ -26,9 +27,9 @@ class AuditLog:
     """Appends audit events to a file; buffered, flushed with the journal."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(path.parent)
         self.path = path
-        self._fh = path.open("ab")
+        self._fh = open_private(path, "ab")
 
     def write(self, event: dict[str, Any]) -> None:
         event.setdefault("ts", round(time.time(), 6))

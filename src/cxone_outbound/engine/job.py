@@ -6,12 +6,15 @@ signals) is the engine's. See docs/engine.md.
 
 from __future__ import annotations
 
+import hashlib
 import random
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
+
+import orjson
 
 from cxone_outbound.client.clock import Clock
 from cxone_outbound.engine.metrics import RunMetrics
@@ -107,6 +110,17 @@ class BaseJob:
         return {}
 
 
+def batch_key(run_id: str, batch_id: str, *parts: Any) -> str:
+    """An idempotency key naming one request of one batch of one run.
+
+    The same on a retry and on a resume (a resume keeps the run id and the journaled batch
+    id), different in any other run: a new run over the same file sends again and is answered
+    about what it sent, never with an earlier run's replayed answer. `parts` must be JSON-able.
+    """
+    digest = hashlib.sha256(orjson.dumps([batch_id, *parts], option=orjson.OPT_SORT_KEYS))
+    return f"{run_id}.{digest.hexdigest()[:40]}"
+
+
 @dataclass
 class RunContext:
     """What a job sees of the run it is part of."""
@@ -135,6 +149,11 @@ class RunContext:
         batch.remote_id = remote_id
         if self._remote_id_writer is not None:
             self._remote_id_writer(batch, remote_id)
+
+    def idempotency_key(self, batch: Batch, *parts: Any) -> str:
+        """The idempotency key of one request made for `batch` (`parts` tell its requests
+        apart: target, attempt, which items); see `batch_key`."""
+        return batch_key(self.run_id, batch.id, *parts)
 
     def audit(self, event: dict[str, Any]) -> None:
         """Add a job-level event to audit.jsonl (never put a secret in it)."""

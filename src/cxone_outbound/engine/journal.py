@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from cxone_outbound.engine.records import Batch, Outcome, Record, State
+from cxone_outbound.private_files import private_dir, private_sqlite
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -126,7 +127,8 @@ class Journal:
     """One SQLite file holding every run of a state dir."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(path.parent)  # the state dir: 0700
+        private_sqlite(path)  # 0600 before SQLite opens it, -wal and -shm too
         self.path = path
         self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         self._db.row_factory = sqlite3.Row

@@ -16,10 +16,12 @@ from pathlib import Path
 
 import platformdirs
 
+from cxone_outbound.engine import journal as journal_mod
 from cxone_outbound.engine.job import Job, Source
 from cxone_outbound.engine.journal import Journal, RunInfo
 from cxone_outbound.engine.progress import Reporter
 from cxone_outbound.engine.runner import ClientFactory, RunConfig, Runner, RunSummary, journal_path
+from cxone_outbound.private_files import private_dir
 
 APP_NAME = "cxone-outbound"
 INTERRUPTED_EXIT = 130
@@ -29,6 +31,40 @@ def default_state_dir() -> Path:
     """Where journals and run folders live unless `--state-dir` says otherwise."""
     env = os.environ.get("CXONE_STATE_DIR")
     return Path(env) if env else Path(platformdirs.user_data_dir(APP_NAME))
+
+
+class StateDirError(Exception):
+    """The state dir cannot hold journals and run folders: a usage error (exit 2)."""
+
+
+def prepare_state_dir(path: Path) -> Path:
+    """The state dir, created 0700 if missing; `StateDirError` when it is not a usable folder."""
+    try:
+        private_dir(path)
+        probe = path / f".probe-{os.getpid()}"
+        probe.touch()
+        probe.unlink()
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise StateDirError(f"--state-dir {path} is not a usable folder: {reason}") from None
+    return path
+
+
+def find_changed_input_run(
+    state_dir: Path, job: str, input_path: str, fingerprint: str
+) -> RunInfo | None:
+    """The latest unfinished run of `job` on the same file whose content has changed since."""
+    path = journal_path(state_dir)
+    if not path.exists():
+        return None
+    with Journal(path) as journal:
+        for run in journal.list_runs(50, job):
+            if run.input_path != input_path or run.options.get("dry_run"):
+                continue
+            if run.status in (journal_mod.COMPLETED, journal_mod.DRY_RUN):
+                return None  # the file's latest run finished: nothing was left to resume
+            return run if run.input_hash != fingerprint else None
+    return None
 
 
 def find_resumable_run(state_dir: Path, job: str, fingerprint: str) -> RunInfo | None:
@@ -47,14 +83,25 @@ def resolve_resume(
     interactive: bool,
     ask: Callable[[str], bool],
     notify: Callable[[str], None],
+    changed: RunInfo | None = None,
 ) -> str | None:
     """The run id to resume: an explicit one, `auto` -> the candidate, or an offer to the user.
 
-    Non-interactive runs never resume silently: they print how to and start afresh.
+    Non-interactive runs never resume silently: they print how to and start afresh. `auto`
+    without a candidate says it starts a new run, and why (`changed`: the run it could not take
+    because its input changed since).
     """
     if requested and requested != "auto":
         return requested
     if candidate is None:
+        if requested == "auto" and changed is not None:
+            notify(
+                f"--resume auto: starting a new run; run {changed.id} on {changed.input_path}"
+                f" did not finish ({changed.status}), but the file changed since"
+                " (its content hash differs), so it cannot be resumed"
+            )
+        elif requested == "auto":
+            notify("--resume auto: no unfinished run of this job on this input; starting a new run")
         return None
     if requested == "auto":
         notify(f"resuming run {candidate.id} (same job, same input)")

@@ -17,9 +17,10 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from functools import partial
 from pathlib import Path
-from typing import Any, TextIO
+from typing import IO, Any
 
 from cxone_outbound.engine.records import Outcome, Record, State
+from cxone_outbound.private_files import open_private, private_dir
 
 FAILED_COLUMNS = ("line", "error_code", "error_message", "error_field", "attempts")
 SUCCEEDED_COLUMNS = ("line", "remote_id")
@@ -49,10 +50,10 @@ class SafeCsvWriter:
     """
 
     def __init__(self, path: Path, header: Sequence[str] | None) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(path.parent)
         fresh = not path.exists() or path.stat().st_size == 0
         self.path = path
-        self._fh: TextIO = path.open("a", encoding="utf-8", newline="")
+        self._fh: IO[str] = open_private(path, "a", encoding="utf-8", newline="")
         self._writer = csv.writer(self._fh)
         if fresh and header is not None:
             self.writerow(header)
@@ -154,7 +155,7 @@ def merge_sessions(run_dir: Path, states: LineStates) -> bool:
         scratch = path.with_name(f".{name}.merging")
         with (
             path.open(newline="", encoding="utf-8") as old,
-            scratch.open("w", newline="", encoding="utf-8") as new,
+            open_private(scratch, "w", newline="", encoding="utf-8") as new,
         ):
             reader = csv.reader(old)
             writer = csv.writer(new)

@@ -40,14 +40,19 @@ from cxone_outbound.engine.records import (
     State,
 )
 from cxone_outbound.engine.results import ResultFiles, SafeCsvWriter, merge_sessions
+from cxone_outbound.engine.runlock import RunLock
+from cxone_outbound.private_files import write_private
 
 ClientFactory = Callable[[RequestObserver], AbstractAsyncContextManager[Any]]
 """Builds the API client of a run, given the observer that feeds audit and metrics."""
 
 DRY_RUN = journal_mod.DRY_RUN
 _RETRYABLE_ERRORS = (errors.ServerError, errors.TransportError, errors.RateLimited)
+# NotFound escapes a job's send only for what the whole command targets (its list, campaign):
+# a job turns a 404 for one record into an outcome itself. Every other batch would fail alike.
 _FATAL_ERRORS = (
     errors.AuthError, errors.PermissionDenied, errors.ConfigurationError, errors.SchemaDrift,
+    errors.NotFound,
 )
 
 
@@ -172,6 +177,7 @@ class Runner:
         self._tasks: set[asyncio.Task[None]] = set()
         self._planned_records = 0
         self._planned_batches = 0
+        self._lock: RunLock | None = None
 
     # control, callable from signal handlers
 
@@ -199,11 +205,13 @@ class Runner:
                 raise ResumeError(
                     f"the input changed since run {run.id} ({run.input_path}); cannot resume"
                 )
+            self._take_lock(run.id)
             self.journal.set_status(run.id, journal_mod.RUNNING)
             if not self.config.dry_run:
                 self.session = self.journal.open_session(run.id)
             return run, True
         run_id = new_run_id()
+        self._take_lock(run_id)  # before the run is journaled: a `--resume auto` may find it
         status_options = {**self.job.options(), "dry_run": self.config.dry_run}
         run = self.journal.create_run(
             run_id,
@@ -215,8 +223,22 @@ class Runner:
         )
         return run, False
 
+    def _take_lock(self, run_id: str) -> None:
+        """One process per run, before anything is changed or sent (raises `RunLocked`)."""
+        lock = RunLock(run_dir_for(self.config.state_dir, run_id))
+        stale = lock.acquire()
+        if stale is not None:
+            self.reporter.message(f"took over the lock left by {stale.describe()}: it ended")
+        self._lock = lock
+
     async def run(self) -> RunSummary:
-        run, resumed = self._open_run()
+        try:
+            run, resumed = self._open_run()
+        except BaseException:
+            self.journal.close()
+            if self._lock is not None:
+                self._lock.release()
+            raise
         self.info = run
         run_dir = run_dir_for(self.config.state_dir, run.id)
         self._results = ResultFiles(run_dir, self.source.header, self.session)
@@ -339,13 +361,15 @@ class Runner:
             sections=sections,
         )
         document = json.dumps(summary.as_dict(), indent=2, default=str) + "\n"
-        (run_dir / "summary.json").write_text(document)
+        write_private(run_dir / "summary.json", document)
         self.journal.set_status(
             run.id, status, counts={**counts, "last": metrics}, ended_at=time.time()
         )
         self._audit.write({"type": "run", "event": status, "run_id": run.id, "counts": counts})
         self._audit.close()
         self.journal.close()
+        if self._lock is not None:
+            self._lock.release()
         return summary
 
     async def _report_progress(self, started: float) -> None:
@@ -465,11 +489,20 @@ class Runner:
         finally:
             slots.release()
         by_key = {outcome.key: outcome for outcome in outcomes}
-        for item in batch.items:
-            outcome = by_key.get(item.key) or Outcome.failed(
-                item.key, "NO_OUTCOME", "the job returned no outcome", retryable=True
+        # One batch's outcomes are committed together: a batch is never found half-ended on
+        # resume, so `reconcile` always gets back the whole batch the server answered about.
+        self._pending.extend(
+            (
+                item.record,
+                by_key.get(item.key)
+                or Outcome.failed(
+                    item.key, "NO_OUTCOME", "the job returned no outcome", retryable=True
+                ),
             )
-            self._record(item.record, outcome)
+            for item in batch.items
+        )
+        if len(self._pending) >= self.config.flush_records:
+            self._flush()
 
     @staticmethod
     def _fail_all(batch: Batch, exc: BaseException, *, retryable: bool) -> list[Outcome]:

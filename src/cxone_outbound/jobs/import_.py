@@ -1,9 +1,12 @@
 """Bulk import: validated rows uploaded as gzip CSV chunks, each job polled to its end.
 
-A chunk's idempotency key is derived from its content (and attempt), so a retried or resumed
-upload of the same chunk returns the same import job instead of creating a second one. Row
-errors are mapped back to source lines; only rows whose errors are retryable are uploaded again.
-A chunk's body is rendered once: `batch_id` keeps it for `send` (a few at most are held).
+A chunk's idempotency key names that upload of that chunk in this run, to this list (the run
+id, the chunk's batch id, the list, the attempt and its rows), so a retried or resumed upload
+returns the same import job instead of creating a second one, while another run (the same file
+into another list, or again after the contacts were deleted) uploads anew and is answered about
+its own upload. Row errors are mapped back to source lines; only rows whose errors are
+retryable are uploaded again. A chunk's body is rendered once: `batch_id` keeps it for `send`
+(a few at most are held).
 """
 
 from __future__ import annotations
@@ -108,9 +111,11 @@ def render_chunk(columns: Sequence[str], rows: Sequence[Sequence[str]]) -> bytes
     return buffer.getvalue().encode("utf-8")
 
 
-def chunk_key(body: bytes, attempt: int) -> str:
-    """The idempotency key of a chunk upload: its content's hash and the attempt number."""
-    return f"imp-{hashlib.sha256(body).hexdigest()[:40]}-{attempt}"
+def chunk_id(keys: Sequence[str], body: bytes, attempt: int) -> str:
+    """The batch id of a chunk: its records' keys and its content, so two chunks of one run
+    never share an id even when their rows read the same."""
+    digest = hashlib.sha256("\n".join(keys).encode() + b"\0" + body)
+    return f"imp-{digest.hexdigest()[:40]}-{attempt}"
 
 
 class ImportJob(BaseJob):
@@ -185,21 +190,33 @@ class ImportJob(BaseJob):
 
     def batch_id(self, items: Sequence[Item], attempt: int) -> str:
         body = self._body(items)
-        key = chunk_key(body, attempt)
-        self._bodies[key] = body
+        batch_id = chunk_id([item.key for item in items], body, attempt)
+        self._bodies[batch_id] = body
         while len(self._bodies) > self._bodies_kept:
             self._bodies.popitem(last=False)
-        return key
+        return batch_id
+
+    def _key(self, batch: Batch, items: Sequence[Item], attempt: int, ctx: RunContext) -> str:
+        """The idempotency key of one upload: this run's batch, list, attempt and rows."""
+        return ctx.idempotency_key(
+            batch, "import", self.opts.list_id, attempt, [item.key for item in items]
+        )
 
     async def send(self, batch: Batch, ctx: RunContext) -> Sequence[Outcome]:
         body = self._bodies.pop(batch.id, None)
         if body is None:  # evicted, or a batch rebuilt on resume
             body = self._body(batch.items)
-        return await self._import(batch, batch.items, body, batch.id, 1, ctx, top=True)
+        return await self._import(batch, batch.items, body, 1, ctx, top=True)
 
     async def reconcile(self, batch: Batch, ctx: RunContext) -> Sequence[Outcome] | None:
         if batch.remote_id is None:
             return None  # maybe never created: resending with the same key is safe
+        if self.batch_id(batch.items, 1) != batch.id:
+            # Not the rows the job was made of (part of them, or other ones): its row numbers
+            # would name the wrong records. Sent again as what it now is, under its own key.
+            self._bodies.pop(batch.id, None)
+            ctx.audit({"event": "not_reconciled", "job_id": batch.remote_id, "batch": batch.id})
+            return None
         try:
             job = await self._poll(batch.remote_id, ctx)
         except errors.NotFound:
@@ -212,7 +229,6 @@ class ImportJob(BaseJob):
         batch: Batch,
         items: Sequence[Item],
         body: bytes,
-        key: str,
         attempt: int,
         ctx: RunContext,
         *,
@@ -223,6 +239,7 @@ class ImportJob(BaseJob):
             first = await self._import_fresh(batch, items[:half], 1, ctx)
             rest = await self._import_fresh(batch, items[half:], 1, ctx)
             return first + rest
+        key = self._key(batch, items, attempt, ctx)
         started = await ctx.client.start_import(
             gzip.compress(body, compresslevel=6, mtime=0),
             list_id=self.opts.list_id,
@@ -244,9 +261,8 @@ class ImportJob(BaseJob):
     async def _import_fresh(
         self, batch: Batch, items: Sequence[Item], attempt: int, ctx: RunContext
     ) -> list[Outcome]:
-        """Upload rows as a new chunk: its body rendered once, its key derived from it."""
-        body = self._body(items)
-        return await self._import(batch, items, body, chunk_key(body, attempt), attempt, ctx)
+        """Upload rows as a new chunk (its body rendered once) under its own key."""
+        return await self._import(batch, items, self._body(items), attempt, ctx)
 
     async def _poll(self, job_id: str, ctx: RunContext) -> ApiImportJob:
         """The job once finished, polling with backoff; Deferred when stopping or past deadline."""
@@ -275,8 +291,7 @@ class ImportJob(BaseJob):
         if job.status == "FAILED":
             if attempt < self.opts.max_chunk_attempts:
                 body = self._body(items) if body is None else body
-                key = chunk_key(body, attempt + 1)
-                return await self._import(batch, items, body, key, attempt + 1, ctx)
+                return await self._import(batch, items, body, attempt + 1, ctx)
             message = "; ".join(job.errors) or "the import job failed"
             return [
                 Outcome.failed(

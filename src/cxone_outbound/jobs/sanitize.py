@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import csv
 import shlex
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +30,9 @@ from cxone_outbound.engine.job import BaseJob, RunContext
 from cxone_outbound.engine.records import Batch, Item, Outcome, Record, RecordError
 from cxone_outbound.jobs.sanitize_callback import Callback, post_callback
 from cxone_outbound.jobs.sanitize_directive import Directive
-from cxone_outbound.jobs.sanitize_plan import Action, Plan, PlanEntry, list_fingerprint, make_plan
+from cxone_outbound.jobs.sanitize_plan import Action, Plan, PlanBuilder, PlanEntry
+from cxone_outbound.jobs.sanitize_store import ListSnapshot, as_snapshot
+from cxone_outbound.jobs.update import unverified
 from cxone_outbound.phones import (
     LineTypeLookup,
     PhoneNormalizer,
@@ -46,6 +48,7 @@ __all__ = [
     "SanitizeJob",
     "fetch_contacts",
     "plan_list",
+    "read_list",
     "restore_command",
     "verify_unchanged",
 ]
@@ -62,43 +65,61 @@ class ListChangedError(Exception):
 
 
 async def fetch_contacts(client: Any, list_id: str, *, page_size: int = 1000) -> list[Contact]:
-    """Every contact of a list, following `nextPageUri` to the end."""
+    """Every contact of a list, following `nextPageUri` to the end (in memory: small lists)."""
     contacts: list[Contact] = []
     async for page in client.iter_contact_pages(list_id, page_size=page_size):
         contacts.extend(page)
     return contacts
 
 
+async def read_list(
+    client: Any, list_id: str, snapshot: ListSnapshot, *, page_size: int = 1000
+) -> ListSnapshot:
+    """Every contact of a list into `snapshot`, page by page: memory stays one page."""
+    async for page in client.iter_contact_pages(list_id, page_size=page_size):
+        snapshot.add(page)
+    return snapshot
+
+
+SCREEN_PAGE = 10_000  # contacts screened (and their lookups batched) at a time
+
+
 async def plan_list(
     list_id: str,
-    contacts: Sequence[Contact],
+    contacts: Sequence[Contact] | ListSnapshot,
     directive: Directive,
     *,
     lookup: LineTypeLookup | None = None,
+    path: Path | None = None,
     digits_only: bool = False,
 ) -> Plan:
-    """The plan for a list: each distinct raw phone screened once (memo + batched lookup).
+    """The plan for a list, a page at a time: each distinct raw phone of a page screened once
+    (a bounded memo across pages, lookups batched); entries kept at `path` (memory if None).
 
     `digits_only` (`capabilities.phones_as_digits`): the API shows a phone as its digits, the
     country code included ("universal" format); a digits-only phone that does not read as a
-    number of the default region is read as `+digits` (`phones.as_written`).
+    number of the default region is read as `+digits` (`phones.as_written`), and a phone whose
+    digits are its E.164 number's is already right.
     """
-    normaliser = PhoneNormalizer(directive.default_region, max_size=max(65_536, len(contacts)))
-    distinct = list(dict.fromkeys(c.phone or "" for c in contacts))
-    read = [as_written(r, normaliser) for r in distinct] if digits_only else distinct
-    screened = await screen_phones(read, normaliser, directive.policy(), lookup)
-    by_raw: dict[str, PhoneResult] = dict(zip(distinct, screened, strict=True))
-    pairs = [(c.id, c.phone) for c in contacts]
-    return make_plan(list_id, pairs, by_raw.__getitem__, directive.describe(),
-                     digits_only=digits_only)
+    snapshot = as_snapshot(contacts)
+    normaliser = PhoneNormalizer(directive.default_region)
+    policy = directive.policy()
+    builder = PlanBuilder(list_id, directive.describe(), path=path, digits_only=digits_only)
+    for pairs in snapshot.pairs(SCREEN_PAGE):
+        distinct = list(dict.fromkeys(phone for _, phone in pairs))
+        read = [as_written(r, normaliser) for r in distinct] if digits_only else distinct
+        screened = await screen_phones(read, normaliser, policy, lookup)
+        by_raw: dict[str, PhoneResult] = dict(zip(distinct, screened, strict=True))
+        builder.add((cid, phone, by_raw[phone]) for cid, phone in pairs)
+    return builder.finish(snapshot.fingerprint())
 
 
-def verify_unchanged(plan: Plan, contacts: Sequence[Contact]) -> None:
+def verify_unchanged(plan: Plan, contacts: Sequence[Contact] | ListSnapshot) -> None:
     """Refuse a plan whose list has changed (ids or phones) since it was made."""
-    current = list_fingerprint((c.id, c.phone) for c in contacts)
-    if current != plan.list_fingerprint:
+    snapshot = as_snapshot(contacts)
+    if snapshot.fingerprint() != plan.list_fingerprint:
         raise ListChangedError(
-            f"list {plan.list_id} changed since the plan was made ({len(contacts)} contacts now, "
+            f"list {plan.list_id} changed since the plan was made ({len(snapshot)} contacts now, "
             f"{plan.total} planned); make a new plan"
         )
 
@@ -115,10 +136,10 @@ class PlanSource:
 
     header = _SOURCE_HEADER
 
-    def __init__(self, plan: Plan, contacts: Sequence[Contact]) -> None:
+    def __init__(self, plan: Plan, contacts: Sequence[Contact] | ListSnapshot) -> None:
         self.plan = plan
-        self.contacts = {c.id: c for c in contacts}
-        self._entries = plan.to_normalise + plan.to_purge
+        self.contacts = as_snapshot(contacts)
+        self._count = plan.total - plan.count_of(Action.UNCHANGED)
         self._done = 0
 
     @property
@@ -129,10 +150,10 @@ class PlanSource:
         return self.plan.fingerprint()
 
     def progress(self) -> float | None:
-        return self._done / len(self._entries) if self._entries else 1.0
+        return self._done / self._count if self._count else 1.0
 
     def __iter__(self) -> Iterator[Record]:
-        for index, entry in enumerate(self._entries, start=1):
+        for index, entry in enumerate(self.plan.changes(), start=1):
             self._done = index
             fields = {
                 "contact_id": entry.contact_id,
@@ -142,18 +163,19 @@ class PlanSource:
                 "reason": entry.reason or "",
             }
             raw = [fields[name] for name in _SOURCE_HEADER]
-            current = self.contacts.get(entry.contact_id)
+            current = self.contacts.phone_of(entry.contact_id)
             error = None
             if current is None:
                 error = RecordError(CHANGED, "the contact is no longer in the list")
-            elif (current.phone or "") not in (entry.raw, entry.e164 or entry.raw):
+            elif current not in (entry.raw, entry.e164 or entry.raw):
                 error = RecordError(CHANGED, "the contact's phone changed since the plan")
             yield Record(entry.contact_id, index, fields, raw, error)
 
 
-def restore_header(contacts: Sequence[Contact]) -> list[str]:
+def restore_header(contacts: Iterable[Contact] | set[str]) -> list[str]:
     """The restore CSV's columns: the import header, then every attribute name (sorted)."""
-    names = sorted({name for c in contacts for name in c.attributes})
+    names = sorted(contacts if isinstance(contacts, set) else {
+        name for c in contacts for name in c.attributes})
     return RESTORE_COLUMNS + [n for n in names if n not in RESTORE_COLUMNS]
 
 
@@ -221,7 +243,7 @@ class SanitizeJob(BaseJob):
     def __init__(
         self,
         plan: Plan,
-        contacts: Sequence[Contact],
+        contacts: Sequence[Contact] | ListSnapshot,
         *,
         concurrency: int = 8,
         callback: Callback | None = None,
@@ -232,14 +254,10 @@ class SanitizeJob(BaseJob):
         # job per 100 records would be 10x the jobs), bounded so a resent batch stays small
         if capabilities is not None:
             self.batch_size = max(1, min(MAX_BATCH, capabilities.max_update_batch))
-        self.contacts = {c.id: c for c in contacts}
+        self.contacts = as_snapshot(contacts)
         self.concurrency = max(1, concurrency)
         self.callback = callback
-        self._entries = {e.contact_id: e for e in plan.entries}
-        purged = [
-            self.contacts[e.contact_id] for e in plan.to_purge if e.contact_id in self.contacts
-        ]
-        self._restore_header = restore_header(purged)
+        self._counts = plan.counts()
         self._restore: RestoreWriter | None = None
         self._errors_seen: int | None = None
         self.halted = False
@@ -250,12 +268,12 @@ class SanitizeJob(BaseJob):
         return {
             "list_id": self.plan.list_id,
             "plan": self.plan.fingerprint(),
-            "counts": self.plan.counts(),
+            "counts": self._counts,
             "directive": dict(self.plan.directive),
         }
 
     def prepare(self, record: Record) -> Item | RecordError:
-        entry = self._entries.get(record.key)
+        entry = self.plan.entry(record.key)
         if entry is None or entry.action is Action.UNCHANGED:
             return RecordError("NOT_IN_PLAN", "the plan names no change for this contact")
         return Item(record, entry)
@@ -266,7 +284,7 @@ class SanitizeJob(BaseJob):
         path = ctx.output_path("plan.json")
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(self.plan.dumps(), encoding="utf-8")
+            self.plan.save(path)
 
     def _server_trouble(self, ctx: RunContext) -> bool:
         """True once any request of this run met a 5xx or a dropped connection."""
@@ -303,12 +321,17 @@ class SanitizeJob(BaseJob):
         except errors.CXoneError:
             self.done["failed"] += len(items)
             raise  # the engine fails the batch (retryable for 5xx, 429, transport)
+        if not result.accounts_for([i.payload.contact_id for i in items]):
+            self.done["failed"] += len(items)
+            return [unverified(i.key, result, len(items)) for i in items]
         failed = {f.id: f.error for f in result.failed if f.id}
         outcomes = []
         for item in items:
-            if item.key in failed:
+            if item.payload.contact_id in failed:
                 self.done["failed"] += 1
-                outcomes.append(Outcome.failed(item.key, "PATCH_REFUSED", _text(failed[item.key])))
+                outcomes.append(Outcome.failed(
+                    item.key, "PATCH_REFUSED", _text(failed[item.payload.contact_id])
+                ))
             else:
                 self.done["normalised"] += 1
                 outcomes.append(Outcome.succeeded(item.key))
@@ -318,10 +341,7 @@ class SanitizeJob(BaseJob):
         entry: PlanEntry = item.payload
         if self._server_trouble(ctx) or ctx.stopping:
             return self._halted(item)
-        contact = self.contacts[entry.contact_id]
-        if self._restore is None:
-            self._restore = RestoreWriter(ctx.output_path("restore.csv"), self._restore_header)
-        self._restore.write(contact)
+        self._restore_writer(ctx).write(self._contact(entry))
         self.sent["delete"] += 1
         try:
             await ctx.client.delete_contact(entry.contact_id, list_id=self.plan.list_id)
@@ -340,6 +360,20 @@ class SanitizeJob(BaseJob):
         self.done["purged"] += 1
         return Outcome.succeeded(item.key, reason=entry.reason)
 
+    def _contact(self, entry: PlanEntry) -> Contact:
+        contact = self.contacts.get(entry.contact_id)
+        if contact is None:  # PlanSource fails such a record before it is sent
+            raise LookupError(f"contact {entry.contact_id} is not in the list as read")
+        return contact
+
+    def _restore_writer(self, ctx: RunContext) -> RestoreWriter:
+        """restore.csv, opened on the first removal; its columns cover every planned purge."""
+        if self._restore is None:
+            ids = (e.contact_id for e in self.plan.iter_of(Action.PURGE))
+            header = restore_header(self.contacts.attribute_names(ids))
+            self._restore = RestoreWriter(ctx.output_path("restore.csv"), header)
+        return self._restore
+
     def _halted(self, item: Item) -> Outcome:
         self.done["halted"] += 1
         return Outcome.failed(
@@ -357,11 +391,10 @@ class SanitizeJob(BaseJob):
         """
         if self._server_trouble(ctx) or ctx.stopping:
             return [self._halted(item) for item in items]
-        if self._restore is None:
-            self._restore = RestoreWriter(ctx.output_path("restore.csv"), self._restore_header)
         entries: list[PlanEntry] = [item.payload for item in items]
+        restore = self._restore_writer(ctx)
         for entry in entries:
-            self._restore.write(self.contacts[entry.contact_id])
+            restore.write(self._contact(entry))
         self.sent["delete"] += len(items)
         try:
             results = await ctx.client.delete_contacts(
@@ -398,7 +431,7 @@ class SanitizeJob(BaseJob):
             "run_id": ctx.run_id if ctx else None,
             "list_id": self.plan.list_id,
             "plan": self.plan.fingerprint(),
-            "planned": self.plan.counts(),
+            "planned": self._counts,
             "sent": dict(self.sent),
             "done": dict(self.done),
             "success_rate": round(succeeded / sent, 4) if sent else None,
@@ -410,7 +443,7 @@ class SanitizeJob(BaseJob):
         section: dict[str, Any] = {
             "applied": not ctx.dry_run,
             "list_id": self.plan.list_id,
-            "plan": self.plan.counts(),
+            "plan": self._counts,
             "plan_fingerprint": self.plan.fingerprint(),
             "sent": dict(self.sent),
             "done": dict(self.done),

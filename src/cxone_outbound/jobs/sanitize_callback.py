@@ -26,7 +26,7 @@ class Callback:
     """Where to send the summary, and how hard to try."""
 
     url: str
-    secret: str | None = None
+    secret: str | None = field(default=None, repr=False)  # never in a log line or a traceback
     attempts: int = 4
     timeout_s: float = 10.0
     backoff_base_s: float = 0.5

@@ -3,19 +3,22 @@
 Every contact gets one action, with its contact id (never matched back by phone): keep it
 (`unchanged`), PATCH its phone to E.164 (`normalise`) or delete it (`purge`, with a reason).
 A plan is saved as JSON with a fingerprint of the list it was made from, so `--apply PLAN`
-can refuse a list that changed since.
+can refuse a list that changed since. Entries are kept in SQLite, not in Python objects, so a
+plan of a whole business unit is made, written and read in constant memory.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import json
-from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import asdict, dataclass
 from enum import StrEnum
-from typing import Any
+from pathlib import Path
+from typing import IO, Any
 
+from cxone_outbound.jobs.sanitize_store import fingerprint_pairs, open_db
 from cxone_outbound.phones import PhoneResult
 
 __all__ = [
@@ -23,6 +26,7 @@ __all__ = [
     "PLAN_VERSION",
     "Action",
     "Plan",
+    "PlanBuilder",
     "PlanEntry",
     "PlanError",
     "PurgeGuardError",
@@ -67,38 +71,110 @@ class PlanEntry:
 
 def list_fingerprint(contacts: Iterable[tuple[str, str | None]]) -> str:
     """A hash of a list's (contact id, phone) pairs, order-independent: what a plan depends on."""
-    digest = hashlib.sha256()
-    for contact_id, phone in sorted((cid, phone or "") for cid, phone in contacts):
-        digest.update(contact_id.encode())
-        digest.update(b"\x1f")
-        digest.update(phone.encode())
-        digest.update(b"\x1e")
-    return digest.hexdigest()
+    return fingerprint_pairs(sorted((cid, phone or "") for cid, phone in contacts))
 
 
-@dataclass(frozen=True)
+_COLUMNS = ("contact_id", "raw", "action", "e164", "reason", "detail", "region", "line_type",
+            "duplicate_of")
+_SELECT = f"SELECT {', '.join(_COLUMNS)} FROM entries"  # noqa: S608 (constant names)
+_ORDER = {Action.UNCHANGED: 0, Action.NORMALISE: 1, Action.PURGE: 2}
+
+
+def _entry(row: Sequence[Any]) -> PlanEntry:
+    cid, raw, action, e164, reason, detail, region, line_type, duplicate_of = row
+    return PlanEntry(str(cid), str(raw), Action(action), e164, reason, detail or "", region,
+                     line_type, duplicate_of)
+
+
 class Plan:
-    """The decisions for a whole list, and what they were made from."""
+    """The decisions for a whole list, and what they were made from.
 
-    list_id: str
-    list_fingerprint: str
-    directive: Mapping[str, Any]
-    entries: tuple[PlanEntry, ...]
-    version: int = PLAN_VERSION
-    _by_action: dict[Action, list[PlanEntry]] = field(
-        default_factory=dict, init=False, repr=False, compare=False
-    )
+    The entries live in SQLite (a file for a real list, memory for a small one), so a plan of a
+    million contacts is made, saved, read back and applied in constant memory.
+    """
 
-    def __post_init__(self) -> None:
-        for entry in self.entries:
-            self._by_action.setdefault(entry.action, []).append(entry)
+    def __init__(
+        self,
+        list_id: str,
+        list_fingerprint: str,
+        directive: Mapping[str, Any],
+        entries: Iterable[PlanEntry] = (),
+        *,
+        path: Path | None = None,
+        version: int = PLAN_VERSION,
+    ) -> None:
+        self.list_id = list_id
+        self.list_fingerprint = list_fingerprint
+        self.directive = dict(directive)
+        self.version = version
+        self._db = open_db(path)
+        self._db.execute(
+            "CREATE TABLE entries (seq INTEGER PRIMARY KEY, contact_id TEXT NOT NULL,"
+            " raw TEXT NOT NULL, action TEXT, e164 TEXT, reason TEXT, detail TEXT, region TEXT,"
+            " line_type TEXT, duplicate_of TEXT, ok INTEGER, rank INTEGER)"
+        )
+        self._fingerprint: str | None = None
+        self.add(entries)
+        self.seal()
+
+    # building (make_plan, reading a file)
+    def add(self, entries: Iterable[PlanEntry]) -> None:
+        rows = [
+            (e.contact_id, e.raw, e.action.value, e.e164, e.reason, e.detail, e.region,
+             e.line_type, e.duplicate_of, _ORDER[e.action])
+            for e in entries
+        ]
+        self._db.execute("BEGIN")
+        self._db.executemany(
+            "INSERT INTO entries (contact_id, raw, action, e164, reason, detail, region,"
+            " line_type, duplicate_of, rank) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            rows,
+        )
+        self._db.execute("COMMIT")
+        self._fingerprint = None
+
+    def seal(self) -> None:
+        """Index the entries once they are all in (before that, lookups would scan)."""
+        self._db.execute("CREATE INDEX IF NOT EXISTS entries_contact ON entries (contact_id)")
+        self._db.execute("CREATE INDEX IF NOT EXISTS entries_rank ON entries (rank, seq)")
+
+    # reading
+    def __iter__(self) -> Iterator[PlanEntry]:
+        return self._rows(f"{_SELECT} ORDER BY seq")
+
+    def _rows(self, sql: str, params: Sequence[Any] = ()) -> Iterator[PlanEntry]:
+        cursor = self._db.execute(sql, params)
+        while page := cursor.fetchmany(5_000):
+            yield from (_entry(row) for row in page)
+
+    @property
+    def entries(self) -> tuple[PlanEntry, ...]:
+        """Every entry in list order (materialised: for small plans and tests)."""
+        return tuple(self)
 
     @property
     def total(self) -> int:
-        return len(self.entries)
+        return int(self._db.execute("SELECT count(*) FROM entries").fetchone()[0])
+
+    def entry(self, contact_id: str) -> PlanEntry | None:
+        """The decision for one contact (the last, should a list repeat an id)."""
+        rows = list(self._rows(f"{_SELECT} WHERE contact_id = ? ORDER BY seq DESC LIMIT 1",
+                               (contact_id,)))
+        return rows[0] if rows else None
+
+    def iter_of(self, action: Action) -> Iterator[PlanEntry]:
+        return self._rows(f"{_SELECT} WHERE rank = ? ORDER BY seq", (_ORDER[action],))
 
     def of(self, action: Action) -> list[PlanEntry]:
-        return list(self._by_action.get(action, ()))
+        return list(self.iter_of(action))
+
+    def count_of(self, action: Action) -> int:
+        sql = "SELECT count(*) FROM entries WHERE rank = ?"
+        return int(self._db.execute(sql, (_ORDER[action],)).fetchone()[0])
+
+    def changes(self) -> Iterator[PlanEntry]:
+        """The entries that change something: normalisations, then purges, each in list order."""
+        return self._rows(f"{_SELECT} WHERE rank > 0 ORDER BY rank, seq")
 
     @property
     def to_purge(self) -> list[PlanEntry]:
@@ -110,43 +186,64 @@ class Plan:
 
     def counts(self) -> dict[str, Any]:
         """unchanged / normalise / purge totals, purges by reason, duplicate groups."""
-        by_reason = Counter(e.reason or "" for e in self.to_purge)
-        groups = {e.duplicate_of for e in self.entries if e.duplicate_of}
+        by_reason = {
+            str(reason or ""): int(n)
+            for reason, n in self._db.execute(
+                "SELECT reason, count(*) FROM entries WHERE rank = 2 GROUP BY reason"
+            )
+        }
+        groups = self._db.execute(
+            "SELECT count(DISTINCT duplicate_of) FROM entries WHERE duplicate_of IS NOT NULL"
+        ).fetchone()[0]
         return {
             "total": self.total,
-            "unchanged": len(self.of(Action.UNCHANGED)),
-            "normalise": len(self.to_normalise),
-            "purge": len(self.to_purge),
+            "unchanged": self.count_of(Action.UNCHANGED),
+            "normalise": self.count_of(Action.NORMALISE),
+            "purge": self.count_of(Action.PURGE),
             "purge_by_reason": dict(sorted(by_reason.items())),
             "duplicates": by_reason.get(DUPLICATE, 0),
-            "duplicate_groups": len(groups),
+            "duplicate_groups": int(groups),
         }
 
     def purge_share(self) -> float:
-        return len(self.to_purge) / self.total if self.total else 0.0
+        total = self.total
+        return self.count_of(Action.PURGE) / total if total else 0.0
 
     def samples(self, per_group: int = SAMPLES_PER_GROUP) -> dict[str, list[dict[str, Any]]]:
         """A few entries of each kind (normalise, and purge by reason), in list order."""
         out: dict[str, list[dict[str, Any]]] = {}
-        for entry in self.entries:
-            if entry.action is Action.UNCHANGED:
-                continue
-            key = "normalise" if entry.action is Action.NORMALISE else f"purge:{entry.reason}"
-            group = out.setdefault(key, [])
-            if len(group) < per_group:
-                group.append(_entry_json(entry))
-        return out
+        normalise = f"{_SELECT} WHERE rank = 1 ORDER BY seq LIMIT ?"
+        for entry in self._rows(normalise, (per_group,)):
+            out.setdefault("normalise", []).append(_entry_json(entry))
+        reasons = [r for (r,) in self._db.execute(
+            "SELECT reason FROM entries WHERE rank = 2 GROUP BY reason ORDER BY min(seq)")]
+        for reason in reasons:
+            sql = f"{_SELECT} WHERE rank = 2 AND reason IS ? ORDER BY seq LIMIT ?"
+            out[f"purge:{reason}"] = [_entry_json(e) for e in self._rows(sql, (reason, per_group))]
+        ordered = sorted(out.items(), key=lambda item: self._first_seq(item[1][0]["contact_id"]))
+        return dict(ordered)
+
+    def _first_seq(self, contact_id: str) -> int:
+        row = self._db.execute(
+            "SELECT min(seq) FROM entries WHERE contact_id = ?", (contact_id,)
+        ).fetchone()
+        return int(row[0] or 0)
 
     def fingerprint(self) -> str:
         """A hash of the decisions themselves: the identity of this plan (resume matches it)."""
-        digest = hashlib.sha256(self.list_id.encode() + b"\x1e" + self.list_fingerprint.encode())
-        for entry in self.entries:
-            digest.update(
-                f"{entry.contact_id}\x1f{entry.raw}\x1f{entry.action}\x1f{entry.e164}\x1e".encode()
+        if self._fingerprint is None:
+            digest = hashlib.sha256(
+                self.list_id.encode() + b"\x1e" + self.list_fingerprint.encode()
             )
-        return digest.hexdigest()
+            for entry in self:
+                digest.update(
+                    f"{entry.contact_id}\x1f{entry.raw}\x1f{entry.action}\x1f{entry.e164}\x1e"
+                    .encode()
+                )
+            self._fingerprint = digest.hexdigest()
+        return self._fingerprint
 
-    def to_json(self) -> dict[str, Any]:
+    def _head(self) -> dict[str, Any]:
         return {
             "version": self.version,
             "list_id": self.list_id,
@@ -155,32 +252,69 @@ class Plan:
             "directive": dict(self.directive),
             "counts": self.counts(),
             "samples": self.samples(),
-            "entries": [_entry_json(e) for e in self.entries],
         }
 
+    def to_json(self) -> dict[str, Any]:
+        return {**self._head(), "entries": [_entry_json(e) for e in self]}
+
+    def write(self, handle: IO[str]) -> None:
+        """The plan as JSON, streamed: the head, then one entry a line (what `read` streams)."""
+        head = json.dumps(self._head(), ensure_ascii=False)
+        handle.write(head[:-1] + ', "entries": [\n')
+        first = True
+        for entry in self:
+            handle.write(("" if first else ",\n") + json.dumps(_entry_json(entry),
+                                                                ensure_ascii=False))
+            first = False
+        handle.write("\n]}\n")
+
+    def save(self, path: Path) -> None:
+        with path.open("w", encoding="utf-8") as handle:
+            self.write(handle)
+
     def dumps(self) -> str:
-        return json.dumps(self.to_json(), indent=1, ensure_ascii=False) + "\n"
+        buffer = io.StringIO()
+        self.write(buffer)
+        return buffer.getvalue()
 
     @classmethod
-    def from_json(cls, data: object) -> Plan:
+    def from_json(cls, data: object, *, path: Path | None = None) -> Plan:
         """A plan read back; PlanError if it is not one, or was edited inconsistently."""
         if not isinstance(data, Mapping):
             raise PlanError("a plan is a JSON object")
+        entries = data.get("entries")
+        if not isinstance(entries, list):
+            entries = None
+        plan = cls._from_head(data, (), path=path)
+        try:
+            plan.add(_entry_from_json(item) for item in (entries or ()))
+        except (TypeError, ValueError) as exc:
+            raise PlanError(f"not a sanitise plan: {exc}") from exc
+        return plan._checked(data)
+
+    @classmethod
+    def _from_head(cls, data: Mapping[str, Any], entries: Iterable[PlanEntry], *,
+                   path: Path | None) -> Plan:
         if data.get("version") != PLAN_VERSION:
             raise PlanError(f"unsupported plan version {data.get('version')!r}")
         try:
-            entries = tuple(_entry_from_json(item) for item in data["entries"])
-            plan = cls(
+            return cls(
                 list_id=str(data["list_id"]),
                 list_fingerprint=str(data["list_fingerprint"]),
                 directive=dict(data.get("directive") or {}),
                 entries=entries,
+                path=path,
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise PlanError(f"not a sanitise plan: {exc}") from exc
-        if data.get("plan_fingerprint") != plan.fingerprint():
+
+    def _checked(self, data: Mapping[str, Any]) -> Plan:
+        if "entries" not in data and not self.total:
+            raise PlanError("not a sanitise plan: 'entries'")
+        self.seal()
+        if data.get("plan_fingerprint") != self.fingerprint():
             raise PlanError("the plan's entries do not match its fingerprint (edited?)")
-        return plan
+        return self
 
     @classmethod
     def loads(cls, text: str) -> Plan:
@@ -188,6 +322,36 @@ class Plan:
             return cls.from_json(json.loads(text))
         except json.JSONDecodeError as exc:
             raise PlanError(f"a plan file is JSON: {exc}") from exc
+
+    @classmethod
+    def read(cls, source: Path, *, path: Path | None = None) -> Plan:
+        """A plan file read back in constant memory when it is laid out as `write` writes it
+        (any other layout of valid JSON is read whole); `path` is where its entries are kept."""
+        with source.open(encoding="utf-8") as handle:
+            first = handle.readline()
+            if not first.endswith('"entries": [\n'):
+                return cls.loads(first + handle.read())
+            try:
+                head = json.loads(first[: -len(', "entries": [\n')] + "}")
+                plan = cls._from_head(head, (), path=path)
+                batch: list[PlanEntry] = []
+                for line in handle:
+                    text = line.rstrip("\n").rstrip(",")
+                    if text in ("]}", ""):
+                        continue
+                    batch.append(_entry_from_json(json.loads(text)))
+                    if len(batch) >= 10_000:
+                        plan.add(batch)
+                        batch = []
+                plan.add(batch)
+            except json.JSONDecodeError as exc:
+                raise PlanError(f"a plan file is JSON: {exc}") from exc
+            except (TypeError, ValueError, KeyError) as exc:
+                raise PlanError(f"not a sanitise plan: {exc}") from exc
+        return plan._checked({**head, "entries": []})
+
+    def close(self) -> None:
+        self._db.close()
 
 
 def _entry_json(entry: PlanEntry) -> dict[str, Any]:
@@ -218,6 +382,76 @@ def _entry_from_json(item: Any) -> PlanEntry:
     return entry
 
 
+class PlanBuilder:
+    """Makes a plan a page at a time: each contact's screening now, duplicates at the end.
+
+    When several contacts reach the same E.164 number, the one already written that way keeps
+    it (else the first in list order) and the others are purged as duplicates: the API keeps
+    phones unique within a list, so their PATCH could only fail. That needs the whole list, so
+    it is decided by SQLite once every page is in.
+    """
+
+    def __init__(self, list_id: str, directive: Mapping[str, Any], *,
+                 path: Path | None = None, digits_only: bool = False) -> None:
+        self.plan = Plan(list_id, "", directive, path=path)
+        self._db = self.plan._db
+        # `digits_only`: the API shows phones as their digits (admin), so a phone whose digits
+        # are its E.164 number's is written as it should be — else a clean list would be
+        # re-uploaded on every run
+        # an entry's phone is already its E.164 number as text or, the parameter set, by its
+        # digits: `(raw = e164 OR (? = 1 AND '+' || raw = e164))` below
+        self._digits = 1 if digits_only else 0
+
+    def add(self, screened: Iterable[tuple[str, str, PhoneResult]]) -> None:
+        """(contact id, raw phone, its screening) in list order."""
+        rows = []
+        for cid, raw, result in screened:
+            rows.append((
+                cid, raw, result.e164, None if result.ok else str(result.reason),
+                "" if result.ok else result.detail, result.region,
+                result.line_type.value if result.e164 else None, 1 if result.ok else 0,
+            ))
+        self._db.execute("BEGIN")
+        self._db.executemany(
+            "INSERT INTO entries (contact_id, raw, e164, reason, detail, region, line_type, ok)"
+            " VALUES (?,?,?,?,?,?,?,?)",
+            rows,
+        )
+        self._db.execute("COMMIT")
+
+    def finish(self, list_fingerprint: str) -> Plan:
+        db = self._db
+        db.execute("BEGIN")
+        db.execute(
+            "CREATE TEMP TABLE keeper AS SELECT e164, contact_id FROM ("
+            " SELECT e164, contact_id, row_number() OVER"
+            " (PARTITION BY e164 ORDER BY (raw = e164 OR (? = 1 AND '+' || raw = e164)) DESC,"
+            " seq) AS n"
+            " FROM entries WHERE ok = 1) WHERE n = 1", (self._digits,)
+        )
+        db.execute("CREATE UNIQUE INDEX temp.keeper_e164 ON keeper (e164)")
+        db.execute("UPDATE entries SET action = 'purge', rank = 2 WHERE ok = 0")
+        db.execute(
+            "UPDATE entries SET action = 'purge', rank = 2, reason = ?,"
+            " duplicate_of = keeper.contact_id, detail = 'same number as contact '"
+            " || keeper.contact_id FROM keeper"
+            " WHERE entries.ok = 1 AND keeper.e164 = entries.e164"
+            " AND keeper.contact_id != entries.contact_id",
+            (DUPLICATE,),
+        )
+        db.execute(
+            "UPDATE entries SET action = CASE WHEN (raw = e164 OR (? = 1 AND '+' || raw = e164))"
+            " THEN 'unchanged' ELSE 'normalise' END, rank = CASE WHEN (raw = e164 OR"
+            " (? = 1 AND '+' || raw = e164)) THEN 0 ELSE 1 END WHERE action IS NULL",
+            (self._digits, self._digits)
+        )
+        db.execute("DROP TABLE keeper")
+        db.execute("COMMIT")
+        self.plan.list_fingerprint = list_fingerprint
+        self.plan.seal()
+        return self.plan
+
+
 def make_plan(
     list_id: str,
     contacts: Sequence[tuple[str, str | None]],
@@ -232,64 +466,19 @@ def make_plan(
     its E.164 number's is as it should be — else a clean list would be re-uploaded every run.
 
     `screen` normalises and judges one raw phone (a memoised `PhoneNormalizer` + policy).
-    When several contacts reach the same E.164 number, the one already written that way keeps
-    it (else the first in list order) and the others are purged as duplicates: the API keeps
-    phones unique within a list, so their PATCH could only fail.
     """
-    results = [(cid, phone or "", screen(phone or "")) for cid, phone in contacts]
-    keeper: dict[str, str] = {}
-    for cid, raw, result in results:
-        if result.ok and result.e164 is not None and written_as(raw, result.e164, digits_only):
-            keeper.setdefault(result.e164, cid)
-    for cid, _, result in results:
-        if result.ok and result.e164 is not None:
-            keeper.setdefault(result.e164, cid)
-    entries = []
-    for cid, raw, result in results:
-        entries.append(_decide(cid, raw, result, keeper, digits_only))
-    return Plan(list_id, list_fingerprint(contacts), directive, tuple(entries))
-
-
-def written_as(raw: str, e164: str, digits_only: bool) -> bool:
-    """Whether `raw` is already `e164` (as text, or by its digits where the API shows digits)."""
-    if raw == e164:
-        return True
-    return digits_only and raw.isdigit() and raw == e164.lstrip("+")
-
-
-def _decide(cid: str, raw: str, result: PhoneResult, keeper: Mapping[str, str],
-            digits_only: bool = False) -> PlanEntry:
-    facts: dict[str, Any] = {
-        "e164": result.e164,
-        "region": result.region,
-        "line_type": result.line_type.value if result.e164 else None,
-    }
-    if not result.ok:
-        return PlanEntry(
-            cid, raw, Action.PURGE, reason=str(result.reason), detail=result.detail, **facts
-        )
-    assert result.e164 is not None
-    owner = keeper[result.e164]
-    if owner != cid:
-        return PlanEntry(
-            cid,
-            raw,
-            Action.PURGE,
-            reason=DUPLICATE,
-            detail=f"same number as contact {owner}",
-            duplicate_of=owner,
-            **facts,
-        )
-    action = Action.UNCHANGED if written_as(raw, result.e164, digits_only) else Action.NORMALISE
-    return PlanEntry(cid, raw, action, **facts)
+    builder = PlanBuilder(list_id, directive, digits_only=digits_only)
+    builder.add((cid, phone or "", screen(phone or "")) for cid, phone in contacts)
+    return builder.finish(list_fingerprint(contacts))
 
 
 def check_purge_guard(plan: Plan, max_purge_percent: float, *, force: bool) -> None:
     """Refuse a plan that purges more than `max_purge_percent` of the list, unless forced."""
     share = plan.purge_share() * 100
     if share > max_purge_percent and not force:
+        purged = plan.count_of(Action.PURGE)
         raise PurgeGuardError(
-            f"the plan purges {len(plan.to_purge)} of {plan.total} contacts ({share:.1f} %), "
+            f"the plan purges {purged} of {plan.total} contacts ({share:.1f} %), "
             f"more than --max-purge {max_purge_percent:g} %; review the plan, then add --force "
             "or raise --max-purge"
         )

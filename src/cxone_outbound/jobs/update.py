@@ -18,6 +18,7 @@ from typing import Any
 
 from cxone_outbound.client import errors
 from cxone_outbound.client.capabilities import Capabilities
+from cxone_outbound.client.models import BatchUpdateResult
 from cxone_outbound.engine import BaseJob, Batch, Item, Outcome, Record, RecordError, RunContext
 
 CONTACT_FIELDS: dict[str, tuple[str, ...]] = {
@@ -68,6 +69,18 @@ def rounds(items: Sequence[Item]) -> list[list[Item]]:
             out.append([])
         out[index].append(item)
     return out
+
+
+def unverified(key: str, result: BatchUpdateResult, sent: int) -> Outcome:
+    """A record of a batch update whose answer does not say what became of it: failed (a
+    resume sends it again: an update is idempotent), never taken for updated."""
+    return Outcome.failed(
+        key,
+        "UNVERIFIED",
+        f"the batch update's answer (updated {result.updated}, {len(result.failed)} failed)"
+        f" does not account for the {sent} contacts sent",
+        retryable=True,
+    )
 
 
 class UpdateJob(BaseJob):
@@ -137,6 +150,9 @@ class UpdateJob(BaseJob):
         for group in rounds(batch.items):
             body = [{"id": item.payload[0], **item.payload[1]} for item in group]
             result = await ctx.client.update_contacts(self.list_id, body)
+            if not result.accounts_for([item.payload[0] for item in group]):
+                outcomes += [unverified(item.key, result, len(group)) for item in group]
+                continue
             failed = {f.id: f.error for f in result.failed if f.id}
             for item in group:
                 contact_id = item.payload[0]

@@ -7,6 +7,7 @@ active run time: when a resumed session starts, the gap since the previous sessi
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -22,6 +23,10 @@ LATENCY_EDGES_MS: tuple[float, ...] = (
 MAX_DISTINCT = 50  # distinct error codes or statuses kept; the rest are counted as "other"
 MAX_MARKERS = 50
 OTHER = "other"
+# What a line may hold: a time between 1970 and 9999, an attempt of at most a day. A damaged
+# line outside them (a flipped digit, an edited file) is skipped and counted, never plotted.
+MAX_TS = 253_402_300_799.0
+MAX_ELAPSED_MS = 86_400_000.0
 
 SUCCEEDED = "succeeded"
 FAILED = "failed"
@@ -42,7 +47,18 @@ def _bounded_add(counter: Counter[str], key: str) -> None:
 def _number(value: Any) -> float | None:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    return float(value)
+    number = float(value)
+    return number if math.isfinite(number) else None
+
+
+def is_damaged(event: Mapping[str, Any]) -> bool:
+    """Whether a parsed line holds a time or latency no run can have written."""
+    ts = _number(event.get("ts"))
+    if event.get("ts") is not None and (ts is None or not 0.0 <= ts <= MAX_TS):
+        return True
+    elapsed = event.get("elapsed_ms")
+    number = _number(elapsed)
+    return elapsed is not None and (number is None or not 0.0 <= number <= MAX_ELAPSED_MS)
 
 
 @dataclass(frozen=True)
@@ -77,7 +93,10 @@ class AuditStats:
         self.unreadable_lines += 1
 
     def add(self, event: Mapping[str, Any]) -> None:
-        """Account for one audit line (already parsed)."""
+        """Account for one audit line (already parsed); a damaged one is only counted."""
+        if is_damaged(event):
+            self.add_unreadable()
+            return
         self.lines += 1
         ts = _number(event.get("ts"))
         kind = event.get("type")

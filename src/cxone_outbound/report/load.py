@@ -104,7 +104,10 @@ def _read_audit(path: Path, notes: list[str]) -> AuditStats:
     except OSError as exc:
         notes.append(f"audit.jsonl could not be read to the end ({exc})")
     if stats.unreadable_lines:
-        notes.append(f"audit.jsonl: {stats.unreadable_lines} unreadable line(s) were skipped")
+        notes.append(
+            f"audit.jsonl: {stats.unreadable_lines} unreadable line(s) were skipped"
+            " (not JSON objects, or times and latencies no run writes: a damaged file)"
+        )
     return stats
 
 

@@ -7,6 +7,7 @@ Prints one JSON line to stdout when it listens: `{"baseUrl", "clientId", "client
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -14,6 +15,7 @@ import orjson
 
 from cxone_outbound.sandbox.access_keys import DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET
 from cxone_outbound.sandbox.auth import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_TENANT
+from cxone_outbound.sandbox.control_guard import TOKEN_ENV
 from cxone_outbound.sandbox.faults import FaultSpecError, parse_fault_spec
 from cxone_outbound.sandbox.options import (
     DEFAULT_HOST,
@@ -38,6 +40,8 @@ def parse_args(argv: list[str]) -> SandboxOptions:
     parser.add_argument("--seed-contacts", type=int, default=0)
     parser.add_argument("--token-ttl", type=int, default=DEFAULT_TOKEN_TTL)
     parser.add_argument("--import-rows-per-s", type=float, default=DEFAULT_IMPORT_ROWS_PER_S)
+    parser.add_argument("--control-token", default=os.environ.get(TOKEN_ENV) or None,
+                        help=f"Require this token on /sandbox calls (default: ${TOKEN_ENV}).")
     args = parser.parse_args(argv)
     try:
         parse_fault_spec(args.faults)
@@ -48,7 +52,8 @@ def parse_args(argv: list[str]) -> SandboxOptions:
     return SandboxOptions(host=args.host, port=args.port, db_path=args.db,
                           rate_limit=args.rate_limit, burst=args.burst, faults=args.faults,
                           seed_contacts=args.seed_contacts, token_ttl=args.token_ttl,
-                          import_rows_per_s=args.import_rows_per_s)
+                          import_rows_per_s=args.import_rows_per_s,
+                          control_token=args.control_token)
 
 
 def announce(url: str, db: Path) -> None:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 import urllib.error
 import urllib.parse
 import urllib.request
 from typing import Any
+
+from cxone_outbound.sandbox.control_guard import TOKEN_ENV, TOKEN_HEADER
 
 
 class SandboxControlError(RuntimeError):
@@ -21,15 +24,20 @@ class SandboxControlError(RuntimeError):
 class SandboxControl:
     """Reset, counters, rate limit, faults, setup data — over plain HTTP to `base_url`."""
 
-    def __init__(self, base_url: str, timeout: float = 30.0) -> None:
+    def __init__(self, base_url: str, timeout: float = 30.0, token: str | None = None) -> None:
+        """`token`: the server's control token (default: $CXONE_SANDBOX_CONTROL_TOKEN)."""
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
+        self._headers = {"Content-Type": "application/json"}
+        token = token if token is not None else os.environ.get(TOKEN_ENV)
+        if token:
+            self._headers[TOKEN_HEADER] = token
 
     def _call(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
         data = None if body is None else json.dumps(body).encode()
         request = urllib.request.Request(  # noqa: S310 - http(s) only, checked below
             self.base_url + path, data=data, method=method,
-            headers={"Content-Type": "application/json"})
+            headers=self._headers)
         if not request.full_url.startswith(("http://", "https://")):
             raise ValueError(f"not an http URL: {request.full_url}")
         try:
@@ -96,6 +104,17 @@ class SandboxControl:
 
     def set_token_ttl(self, seconds: int) -> None:
         self._call("PUT", "/sandbox/token-ttl", {"seconds": seconds})
+
+    def idempotency(self) -> dict[str, Any]:
+        """`ttlSeconds`, `clockOffsetSeconds` and how many `keys` are kept."""
+        return dict(self._call("GET", "/sandbox/idempotency"))
+
+    def set_idempotency_ttl(self, seconds: int) -> dict[str, Any]:
+        return dict(self._call("PUT", "/sandbox/idempotency", {"ttlSeconds": seconds}))
+
+    def advance_idempotency_clock(self, seconds: int) -> dict[str, Any]:
+        """Age every kept idempotency key by `seconds` (past the TTL: the key is new again)."""
+        return dict(self._call("POST", "/sandbox/idempotency/advance", {"seconds": seconds}))
 
     def revoke_tokens(self, *, token: str | None = None, client_id: str | None = None) -> int:
         body = {k: v for k, v in (("token", token), ("clientId", client_id)) if v}

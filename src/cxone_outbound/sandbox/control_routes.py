@@ -14,6 +14,7 @@ from starlette.routing import Route
 from cxone_outbound.sandbox.access_keys import DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET
 from cxone_outbound.sandbox.auth import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_TENANT
 from cxone_outbound.sandbox.contacts import render_contact
+from cxone_outbound.sandbox.control_guard import control_refusal
 from cxone_outbound.sandbox.csv_import import ContactRow
 from cxone_outbound.sandbox.endpoint import JSON, error_response, read_body
 from cxone_outbound.sandbox.errors import MalformedBody, NotFound, SandboxError, ValidationFailed
@@ -36,6 +37,10 @@ def control(handler: Control, status: int = 200) -> Callable[[Request], Awaitabl
     async def endpoint(request: Request) -> Response:
         sandbox: Sandbox = request.app.state.sandbox
         request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
+        refusal = control_refusal(request.method, request.headers,
+                                  sandbox.options.control_token)
+        if refusal is not None:
+            return error_response(refusal, request_id)
         try:
             body: dict[str, Any] = {}
             if request.method in ("POST", "PUT"):
@@ -84,9 +89,15 @@ async def state(sandbox: Sandbox, request: Request, body: dict[str, Any]) -> Any
     }
 
 
+_SECRETS = frozenset({"clientSecret", "accessKeySecret"})
+
+
 async def reset(sandbox: Sandbox, request: Request, body: dict[str, Any]) -> Any:
+    """Forget all data; the reply is the new state without secrets (`GET /sandbox/state` has
+    the demo credentials)."""
     sandbox.reset()
-    return await state(sandbox, request, {})
+    current = await state(sandbox, request, {})
+    return {k: v for k, v in current.items() if k not in _SECRETS}
 
 
 async def counters(sandbox: Sandbox, request: Request, body: dict[str, Any]) -> Any:
@@ -145,6 +156,30 @@ async def clear_faults(sandbox: Sandbox, request: Request, body: dict[str, Any])
 async def put_token_ttl(sandbox: Sandbox, request: Request, body: dict[str, Any]) -> Any:
     sandbox.token_ttl = check_int(body.get("seconds"), "seconds", low=1, high=86_400 * 30)
     return {"seconds": sandbox.token_ttl}
+
+
+def _idempotency_state(sandbox: Sandbox) -> dict[str, Any]:
+    idem = sandbox.store.idempotency
+    return {"ttlSeconds": idem.ttl_s, "clockOffsetSeconds": idem.offset_s, "keys": idem.count()}
+
+
+async def get_idempotency(sandbox: Sandbox, request: Request, body: dict[str, Any]) -> Any:
+    return _idempotency_state(sandbox)
+
+
+async def put_idempotency(sandbox: Sandbox, request: Request, body: dict[str, Any]) -> Any:
+    """Set how long a key is kept (`ttlSeconds`), for keys old and new."""
+    ttl = check_int(body.get("ttlSeconds"), "ttlSeconds", low=1, high=86_400 * 365)
+    sandbox.store.idempotency.configure(ttl_s=ttl)
+    return _idempotency_state(sandbox)
+
+
+async def advance_idempotency(sandbox: Sandbox, request: Request, body: dict[str, Any]) -> Any:
+    """Move the idempotency clock on by `seconds`: keys age without waiting."""
+    seconds = check_int(body.get("seconds"), "seconds", low=0, high=86_400 * 365)
+    idem = sandbox.store.idempotency
+    idem.configure(offset_s=idem.offset_s + seconds)
+    return _idempotency_state(sandbox)
 
 
 async def revoke_tokens(sandbox: Sandbox, request: Request, body: dict[str, Any]) -> Any:
@@ -282,6 +317,9 @@ CONTROL_ROUTES = [
     _c("/sandbox/faults", "DELETE", clear_faults),
     _c("/sandbox/token-ttl", "PUT", put_token_ttl),
     _c("/sandbox/tokens/revoke", "POST", revoke_tokens),
+    _c("/sandbox/idempotency", "GET", get_idempotency),
+    _c("/sandbox/idempotency", "PUT", put_idempotency),
+    _c("/sandbox/idempotency/advance", "POST", advance_idempotency),
     _c("/sandbox/tenants", "POST", create_tenant, 201),
     _c("/sandbox/clients", "POST", create_client, 201),
     _c("/sandbox/lists", "POST", create_list, 201),

@@ -10,6 +10,8 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+from cxone_outbound.private_files import private_sqlite
+
 SCHEMA_VERSION = 2
 
 SCHEMA = """
@@ -88,7 +90,12 @@ DATA_TABLES = (
 
 
 def connect(path: Path) -> sqlite3.Connection:
-    """Open (creating if needed) the database at `path` in WAL mode with the schema applied."""
+    """Open (creating if needed) the database at `path` in WAL mode with the schema applied.
+
+    The file is made 0600 first (its -wal and -shm files copy the mode): it holds client
+    secrets, tokens and personal data.
+    """
+    private_sqlite(path)
     conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
     conn.row_factory = sqlite3.Row
     conn.execute("PRAGMA journal_mode=WAL")

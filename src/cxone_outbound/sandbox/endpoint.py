@@ -30,7 +30,7 @@ from cxone_outbound.sandbox.errors import (
     Unauthenticated,
     ValidationFailed,
 )
-from cxone_outbound.sandbox.idempotency import StoredResponse, fingerprint
+from cxone_outbound.sandbox.idempotency import MAX_KEY, StoredResponse, fingerprint
 from cxone_outbound.sandbox.ratelimit import Decision
 
 if TYPE_CHECKING:
@@ -234,9 +234,9 @@ def _render(reply: Reply) -> Response:
 
 
 async def _idempotent(call: Call, key: str, handler: Handler, route: str) -> Response:
-    """Replay the first response for a repeated key; 409 when the body differs."""
-    if not key.strip() or len(key) > 255:
-        raise ValidationFailed("Idempotency-Key must be 1-255 characters",
+    """Replay the first response for the same request under a key; 422 for another request."""
+    if not key.strip() or len(key) > MAX_KEY:
+        raise ValidationFailed(f"Idempotency-Key must be 1-{MAX_KEY} characters",
                                field="Idempotency-Key", code="INVALID_HEADER")
     limit = None
     if route.endswith("/contacts/import"):
@@ -244,7 +244,8 @@ async def _idempotent(call: Call, key: str, handler: Handler, route: str) -> Res
 
         limit = MAX_IMPORT_BYTES
     raw = await call.body(limit)
-    print_ = fingerprint(call.request.method, call.request.url.path, raw)
+    url = call.request.url
+    print_ = fingerprint(call.request.method, url.path, url.query, raw)
     idem = call.sandbox.store.idempotency
     stored = idem.lookup(call.tenant_id, key, print_)
     if stored is not None:

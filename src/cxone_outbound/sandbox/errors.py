@@ -78,6 +78,13 @@ class Conflict(SandboxError):
     code = "CONFLICT"
 
 
+class IdempotencyKeyReused(SandboxError):
+    """A key already named another request (method, URL or body): refused, as Stripe does."""
+
+    status = 422
+    code = "IDEMPOTENCY_KEY_REUSED"
+
+
 class PreconditionFailed(SandboxError):
     status = 412
     code = "PRECONDITION_FAILED"

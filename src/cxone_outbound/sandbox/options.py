@@ -26,3 +26,4 @@ class SandboxOptions:
     token_ttl: int = DEFAULT_TOKEN_TTL
     import_rows_per_s: float = DEFAULT_IMPORT_ROWS_PER_S
     max_json_bytes: int = MAX_JSON_BYTES
+    control_token: str | None = None  # when set, every /sandbox call must carry it

@@ -30,6 +30,8 @@ class Sandbox:
         if options.seed_contacts and not self.store.contacts.writes_map(
                 self.store.default_list_id("demo")):
             self.store.seed_contacts("demo", None, options.seed_contacts, mix="mixed")
+        if options.seed_contacts:
+            self.store.seed_campaign("demo")
 
     async def start(self) -> None:
         await self.dispatcher.start()
@@ -44,11 +46,13 @@ class Sandbox:
         self.faults = FaultInjector(parse_fault_spec(spec), time.monotonic)
 
     def reset(self) -> None:
-        """Back to a fresh start: data, counters, rate limit, faults and token lifetime."""
+        """Back to a fresh start: data, counters, rate limit, faults, token lifetime and the
+        idempotency keys' TTL and clock."""
         self.store.reset()
         self.worker.imports = self.store.imports
         self.counters.reset()
         self.limiter.configure(self.options.rate_limit, self.options.burst)
         self.set_faults(self.options.faults)
         self.token_ttl = self.options.token_ttl
+        self.store.idempotency.reset()
         self.dispatcher.invalidate()

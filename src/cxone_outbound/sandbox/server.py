@@ -21,6 +21,7 @@ from typing import IO, Any
 from cxone_outbound.sandbox.access_keys import DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET
 from cxone_outbound.sandbox.auth import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_TENANT
 from cxone_outbound.sandbox.control import SandboxControl
+from cxone_outbound.sandbox.control_guard import TOKEN_ENV
 from cxone_outbound.sandbox.options import DEFAULT_IMPORT_ROWS_PER_S, DEFAULT_TOKEN_TTL
 from cxone_outbound.sandbox.ratelimit import DEFAULT_BURST, DEFAULT_RATE
 
@@ -40,10 +41,12 @@ class SandboxServer:
                  rate_limit: float = DEFAULT_RATE, burst: int = DEFAULT_BURST,
                  faults: str | None = None, seed_contacts: int = 0,
                  token_ttl: int = DEFAULT_TOKEN_TTL,
-                 import_rows_per_s: float = DEFAULT_IMPORT_ROWS_PER_S) -> None:
+                 import_rows_per_s: float = DEFAULT_IMPORT_ROWS_PER_S,
+                 control_token: str | None = None) -> None:
         self.host = host
         self.port = port
         self.db_path = Path(db_path) if db_path is not None else None
+        self.control_token = control_token  # passed by environment: never on a command line
         self.args = [
             "--host", host, "--port", str(port), "--rate-limit", str(rate_limit),
             "--burst", str(burst), "--faults", faults or "", "--seed-contacts",
@@ -66,11 +69,11 @@ class SandboxServer:
     def control(self) -> SandboxControl:
         if not self.base_url:
             raise RuntimeError("the sandbox is not running")
-        return SandboxControl(self.base_url)
+        return SandboxControl(self.base_url, token=self.control_token or "")
 
     def start(self) -> SandboxServer:
         self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 - closed in stop()
-        env = os.environ | {"PYTHONUNBUFFERED": "1"}
+        env = os.environ | {"PYTHONUNBUFFERED": "1", TOKEN_ENV: self.control_token or ""}
         self._process = subprocess.Popen(  # noqa: S603 - our own module, fixed arguments
             [sys.executable, "-m", "cxone_outbound.sandbox", *self.args],
             stdout=subprocess.PIPE, stderr=self._stderr, stdin=subprocess.DEVNULL, env=env)

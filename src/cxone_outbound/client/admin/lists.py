@@ -7,21 +7,29 @@ results. So what an upload did is read from the list afterwards — its counters
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from cxone_outbound.client.admin import contract
+from cxone_outbound.client.admin.paging import PAGE_MAX, JsonCall, pages
 from cxone_outbound.client.admin.records import ListColumns, same_value
-from cxone_outbound.client.errors import CXoneError, SchemaDrift
+from cxone_outbound.client.api import seg
+from cxone_outbound.client.errors import SchemaDrift
 from cxone_outbound.client.models import RowError
 
-PAGE_SIZE = 100  # S2: at most 100 a page (a larger `top` is capped by the server)
+PAGE_SIZE = PAGE_MAX  # S2: at most 100 a page (a larger `top` is capped by the server)
 NOT_APPLIED = "NOT_APPLIED"  # not in the list as sent, not counted invalid: send again
 REJECTED = "REJECTED"  # counted invalid by the list: its content was refused
 
-Fetch = Callable[[int, int], Awaitable[Any]]
-"""Fetches one page: (skip, top) -> the reply body."""
+RECORD_PARAMS = {"finalized": "false", "includeRecords": "true"}
+
+
+def record_pages(call: JsonCall, list_id: str, *, page_size: int = PAGE_SIZE,
+                 skip: int = 0) -> AsyncIterator[list[Mapping[str, Any]]]:
+    """A calling list's records (`resultSet.contactRecords`), page by page from `skip`."""
+    return pages(call, "lists", f"lists/call-lists/{seg(list_id)}", contract.LIST_RECORDS,
+                 params=RECORD_PARAMS, page_size=page_size, skip=skip)
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,33 +63,6 @@ def list_skill(body: Any) -> int | None:
     if isinstance(first, Mapping):
         first = first.get("skillId")
     return first if isinstance(first, int) and not isinstance(first, bool) else None
-
-
-async def pages(fetch: Fetch, shape: contract.Shape, *, top: int = PAGE_SIZE,
-                skip: int = 0) -> AsyncIterator[list[Mapping[str, Any]]]:
-    """The checked rows of a paged reply, page by page from `skip`.
-
-    Stops on an empty page or once `totalRecords` rows were read — never on a short page (a
-    server may cap `top`). `_links` are not followed: `skip` is ours to count, so a link that
-    is relative, absent or wrong cannot mislead. A server that ignores `skip` (the same first
-    row twice) is an error, not an endless download.
-    """
-    first_seen: Mapping[str, Any] | None = None
-    while True:
-        body = await fetch(skip, top)
-        found = contract.read(shape, body)
-        rows = contract.rows(shape, body)
-        if not rows:
-            return
-        if first_seen is not None and rows[0] == first_seen:
-            raise CXoneError(f"{shape.endpoint}: the server returned the page at skip={skip} "
-                             "again (it ignores skip?); stopping rather than reading forever")
-        first_seen = rows[0]
-        yield rows
-        skip += len(rows)
-        total = found.get("totalRecords", body.get("totalRecords"))
-        if isinstance(total, int) and skip >= total:
-            return
 
 
 class ReadBack:
@@ -127,11 +108,11 @@ class ReadBack:
         return [RowError(row=n, code=code, message=message) for n in missing]
 
 
-async def read_back(check: ReadBack, fetch: Fetch, *, start: int) -> None:
+async def read_back(check: ReadBack, call: JsonCall, list_id: str, *, start: int) -> None:
     """Read the list's records from `start` to the end, then from 0, until every row of the
     upload is seen; stop as soon as none is pending."""
     for skip in dict.fromkeys((max(0, start), 0)):
-        async for records in pages(fetch, contract.LIST_RECORDS, skip=skip):
+        async for records in record_pages(call, list_id, skip=skip):
             check.see(records)
             if check.done:
                 return

@@ -9,10 +9,11 @@ How each call maps (CXONE-REAL.md; what is unconfirmed is said in docs/real-tena
   records (merged onto the record as downloaded) in files within the 256 MB / 500k limits;
 - a delete is `DELETE /lists/call-lists/{id}/removeProspects`; per-record failures inside a 200
   become failed records;
-- suppressions are the records of every DNC group;
-- campaigns are read and written at `/campaigns/{id}` under a read-compare-write guard: the
-  "ETag" is a digest of the campaign as read, and a write first re-reads and refuses (412,
-  `PreconditionFailed`) if the digest moved — no If-Match is documented;
+- suppressions are the records of every DNC group (`admin.dnc`);
+- campaigns are read from `/campaigns/{id}`, its skill and the skill's parameters, and written
+  to the skill under a read-compare-write guard (`admin.campaigns`): the "ETag" is a digest of
+  the campaign as read, and a write first re-reads and refuses (412, `PreconditionFailed`) if
+  the digest moved — no If-Match is documented;
 - webhooks are kept and delivered by the tool (`admin.events`).
 """
 
@@ -33,16 +34,18 @@ from cxone_outbound.client.admin import contract
 from cxone_outbound.client.admin.campaigns import HELD_FIELDS, AdminCampaigns
 from cxone_outbound.client.admin.campaigns import campaign_digest as campaign_digest
 from cxone_outbound.client.admin.discovery import DiscoveryCache
+from cxone_outbound.client.admin.dnc import AdminDnc
 from cxone_outbound.client.admin.events import EventDelivery, LocalWebhooks
 from cxone_outbound.client.admin.lists import (
     ListCounters,
     ReadBack,
     list_counters,
     list_skill,
-    pages,
     read_back,
+    record_pages,
 )
 from cxone_outbound.client.admin.mappings import MappingStore, resolve
+from cxone_outbound.client.admin.paging import PAGE_MAX
 from cxone_outbound.client.admin.records import (
     ListColumns,
     UploadOptions,
@@ -95,29 +98,11 @@ ADMIN_CAPABILITIES = Capabilities(
     list_refresh=False,
     list_schema=False,
     campaign_fields=HELD_FIELDS,
+    skill_start=True,
     max_delete_batch=100,  # removeProspects takes an array; the sandbox caps a call at 1000
     phones_as_digits=True,
 )
-PAGE_MAX = 100  # S2: at most 100 a page
 _NOT_FOUND_CODES = {"NOT_FOUND", "RECORD_NOT_FOUND", "PROSPECT_NOT_FOUND", "404"}
-
-
-def _failures(body: Any) -> list[Mapping[str, Any]]:
-    """Per-record failures reported inside a 200 (`failedRecords`, `recordResults`...)."""
-    if not isinstance(body, Mapping):
-        return []
-    found: list[Mapping[str, Any]] = []
-    for key in ("failedRecords", "failed", "errors", "rowErrors"):
-        items = body.get(key)
-        if isinstance(items, list):
-            found.extend(i for i in items if isinstance(i, Mapping))
-    results = body.get("recordResults")
-    if isinstance(results, list):
-        found.extend(
-            r for r in results
-            if isinstance(r, Mapping) and str(r.get("status", "")).lower() in {"failed", "error"}
-        )
-    return found
 
 
 def _refusal(failure: BatchUpdateFailure) -> dict[str, Any]:
@@ -166,6 +151,7 @@ class AdminOutboundApi(AsyncResource):
         self._complete: set[str] = set()  # lists downloaded whole since their last import
         self._downloads: dict[str, asyncio.Lock] = {}
         self._campaign_map: AdminCampaigns | None = None
+        self._dnc_calls: AdminDnc | None = None
 
     @property
     def capabilities(self) -> Capabilities:
@@ -196,42 +182,6 @@ class AdminOutboundApi(AsyncResource):
             return response.json()
         except orjson.JSONDecodeError as exc:
             raise CXoneError(f"{method} {path}: the answer is not JSON") from exc
-
-    async def _pages(
-        self, resource: str, path: str, params: Mapping[str, str | int], keys: Sequence[str],
-        *, page_size: int,
-    ) -> AsyncIterator[list[Any]]:
-        """Items page by page: `skip`/`top`, following `_links.next` when the server gives it."""
-        top = max(1, min(page_size, PAGE_MAX))
-        skip = 0
-        target: str = path
-        query: Mapping[str, str | int] | None = {**params, "skip": skip, "top": top}
-        seen: set[str] = set()
-        while True:
-            body = await self._json("GET", resource, target, params=query)
-            items: list[Any] = []
-            if isinstance(body, Mapping):
-                for key in keys:
-                    if isinstance(body.get(key), list):
-                        items = body[key]
-                        break
-            elif isinstance(body, list):
-                items = body
-            yield items
-            links = body.get("_links") if isinstance(body, Mapping) else None
-            next_link = links.get("next") if isinstance(links, Mapping) else None
-            total = body.get("totalRecords") if isinstance(body, Mapping) else None
-            skip += len(items)
-            if isinstance(next_link, str) and next_link:
-                if next_link in seen:
-                    raise CXoneError(f"GET {path}: the server repeated page {next_link!r}")
-                seen.add(next_link)
-                target, query = next_link, None
-                continue
-            # never on a short page: a server may cap `top`
-            if not items or (isinstance(total, int) and skip >= total):
-                return
-            target, query = path, {**params, "skip": skip, "top": top}
 
     async def _emit(self, event: str, data: dict[str, Any]) -> None:
         if self._delivery is not None:
@@ -287,15 +237,6 @@ class AdminOutboundApi(AsyncResource):
         names = sorted(columns.attributes or ())
         return ListSchema(fields=[SchemaField(name=n) for n in names])
 
-    def _record_fetch(self, list_id: str) -> Any:
-        path = f"lists/call-lists/{seg(list_id)}"
-
-        async def fetch(skip: int, top: int) -> Any:
-            return await self._json("GET", "lists", path, params={
-                "finalized": "false", "includeRecords": "true", "skip": skip, "top": top})
-
-        return fetch
-
     async def iter_contact_pages(
         self, list_id: str, *, page_size: int = 1000
     ) -> AsyncIterator[list[Contact]]:
@@ -305,8 +246,7 @@ class AdminOutboundApi(AsyncResource):
         self._removed[list_id] = []
         columns = await self._list_columns(list_id)
         index = 0
-        top = max(1, min(page_size, PAGE_MAX))
-        async for items in pages(self._record_fetch(list_id), contract.LIST_RECORDS, top=top):
+        async for items in record_pages(self._json, list_id, page_size=page_size):
             page = [contact_from_record(i, list_id, columns) for i in items]
             for contact in page:
                 known[contact.id] = contact
@@ -502,7 +442,7 @@ class AdminOutboundApi(AsyncResource):
             self._jobs[job_id] = list_id
             cancelled = await self._wait(job_id)
             check = ReadBack(rows, columns)
-            await read_back(check, self._record_fetch(list_id), start=start)
+            await read_back(check, self._json, list_id, start=start)
             after = await self._counters(list_id)
         row_errors = check.row_errors(before, after)
         self.verified += check.sent
@@ -630,7 +570,7 @@ class AdminOutboundApi(AsyncResource):
     # -- campaigns (the mapping is admin.campaigns) -----------------------------------------
     def _campaigns(self) -> AdminCampaigns:
         if self._campaign_map is None:
-            self._campaign_map = AdminCampaigns(self._json, self._pages, self._emit)
+            self._campaign_map = AdminCampaigns(self._json, self._emit)
         return self._campaign_map
 
     async def get_campaign(self, campaign_id: str) -> Campaign:
@@ -648,47 +588,24 @@ class AdminOutboundApi(AsyncResource):
         """Read, compare with the digest the caller read (stale: 412), write what changed."""
         return await self._campaigns().update(campaign_id, body, if_match=if_match)
 
-    # -- suppressions (DNC groups) ---------------------------------------------------------
-    async def _dnc_groups(self) -> list[str]:
-        groups: list[str] = []
-        async for items in self._pages("dnc-groups", "dnc-groups", {}, ("dncGroups", "groups"),
-                                       page_size=PAGE_MAX):
-            groups += [g for i in items if isinstance(i, Mapping)
-                       if (g := text_of(i, "dncGroupId", "id")) is not None]
-        return groups
+    async def start_skill(self, campaign_id: str) -> str:
+        """Start the campaign's skill dialing; only ever on the user's explicit request."""
+        return await self._campaigns().start_skill(campaign_id)
 
-    async def iter_suppressions(self, *, page_size: int = 1000) -> AsyncIterator[Suppression]:
-        for group in await self._dnc_groups():
-            path = f"dnc-groups/{seg(group)}/records"
-            async for items in self._pages("dnc-groups", path, {}, ("dncGroupRecords", "records"),
-                                           page_size=page_size):
-                for item in items:
-                    if isinstance(item, Mapping) and text_of(item, "phoneNumber"):
-                        yield Suppression.model_validate({
-                            "id": f"{group}:{item['phoneNumber']}",
-                            "phoneNumber": item["phoneNumber"],
-                            "reason": f"DNC group {group}",
-                            "expiresAt": item.get("expiredDate") or None,
-                        })
+    # -- suppressions (DNC groups: admin.dnc) ---------------------------------------------
+    def _dnc(self) -> AdminDnc:
+        if self._dnc_calls is None:
+            self._dnc_calls = AdminDnc(self._json)
+        return self._dnc_calls
+
+    def iter_suppressions(self, *, page_size: int = 100) -> AsyncIterator[Suppression]:
+        return self._dnc().iter_suppressions(page_size=page_size)
 
     async def create_suppression(
         self, phone_number: str, *, reason: str = "", expires_at: datetime | None = None
     ) -> Suppression:
-        groups = await self._dnc_groups()
-        if not groups:
-            raise NotFound("the tenant has no DNC group to add a number to", status=404)
-        record: dict[str, Any] = {"phoneNumber": phone_number}
-        if expires_at is not None:
-            record["expiredDate"] = expires_at.isoformat()
-        body = await self._json("POST", "dnc-groups", f"dnc-groups/{seg(groups[0])}/records",
-                                json={"dncGroupRecords": [record]},
-                                idempotency_key=new_idempotency_key())
-        failures = _failures(body)
-        if failures or (isinstance(body, Mapping) and body.get("errorCount")):
-            raise ValidationError(f"DNC group {groups[0]} refused {phone_number}", status=400,
-                                  details=failures)
-        return Suppression(id=f"{groups[0]}:{phone_number}", phone_number=phone_number,
-                           reason=reason, expires_at=expires_at)
+        return await self._dnc().create_suppression(phone_number, reason=reason,
+                                                    expires_at=expires_at)
 
     # -- webhooks (kept and delivered by the tool) -----------------------------------------
     def _hooks(self) -> LocalWebhooks:

@@ -15,7 +15,7 @@ from typing import Any
 
 import orjson
 
-from cxone_outbound.client.errors import PayloadTooLarge, ValidationError
+from cxone_outbound.client.errors import IdempotencyKeyReused, PayloadTooLarge, ValidationError
 from cxone_outbound.client.models import EnrichmentItem
 from cxone_outbound.engine.job import BaseJob, RunContext
 from cxone_outbound.engine.records import Batch, Item, Outcome, Record, RecordError
@@ -98,20 +98,25 @@ class EnrichJob(BaseJob):
         return Item(record, {"contactId": result.contact_id, "attributes": attributes})
 
     def batch_id(self, items: Sequence[Item], attempt: int) -> str:
-        # Derived from the content: a resumed batch resends with the same idempotency key.
         return _digest([self.list_id, attempt, [item.payload for item in items]])
 
     async def send(self, batch: Batch, ctx: RunContext) -> Sequence[Outcome]:
+        if ctx.client is None:  # the engine sends nothing in a dry run; nothing is applied
+            raise RuntimeError("enrich: no API client to send with")
         resolution: BatchResolution[Item] = BatchResolution(batch.items, contact_id_of)
         while (sub := resolution.next_batch()) is not None:
-            if ctx.dry_run or ctx.client is None:
-                resolution.applied(sub)
-                continue
             body = [EnrichmentItem.model_validate(item.payload) for item in sub]
-            key = _digest([batch.id, [item.payload for item in sub]])
+            # This run's POST of these rows to this list: a retry or a resume repeats it (and
+            # the server answers it once); a new run over the same file sends it again.
+            key = ctx.idempotency_key(batch, "enrich", self.list_id, [i.key for i in sub])
             started = ctx.clock.monotonic()
             try:
                 result = await ctx.client.enrich_contacts(self.list_id, body, idempotency_key=key)
+            except IdempotencyKeyReused as exc:
+                self.latencies.add(len(sub), ctx.clock.monotonic() - started, "refused")
+                detail = RefusalDetail(None, exc.field, exc.code)
+                resolution.uncertain(sub, exc.message, detail)
+                continue
             except ValidationError as exc:
                 self.latencies.add(len(sub), ctx.clock.monotonic() - started, "refused")
                 details = [RefusalDetail.from_json(d) for d in exc.details]

@@ -80,10 +80,11 @@ class BatchResolution(Generic[T]):
         self._take(batch)
         self.applied_items.extend(batch)
 
-    def uncertain(self, batch: Sequence[T], reason: str) -> None:
-        """The server's answer does not prove what was applied: fail the batch, loudly."""
+    def uncertain(self, batch: Sequence[T], reason: str, *details: RefusalDetail) -> None:
+        """The server's answer does not prove what was applied: fail the batch, loudly (never
+        bisected: a smaller batch would not make that answer one about it)."""
         self._take(batch)
-        self.failed.extend(Failed(item, reason) for item in batch)
+        self.failed.extend(Failed(item, reason, details) for item in batch)
 
     def refused(
         self, batch: Sequence[T], details: Sequence[RefusalDetail], message: str = "refused"

@@ -66,6 +66,11 @@ class SuppressionIndex:
                 index.expired += 1
                 continue
             result = normalize(entry.phone_number)
+            if result.e164 is None and entry.phone_number.isascii() \
+                    and entry.phone_number.isdigit():
+                # bare digits the region cannot read: a DNC record's "universal" format, the
+                # digits of an E.164 number with its country code (what this tool sends)
+                result = normalize("+" + entry.phone_number)
             if result.e164 is None:
                 index.unreadable.append(entry.phone_number)
             else:
@@ -78,16 +83,28 @@ class SuppressionIndex:
 
 @dataclass
 class Eligibility:
-    """The outcome over a list: eligible contact ids and a count per exclusion reason."""
+    """The outcome over a list: how many are eligible, a count per exclusion reason, and the
+    eligible ids unless `keep_ids` is off (a whole list's ids are not worth their memory)."""
 
     eligible: list[str] = field(default_factory=list)
     excluded: Counter[Exclusion] = field(default_factory=Counter)
     total: int = 0
+    eligible_count: int = 0
+    keep_ids: bool = True
+
+    def add(self, contact_id: str, reason: Exclusion | None) -> None:
+        self.total += 1
+        if reason is not None:
+            self.excluded[reason] += 1
+            return
+        self.eligible_count += 1
+        if self.keep_ids:
+            self.eligible.append(contact_id)
 
     def to_json(self) -> dict[str, object]:
         return {
             "total": self.total,
-            "eligible": len(self.eligible),
+            "eligible": self.eligible_count,
             "excluded": {reason.value: self.excluded.get(reason, 0) for reason in Exclusion},
         }
 
@@ -137,12 +154,8 @@ def assess(
     wanted = normalise_regions(regions)
     outcome = Eligibility()
     for candidate in candidates:
-        outcome.total += 1
         reason = judge(candidate, regions=wanted, suppressions=suppressions, normalize=normalize)
-        if reason is None:
-            outcome.eligible.append(candidate.id)
-        else:
-            outcome.excluded[reason] += 1
+        outcome.add(candidate.id, reason)
     return outcome
 
 

@@ -36,7 +36,8 @@ from cxone_outbound.jobs.preview.eligibility import (
     Eligibility,
     SuppressionEntry,
     SuppressionIndex,
-    assess,
+    judge,
+    normalise_regions,
 )
 from cxone_outbound.phones import PhoneNormalizer, as_written
 
@@ -172,22 +173,27 @@ async def assess_list(
     now: datetime,
     default_region: str = "US",
 ) -> ListAssessment:
-    """Eligibility over a whole list against every page of suppressions."""
+    """Eligibility over a whole list against every page of suppressions.
+
+    The list streams through (counts only, no ids kept): memory holds the suppressions' numbers,
+    never the list.
+    """
     normalize = PhoneNormalizer(default_region)
     entries = [
         SuppressionEntry(s.phone_number, s.expires_at, s.id)
         async for s in client.iter_suppressions()
     ]
     index = SuppressionIndex.build(entries, now=now, normalize=normalize)
+    wanted = normalise_regions(regions)
+    outcome = Eligibility(keep_ids=False)
     digits = client.capabilities.phones_as_digits  # admin: phones come back as digits
-    candidates = [
-        Candidate(c.id, as_written(c.phone, normalize) if digits and c.phone else c.phone,
-                  _region(c.attributes, c.model_extra))
-        async for c in client.iter_contacts(list_id)
-    ]
-    return ListAssessment(
-        assess(candidates, regions=regions, suppressions=index, normalize=normalize), index
-    )
+    async for c in client.iter_contacts(list_id):
+        phone = as_written(c.phone, normalize) if digits and c.phone else c.phone
+        candidate = Candidate(c.id, phone, _region(c.attributes, c.model_extra))
+        outcome.add(
+            c.id, judge(candidate, regions=wanted, suppressions=index, normalize=normalize)
+        )
+    return ListAssessment(outcome, index)
 
 
 def _region(attributes: dict[str, Any], extra: dict[str, Any] | None) -> str | None:

@@ -1,0 +1,226 @@
+"""A record's IANA time zone: from its ZIP code when it has one, else from its phone.
+
+ZIP codes come from the `zipcodes` package (USPS data with an IANA zone per ZIP, maintained and
+shipped as a package: no download at run time). Phones use libphonenumber's own area-code table
+(`phonenumbers.timezone`). An area code that spans zones (605: Denver and North Dakota/Center,
+800 numbers: the whole plan) is `ambiguous`: the record gets no zone and says why, rather than
+a guess that could put a call at 7:00 local.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+import phonenumbers
+from phonenumbers import geocoder
+from phonenumbers import timezone as phone_timezones
+
+__all__ = ["ZipInfo", "ZoneFinder", "ZoneResult", "ZoneStatus", "zip_index"]
+
+_ZIP = re.compile(r"^\s*(\d{5})(?:[-\s]?\d{4})?\s*$")
+_UNKNOWN_ZONE = "Etc/Unknown"
+
+
+class ZoneStatus(StrEnum):
+    OK = "ok"
+    AMBIGUOUS = "ambiguous"  # the evidence names several zones: none is chosen
+    UNKNOWN = "unknown"  # no evidence (no ZIP, an unreadable phone, a zone we cannot load)
+
+
+@dataclass(frozen=True, slots=True)
+class ZipInfo:
+    zone: str | None
+    state: str
+    area_codes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ZoneResult:
+    """A time zone and where it came from; `candidates` lists the zones of an ambiguous one."""
+
+    status: ZoneStatus
+    zone: str | None = None
+    source: str | None = None  # "zip" or "phone"
+    state: str | None = None  # the US state (or territory) a ZIP or an area code names
+    candidates: tuple[str, ...] = ()
+    states: tuple[str, ...] = ()  # the states an area code serves, when not one
+
+    @property
+    def tzinfo(self) -> ZoneInfo | None:
+        return ZoneInfo(self.zone) if self.zone else None
+
+
+@functools.cache
+def _known_zones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+@functools.cache
+def _valid(zone: str) -> bool:
+    if zone not in _known_zones():
+        return False
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+@functools.cache
+def zip_index() -> Mapping[str, ZipInfo]:
+    """ZIP code -> (IANA zone or None, state), built once from the `zipcodes` package.
+
+    A few USPS rows carry no zone or a name that is not an IANA zone: those ZIPs get None and
+    the record falls back to its phone.
+    """
+    import zipcodes  # a 40k-row data set: loaded only when a ZIP is looked up
+
+    index: dict[str, ZipInfo] = {}
+    rows: list[dict[str, Any]] = zipcodes.list_all()  # type: ignore[no-untyped-call]  # untyped
+    for row in rows:
+        zone = str(row.get("timezone") or "")
+        codes = tuple(str(code) for code in row.get("area_codes") or ())
+        index[str(row["zip_code"])] = ZipInfo(
+            zone if _valid(zone) else None, str(row["state"]), codes
+        )
+    return index
+
+
+def area_code_states(zips: Mapping[str, ZipInfo]) -> Mapping[str, frozenset[str]]:
+    """US area code -> the states whose ZIPs it serves (several near a border)."""
+    states: dict[str, set[str]] = {}
+    for info in zips.values():
+        for code in info.area_codes:
+            states.setdefault(code, set()).add(info.state)
+    return {code: frozenset(found) for code, found in states.items()}
+
+
+@functools.cache
+def _equivalent(zones: tuple[str, ...]) -> bool:
+    """True when the zones keep one UTC offset at every hour of the coming two years: then
+    they are one local time under several names (Europe/London and Europe/Jersey)."""
+    infos = [ZoneInfo(z) for z in zones]
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    for hour in range(0, 2 * 366 * 24):
+        moment = start + timedelta(hours=hour)
+        offsets = {moment.astimezone(info).utcoffset() for info in infos}
+        if len(offsets) > 1:
+            return False
+    return True
+
+
+class ZoneFinder:
+    """Finds each record's zone; ZIP lookups and phone lookups are memoised."""
+
+    def __init__(self, *, zips: Mapping[str, ZipInfo] | None = None) -> None:
+        self._zips = zips
+        self._area_states: Mapping[str, frozenset[str]] | None = None
+
+    @property
+    def zips(self) -> Mapping[str, ZipInfo]:
+        if self._zips is None:
+            self._zips = zip_index()
+        return self._zips
+
+    def by_zip(self, raw: str | None) -> ZoneResult | None:
+        """The zone a US ZIP (5 digits, or ZIP+4) names; None when there is no usable ZIP."""
+        if not raw:
+            return None
+        match = _ZIP.match(raw)
+        if match is None:
+            return None
+        info = self.zips.get(match.group(1))
+        if info is None or info.zone is None:
+            return None
+        return ZoneResult(ZoneStatus.OK, info.zone, "zip", info.state)
+
+    def by_phone(self, e164: str | None) -> ZoneResult:
+        if not e164:
+            return ZoneResult(ZoneStatus.UNKNOWN, source="phone")
+        return _phone_zone(e164)
+
+    def find(self, *, zip_code: str | None, e164: str | None) -> ZoneResult:
+        """The ZIP's zone when the ZIP is known, else the phone's (ambiguous or unknown: no zone).
+
+        A ZIP names a place, an area code a numbering plan: the ZIP wins, and its state is kept
+        for state calling rules even where the phone decides nothing.
+        """
+        found = self.by_zip(zip_code)
+        if found is not None:
+            return found
+        result = self.by_phone(e164)
+        states = self.phone_states(e164)
+        if len(states) == 1:
+            return replace(result, state=states[0])
+        return replace(result, states=states)
+
+    def phone_states(self, e164: str | None) -> tuple[str, ...]:
+        """The US state a +1 number is from: libphonenumber's geocoder ("Chicago, IL", "South
+        Dakota") first; else every state whose ZIPs its area code serves (several near a
+        border); none for other countries."""
+        if not e164 or not e164.startswith("+1") or len(e164) < 5:
+            return ()
+        state = _geocoded_state(e164)
+        if state is not None:
+            return (state,)
+        if self._area_states is None:
+            self._area_states = area_code_states(self.zips)
+        return tuple(sorted(self._area_states.get(e164[2:5], ())))
+
+
+US_STATES: Mapping[str, str] = {
+    "alabama": "AL", "alaska": "AK", "arizona": "AZ", "arkansas": "AR", "california": "CA",
+    "colorado": "CO", "connecticut": "CT", "delaware": "DE", "florida": "FL", "georgia": "GA",
+    "hawaii": "HI", "idaho": "ID", "illinois": "IL", "indiana": "IN", "iowa": "IA",
+    "kansas": "KS", "kentucky": "KY", "louisiana": "LA", "maine": "ME", "maryland": "MD",
+    "massachusetts": "MA", "michigan": "MI", "minnesota": "MN", "mississippi": "MS",
+    "missouri": "MO", "montana": "MT", "nebraska": "NE", "nevada": "NV", "new hampshire": "NH",
+    "new jersey": "NJ", "new mexico": "NM", "new york": "NY", "north carolina": "NC",
+    "north dakota": "ND", "ohio": "OH", "oklahoma": "OK", "oregon": "OR", "pennsylvania": "PA",
+    "rhode island": "RI", "south carolina": "SC", "south dakota": "SD", "tennessee": "TN",
+    "texas": "TX", "utah": "UT", "vermont": "VT", "virginia": "VA", "washington": "WA",
+    "west virginia": "WV", "wisconsin": "WI", "wyoming": "WY", "washington d.c.": "DC",
+    "district of columbia": "DC", "puerto rico": "PR", "guam": "GU",
+    "u.s. virgin islands": "VI", "american samoa": "AS", "northern mariana islands": "MP",
+}
+"""State names as libphonenumber's English geocoder writes them, and their USPS codes."""
+_STATE_CODES = frozenset(US_STATES.values())
+
+
+@functools.lru_cache(maxsize=65_536)
+def _geocoded_state(e164: str) -> str | None:
+    try:
+        number = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return None
+    if phonenumbers.region_code_for_number(number) != "US":
+        return None
+    text = geocoder.description_for_number(number, "en").strip()
+    _, comma, code = text.rpartition(",")
+    if comma and code.strip() in _STATE_CODES:
+        return code.strip()
+    return US_STATES.get(text.lower())
+
+
+@functools.lru_cache(maxsize=65_536)
+def _phone_zone(e164: str) -> ZoneResult:
+    try:
+        number = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return ZoneResult(ZoneStatus.UNKNOWN, source="phone")
+    zones = tuple(
+        z for z in phone_timezones.time_zones_for_number(number) if z != _UNKNOWN_ZONE
+    )
+    usable = tuple(z for z in zones if _valid(z))
+    if not usable:
+        return ZoneResult(ZoneStatus.UNKNOWN, source="phone")
+    if len(usable) > 1 and not _equivalent(usable):
+        return ZoneResult(ZoneStatus.AMBIGUOUS, source="phone", candidates=usable)
+    return ZoneResult(ZoneStatus.OK, usable[0], "phone", candidates=usable)
