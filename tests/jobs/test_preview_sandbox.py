@@ -16,6 +16,7 @@ from typing import Any
 import aiohttp
 import orjson
 import pytest
+from tests.engine.live import assert_accounted
 from tests.jobs.conftest import list_id_for
 
 from cxone_outbound import signing
@@ -163,6 +164,7 @@ async def test_a_conflicting_apply_run_fails_its_record_and_exits_non_zero(
         RunConfig(state_dir=tmp_path),
         client_factory=factory(dialect_settings),
     ).run()
+    assert_accounted(summary)
     assert exit_code_of(summary) == 1
     audit = audit_lines(summary.run_dir)
     refused = [a for a in audit if a.get("event") == "preview.refused"]
@@ -188,6 +190,7 @@ async def test_an_applied_run_audits_each_request_with_its_latency(
         RunConfig(state_dir=tmp_path),
         client_factory=factory(dialect_settings),
     ).run()
+    assert_accounted(summary)
     assert exit_code_of(summary) == 0
     audit = audit_lines(summary.run_dir)
     requests = [a for a in audit if a["type"] == "request"]

@@ -31,6 +31,8 @@ class Capabilities:
     phones_as_digits: bool = False
     # a campaign's skill can be started on request (`start_skill`); v2 has no such call
     skill_start: bool = False
+    # characters one uploaded record may hold, cells and commas (None: no such limit)
+    max_record_chars: int | None = None
 
 
 V2_CAPABILITIES = Capabilities(

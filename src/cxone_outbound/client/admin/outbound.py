@@ -88,6 +88,7 @@ from cxone_outbound.client.models import (
 from cxone_outbound.client.transport import new_idempotency_key
 from cxone_outbound.config import Settings
 from cxone_outbound.lifecycle import AsyncResource
+from cxone_outbound.limits import ADMIN_MAX_RECORD_CHARS
 
 ADMIN_CAPABILITIES = Capabilities(
     dialect="admin",
@@ -101,6 +102,7 @@ ADMIN_CAPABILITIES = Capabilities(
     skill_start=True,
     max_delete_batch=100,  # removeProspects takes an array; the sandbox caps a call at 1000
     phones_as_digits=True,
+    max_record_chars=ADMIN_MAX_RECORD_CHARS,
 )
 _NOT_FOUND_CODES = {"NOT_FOUND", "RECORD_NOT_FOUND", "PROSPECT_NOT_FOUND", "404"}
 
