@@ -20,17 +20,22 @@ from typing import Any
 
 import orjson
 
-from cxone_outbound.limits import ADMIN_MAX_RECORD_CHARS
+from cxone_outbound.limits import (
+    ADMIN_MAX_ACTIVE_RECORDS,
+    ADMIN_MAX_RECORD_CHARS,
+    ADMIN_MAX_UPLOAD_BYTES,
+    ADMIN_MAX_UPLOAD_RECORDS,
+)
 from cxone_outbound.sandbox.contacts import Contacts
 from cxone_outbound.sandbox.csv_import import STANDARD_COLUMNS, ContactRow, RowError, check_row
 from cxone_outbound.sandbox.database import Database
 from cxone_outbound.sandbox.errors import Conflict, NotFound, PayloadTooLarge, ValidationFailed
 
-MAX_UPLOAD_BYTES = 256 * 1024 * 1024
-MAX_UPLOAD_RECORDS = 500_000
+MAX_UPLOAD_BYTES = ADMIN_MAX_UPLOAD_BYTES
+MAX_UPLOAD_RECORDS = ADMIN_MAX_UPLOAD_RECORDS
 MAX_RECORD_CHARS = ADMIN_MAX_RECORD_CHARS  # one definition with the client's checks
 MAX_REMOVE = 1000
-MAX_ACTIVE_RECORDS = 1_000_000  # per business unit, DNC records included (help pages)
+MAX_ACTIVE_RECORDS = ADMIN_MAX_ACTIVE_RECORDS
 EXTERNAL_ID = "__external_id"
 DEFAULT_MAPPING = {"externalIdColumn": "ExternalId", "phoneColumn": "PhoneNumber",
                    "firstNameColumn": "FirstName", "lastNameColumn": "LastName",

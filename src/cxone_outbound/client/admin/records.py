@@ -18,6 +18,7 @@ from typing import Any
 
 from cxone_outbound.client.errors import SchemaDrift, ValidationError
 from cxone_outbound.client.models import Contact
+from cxone_outbound.limits import ADMIN_MAX_UPLOAD_BYTES, ADMIN_MAX_UPLOAD_RECORDS
 
 
 def text_of(item: Mapping[str, Any], *names: str) -> str | None:
@@ -30,9 +31,8 @@ def text_of(item: Mapping[str, Any], *names: str) -> str | None:
     return None
 
 
-MAX_UPLOAD_RECORDS = 500_000  # help pages: at most 500,000 records per file
-MAX_UPLOAD_BYTES = 256 * 1024 * 1024  # help pages: files up to 256 MB
-MAX_RECORD_CHARS = 512  # help pages: a record up to 512 characters
+MAX_UPLOAD_RECORDS = ADMIN_MAX_UPLOAD_RECORDS
+MAX_UPLOAD_BYTES = ADMIN_MAX_UPLOAD_BYTES
 V2_IMPORT_COLUMNS = ("phone_number", "first_name", "last_name", "email")
 ANY_COLUMN = "*"
 _ROLES = {"externalId": "external_id", "phone": "phone", "firstName": "first_name",
