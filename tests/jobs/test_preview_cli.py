@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from tests.contracts.drift_proxy import drifted
+from tests.jobs.conftest import SANDBOX_LIST_COLUMNS
 
 from cxone_outbound.cli.main import invoke
 from cxone_outbound.cli.output import remove_logging_handler
@@ -167,6 +168,8 @@ def admin(
         pytest.skip("needs a local sandbox serving the admin dialect")
     monkeypatch.setenv("CXONE_ACCESS_KEY_ID", str(sandbox_server.access_key_id))
     monkeypatch.setenv("CXONE_ACCESS_KEY_SECRET", str(sandbox_server.access_key_secret))
+    # a tenant does not return a list's mapping: told as a profile would (docs/real-tenant.md)
+    monkeypatch.setenv("CXONE_LIST_COLUMNS", SANDBOX_LIST_COLUMNS)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
     return lambda *args: cxo("--dialect", "admin", *args)
