@@ -62,6 +62,8 @@ def admin_cli(
     config.write_text(
         f'[profiles.real]\ndialect = "admin"\nbase_url = "{sandbox_server.base_url}"\n'
         f'access_key_id = "{sandbox_server.access_key_id}"\n'
+        'list_columns = "externalId=ExternalId,phone=PhoneNumber,firstName=FirstName,'
+        'lastName=LastName,email=Email,attributes=*"\n'
     )
     config.chmod(0o600)
     monkeypatch.setenv("CXONE_CONFIG", str(config))
