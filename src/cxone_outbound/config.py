@@ -102,6 +102,12 @@ class Settings(BaseModel):
     discovery_url: str | None = None  # None: {base_url}/.well-known/cxone-configuration
     api_url: str | None = None  # set: skip discovery and use this API host
     api_versions: dict[str, str] = Field(default_factory=dict)  # resource -> "v33.0"
+    # Calling-list uploads (admin; docs/real-tenant.md "Calling lists and uploads"): the column
+    # mapping of lists cxo did not create, the dialing skill records are attached to (else the
+    # list's own skill), and how many days uploaded records live (the required expirationDate).
+    list_columns: str | None = None
+    upload_skill_id: int | None = Field(default=None, ge=1)
+    upload_expiration_days: int = Field(default=30, ge=1, le=3650)
     # The line-type lookup (`--line-type-lookup twilio`; docs/line-types.md): Twilio Lookup v2.
     # None: {base_url}/lookups, the sandbox's emulation; a real run sets
     # https://lookups.twilio.com and the account's SID and auth token.

@@ -37,6 +37,7 @@ from cxone_outbound.cli.report_cmd import report_run
 from cxone_outbound.cli.runs import runs_app
 from cxone_outbound.cli.sanitize import sanitize_command
 from cxone_outbound.cli.state import CliState
+from cxone_outbound.cli.tenant_cmd import tenant_app
 from cxone_outbound.cli.update_cmd import update_contacts
 from cxone_outbound.cli.webhooks import app as webhooks_app
 from cxone_outbound.client.errors import CXoneError
@@ -73,6 +74,16 @@ def main(
         typer.Option("--dialect", help="API dialect: v2 (the tutorials' API) or admin (a real "
                      "tenant's Admin API; docs/real-tenant.md)."),
     ] = None,
+    skill: Annotated[
+        int | None,
+        typer.Option("--skill", min=1, help="admin: the dialing skill uploads attach records "
+                     "to (default: upload_skill_id, else the list's own skill)."),
+    ] = None,
+    expiration_days: Annotated[
+        int | None,
+        typer.Option("--expiration-days", min=1, max=3650, help="admin: uploaded records "
+                     "expire this many days from today (default: 30)."),
+    ] = None,
     json_output: Annotated[
         bool, typer.Option("--json", help="Machine-readable JSON on stdout; text on stderr.")
     ] = False,
@@ -87,6 +98,7 @@ def main(
     state.profile = profile
     state.base_url = base_url
     state.dialect = dialect
+    state.upload_flags = {"upload_skill_id": skill, "upload_expiration_days": expiration_days}
     state.config_file = config_file
     state.json_output = json_output
     state.verbose = verbose
@@ -102,6 +114,7 @@ app.add_typer(runs_app, name="runs")
 app.add_typer(dnc_app, name="dnc")
 runs_app.command("report")(report_run)
 app.add_typer(sandbox.app, name="sandbox")
+app.add_typer(tenant_app, name="tenant")
 app.command("enrich")(enrich_command)
 app.command("update")(update_contacts)
 app.command("import")(import_contacts)

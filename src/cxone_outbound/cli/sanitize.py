@@ -99,7 +99,7 @@ def _directive(
 
 async def _plan(
     list_id: str, contacts: ListSnapshot, directive: Directive, work: Path, settings: Settings,
-    state_dir: Path,
+    state_dir: Path, *, digits_only: bool,
 ) -> Plan:
     """The plan, line types from the directive's lookup (a carrier lookup's answers cached in
     the state dir)."""
@@ -108,11 +108,12 @@ async def _plan(
         async with lookup:
             try:
                 return await plan_list(list_id, contacts, directive, lookup=lookup,
-                                       path=work / "plan.sqlite3")
+                                       path=work / "plan.sqlite3", digits_only=digits_only)
             finally:
                 if lookup.cache is not None:
                     lookup.cache.close()
-    return await plan_list(list_id, contacts, directive, path=work / "plan.sqlite3")
+    return await plan_list(list_id, contacts, directive, path=work / "plan.sqlite3",
+                           digits_only=digits_only)
 
 
 def _load_plan(path: Path, work: Path) -> Plan:
@@ -241,7 +242,10 @@ def _sanitize(
     elif plan_file is not None:
         plan = _load_plan(plan_file, work)
     else:
-        plan = asyncio.run(_plan(list_id, contacts, directive, work, settings, directory))
+        digits = capabilities_for(settings.dialect).phones_as_digits
+        plan = asyncio.run(
+            _plan(list_id, contacts, directive, work, settings, directory, digits_only=digits)
+        )
     if plan.list_id != list_id:
         runs.usage_error(f"the plan is for list {plan.list_id}, not {list_id}")
     if plan_file is not None and not resume:  # a plan made just now is of this list

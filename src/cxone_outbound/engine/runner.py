@@ -313,6 +313,11 @@ class Runner:
         except Exception as exc:  # a bug in a job's report must not lose the run's summary
             self.reporter.message(f"internal error in the job's summary: {exc!r}")
             return {}
+        # admin: how many row outcomes were read back from the list (an upload job gives none)
+        verified = getattr(ctx.client, "verified", 0)
+        if isinstance(verified, int) and verified > 0 and "verification" not in extra:
+            extra["verification"] = {"outcomesVerified": verified,
+                                     "how": "each uploaded row read back from the list"}
         for name in sorted(ENGINE_KEYS.intersection(extra)):
             self.reporter.message(f"the job's summary section {name!r} is an engine key: left out")
             del extra[name]

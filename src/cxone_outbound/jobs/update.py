@@ -214,7 +214,8 @@ class UpdateJob(BaseJob):
                 else:
                     field = error.get("field")
                     outcomes.append(Outcome.failed(
-                        item.key, code, message, field=str(field) if field else None
+                        item.key, code, message, field=str(field) if field else None,
+                        retryable=error.get("retryable") is True,  # e.g. admin's NOT_APPLIED
                     ))
         return outcomes
 
