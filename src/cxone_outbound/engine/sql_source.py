@@ -51,7 +51,7 @@ def masked_dsn(dsn: str) -> str:
         key: ("***" if key.lower() in _SECRET_QUERY_KEYS else value)
         for key, value in url.query.items()
     }
-    return url.set(query=query).render_as_string(hide_password=True)
+    return url.set(query=query).render_as_string(hide_password=True).replace("%2A%2A%2A", "***")
 
 
 class SqlSource:
@@ -75,7 +75,8 @@ class SqlSource:
         on_disk = database not in ("", ":memory:") and not database.startswith("file:")
         if self._url.get_backend_name() == "sqlite" and on_disk and not Path(database).is_file():
             raise SourceError(f"no such SQLite database: {database}")  # not a new, empty one
-        self._secrets = [s for s in (self._url.password, *self._url.query.values()) if s]
+        self._secrets = [str(s) for s in (self._url.password, *(
+            v for k, v in self._url.query.items() if k.lower() in _SECRET_QUERY_KEYS)) if s]
         self._masked = masked_dsn(dsn)
         self._engine: Engine | None = None
         self._connection: Connection | None = None

@@ -1,0 +1,294 @@
+"""Every source reads the same workload to the same records; bad input is refused or a row error.
+
+The workload (tests/engine/source_workload.py) holds ints, whole and fractional floats, dates,
+booleans, nulls and unicode, written natively into each format; CSV is the reference.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tests.engine import source_workload as w
+from tests.engine.postgres import postgres_server
+
+from cxone_outbound.engine.csv_source import CsvOptions, SourceError
+from cxone_outbound.engine.job import Source
+from cxone_outbound.engine.records import Record
+from cxone_outbound.engine.sources import open_file_source, open_sql_source
+from cxone_outbound.engine.sql_source import masked_dsn
+from cxone_outbound.engine.tabular import render_value
+from cxone_outbound.jobs.import_ import IMPORT_FIELDS
+
+ROWS = w.contacts(2000)
+EXPECTED = [w.expected_text(row) for row in ROWS]
+KINDS = ["csv", "xlsx", "parquet", "arrow", "jsonl", "sqlite", "postgresql"]
+FIRST_LINE = {"csv": 2, "xlsx": 2}  # a header line/row comes first; others count rows from 1
+
+
+@pytest.fixture(scope="module")
+def postgres() -> Iterator[str]:
+    with postgres_server() as dsn:
+        yield dsn
+
+
+def _load_postgres(dsn: str, rows: list[tuple[Any, ...]], table: str = "contacts") -> None:
+    import sqlalchemy
+
+    engine = sqlalchemy.create_engine(dsn)
+    with engine.begin() as conn:
+        conn.exec_driver_sql(f"DROP TABLE IF EXISTS {table}")
+        conn.exec_driver_sql(w.create_table_sql("postgresql").replace("contacts", table))
+        marks = ", ".join(["%s"] * (len(w.HEADER) + 1))
+        conn.exec_driver_sql(f"INSERT INTO {table} VALUES ({marks})",
+                             [(i, *row) for i, row in enumerate(rows)])
+    engine.dispose()
+
+
+Opener = Callable[..., Source]
+
+
+@pytest.fixture
+def open_kind(tmp_path: Path, request: pytest.FixtureRequest) -> Opener:
+    """Write `rows` as a source of `kind` and open it (through the one factory the CLI uses)."""
+
+    def make(kind: str, rows: list[tuple[Any, ...]] = ROWS, **kw: Any) -> Source:
+        aliases = kw.pop("aliases", IMPORT_FIELDS)
+        if kind in ("sqlite", "postgresql"):
+            if kind == "sqlite":
+                dsn = f"sqlite:///{w.write_sqlite(tmp_path / 'c.db', rows)}"
+            else:
+                dsn = request.getfixturevalue("postgres")
+                _load_postgres(dsn, rows)
+            return open_sql_source(w.SELECT, dsn, aliases=aliases, **kw)
+        writer = {"csv": w.write_csv, "xlsx": w.write_xlsx, "parquet": w.write_parquet,
+                  "arrow": w.write_arrow, "jsonl": w.write_jsonl}[kind]
+        suffix = {"arrow": "feather"}.get(kind, kind)
+        path = writer(tmp_path / f"contacts.{suffix}", rows)
+        mappings = kw.pop("mappings", {})
+        return open_file_source(path, csv_options=CsvOptions(mappings=mappings), aliases=aliases,
+                                sheet="Contacts" if kind == "xlsx" else None)
+
+    return make
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_every_source_reads_the_workload_as_the_same_records(kind: str, open_kind: Opener) -> None:
+    source = open_kind(kind)
+    records = list(source)
+    assert source.header == w.HEADER
+    assert [list(r.raw) for r in records] == EXPECTED
+    assert [dict(r.fields) for r in records] == [dict(zip(w.FIELDS, e, strict=True))
+                                                 for e in EXPECTED]
+    first = FIRST_LINE.get(kind, 1)
+    assert [r.line for r in records] == list(range(first, first + len(ROWS)))
+    assert [r.key for r in records] == [str(r.line) for r in records]
+    assert all(r.error is None for r in records)
+    assert source.progress() in (None, 1.0)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_map_names_a_column_as_a_field_in_every_source(kind: str, open_kind: Opener) -> None:
+    source = open_kind(kind, ROWS[:3], mappings={"score": "priority", "Phone": "mobile_phone"})
+    (record, *_) = list(source)
+    assert record.fields["priority"] == EXPECTED[0][4]
+    assert record.fields["mobile_phone"] == EXPECTED[0][0]
+    assert "phone_number" not in record.fields
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx", "parquet", "arrow", "jsonl"])
+def test_a_file_fingerprint_changes_with_its_content(kind: str, open_kind: Opener) -> None:
+    first = open_kind(kind, ROWS[:5]).fingerprint()
+    assert open_kind(kind, ROWS[:5]).fingerprint() == first
+    assert open_kind(kind, ROWS[:6]).fingerprint() != first
+
+
+def test_an_unknown_extension_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "contacts.xls"
+    path.write_bytes(b"old excel")
+    with pytest.raises(SourceError, match=r"unknown file type '\.xls'"):
+        open_file_source(path)
+
+
+def test_a_tsv_file_reads_tab_separated(tmp_path: Path) -> None:
+    path = tmp_path / "c.tsv"
+    path.write_text("phone\tname\n+14155550100\tAnn, Jr\n")
+    (record,) = list(open_file_source(path, aliases=IMPORT_FIELDS))
+    assert dict(record.fields) == {"phone_number": "+14155550100", "name": "Ann, Jr"}
+
+
+# ------------------------------------------------------------------ JSON Lines
+
+
+def test_a_jsonl_line_that_is_not_an_object_is_a_row_error_and_reading_goes_on(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "c.jsonl"
+    path.write_text('{"phone": "+1", "n": 1}\n{"phone": \n[1, 2]\n\n{"phone": "+2"}\n'
+                    '{"phone": "+3", "extra": true}\n')
+    records = list(open_file_source(path, aliases=IMPORT_FIELDS))
+    summary = [(r.line, r.error.code if r.error else None) for r in records]
+    assert summary == [(1, None), (2, "INVALID_JSON"), (3, "NOT_AN_OBJECT"), (5, None),
+                       (6, "UNKNOWN_FIELDS")]
+    assert records[1].raw == ('{"phone": ',)
+    assert dict(records[3].fields) == {"phone_number": "+2", "n": ""}
+    assert "extra" in records[4].error.message  # type: ignore[union-attr]
+
+
+def test_a_jsonl_file_whose_first_line_is_not_an_object_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "c.jsonl"
+    path.write_text('["phone"]\n{"phone": "+1"}\n')
+    with pytest.raises(SourceError, match="line 1: expected a JSON object"):
+        open_file_source(path)
+
+
+def test_nested_json_values_are_kept_as_json_text(tmp_path: Path) -> None:
+    path = tmp_path / "c.jsonl"
+    path.write_text('{"phone": "+1", "tags": ["a", "b"], "meta": {"x": 1.0}}\n')
+    (record,) = list(open_file_source(path))
+    assert record.fields["tags"] == '["a","b"]'
+    assert record.fields["meta"] == '{"x":1.0}'
+
+
+# ------------------------------------------------------------------ Excel
+
+
+def test_an_xlsx_with_an_empty_header_cell_is_refused_naming_the_cell(tmp_path: Path) -> None:
+    import xlsxwriter
+
+    path = tmp_path / "c.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet()
+    sheet.write_row(0, 0, ["phone", "", "name"])
+    sheet.write_row(1, 0, ["+1", "x", "Ann"])
+    book.close()
+    with pytest.raises(SourceError, match="header cell B1 is empty"):
+        open_file_source(path)
+
+
+def test_an_xlsx_sheet_that_does_not_exist_is_refused_naming_the_sheets(
+    open_kind: Opener, tmp_path: Path,
+) -> None:
+    path = w.write_xlsx(tmp_path / "c.xlsx", ROWS[:2])
+    with pytest.raises(SourceError, match=r"no sheet named 'People' \(sheets: Notes, Contacts\)"):
+        open_file_source(path, sheet="People")
+
+
+def test_an_xlsx_reads_its_first_sheet_unless_told(tmp_path: Path) -> None:
+    path = w.write_xlsx(tmp_path / "c.xlsx", ROWS[:2])
+    assert open_file_source(path).header == ["not", "the", "contacts"]
+
+
+def test_a_file_that_is_not_what_its_extension_says_is_refused(tmp_path: Path) -> None:
+    for name in ("c.xlsx", "c.parquet", "c.arrow"):
+        path = tmp_path / name
+        path.write_text("phone\n+1\n")
+        with pytest.raises(SourceError, match="not a readable"):
+            open_file_source(path)
+
+
+# ------------------------------------------------------------------ SQL
+
+
+def test_a_sql_error_is_one_line_without_the_password(postgres: str) -> None:
+    password = masked_password(postgres)
+    with pytest.raises(SourceError) as caught:
+        open_sql_source("SELECT * FROM no_such_table", postgres)
+    message = str(caught.value)
+    assert "no_such_table" in message and "does not exist" in message
+    assert "\n" not in message
+    assert password not in message
+    assert "cxo:***@127.0.0.1" in message
+
+
+def test_a_wrong_password_is_refused_without_showing_it(postgres: str) -> None:
+    wrong = postgres.replace(masked_password(postgres), "Wr0ngHorseBattery")
+    with pytest.raises(SourceError) as caught:
+        open_sql_source("SELECT 1", wrong)
+    assert "Wr0ngHorseBattery" not in str(caught.value)
+    assert "password authentication failed" in str(caught.value)
+
+
+def test_the_description_and_fingerprint_never_hold_the_password(postgres: str) -> None:
+    source = open_sql_source("SELECT 1 AS phone", postgres)
+    password = masked_password(postgres)
+    assert password not in source.description
+    assert password not in source.fingerprint()
+    assert source.description.startswith("sql postgresql+psycopg://cxo:***@127.0.0.1:")
+    assert [r.fields for r in source] == [{"phone": "1"}]
+
+
+def test_a_sql_fingerprint_names_the_query_and_database_not_the_password(tmp_path: Path) -> None:
+    db = w.write_sqlite(tmp_path / "c.db", ROWS[:3])
+    same = open_sql_source(w.SELECT, f"sqlite:///{db}").fingerprint()
+    assert open_sql_source(w.SELECT, f"sqlite:///{db}").fingerprint() == same
+    assert open_sql_source(w.SELECT + " LIMIT 2", f"sqlite:///{db}").fingerprint() != same
+
+
+def test_masked_dsn_hides_the_password_and_password_parameters() -> None:
+    assert (masked_dsn("postgresql+psycopg://u:s3cret@db:5432/crm?sslmode=require&password=p2")
+            == "postgresql+psycopg://u:***@db:5432/crm?password=***&sslmode=require")
+
+
+def test_a_missing_sqlite_database_is_refused_not_created(tmp_path: Path) -> None:
+    with pytest.raises(SourceError, match="no such SQLite database"):
+        open_sql_source("SELECT 1", f"sqlite:///{tmp_path / 'nope.db'}")
+    assert not (tmp_path / "nope.db").exists()
+
+
+def test_a_statement_that_returns_no_rows_is_refused(tmp_path: Path) -> None:
+    db = w.write_sqlite(tmp_path / "c.db", ROWS[:1])
+    with pytest.raises(SourceError, match="returns no rows"):
+        open_sql_source("DELETE FROM contacts", f"sqlite:///{db}")
+
+
+def test_a_sql_source_read_twice_runs_the_query_again(tmp_path: Path) -> None:
+    db = w.write_sqlite(tmp_path / "c.db", ROWS[:4])
+    source = open_sql_source(w.SELECT, f"sqlite:///{db}")
+    assert [r.line for r in source] == [1, 2, 3, 4]
+    assert [r.line for r in source] == [1, 2, 3, 4]
+
+
+def test_postgres_streams_from_a_server_side_cursor(postgres: str) -> None:
+    _load_postgres(postgres, ROWS[:50], table="contacts_small")
+    source = open_sql_source('SELECT "Phone" FROM contacts_small ORDER BY id', postgres)
+    source.yield_per = 7  # type: ignore[attr-defined]
+    records: list[Record] = list(source)
+    assert len(records) == 50
+    # a named (server-side) cursor was used: psycopg reports it on the DBAPI cursor
+    probe = open_sql_source("SELECT 1 AS x", postgres)
+    cursor = probe._result.cursor  # type: ignore[attr-defined]
+    assert cursor.name, "expected a named server-side cursor"
+    probe.close()  # type: ignore[attr-defined]
+
+
+def masked_password(dsn: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return str(make_url(dsn).password)
+
+
+# ------------------------------------------------------------------ rendering
+
+
+@pytest.mark.parametrize(("value", "text"), [
+    (None, ""),
+    (4155550100.0, "4155550100"),
+    (12.5, "12.5"),
+    (float("nan"), ""),
+    (7, "7"),
+    (True, "true"),
+    (decimal.Decimal("12.50"), "12.5"),
+    (decimal.Decimal("100.00"), "100"),
+    (dt.date(2024, 3, 5), "2024-03-05"),
+    (dt.datetime(2024, 3, 5), "2024-03-05"),
+    (dt.datetime(2024, 3, 5, 14, 30, tzinfo=dt.UTC), "2024-03-05T14:30:00+00:00"),
+    (b"\xff\x00", "ff00"),
+    ("Zoë", "Zoë"),
+])
+def test_values_render_as_the_jobs_read_them(value: Any, text: str) -> None:
+    assert render_value(value) == text
