@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Protocol
 
 from cxone_outbound.engine.arrow_source import ARROW_SUFFIXES, PARQUET_SUFFIXES
 from cxone_outbound.engine.csv_source import CsvOptions, CsvSource, SourceError
@@ -19,6 +20,14 @@ from cxone_outbound.engine.jsonl_source import JSONL_SUFFIXES
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
 FILE_SUFFIXES = CSV_SUFFIXES + XLSX_SUFFIXES + PARQUET_SUFFIXES + ARROW_SUFFIXES + JSONL_SUFFIXES
+
+
+
+class TabularSource(Source, Protocol):
+    """A source with a header: `columns` are its header cells' canonical field names."""
+
+    columns: list[str]
+
 
 _EXTRA = "pip install 'cxone-outbound[sources]'"
 
@@ -46,7 +55,7 @@ def open_file_source(
     csv_options: CsvOptions | None = None,
     sheet: str | None = None,
     aliases: Mapping[str, Sequence[str]] | None = None,
-) -> Source:
+) -> TabularSource:
     """The source reading `path`, chosen by its extension (`.tsv` reads tab-separated)."""
     options = csv_options or CsvOptions()
     kind = source_kind(path)
@@ -78,7 +87,7 @@ def open_sql_source(
     *,
     mappings: Mapping[str, str] | None = None,
     aliases: Mapping[str, Sequence[str]] | None = None,
-) -> Source:
+) -> TabularSource:
     """The source reading the rows of `query` on the database `dsn`."""
     from cxone_outbound.engine.sql_source import SqlSource
 
