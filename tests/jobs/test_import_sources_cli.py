@@ -90,7 +90,7 @@ def test_a_dsn_password_never_shows_in_a_run(
 
 def test_a_sql_error_is_exit_2_with_one_line(cxo: Cxo, tmp_path: Path) -> None:
     db = w.write_sqlite(tmp_path / "crm.db", ROWS[:2])
-    code, out, err = cxo("import", "--source-sql", "SELECT * FROM nope", "--dsn",
+    code, _, err = cxo("import", "--source-sql", "SELECT * FROM nope", "--dsn",
                          f"sqlite:///{db}", "--dry-run")
     assert code == 2
     assert "no such table: nope" in err
@@ -105,6 +105,7 @@ def test_a_jsonl_that_is_not_json_fails_its_rows_and_the_run_goes_on(
                     "{oops\n"
                     '{"phone": "+14155550101", "first_name": "C", "last_name": "D"}\n')
     code, out, err = cxo("--json", "import", str(path), "--dry-run", "--progress", "none")
+    assert code == 1, err  # a failed row; the others were read and planned
     summary = orjson.loads(out)
     assert summary["counts"]["failed"] == 1
     with Path(summary["files"]["failed.csv"]).open(newline="") as fh:
@@ -121,7 +122,7 @@ def test_an_xlsx_with_an_empty_header_cell_is_refused_before_anything_is_sent(
     book = xlsxwriter.Workbook(str(path))
     book.add_worksheet().write_row(0, 0, ["phone", "first_name", "", "last_name"])
     book.close()
-    code, out, err = cxo("import", str(path))
+    code, _, err = cxo("import", str(path))
     assert code == 2
     assert "header cell C1 is empty" in err
     assert not (tmp_path / "state" / "runs").exists()
