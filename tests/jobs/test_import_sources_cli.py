@@ -126,3 +126,25 @@ def test_an_xlsx_with_an_empty_header_cell_is_refused_before_anything_is_sent(
     assert code == 2
     assert "header cell C1 is empty" in err
     assert not (tmp_path / "state" / "runs").exists()
+
+
+def test_check_reads_a_query_and_a_parquet_file_like_its_csv(cxo: Cxo, tmp_path: Path) -> None:
+    now = "2026-12-03T15:00:00Z"
+    verdicts = []
+    for args in (write("csv", tmp_path), write("parquet", tmp_path), write("sqlite", tmp_path)):
+        code, out, err = cxo("--json", "check", *args, "--now", now, "--progress", "none")
+        assert code == 0, err
+        verdicts.append(orjson.loads(out)["check"]["verdicts"])
+    assert verdicts[0] == verdicts[1] == verdicts[2]
+    assert sum(verdicts[0].values()) == len(ROWS)
+
+
+def test_update_reads_contact_ids_from_json_lines(cxo: Cxo, tmp_path: Path) -> None:
+    path = tmp_path / "changes.jsonl"
+    path.write_text('{"contactId": "c-1", "firstName": "Zoë", "score": 7}\n'
+                    '{"contactId": null, "firstName": "Ann"}\n')
+    code, out, err = cxo("--json", "update", str(path), "--dry-run", "--progress", "none")
+    summary = orjson.loads(out)
+    assert code == 1, err
+    assert summary["counts"]["failed"] == 1  # the row without an id
+    assert summary["planned"]["records"] == 1

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import math
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -77,7 +78,7 @@ def mapped_columns(
         if not name.strip():
             raise SourceError(f"{where}: header cell {index + 1} is empty; name every column")
     columns = resolve_columns(header, aliases, mappings)
-    duplicates = sorted({c for c in columns if columns.count(c) > 1})
+    duplicates = sorted(name for name, n in Counter(columns).items() if n > 1)
     if duplicates:
         raise SourceError(f"{where}: several columns map to {duplicates}")
     return columns
