@@ -292,3 +292,25 @@ def masked_password(dsn: str) -> str:
 ])
 def test_values_render_as_the_jobs_read_them(value: Any, text: str) -> None:
     assert render_value(value) == text
+
+
+def test_a_parquet_file_corrupt_part_way_stops_the_read_with_a_clear_error(
+    tmp_path: Path,
+) -> None:
+    import pyarrow.parquet as pq
+
+    from cxone_outbound.engine.arrow_source import ArrowSource
+    from cxone_outbound.engine.tabular import SourceBroken
+
+    path = tmp_path / "c.parquet"
+    pq.write_table(w.arrow_table(ROWS), path, row_group_size=500, compression="snappy")
+    data = bytearray(path.read_bytes())
+    groups = pq.read_metadata(path)
+    start = groups.row_group(2).column(1).data_page_offset  # inside the third row group
+    data[start + 8 : start + 200] = b"\xff" * 192
+    path.write_bytes(bytes(data))
+    source = ArrowSource(path, batch_rows=500)  # the footer is intact: the file opens
+    read = []
+    with pytest.raises(SourceBroken, match="unreadable after row 1000"):
+        read.extend(source)
+    assert len(read) == 1000

@@ -14,7 +14,7 @@ from typing import Any
 
 from cxone_outbound.engine.csv_source import SourceError, file_fingerprint
 from cxone_outbound.engine.records import Record
-from cxone_outbound.engine.tabular import mapped_columns, render_value, row_record
+from cxone_outbound.engine.tabular import SourceBroken, mapped_columns, render_value, row_record
 
 BATCH_ROWS = 8192
 PARQUET_SUFFIXES = (".parquet", ".pq")
@@ -99,11 +99,22 @@ class ArrowSource:
                 yield reader.get_batch(index)
 
     def __iter__(self) -> Iterator[Record]:
+        import pyarrow as pa
+
         columns = self.columns
         self._rows_read = 0
         line = 0
+        batches = self._batches()
         try:
-            for batch in self._batches():
+            while True:
+                try:
+                    batch = next(batches, None)
+                except (pa.ArrowException, OSError) as exc:
+                    detail = " ".join(str(exc).split())
+                    where = f"{self.path}: unreadable after row {line}"
+                    raise SourceBroken(f"{where}: {detail}") from None
+                if batch is None:
+                    return
                 cells = [
                     [render_value(v) for v in column.to_pylist()] for column in batch.columns
                 ]

@@ -22,6 +22,11 @@ from cxone_outbound.engine.csv_source import SourceError, resolve_columns
 from cxone_outbound.engine.records import Record, RecordError
 
 
+class SourceBroken(OSError):
+    """The input turned out unreadable part-way (a corrupt Parquet page): the run stops there,
+    failed and resumable, with what was read so far journaled."""
+
+
 def render_value(value: Any) -> str:
     """A typed value as the text a job reads (None -> "", 5.0 -> "5", dates ISO 8601)."""
     if value is None:
