@@ -14,7 +14,12 @@ from typing import Any
 
 from cxone_outbound.engine.csv_source import SourceError, file_fingerprint
 from cxone_outbound.engine.records import Record
-from cxone_outbound.engine.tabular import SourceBroken, mapped_columns, render_value, row_record
+from cxone_outbound.engine.tabular import (
+    SourceBroken,
+    mapped_columns,
+    render_row,
+    row_record,
+)
 
 BATCH_ROWS = 8192
 PARQUET_SUFFIXES = (".parquet", ".pq")
@@ -115,9 +120,7 @@ class ArrowSource:
                     raise SourceBroken(f"{where}: {detail}") from None
                 if batch is None:
                     return
-                cells = [
-                    [render_value(v) for v in column.to_pylist()] for column in batch.columns
-                ]
+                cells = [render_row(column.to_pylist()) for column in batch.columns]
                 for values in zip(*cells, strict=True):
                     line += 1
                     self._rows_read += 1

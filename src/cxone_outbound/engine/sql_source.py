@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from cxone_outbound.engine.csv_source import SourceError
 from cxone_outbound.engine.records import Record
-from cxone_outbound.engine.tabular import mapped_columns, render_value, row_record
+from cxone_outbound.engine.tabular import mapped_columns, render_row, row_record
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import URL, Connection, CursorResult, Engine
@@ -161,7 +161,7 @@ class SqlSource:
             for partition in result.partitions():
                 for row in partition:
                     line += 1
-                    yield row_record(line, columns, [render_value(v) for v in row])
+                    yield row_record(line, columns, render_row(row))
         except SQLAlchemyError as exc:
             raise SourceLost(f"{self.description}: after row {line}: {self._safe(exc)}") from None
         finally:

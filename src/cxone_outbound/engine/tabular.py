@@ -13,7 +13,7 @@ import datetime as dt
 import decimal
 import math
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import orjson
@@ -66,6 +66,11 @@ def render_value(value: Any) -> str:
     if isinstance(value, dict | list | tuple):
         return orjson.dumps(value, default=render_value).decode()
     return str(value)
+
+
+def render_row(values: Iterable[Any]) -> list[str]:
+    """A row of typed values as text (`render_value`; text itself passes without a call)."""
+    return [v if type(v) is str else render_value(v) for v in values]
 
 
 def mapped_columns(

@@ -13,7 +13,7 @@ from typing import Any
 
 from cxone_outbound.engine.csv_source import SourceError, file_fingerprint
 from cxone_outbound.engine.records import Record
-from cxone_outbound.engine.tabular import mapped_columns, render_value, row_record
+from cxone_outbound.engine.tabular import mapped_columns, render_row, render_value, row_record
 
 
 def _column_letter(index: int) -> str:
@@ -99,7 +99,7 @@ class XlsxSource:
             for row in rows:
                 line += 1
                 self._rows_read += 1
-                values = [render_value(v) for v in row]
+                values = render_row(row)
                 if not any(v.strip() for v in values):
                     continue  # an empty row, as a blank line in a CSV file
                 if len(values) > width and not any(v.strip() for v in values[width:]):
