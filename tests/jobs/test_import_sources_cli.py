@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import csv
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import orjson
 import pytest
 from tests.engine import source_workload as w
+from tests.engine.postgres import postgres_server
 from tests.jobs.conftest import Cxo
 
 from cxone_outbound.client import CXoneClient
@@ -148,3 +150,38 @@ def test_update_reads_contact_ids_from_json_lines(cxo: Cxo, tmp_path: Path) -> N
     assert code == 1, err
     assert summary["counts"]["failed"] == 1  # the row without an id
     assert summary["planned"]["records"] == 1
+
+
+@pytest.fixture(scope="module")
+def postgres() -> Iterator[str]:
+    with postgres_server() as dsn:
+        yield dsn
+
+
+def test_a_run_from_postgresql_never_writes_the_password_anywhere(
+    cxo: Cxo, postgres: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlalchemy
+
+    password = str(sqlalchemy.engine.make_url(postgres).password)
+    engine = sqlalchemy.create_engine(postgres)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE leads (id int, phone text, first_name text, "
+                             "last_name text)")
+        conn.exec_driver_sql("INSERT INTO leads VALUES (1, '+14155550100', 'Zoë', 'Q'), "
+                             "(2, '12345', 'Ann', 'B')")
+    engine.dispose()
+    monkeypatch.setenv("CXONE_SOURCE_DSN", postgres)
+    code, out, err = cxo("--json", "import", "--source-sql", "SELECT * FROM leads ORDER BY id",
+                         "--dry-run", "--progress", "none")
+    assert code == 1, err  # the bad phone
+    summary = orjson.loads(out)
+    assert summary["counts"] == {"failed": 1}
+    assert summary["input"].startswith("sql postgresql+psycopg://cxo:***@127.0.0.1:")
+    shown = cxo("--json", "runs", "show", summary["run_id"])[1]
+    assert orjson.loads(shown)["input"] == summary["input"]
+    listed = cxo("--json", "runs", "list")[1] + shown
+    state = tmp_path / "state"
+    written = b"".join(p.read_bytes() for p in state.rglob("*") if p.is_file())
+    assert password.encode() not in written
+    assert password not in out + err + listed
