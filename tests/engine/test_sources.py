@@ -107,11 +107,17 @@ def test_a_file_fingerprint_changes_with_its_content(kind: str, open_kind: Opene
     assert open_kind(kind, ROWS[:6]).fingerprint() != first
 
 
-def test_an_unknown_extension_is_refused(tmp_path: Path) -> None:
+def test_a_format_that_is_not_read_is_refused_with_what_to_do(tmp_path: Path) -> None:
     path = tmp_path / "contacts.xls"
     path.write_bytes(b"old excel")
-    with pytest.raises(SourceError, match=r"unknown file type '\.xls'"):
+    with pytest.raises(SourceError, match=r"\.xls files are not read; save it as \.xlsx"):
         open_file_source(path)
+
+
+def test_a_file_of_another_extension_reads_as_csv_as_before(tmp_path: Path) -> None:
+    path = tmp_path / "contacts.export"
+    path.write_text("phone\n+14155550100\n")
+    assert [dict(r.fields) for r in open_file_source(path)] == [{"phone": "+14155550100"}]
 
 
 def test_a_tsv_file_reads_tab_separated(tmp_path: Path) -> None:

@@ -17,9 +17,7 @@ from cxone_outbound.engine.csv_source import CsvOptions, CsvSource, SourceError
 from cxone_outbound.engine.job import Source
 from cxone_outbound.engine.jsonl_source import JSONL_SUFFIXES
 
-CSV_SUFFIXES = (".csv", ".tsv", ".txt")
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
-FILE_SUFFIXES = CSV_SUFFIXES + XLSX_SUFFIXES + PARQUET_SUFFIXES + ARROW_SUFFIXES + JSONL_SUFFIXES
 
 
 
@@ -32,21 +30,31 @@ class TabularSource(Source, Protocol):
 _EXTRA = "pip install 'cxone-outbound[sources]'"
 
 
+_NOT_READ = {
+    ".xls": "save it as .xlsx",
+    ".ods": "save it as .xlsx",
+    ".json": "write one object per line as .jsonl",
+    ".gz": "decompress it first",
+    ".zip": "extract it first",
+}
+
+
 def source_kind(path: Path) -> str:
-    """`csv`, `xlsx`, `arrow` or `jsonl`, by extension; anything else is a `SourceError`."""
+    """`csv`, `xlsx`, `arrow` or `jsonl`, by extension.
+
+    Any other extension (or none) reads as CSV, as every file did before there were other
+    sources; a format we know and do not read is a `SourceError` saying what to do.
+    """
     suffix = path.suffix.lower()
-    if suffix in CSV_SUFFIXES:
-        return "csv"
     if suffix in XLSX_SUFFIXES:
         return "xlsx"
     if suffix in PARQUET_SUFFIXES + ARROW_SUFFIXES:
         return "arrow"
     if suffix in JSONL_SUFFIXES:
         return "jsonl"
-    raise SourceError(
-        f"{path}: unknown file type {suffix or '(no extension)'!r}; "
-        f"use one of {', '.join(FILE_SUFFIXES)}, or --source-sql"
-    )
+    if suffix in _NOT_READ:
+        raise SourceError(f"{path}: {suffix} files are not read; {_NOT_READ[suffix]}")
+    return "csv"
 
 
 def open_file_source(
