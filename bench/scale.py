@@ -2,7 +2,7 @@
 
 Runs the demo's workload (`cxo demo`: import, update, enrich, sanitise plan and apply, preview)
 at each size, with every `cxo` step in a child process of its own so that its peak RSS
-(`wait4`'s `ru_maxrss`) is that job's alone; the sandbox is another process again. The slope
+(`VmHWM`, read while it runs) is that job's alone; the sandbox is another process again. The slope
 between the smallest and the largest size is the memory a job holds per 1,000 contacts: a job
 that streams shows a slope near 0 (the goal: under 250 MB at 1M contacts, whatever N).
 
@@ -14,7 +14,6 @@ The baseline of each ratio is the same job at the smallest size, measured in the
 from __future__ import annotations
 
 import argparse
-import os
 import subprocess
 import sys
 import tempfile
@@ -52,11 +51,26 @@ class ChildInvoke:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        _, status, usage = os.wait4(process.pid, 0)
-        process.returncode = os.waitstatus_to_exitcode(status)
+        peak_kb = 0
+        while process.poll() is None:
+            peak_kb = max(peak_kb, _high_water_kb(process.pid))
+            time.sleep(0.05)
         self.steps.append(Measured(label, process.returncode, time.perf_counter() - started,
-                                   usage.ru_maxrss / 1024))
+                                   peak_kb / 1024))
         return process.returncode
+
+
+def _high_water_kb(pid: int) -> int:
+    """The process's own peak RSS (VmHWM). Not `wait4`'s ru_maxrss: after a fork, Linux keeps
+    the parent's high-water mark in the child's, so every child would report this bench's size."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 0
 
 
 def _label(argv: Sequence[str]) -> str:

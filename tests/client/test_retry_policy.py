@@ -135,3 +135,20 @@ def test_successes_refill_the_quota_up_to_capacity():
     for _ in range(10):
         quota.on_success()
     assert quota.available == 20
+
+
+def test_a_429_without_retry_after_backs_off_2_then_6_seconds_on_the_admin_policy():
+    from cxone_outbound.client.admin.session import admin_retry_policy
+    from cxone_outbound.config import Settings
+
+    policy = admin_retry_policy(Settings(max_attempts=6))
+    waits = [decide(policy, Outcome(429), attempt=n).delay for n in (1, 2, 3)]
+    assert 2.0 <= waits[0] <= 2.5 and 6.0 <= waits[1] <= 7.5 and 6.0 <= waits[2] <= 7.5
+
+
+def test_a_429_with_retry_after_still_follows_the_server_on_the_admin_policy():
+    from cxone_outbound.client.admin.session import admin_retry_policy
+    from cxone_outbound.config import Settings
+
+    policy = admin_retry_policy(Settings(max_attempts=6))
+    assert decide(policy, Outcome(429, retry_after=1.0)).delay == 1.0

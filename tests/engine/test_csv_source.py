@@ -57,11 +57,84 @@ def test_delimiter_option(tmp_path: Path) -> None:
     assert record.fields == {"id": "1", "name": "a"}
 
 
-def test_over_long_field_is_a_row_error(tmp_path: Path) -> None:
+def test_over_long_line_is_a_row_error(tmp_path: Path) -> None:
     path = write_csv(tmp_path / "a.csv", "id,blob\n1," + "x" * 200 + "\n2,y\n")
-    bad, good = records(path, options=CsvOptions(field_limit=100))
-    assert bad.error is not None and bad.error.code == "UNREADABLE_ROW"
+    bad, good = records(path, options=CsvOptions(record_limit=100))
+    assert bad.error is not None and bad.error.code == "LINE_TOO_LONG" and bad.line == 2
     assert good.fields == {"id": "2", "blob": "y"}
+
+
+def test_unterminated_quote_fails_its_row_and_the_rows_after_it_are_read(
+    tmp_path: Path,
+) -> None:
+    path = write_csv(tmp_path / "a.csv", 'id,name\n1,"Ann\n2,Bob\n3,Cy\n')
+    got = records(path)
+    assert [(r.line, r.error.code if r.error else None) for r in got] == [
+        (2, "UNTERMINATED_QUOTE"),
+        (3, None),
+        (4, None),
+    ]
+    assert [r.fields for r in got[1:]] == [{"id": "2", "name": "Bob"}, {"id": "3", "name": "Cy"}]
+
+
+def test_stray_quote_closed_later_does_not_swallow_the_rows_between(tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "a.csv", 'id,name\n1,"Ann\n2,Bob\n3,"Cy"x\n4,Di\n')
+    got = records(path)
+    assert [r.line for r in got] == [2, 3, 4, 5]
+    assert got[0].error is not None and got[0].error.code == "MALFORMED_ROW"
+    assert [r.fields["id"] for r in got[1:] if r.error is None] == ["2", "4"]
+
+
+def test_quoted_value_that_never_closes_within_the_limit_fails_only_its_row(
+    tmp_path: Path,
+) -> None:
+    rows = "".join(f"{i},n{i}\n" for i in range(3, 30))
+    path = write_csv(tmp_path / "a.csv", 'id,name\n1,"Ann\n' + rows)
+    got = records(path, options=CsvOptions(record_limit=40))
+    assert got[0].line == 2 and got[0].error is not None
+    assert got[0].error.code == "UNTERMINATED_QUOTE"
+    assert all(r.error is None for r in got[1:]) and len(got) == 28
+
+
+def test_nul_byte_fails_its_row_alone(tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "a.csv", "id,name\n1,A\x00n\n2,Bob\n")
+    bad, good = records(path)
+    assert bad.error is not None and bad.error.code == "NUL_BYTE" and bad.line == 2
+    assert good.fields == {"id": "2", "name": "Bob"}
+
+
+def test_over_long_header_is_a_usage_error(tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "a.csv", "x" * 500 + "\n1\n")
+    with pytest.raises(SourceError, match="header is longer than"):
+        CsvSource(path, CsvOptions(record_limit=100))
+
+
+def test_over_long_line_is_skipped_without_reading_it_whole(tmp_path: Path) -> None:
+    """A line far past the limit is skipped in pieces; the next line is still line 3."""
+    path = tmp_path / "a.csv"
+    with path.open("w") as fh:
+        fh.write("id,blob\n1,")
+        for _ in range(64):
+            fh.write("y" * 65536)
+        fh.write("\n2,z\n")
+    bad, good = records(path, options=CsvOptions(record_limit=1000))
+    assert bad.error is not None and bad.error.code == "LINE_TOO_LONG"
+    assert (good.line, good.fields) == (3, {"id": "2", "blob": "z"})
+
+
+def test_a_200k_column_header_is_read_and_its_rows_too(tmp_path: Path) -> None:
+    """The header checks are linear: 200,000 columns took minutes when they were not."""
+    names = [f"c{i}" for i in range(200_000)]
+    path = write_csv(tmp_path / "a.csv", ",".join(names) + "\n" + ",".join(names) + "\n")
+    (record,) = records(path)
+    assert record.error is None and record.fields["c199999"] == "c199999"
+
+
+def test_wide_header_duplicate_check_names_the_duplicates(tmp_path: Path) -> None:
+    names = [f"c{i}" for i in range(200_000)] + ["c7"]
+    path = write_csv(tmp_path / "a.csv", ",".join(names) + "\n")
+    with pytest.raises(SourceError, match="'c7'"):
+        CsvSource(path)
 
 
 def test_aliases_and_map_name_the_fields(tmp_path: Path) -> None:
@@ -96,7 +169,10 @@ def test_fingerprint_changes_with_content(tmp_path: Path) -> None:
     assert a != b
 
 
-cells = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=8)
+# NUL is never data (the API refuses it): it has its own test
+cells = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=8
+)
 
 
 @settings(max_examples=60, deadline=None)

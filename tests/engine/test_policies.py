@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from cxone_outbound.engine.journal import RunInfo
 from cxone_outbound.engine.launch import resolve_resume
 from cxone_outbound.engine.metrics import LatencyHistogram
-from cxone_outbound.engine.results import neutralise_cell
+from cxone_outbound.engine.results import neutralise_cell, unguard_cell
 
 
 def test_formula_cells_are_prefixed_with_a_quote() -> None:
@@ -15,6 +18,25 @@ def test_formula_cells_are_prefixed_with_a_quote() -> None:
 
 def test_plain_cells_are_untouched() -> None:
     assert neutralise_cell("Ann") == "Ann"
+    assert neutralise_cell("'quoted") == "'quoted"
+
+
+def test_a_quote_already_before_a_formula_is_guarded_too() -> None:
+    assert neutralise_cell("'=x") == "''=x"
+    assert unguard_cell("''=x") == "'=x"
+
+
+def test_a_leading_quote_that_is_no_guard_is_data() -> None:
+    assert unguard_cell("'twas") == "'twas"
+    assert unguard_cell("'") == "'"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from("'=+-@\t\rab "), max_size=6) | st.text(max_size=12))
+def test_unguard_undoes_neutralise_exactly_and_the_guarded_cell_is_safe(cell: str) -> None:
+    guarded = neutralise_cell(cell)
+    assert unguard_cell(guarded) == cell
+    assert not guarded.startswith(("=", "+", "-", "@", "\t", "\r"))
 
 
 def test_latency_percentiles_are_within_five_percent() -> None:

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cxone_outbound.jobs.enrich.refusals import BatchResolution, RefusalDetail
+from cxone_outbound.engine.resolution import BatchResolution, RefusalDetail
 
 
 def resolution(ids: list[str]) -> BatchResolution[str]:

@@ -24,6 +24,7 @@ from typing import Any
 import pytest
 from aiohttp import web
 from pydantic import SecretStr
+from tests.engine.live import assert_accounted
 from tests.jobs.conftest import skip_unless_admin_serves
 
 from cxone_outbound.client.api import CXoneClient
@@ -262,6 +263,7 @@ async def run_enrich(
             yield c
 
     summary = await Runner(job, source, RunConfig(state_dir=state), client_factory=factory).run()
+    assert_accounted(summary, source)
     return job, summary, plan
 
 

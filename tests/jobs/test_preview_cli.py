@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from tests.contracts.drift_proxy import drifted
 
 from cxone_outbound.cli.main import invoke
 from cxone_outbound.cli.output import remove_logging_handler
@@ -206,3 +207,70 @@ def test_an_agent_count_on_the_admin_dialect_exits_2_naming_it_and_sends_nothing
     assert code == 2 and "Traceback" not in err
     assert "agentDirectives[q-1].agentCount" in err
     assert len(sandbox_control.campaign_versions(v2_id)) == 1
+
+
+START = "POST /inContactAPI/services/vNN.0/skills/{skillId}/start"
+
+
+def test_apply_on_the_admin_dialect_never_starts_the_skill_without_the_flag(
+    admin: Cxo, settings: Settings, sandbox_control: SandboxControl, tmp_path: Path
+) -> None:
+    v2_id = new_campaign(settings)
+    campaign = str(sandbox_control.admin_ids(campaign_id=v2_id)["skillId"])
+    sandbox_control.reset_counters()
+    code, out, _ = admin("--json", "preview", "apply", "--campaign", campaign, "--list", "1",
+                         "--queue", "q-1", "--max-attempts", "3",
+                         "--state-dir", str(tmp_path / "s"))
+    assert code == 0 and json.loads(out)["preview"]["status"] == "active"
+    assert sandbox_control.requests_to(START) == 0
+
+
+def test_apply_with_start_skill_starts_it_after_writing(
+    admin: Cxo, settings: Settings, sandbox_control: SandboxControl, tmp_path: Path
+) -> None:
+    v2_id = new_campaign(settings)
+    campaign = str(sandbox_control.admin_ids(campaign_id=v2_id)["skillId"])
+    sandbox_control.reset_counters()
+    code, out, _ = admin("--json", "preview", "apply", "--campaign", campaign, "--list", "1",
+                         "--queue", "q-1", "--start-skill", "--state-dir", str(tmp_path / "s"))
+    assert code == 0
+    assert json.loads(out)["preview"]["skill_started"] == campaign
+    assert sandbox_control.requests_to(START, 200) == 1
+
+
+def test_start_skill_on_v2_exits_2_and_sends_nothing(
+    cxo: Cxo, settings: Settings, sandbox_control: SandboxControl, tmp_path: Path
+) -> None:
+    v2_id = new_campaign(settings)
+    code, _, err = cxo("preview", "apply", "--campaign", v2_id, "--list", "l-1", "--queue",
+                       "q-1", "--start-skill", "--state-dir", str(tmp_path / "s"))
+    assert code == 2 and "--start-skill" in err
+    assert len(sandbox_control.campaign_versions(v2_id)) == 1
+
+
+def test_an_agent_prompt_on_the_admin_dialect_exits_2_naming_it(
+    admin: Cxo, settings: Settings, sandbox_control: SandboxControl, tmp_path: Path
+) -> None:
+    v2_id = new_campaign(settings)
+    campaign = str(sandbox_control.admin_ids(campaign_id=v2_id)["skillId"])
+    code, _, err = admin("preview", "apply", "--campaign", campaign, "--list", "1", "--queue",
+                         "q-1", "--no-agent-prompt", "--state-dir", str(tmp_path / "s"))
+    assert code == 2 and "previewSettings.agentPromptEnabled" in err
+    assert len(sandbox_control.campaign_versions(v2_id)) == 1
+
+
+def test_a_drifted_dnc_reply_stops_the_plan_with_exit_5_naming_the_endpoint(
+    admin: Cxo, settings: Settings, sandbox_control: SandboxControl,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    v2_id = new_campaign(settings)
+    campaign = str(sandbox_control.admin_ids(campaign_id=v2_id)["skillId"])
+    v2_list = sandbox_control.create_list("drift")
+    sandbox_control.add_contacts(v2_list, [{"phone": "+14155550100"}])
+    list_id = str(sandbox_control.admin_ids(list_id=v2_list)["listId"])
+    with drifted(settings.base_url, "/dnc-groups", b'"dncGroups"', b'"groups"') as proxy:
+        monkeypatch.setenv("CXONE_BASE_URL", proxy)
+        code, _, err = admin("preview", "plan", "--campaign", campaign, "--list", list_id,
+                             "--queue", "q-1")
+    assert code == 5, err
+    assert "GET /dnc-groups" in err and "groups" in err and "Traceback" not in err

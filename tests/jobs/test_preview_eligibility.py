@@ -42,6 +42,13 @@ def test_a_suppression_written_any_way_excludes_the_contact(written: str) -> Non
     assert result.excluded[Exclusion.SUPPRESSED] == 1
 
 
+@pytest.mark.parametrize(("digits", "e164"), [("14155552671", "+14155552671"),
+                                               ("447911123456", "+447911123456")])
+def test_a_dnc_record_of_bare_digits_is_read_with_its_country_code(digits: str,
+                                                                   e164: str) -> None:
+    assert index(SuppressionEntry(digits)).numbers == {e164}
+
+
 def test_a_contact_phone_written_nationally_still_matches_the_suppression() -> None:
     contact = Candidate("c-2", "415.555.2671")
     result = outcome([contact], index(SuppressionEntry("+14155552671")))

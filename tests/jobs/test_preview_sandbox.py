@@ -16,6 +16,7 @@ from typing import Any
 import aiohttp
 import orjson
 import pytest
+from tests.engine.live import assert_accounted
 from tests.jobs.conftest import list_id_for
 
 from cxone_outbound import signing
@@ -100,14 +101,14 @@ async def test_racing_writers_of_different_fields_both_land(
     campaign_id = addressed(dialect_settings, sandbox_control, v2_id)
     async with open_api(dialect_settings) as api:
         first = await prepare_apply(api, request(campaign_id, max_attempts=3))
-        second = await prepare_apply(api, request(campaign_id, agent_prompt=False))
+        second = await prepare_apply(api, request(campaign_id, callback_enabled=True))
         await commit_apply(api, first)
         result = await commit_apply(api, second)
     assert result.attempts == 2  # the first write met a 412 and was rebased
     versions = sandbox_control.campaign_versions(v2_id)
     assert values_taken(versions, "dialingRules", "maxAttempts") == [1, 3]
     final = versions[-1]["body"]
-    assert final["previewSettings"]["agentPromptEnabled"] is False
+    assert final["dialingRules"]["callbackEnabled"] is True
     assert final["dialingRules"]["maxAttempts"] == 3
 
 
@@ -163,6 +164,7 @@ async def test_a_conflicting_apply_run_fails_its_record_and_exits_non_zero(
         RunConfig(state_dir=tmp_path),
         client_factory=factory(dialect_settings),
     ).run()
+    assert_accounted(summary)
     assert exit_code_of(summary) == 1
     audit = audit_lines(summary.run_dir)
     refused = [a for a in audit if a.get("event") == "preview.refused"]
@@ -188,6 +190,7 @@ async def test_an_applied_run_audits_each_request_with_its_latency(
         RunConfig(state_dir=tmp_path),
         client_factory=factory(dialect_settings),
     ).run()
+    assert_accounted(summary)
     assert exit_code_of(summary) == 0
     audit = audit_lines(summary.run_dir)
     requests = [a for a in audit if a["type"] == "request"]

@@ -6,6 +6,7 @@ import csv
 from pathlib import Path
 
 from cxone_outbound.client.models import Contact
+from cxone_outbound.engine.results import unguard_cell
 from cxone_outbound.jobs.sanitize import CHANGED, PlanSource, RestoreWriter, restore_header
 from cxone_outbound.jobs.sanitize_plan import make_plan
 from cxone_outbound.phones import PhoneNormalizer
@@ -55,12 +56,31 @@ def test_restore_csv_has_the_import_header_and_every_attribute(tmp_path: Path) -
     rows = list(csv.DictReader((tmp_path / "restore.csv").open(newline="")))
     assert list(rows[0]) == ["phone_number", "first_name", "last_name", "email", "tier", "vip"]
     assert rows[1] == {
-        "phone_number": "+1",
+        "phone_number": "'+1",  # the result files' formula guard; cxo import removes it
         "first_name": "Ann",
         "last_name": "Lee",
         "email": "",
         "tier": "",
         "vip": "true",
+    }
+
+
+def test_restore_csv_cells_are_formula_safe_and_unguard_to_the_exact_values(
+    tmp_path: Path,
+) -> None:
+    hostile = _contact("a", "+12125550100", note="=cmd|' /C calc'!A0", quote="'=x")
+    writer = RestoreWriter(tmp_path / "restore.csv", restore_header([hostile]))
+    writer.write(hostile)
+    writer.close()
+    (row,) = csv.DictReader((tmp_path / "restore.csv").open(newline=""))
+    assert all(not v.startswith(("=", "+", "-", "@", "\t", "\r")) for v in row.values())
+    assert {k: unguard_cell(v) for k, v in row.items()} == {
+        "phone_number": "+12125550100",
+        "first_name": "Ann",
+        "last_name": "Lee",
+        "email": "",
+        "note": "=cmd|' /C calc'!A0",
+        "quote": "'=x",
     }
 
 

@@ -8,13 +8,14 @@ import stat
 from pathlib import Path
 
 import pytest
-from tests.jobs.test_sanitize_cli import Cxo, _list, _Receiver, cxo, receiver
+from tests.jobs.conftest import Cxo
+from tests.jobs.test_sanitize_cli import _list, _Receiver, receiver
 
 from cxone_outbound.jobs.sanitize_callback import Callback
 from cxone_outbound.sandbox.control import SandboxControl
 from cxone_outbound.signing import verify
 
-__all__ = ["cxo", "receiver"]  # the fixtures, shared with the sanitise CLI tests
+__all__ = ["receiver"]  # the fixture, shared with the sanitise CLI tests
 SECRET = "cb-secret-from-elsewhere"
 
 

@@ -102,12 +102,10 @@ def test_a_wrong_access_key_secret_is_400_invalid_grant(api: Api) -> None:
     assert "error_description" in answer.json
 
 
-def test_a_refresh_token_works_once(api: Api) -> None:
+def test_the_unconfirmed_refresh_path_is_not_served(api: Api) -> None:
     first = login(api)
-    refreshed = api.post("/public/user/refresh", {"token": first["refresh_token"]}, auth=False)
-    assert refreshed.status == 200 and refreshed.json["access_token"] != first["access_token"]
-    again = api.post("/public/user/refresh", {"token": first["refresh_token"]}, auth=False)
-    assert (again.status, again.json["error"]) == (400, "invalid_grant")
+    answer = api.post("/public/user/refresh", {"token": first["refresh_token"]}, auth=False)
+    assert answer.status == 404
 
 
 def test_discovery_names_the_sandbox_itself_as_the_api_host(api: Api) -> None:
@@ -149,7 +147,7 @@ def test_any_api_version_is_served_and_a_malformed_one_is_404(admin: Admin) -> N
 
 
 def test_errors_are_error_and_error_description(admin: Admin) -> None:
-    answer = admin.call("GET", "/dnc-groups/999")
+    answer = admin.call("GET", "/dnc-groups/999/records")
     assert answer.status == 404
     assert set(answer.json) == {"error", "error_description"}
 
@@ -238,35 +236,9 @@ def test_a_bad_list_file_is_400_before_any_job(admin: Admin) -> None:
     assert (no_ref.status, no_ref.json["error"]) == (400, "MISSING_HEADER")
 
 
-# DNC groups ------------------------------------------------------------------------------------
-
-def test_dnc_records_are_v2_suppressions_kept_as_written_with_per_record_results(
-        admin: Admin, sandbox_control: SandboxControl) -> None:
-    group = sandbox_control.admin_ids()["defaultDncGroupId"]
-    answer = admin.call("POST", f"/dnc-groups/{group}/records", {"dncGroupRecords": [
-        {"phoneNumber": "(415) 555-2671"},
-        {"phoneNumber": "no digits"},
-        {"phoneNumber": "0014155552672", "expiredDate": "2000-01-01T00:00:00Z"}]})
-    assert answer.status == 200
-    assert answer.json["errorCount"] == 1
-    assert [r["success"] for r in answer.json["recordResults"]] == [True, False, True]
-    v2 = admin.api.get("/api/v2/outbound/suppressions").json["entity"]
-    assert [(s["phoneNumber"], s["expiresAt"]) for s in v2] == [
-        ("(415) 555-2671", None), ("0014155552672", "2000-01-01T00:00:00Z")]
-
-
-def test_dnc_search_matches_on_digits(admin: Admin) -> None:
-    group = admin.call("POST", "/dnc-groups", {"dncGroupName": "legacy"}).json["dncGroupId"]
-    admin.call("POST", f"/dnc-groups/{group}/records",
-               {"dncGroupRecords": [{"phoneNumber": "415-555-2671"}]})
-    found = admin.call("POST", "/dnc-groups/search?phoneNumber=(415)%20555%202671").json
-    assert [(r["dncGroupId"], r["phoneNumber"]) for r in found["dncGroupRecords"]] == [
-        (group, "415-555-2671")]
-
-
 @pytest.mark.parametrize("path", [
     "/lists/call-lists/123456789012345678901234567890",
-    "/dnc-groups/99999999999999999999",
+    "/dnc-groups/99999999999999999999/records",
     "/skills/99999999999999999999",
     "/campaigns/99999999999999999999",
     "/skills/%C2%B2",  # '²' is a digit to str.isdigit, not to int()
@@ -284,5 +256,5 @@ def test_remove_prospects_from_a_list_id_no_list_can_have_is_404(admin: Admin) -
 
 @pytest.mark.parametrize("query", ["skip=99999999999999999999", "top=%C2%B2", "skip=-1"])
 def test_skip_or_top_out_of_range_is_400_invalid_value(admin: Admin, query: str) -> None:
-    answer = admin.call("GET", f"/dnc-groups?{query}")
+    answer = admin.call("GET", f"/lists/call-lists?{query}")
     assert (answer.status, answer.json["error"]) == (400, "INVALID_VALUE")

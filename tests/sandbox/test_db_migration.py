@@ -36,11 +36,12 @@ def test_contacts_and_lists_survive(migrated: Store) -> None:
 
 
 def test_suppressions_move_into_the_tenants_default_dnc_group(migrated: Store) -> None:
-    groups, total = migrated.suppressions.page_groups("demo", 0, 10)
-    assert total == 1 and groups[0]["dncGroupName"] == "Default DNC group"
-    found = migrated.suppressions.search("demo", "+15551230002")
-    assert found == [{"dncGroupId": groups[0]["dncGroupId"], "dncGroupName": "Default DNC group",
-                      "phoneNumber": "+15551230002", "expiredDate": "2027-01-01T00:00:00Z"}]
+    groups = migrated.suppressions.groups("demo")
+    assert len(groups) == 1 and groups[0]["dncGroupName"] == "Default DNC group"
+    [found] = migrated.suppressions.search("demo", "+15551230002")
+    assert (found["dncGroupId"], found["dncGroupName"], found["formattedPhone"],
+            found["expiredDate"]) == (groups[0]["dncGroupId"], "Default DNC group",
+                                      "+15551230002", "2027-01-01T00:00:00Z")
     page, _ = migrated.suppressions.page_after("demo", 0, 10)
     assert [(s["id"], s["reason"]) for s in page] == [
         ("s-1", "asked not to be called"), ("s-2", "legal hold")]
@@ -68,7 +69,7 @@ def test_reopening_a_migrated_database_changes_nothing(migrated: Store, tmp_path
     migrated.close()
     again = Store(tmp_path / "sandbox.db")
     try:
-        assert again.suppressions.page_groups("demo", 0, 10)[1] == 1
+        assert len(again.suppressions.groups("demo")) == 1
         assert len(again.suppressions.page_after("demo", 0, 10)[0]) == 2
     finally:
         again.close()

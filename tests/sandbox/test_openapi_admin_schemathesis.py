@@ -28,6 +28,7 @@ from schemathesis.specs.openapi.checks import (
 from tests.sandbox.httpapi import Api
 
 from cxone_outbound.sandbox.admin_auth import ADMIN_AUTH_ROUTES
+from cxone_outbound.sandbox.admin_dnc_routes import DNC_ROUTES
 from cxone_outbound.sandbox.admin_routes import ADMIN_ROUTES
 from cxone_outbound.sandbox.admin_skill_routes import SKILL_ROUTES
 from cxone_outbound.sandbox.openapi import DOCUMENT
@@ -72,8 +73,8 @@ def _populate(server: SandboxServer, token: str) -> dict[str, str]:
     job = call("POST", f"/lists/call-lists/{created['listId']}/upload",
                {"listFile": base64.b64encode(csv.encode()).decode(), "fileName": "fuzz.csv"})
     call("POST", "/dnc-groups/1/records", {"dncGroupRecords": [
-        {"phoneNumber": "+14155550199"}, {"phoneNumber": "(415) 555-2671",
-                                          "expiredDate": "2020-01-01T00:00:00Z"}]})
+        {"phoneNumber": 14155550199}, {"phoneNumber": 4155552671,
+                                       "expiredDate": "2020-01-01T00:00:00Z"}]})
     call("POST", "/skills", {"skills": [{"skillName": "fuzz-1"},
                                         {"skillName": "fuzz-2", "isActive": True}]})
     return {"jobId": job["jobId"], "sourceName": "fuzz"}
@@ -130,7 +131,8 @@ def _headers(operation: Any, token: str) -> dict[str, str]:
 
 
 def test_every_admin_route_is_documented_and_nothing_else() -> None:
-    served = {(route.path, method) for route in (*ADMIN_AUTH_ROUTES, *ADMIN_ROUTES, *SKILL_ROUTES)
+    served = {(route.path, method) for route in (*ADMIN_AUTH_ROUTES, *ADMIN_ROUTES, *DNC_ROUTES,
+                                                  *SKILL_ROUTES)
               for method in route.methods or () if method != "HEAD"}
     assert {(op.path, op.method.upper()) for op in ADMIN_OPERATIONS} == served
 

@@ -29,26 +29,58 @@ def _v2(store: Store, **config: object) -> tuple[str, int]:
     return str(campaign["id"]), int(row["seq"])
 
 
-def test_a_v2_campaign_is_a_skill_named_and_typed_after_it(store: Store) -> None:
+def test_a_v2_campaign_is_a_personal_connection_skill_named_after_it(store: Store) -> None:
     _, skill_id = _v2(store, type="progressive", status="active", description="why")
     skill = store.skills.get_skill(TENANT, skill_id)
     assert (skill["skillId"], skill["campaignId"]) == (skill_id, skill_id)
-    assert (skill["skillName"], skill["campaignName"], skill["notes"]) == (
-        "Spring", "Spring", "why")
-    assert (skill["outboundStrategy"], skill["isActive"]) == ("Progressive", True)
+    assert (skill["skillName"], skill["campaignName"]) == ("Spring", "Spring")
+    assert (skill["outboundStrategy"], skill["isActive"], skill["isRunning"]) == (
+        "Personal Connection", True, False)
     assert (skill["mediaTypeId"], skill["isOutbound"]) == (4, True)
+
+
+def test_a_manual_v2_campaign_is_a_manual_skill(store: Store) -> None:
+    _, skill_id = _v2(store, type="manual")
+    assert store.skills.get_skill(TENANT, skill_id)["outboundStrategy"] == "Manual"
+
+
+def test_preview_is_a_confirmation_required_delivery_option(store: Store) -> None:
+    campaign_id, skill_id = _v2(store, type="progressive")
+    prefs = store.skills.get_parameters(TENANT, skill_id, "delivery-preferences")
+    assert prefs["confirmationRequiredDisabled"] is True
+    store.skills.put_parameters(TENANT, skill_id, "delivery-preferences", {
+        "deliveryPreferences": {"confirmationRequiredDisabled": False,
+                                "confirmationRequiredDefaultAccept": True,
+                                "confirmationRequiredTimeout": 30}})
+    v2 = store.campaigns.get(TENANT, campaign_id)
+    assert v2["type"] == "preview"
+    assert v2["previewSettings"] == {"previewDialingMode": "timed", "previewTimeoutSeconds": 30}
+
+
+def test_a_preview_outbound_strategy_is_refused(store: Store) -> None:
+    _, skill_id = _v2(store)
+    with pytest.raises(ValidationFailed) as caught:
+        store.skills.update_skill(TENANT, skill_id, {"skill": {"outboundStrategy": "Preview"}})
+    assert caught.value.field == "outboundStrategy"
+
+
+def test_starting_a_skill_only_sets_it_running(store: Store) -> None:
+    campaign_id, skill_id = _v2(store)
+    store.skills.set_running(TENANT, skill_id, True)
+    assert store.skills.get_skill(TENANT, skill_id)["isRunning"] is True
+    assert "skillParameters" not in store.campaigns.get(TENANT, campaign_id)
 
 
 def test_mapped_parameters_read_and_write_the_v2_campaign_fields(store: Store) -> None:
     campaign_id, skill_id = _v2(store, dialingRules={"maxAttempts": 3, "window": "9-17"})
     assert store.skills.get_parameters(TENANT, skill_id, "general-settings") == {
-        "generalSettings": {"maximumAttempts": 3}}
+        "maximumAttempts": 3}
     store.skills.put_parameters(TENANT, skill_id, "general-settings", {
         "generalSettings": {"maximumAttempts": 5, "loadCallbacks": True, "abandonRate": 3}})
     v2 = store.campaigns.get(TENANT, campaign_id)
     assert v2["dialingRules"] == {"maxAttempts": 5, "window": "9-17", "callbackEnabled": True}
     assert store.skills.get_parameters(TENANT, skill_id, "general-settings") == {
-        "generalSettings": {"abandonRate": 3, "maximumAttempts": 5, "loadCallbacks": True}}
+        "abandonRate": 3, "maximumAttempts": 5, "loadCallbacks": True}
 
 
 def test_unmapped_parameters_are_kept_per_section_and_hidden_from_v2_views(store: Store) -> None:
@@ -56,18 +88,17 @@ def test_unmapped_parameters_are_kept_per_section_and_hidden_from_v2_views(store
     store.skills.put_parameters(TENANT, skill_id, "retry-settings",
                                 {"retrySettings": {"restrictedCallingMinutes": 30}})
     assert store.skills.get_parameters(TENANT, skill_id, "retry-settings") == {
-        "retrySettings": {"restrictedCallingMinutes": 30}}
-    assert store.skills.get_parameters(TENANT, skill_id, "xs-settings") == {"xsSettings": {}}
+        "restrictedCallingMinutes": 30}
+    assert store.skills.get_parameters(TENANT, skill_id, "xs-settings") == {}
     assert "skillParameters" not in store.campaigns.get(TENANT, campaign_id)
 
 
 def test_a_parameter_put_merges_and_null_removes_a_key(store: Store) -> None:
     _, skill_id = _v2(store)
     put = store.skills.put_parameters
-    put(TENANT, skill_id, "time-zones", {"timeZoneSettings": {"a": 1, "b": 2}})
-    put(TENANT, skill_id, "time-zones", {"timeZoneSettings": {"a": None, "c": 3}})
-    assert store.skills.get_parameters(TENANT, skill_id, "time-zones") == {
-        "timeZoneSettings": {"b": 2, "c": 3}}
+    put(TENANT, skill_id, "retry-settings", {"retrySettings": {"a": 1, "b": 2}})
+    put(TENANT, skill_id, "retry-settings", {"retrySettings": {"a": None, "c": 3}})
+    assert store.skills.get_parameters(TENANT, skill_id, "retry-settings") == {"b": 2, "c": 3}
 
 
 def test_every_admin_write_is_a_new_campaign_version_with_the_parameters(store: Store) -> None:
@@ -128,30 +159,35 @@ def test_activating_a_preview_campaign_emits_the_v2_activation_event_once(store:
 
 def test_creating_skills_reports_each_failure_and_makes_the_others(store: Store) -> None:
     results = store.skills.create_skills(TENANT, [
-        {"skillName": "Outbound A", "outboundStrategy": "Predictive"},
+        {"skillName": "Outbound A", "outboundStrategy": "Personal Connection"},
         {"skillName": ""},
         {"skillName": "Chat", "mediaTypeId": 3},
+        {"skillName": "Outbound B", "outboundStrategy": "Preview"},
     ])
-    assert [r["success"] for r in results] == [True, False, False]
-    skill = store.skills.get_skill(TENANT, results[0]["skillId"])
-    assert (skill["outboundStrategy"], skill["isActive"]) == ("Predictive", False)
+    assert [r["success"] for r in results] == [True, False, False, False]
+    assert "Personal Connection, Manual" in results[3]["error"]
+    [skill], _ = store.skills.page_skills(TENANT, 0, 10)
+    assert (skill["outboundStrategy"], skill["isActive"]) == ("Personal Connection", False)
     v2, _ = store.campaigns.page(TENANT, type_=None, status=None, offset=0, limit=10)
-    assert [(c["name"], c["type"]) for c in v2] == [("Outbound A", "predictive")]
-
-
-def test_an_admin_campaign_put_renames_and_describes_it(store: Store) -> None:
-    campaign_id, seq = _v2(store)
-    after = store.skills.put_campaign(TENANT, seq, {"name": "Summer", "description": "d"})
-    assert (after["id"], after["name"], after["description"]) == (seq, "Summer", "d")
-    assert store.campaigns.get(TENANT, campaign_id)["name"] == "Summer"
-    with pytest.raises(ValidationFailed):
-        store.skills.put_campaign(TENANT, seq, {"description": "no name"})
+    assert [(c["name"], c["type"]) for c in v2] == [("Outbound A", "progressive")]
 
 
 def test_skills_page_by_skip_and_top_and_filter_by_strategy(store: Store) -> None:
-    for i, kind in enumerate(("preview", "predictive", "preview")):
+    for i, kind in enumerate(("preview", "manual", "predictive")):
         store.campaigns.create(TENANT, {"name": f"c{i}", "type": kind})
     page, total = store.skills.page_skills(TENANT, 1, 1)
     assert (total, [s["skillName"] for s in page]) == (3, ["c1"])
-    previews, total = store.skills.page_skills(TENANT, 0, 10, "PREVIEW")
-    assert (total, [s["skillName"] for s in previews]) == (2, ["c0", "c2"])
+    dialers, total = store.skills.page_skills(TENANT, 0, 10, "personal connection")
+    assert (total, [s["skillName"] for s in dialers]) == (2, ["c0", "c2"])
+
+
+def test_a_seeded_demo_tenant_has_a_personal_connection_skill_and_a_campaign(
+        store: Store) -> None:
+    store.seed_campaign(TENANT)
+    store.seed_campaign(TENANT)  # once only
+    [skill], _ = store.skills.page_skills(TENANT, 0, 10)
+    _, total = store.skills.page_campaigns(TENANT, 0, 10)
+    assert (skill["outboundStrategy"], skill["isRunning"], total) == (
+        "Personal Connection", False, 1)
+    prefs = store.skills.get_parameters(TENANT, skill["skillId"], "delivery-preferences")
+    assert prefs["confirmationRequiredDisabled"] is False

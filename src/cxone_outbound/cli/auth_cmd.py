@@ -83,7 +83,8 @@ def _render_admin(report: dict[str, Any], console: Console) -> None:
     )
     console.print(f"tenant: {report['tenant_id'] or '(unknown)'}", markup=False)
     console.print(f"API host: {report['api_host']} ({report['discovery']})", markup=False)
-    console.print(f"refresh: {'ok' if report['refreshed'] else 'not done'}", markup=False)
+    relogin = "failed: logged in again with the access key" if report["logins"] > 1 else "not done"
+    console.print(f"refresh: {'ok' if report['refreshed'] else relogin}", markup=False)
     console.print(
         f"expires in {report['expires_in_s']:.0f} s (at {report['expires_at']})", markup=False
     )

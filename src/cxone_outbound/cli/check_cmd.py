@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import tempfile
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,13 +11,11 @@ from typing import Annotated, Any
 import typer
 
 from cxone_outbound.cli import runs
-from cxone_outbound.config import Settings
 from cxone_outbound.dialability.windows import PolicyError, load_policy
 from cxone_outbound.engine.job import Source
 from cxone_outbound.engine.launch import default_state_dir
 from cxone_outbound.jobs.check import CHECK_FIELDS, Checker, CheckJob
-from cxone_outbound.jobs.sanitize import read_list
-from cxone_outbound.jobs.sanitize_store import ListSnapshot, SnapshotSource
+from cxone_outbound.jobs.sanitize_store import SnapshotSource
 from cxone_outbound.phones import LineType, PhoneNormalizer
 
 
@@ -38,13 +34,6 @@ def _now(text: str | None) -> datetime:
     if moment.tzinfo is None:
         runs.usage_error(f"--now {text!r} needs a UTC offset (…Z or …+01:00)")
     return moment.astimezone(UTC)
-
-
-async def _read(settings: Settings, list_id: str, snapshot: ListSnapshot) -> ListSnapshot:
-    from cxone_outbound.client.dialect import open_api
-
-    async with open_api(settings) as client:
-        return await read_list(client, list_id, snapshot)
 
 
 def check_command(
@@ -114,15 +103,8 @@ def check_command(
         _execute(ctx, job, source, directory, resume, progress)
         return
     assert list_id is not None
-    state = runs.cli_state(ctx)
-    try:
-        directory.mkdir(parents=True, exist_ok=True)
-        workspace = tempfile.TemporaryDirectory(prefix=".check-", dir=directory)
-    except OSError as exc:
-        runs.usage_error(f"cannot use the state dir {directory}: {exc}")
-    with workspace as work:
-        snapshot = asyncio.run(_read(state.settings(), list_id,
-                                     ListSnapshot(Path(work) / "list.sqlite3")))
+    with runs.scratch_dir(directory, "check") as work:
+        snapshot = runs.read_list(runs.cli_state(ctx).settings(), list_id, work / "list.sqlite3")
         _execute(ctx, job, SnapshotSource(snapshot, list_id), directory, resume, progress)
 
 

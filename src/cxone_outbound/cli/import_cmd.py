@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from cxone_outbound.cli import runs
+from cxone_outbound.client.capabilities import capabilities_for
 from cxone_outbound.jobs.import_ import (
     DEFAULT_REQUIRED,
     IMPORT_FIELDS,
@@ -67,7 +68,8 @@ def import_contacts(
     if "phone_number" not in source.columns:
         runs.usage_error(f"{source.description}: no phone_number column "
                          f"(header: {', '.join(source.header)})")
-    if not list_id and runs.cli_state(ctx).settings().dialect == "admin":
+    dialect = runs.cli_state(ctx).settings().dialect
+    if not list_id and dialect == "admin":
         runs.usage_error("on the admin dialect an import goes into a named calling list: "
                          "pass --list (docs/real-tenant.md)")
     try:
@@ -83,9 +85,13 @@ def import_contacts(
         required=required,
     )
     attributes = [c for c in source.columns if c not in IMPORT_FIELDS]
+    try:
+        job = ImportJob(options, attributes, capabilities_for(dialect))
+    except ValueError as exc:
+        runs.usage_error(f"{file}: {exc}")
     runs.execute(
         ctx,
-        ImportJob(options, attributes),
+        job,
         source,
         state_dir=state_dir,
         resume=resume,

@@ -11,6 +11,7 @@ from rich.console import Console
 
 from cxone_outbound.cli import runs
 from cxone_outbound.cli.exit_codes import ExitCode
+from cxone_outbound.client.capabilities import capabilities_for
 from cxone_outbound.client.dialect import open_api
 from cxone_outbound.config import Settings
 from cxone_outbound.jobs.preview.changes import render_diff
@@ -223,6 +224,12 @@ def apply(
     webhook_name: Annotated[
         str, typer.Option("--webhook-name", help="Name of that webhook registration.")
     ] = DEFAULT_WEBHOOK_NAME,
+    start_skill: Annotated[
+        bool,
+        typer.Option("--start-skill", help="Admin dialect: after writing, start the campaign's "
+                     "skill dialing (POST /skills/{id}/start). Off by default: nothing else "
+                     "ever starts a skill."),
+    ] = False,
     state_dir: runs.StateDirOpt = None,
     progress: runs.ProgressOpt = "none",
 ) -> None:
@@ -239,6 +246,9 @@ def apply(
         agent_prompt=agent_prompt,
     )
     settings = state.settings()
+    if start_skill and not capabilities_for(settings.dialect).skill_start:
+        _fail(f"--start-skill starts a real tenant's skill (the admin dialect); on "
+              f"{settings.dialect} an active campaign dials. Nothing was sent")
     try:
         prepared = asyncio.run(_prepare(settings, request))
     except PreviewConfigError as exc:
@@ -257,6 +267,7 @@ def apply(
         force=force,
         max_attempts=retries,
         webhook=WebhookRequest(webhook, webhook_name) if webhook else None,
+        start_skill=start_skill,
     )
     runs.execute(
         ctx, job, CampaignSource(prepared), state_dir=state_dir, progress=progress,

@@ -6,8 +6,11 @@ A job command parses its own options, builds its `Job` and `Source`, and hands t
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import sys
-from collections.abc import Mapping, Sequence
+import tempfile
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
@@ -49,6 +52,8 @@ from cxone_outbound.engine.sources import (
     source_kind,
 )
 from cxone_outbound.engine.summary import render_summary
+from cxone_outbound.jobs.sanitize import read_list as read_into
+from cxone_outbound.jobs.sanitize_store import ListSnapshot
 
 # The options every job command takes (use them as parameter annotations).
 StateDirOpt = Annotated[
@@ -174,6 +179,30 @@ def _redact_dsn_password(state: CliState, dsn: str) -> None:
     if password:
         state.redactor.add_secret(password)
         state.redactor.add_secret(unquote(password))
+
+
+@contextlib.contextmanager
+def scratch_dir(state_dir: Path, prefix: str) -> Iterator[Path]:
+    """A private folder in the state dir for a command's working files (a list as read, a
+    plan), removed when the command ends: what a whole list needs lives on disk, not in memory."""
+    try:
+        state_dir.mkdir(parents=True, exist_ok=True)
+        workspace = tempfile.TemporaryDirectory(prefix=f".{prefix}-", dir=state_dir)
+    except OSError as exc:
+        usage_error(f"cannot use the state dir {state_dir}: {exc}")
+    with workspace as folder:
+        yield Path(folder)
+
+
+def read_list(settings: Settings, list_id: str, path: Path) -> ListSnapshot:
+    """Every contact of a list (either dialect), page by page into a snapshot file at `path`."""
+    from cxone_outbound.client.dialect import open_api
+
+    async def read() -> ListSnapshot:
+        async with open_api(settings) as client:
+            return await read_into(client, list_id, ListSnapshot(path))
+
+    return asyncio.run(read())
 
 
 def _progress_mode(value: str) -> ProgressMode:

@@ -41,7 +41,8 @@ def serve_command(
         help="Fault spec, e.g. 'error=0.1:503,drop=0.02,latency=5ms,seed=7' "
              "(see docs/sandbox.md).")] = "",
     seed_contacts: Annotated[int, typer.Option(
-        "--seed-contacts", help="Put N realistic contacts in the default list.", min=0)] = 0,
+        "--seed-contacts", help="Put N realistic contacts in the default list (and a preview "
+        "campaign when there is none).", min=0)] = 0,
     token_ttl: Annotated[int, typer.Option(
         "--token-ttl", help="Token lifetime in seconds.", min=1)] = DEFAULT_TOKEN_TTL,
     import_rows_per_s: Annotated[float, typer.Option(

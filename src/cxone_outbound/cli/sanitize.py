@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import tempfile
 from pathlib import Path
 from typing import Annotated
 
@@ -13,7 +12,6 @@ from rich.table import Table
 
 from cxone_outbound.cli import runs
 from cxone_outbound.client.capabilities import capabilities_for
-from cxone_outbound.config import Settings
 from cxone_outbound.engine.launch import default_state_dir
 from cxone_outbound.engine.runner import run_dir_for
 from cxone_outbound.jobs.sanitize import (
@@ -21,7 +19,6 @@ from cxone_outbound.jobs.sanitize import (
     PlanSource,
     SanitizeJob,
     plan_list,
-    read_list,
     verify_unchanged,
 )
 from cxone_outbound.jobs.sanitize_callback import Callback
@@ -32,7 +29,6 @@ from cxone_outbound.jobs.sanitize_directive import (
     load_directive,
 )
 from cxone_outbound.jobs.sanitize_plan import Plan, PlanError, PurgeGuardError, check_purge_guard
-from cxone_outbound.jobs.sanitize_store import ListSnapshot
 
 
 def render_plan(plan: Plan, console: Console) -> None:
@@ -94,13 +90,6 @@ def _directive(
         )
     except DirectiveError as exc:
         runs.usage_error(str(exc))
-
-
-async def _read_list(settings: Settings, list_id: str, snapshot: ListSnapshot) -> ListSnapshot:
-    from cxone_outbound.client.dialect import open_api
-
-    async with open_api(settings) as client:  # v2 or admin, by settings.dialect
-        return await read_list(client, list_id, snapshot)
 
 
 def _load_plan(path: Path, work: Path) -> Plan:
@@ -201,13 +190,7 @@ def sanitize_command(
     if secret:
         runs.cli_state(ctx).redactor.add_secret(secret)
     # the list and the plan are kept on disk, not in memory: a business unit holds up to 1M
-    try:
-        directory.mkdir(parents=True, exist_ok=True)
-        workspace = tempfile.TemporaryDirectory(prefix=".sanitize-", dir=directory)
-    except OSError as exc:
-        runs.usage_error(f"cannot use the state dir {directory}: {exc}")
-    with workspace as work_dir:
-        work = Path(work_dir)
+    with runs.scratch_dir(directory, "sanitize") as work:
         _sanitize(
             ctx, list_id, directive, work, directory, plan_file, resume, apply, dry_run, force,
             max_purge, callback, secret, concurrency, progress,
@@ -223,7 +206,7 @@ def _sanitize(
     state = runs.cli_state(ctx)
     out = state.output
     settings = state.settings()
-    contacts = asyncio.run(_read_list(settings, list_id, ListSnapshot(work / "list.sqlite3")))
+    contacts = runs.read_list(settings, list_id, work / "list.sqlite3")
     if resume:
         plan = _load_plan(run_dir_for(directory, resume) / "plan.json", work)
     elif plan_file is not None:

@@ -25,6 +25,7 @@ from cxone_outbound.client.capabilities import V2_CAPABILITIES, Capabilities
 from cxone_outbound.client.clock import Clock
 from cxone_outbound.client.errors import (
     AuthError,
+    ConfigurationError,
     CXoneError,
     PermissionDenied,
     RateLimited,
@@ -334,6 +335,13 @@ class CXoneClient(AsyncResource):
         )
         parsed.etag = response.etag
         return parsed
+
+    async def start_skill(self, campaign_id: str) -> str:
+        """v2 has no skill to start: an active campaign dials (`capabilities.skill_start`)."""
+        raise ConfigurationError(
+            f"campaign {campaign_id}: starting a skill is an admin-dialect call; on v2 an "
+            "active campaign dials"
+        )
 
     async def iter_suppressions(self, *, page_size: int = 1000) -> AsyncIterator[Suppression]:
         path = "/api/v2/outbound/suppressions"

@@ -21,10 +21,15 @@ class Capabilities:
     server_webhooks: bool  # the server delivers events; else the tool delivers them itself
     list_refresh: bool  # `refresh_list` does something on the server
     list_schema: bool  # `get_list_schema` names the list's typed attributes
-    # top-level campaign fields the dialect can hold (None: all); a job leaves the others alone
+    # top-level campaign fields the dialect can hold (None: all), and, prefixed `-`, leaves
+    # inside them it cannot (`-previewSettings.agentPromptEnabled`); a job leaves the others alone
     campaign_fields: frozenset[str] | None = None
     # contacts one `delete_contacts` call removes; 1: none, delete them one by one
     max_delete_batch: int = 1
+    # a campaign's skill can be started on request (`start_skill`); v2 has no such call
+    skill_start: bool = False
+    # characters one uploaded record may hold, cells and commas (None: no such limit)
+    max_record_chars: int | None = None
 
 
 V2_CAPABILITIES = Capabilities(

@@ -110,6 +110,10 @@ class OutboundApi(Protocol):
         self, campaign_id: str, body: Mapping[str, Any], *, if_match: str
     ) -> CampaignUpdate: ...
 
+    async def start_skill(self, campaign_id: str) -> str:
+        """Start the campaign's skill dialing (admin, `capabilities.skill_start`); its id."""
+        ...
+
     def iter_suppressions(self, *, page_size: int = 1000) -> AsyncIterator[Suppression]: ...
 
     async def create_suppression(

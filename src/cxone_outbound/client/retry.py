@@ -141,6 +141,9 @@ class RetryPolicy:
     backoff_base: float = 0.5
     backoff_cap: float = 20.0
     max_retry_after: float = 120.0  # a server asking for longer is treated as "not now"
+    # waits after the 1st, 2nd, ... 429 that names no Retry-After (the last one repeats), each
+    # plus up to a quarter of itself at random so workers do not return in step; () = jitter
+    throttle_delays: tuple[float, ...] = ()
 
     def decide(
         self,
@@ -170,6 +173,9 @@ class RetryPolicy:
                     f"more than the {self.max_retry_after:g}s ceiling",
                 )
             delay = outcome.retry_after
+        elif outcome.status == 429 and self.throttle_delays:
+            floor = self.throttle_delays[min(attempt, len(self.throttle_delays)) - 1]
+            delay = floor * (1 + 0.25 * rng.random())
         else:
             delay = full_jitter_backoff(
                 attempt, rng, base=self.backoff_base, cap=self.backoff_cap

@@ -14,9 +14,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from cxone_outbound.client import CXoneClient
+from cxone_outbound.client.admin import contract
 from cxone_outbound.client.admin.outbound import AdminOutboundApi
 from cxone_outbound.client.dialect import OpenedApi, open_api
-from cxone_outbound.client.errors import Conflict, CXoneError
+from cxone_outbound.client.errors import Conflict
 from cxone_outbound.client.models import SchemaField
 from cxone_outbound.client.transport import new_idempotency_key
 from cxone_outbound.config import Settings
@@ -55,17 +56,15 @@ async def create_list_and_campaign(settings: Settings, tag: str) -> Tenant:
 
 async def _create_calling_list_and_campaign(settings: Settings, tag: str) -> Tenant:
     """A calling list (attributes are the upload's extra columns: no schema to declare) and an
-    Admin API campaign, which brings its Preview skill (the id the jobs address it by)."""
+    Admin API campaign, which on the sandbox brings its previewing Personal Connection skill
+    (on a real tenant a campaign is a rollup: its skill is made and linked in CXone)."""
     async with AdminOutboundApi(settings) as api:
         list_id = await api.create_list(f"Spring leads {tag}")
         response = await api.session.request(
             "POST", "campaigns", "campaigns", idempotency_key=new_idempotency_key(),
             json={"name": f"Spring renewals {tag}", "description": "cxo demo", "isActive": False},
         )
-        answer = response.json()
-        campaign_id = answer.get("id") if isinstance(answer, dict) else None
-        if campaign_id is None:
-            raise CXoneError("POST campaigns: no id in the answer", body=answer)
+        campaign_id = contract.read(contract.CAMPAIGN_CREATE, response.json())["id"]
         return Tenant(list_id, str(campaign_id))
 
 

@@ -263,8 +263,12 @@ queueId = "{PREVIEW_QUEUE}"
 skillRequirement = "retention"
 agentCount = 6
 """
-PREVIEW_TOML_ADMIN = PREVIEW_TOML.split("[[agentDirectives]]")[0]
-"""On a real tenant agents are assigned to the skill in CXone itself: no directives to send."""
+PREVIEW_TOML_ADMIN = "\n".join(
+    line for line in PREVIEW_TOML.split("[[agentDirectives]]")[0].splitlines()
+    if not line.startswith(("name =", "agentPromptEnabled ="))) + "\n"
+"""On a real tenant agents are assigned to the skill in CXone itself (no directives to send),
+a campaign's name has no published write, and a preview's only settings are the skill's
+published delivery preferences (no agent prompt)."""
 
 
 def preview_toml(dialect: str) -> str:

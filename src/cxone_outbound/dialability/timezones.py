@@ -19,8 +19,6 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import phonenumbers
-from phonenumbers import geocoder
-from phonenumbers import timezone as phone_timezones
 
 __all__ = ["ZipInfo", "ZoneFinder", "ZoneResult", "ZoneStatus", "zip_index"]
 
@@ -202,6 +200,8 @@ def _geocoded_state(e164: str) -> str | None:
         return None
     if phonenumbers.region_code_for_number(number) != "US":
         return None
+    from phonenumbers import geocoder  # its data is large: loaded when a state is needed
+
     text = geocoder.description_for_number(number, "en").strip()
     _, comma, code = text.rpartition(",")
     if comma and code.strip() in _STATE_CODES:
@@ -215,6 +215,8 @@ def _phone_zone(e164: str) -> ZoneResult:
         number = phonenumbers.parse(e164, None)
     except phonenumbers.NumberParseException:
         return ZoneResult(ZoneStatus.UNKNOWN, source="phone")
+    from phonenumbers import timezone as phone_timezones  # loaded when a phone needs a zone
+
     zones = tuple(
         z for z in phone_timezones.time_zones_for_number(number) if z != _UNKNOWN_ZONE
     )

@@ -33,9 +33,32 @@ LineStates = Callable[[Sequence[int]], Mapping[int, tuple[State, int]]]
 """Line -> (journaled state, session of its last outcome), for the lines asked about."""
 
 
+def _needs_guard(value: str) -> bool:
+    """A spreadsheet would run it as a formula, or, once guarded, it would read back changed.
+
+    Quotes already in front of a formula are guarded too (`'=x` is written `''=x`), so that
+    `unguard_cell` can undo exactly what `neutralise_cell` did, for every string.
+    """
+    head = value[:1]
+    if head != "'":
+        return head != "" and head in _FORMULA_STARTS
+    return value.lstrip("'").startswith(_FORMULA_STARTS)
+
+
 def neutralise_cell(value: str) -> str:
     """Defuse a cell a spreadsheet would run as a formula (CSV injection): prefix a quote."""
-    return "'" + value if value.startswith(_FORMULA_STARTS) else value
+    return "'" + value if _needs_guard(value) else value
+
+
+def unguard_cell(value: str) -> str:
+    """The cell `neutralise_cell` was given: its one guard quote removed, if it carries one.
+
+    A leading `'` is a guard only where `neutralise_cell` would have put one (before `= + - @`,
+    tab or CR, or before more quotes and then one of those); elsewhere it is data and stays.
+    """
+    if value[:1] == "'" and _needs_guard(value[1:]):
+        return value[1:]
+    return value
 
 
 def segment_path(run_dir: Path, state: State, session: int) -> Path:

@@ -25,6 +25,7 @@ from cxone_outbound.client import errors
 from cxone_outbound.client.clock import Clock, SystemClock
 from cxone_outbound.client.events import RequestEvent, RequestObserver
 from cxone_outbound.engine import journal as journal_mod
+from cxone_outbound.engine.accounting import Accounting, AccountingMismatch, Ledger
 from cxone_outbound.engine.audit import AuditLog
 from cxone_outbound.engine.job import Deferred, Job, RunContext, Source
 from cxone_outbound.engine.journal import Journal, RunInfo
@@ -100,6 +101,7 @@ class RunSummary:
     fatal_error: str | None = None
     fatal_exception: BaseException | None = None
     sections: dict[str, Any] = field(default_factory=dict)  # the job's, by `Job.summary_extra`
+    accounting: Accounting | None = None  # records read = succeeded + failed + skipped (+ ...)
 
     @property
     def resumable(self) -> bool:
@@ -120,6 +122,7 @@ class RunSummary:
             "metrics": self.metrics,
             "planned": self.planned,
             "fatal_error": self.fatal_error,
+            "accounting": self.accounting.as_dict() if self.accounting else None,
             "files": {
                 name: str(self.run_dir / name)
                 for name in ("succeeded.csv", "failed.csv", "audit.jsonl", "summary.json")
@@ -178,6 +181,7 @@ class Runner:
         self._planned_records = 0
         self._planned_batches = 0
         self._lock: RunLock | None = None
+        self.ledger = Ledger()  # where each record read went (engine/accounting.py)
 
     # control, callable from signal handlers
 
@@ -336,6 +340,14 @@ class Runner:
             status = journal_mod.INTERRUPTED  # deferred batches: a resume finishes them
         if self.config.dry_run:
             counts = {str(State.FAILED): self.metrics.failed}
+        self.ledger.planned = self._planned_records
+        accounting = self.ledger.close(
+            self.metrics.outcomes, counts if status == journal_mod.COMPLETED else None
+        )
+        if not accounting.balanced:  # never a quiet summary that adds up to less than the input
+            self.reporter.message("ACCOUNTING MISMATCH: " + "; ".join(accounting.problems))
+            self._fatal = self._fatal or AccountingMismatch("; ".join(accounting.problems))
+            status = journal_mod.FAILED if status != DRY_RUN else status
         metrics = self.metrics.as_dict(elapsed)
         planned = (
             {"records": self._planned_records, "batches": self._planned_batches}
@@ -354,6 +366,7 @@ class Runner:
             fatal_error=str(self._fatal) if self._fatal else None,
             fatal_exception=self._fatal,
             sections=sections,
+            accounting=accounting,
         )
         document = json.dumps(summary.as_dict(), indent=2, default=str) + "\n"
         write_private(run_dir / "summary.json", document)
@@ -395,6 +408,7 @@ class Runner:
             for record in window:
                 if self.stop_requested:
                     break
+                self.ledger.read += 1
                 entry = entries.get(record.key)
                 if (
                     entry is not None
@@ -402,6 +416,7 @@ class Runner:
                     and not (entry.state is State.FAILED and entry.retryable)
                 ):
                     self.metrics.previously_done += 1
+                    self.ledger.done_before[str(entry.state)] += 1
                     continue
                 if record.error is not None:
                     self._record(record, Outcome(record.key, State.FAILED, record.error, None, 0))
@@ -431,6 +446,8 @@ class Runner:
             for batch_id, bucket in buckets.items():  # part of a batch is no longer sendable
                 batch = Batch(batch_id, list(bucket.values()), plan[batch_id][0])
                 await self._dispatch(batch, ctx, slots, reconcile=True)
+        else:  # read, then left behind by the stop
+            self.ledger.not_sent += len(current) + sum(len(b) for b in buckets.values())
         while self._tasks:
             await asyncio.gather(*list(self._tasks))
 
@@ -445,6 +462,7 @@ class Runner:
         await slots.acquire()
         if self.stop_requested:
             slots.release()
+            self.ledger.not_sent += len(batch.items)
             return
         if self.config.dry_run:
             self._planned_batches += 1
@@ -471,6 +489,7 @@ class Runner:
             if outcomes is None:
                 outcomes = await self.job.send(batch, ctx)
         except Deferred:
+            self.ledger.in_flight += len(batch.items)
             return
         except _FATAL_ERRORS as exc:
             self._fatal = self._fatal or exc

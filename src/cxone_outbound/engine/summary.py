@@ -48,6 +48,8 @@ def render_summary(summary: RunSummary) -> str:
         f" latency p50/p95/p99: {lat.get('p50')}/{lat.get('p95')}/{lat.get('p99')} ms,"
         f" elapsed {m['elapsed_s']} s",
     ]
+    if summary.accounting is not None:
+        lines.append(summary.accounting.render())
     if summary.planned:
         lines.append(
             f"  dry run: would send {summary.planned['records']} records"

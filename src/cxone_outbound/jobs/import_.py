@@ -7,6 +7,12 @@ into another list, or again after the contacts were deleted) uploads anew and is
 its own upload. Row errors are mapped back to source lines; only rows whose errors are
 retryable are uploaded again. A chunk's body is rendered once: `batch_id` keeps it for `send`
 (a few at most are held).
+
+Rows are checked against the API's own limits (`limits.py`) before they are sent, so a row over
+a limit fails alone; should the server still refuse a chunk as a whole, it is bisected (the
+engine's `BatchResolution`, as enrichment does) until the rows it refuses stand alone.
+A cell carrying the result files' formula guard (`'` before `= + - @`, tab or CR, as in a
+sanitise restore.csv) is read without it (`engine.results.unguard_cell`).
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from typing import Any
 
 from cxone_outbound.client import ImportJob as ApiImportJob
 from cxone_outbound.client import errors
+from cxone_outbound.client.capabilities import Capabilities
 from cxone_outbound.engine import (
     BaseJob,
     Batch,
@@ -32,6 +39,17 @@ from cxone_outbound.engine import (
     Record,
     RecordError,
     RunContext,
+)
+from cxone_outbound.engine.resolution import BatchResolution
+from cxone_outbound.engine.results import unguard_cell
+from cxone_outbound.limits import (
+    MAX_ATTRIBUTE_CHARS,
+    MAX_CSV_FIELD_CHARS,
+    MAX_EMAIL_CHARS,
+    MAX_IMPORT_BYTES,
+    MAX_IMPORT_ROWS,
+    first_too_long,
+    record_chars,
 )
 from cxone_outbound.phones import PhoneNormalizer
 
@@ -46,9 +64,12 @@ IMPORT_FIELDS: dict[str, tuple[str, ...]] = {
 DEFAULT_REQUIRED = ("phone_number", "first_name", "last_name")
 """The fields a row must fill unless `--require` says otherwise (the phone always)."""
 
-MAX_CHUNK_ROWS = 50_000  # API limit
-MAX_CHUNK_BYTES = 50 * 1024 * 1024  # API limit, uncompressed
+MAX_CHUNK_ROWS = MAX_IMPORT_ROWS  # API limit
+MAX_CHUNK_BYTES = MAX_IMPORT_BYTES  # API limit, uncompressed
 RETRYABLE_ROW_CODES = frozenset({"INTERNAL_ERROR", "TEMPORARY_FAILURE", "TIMEOUT", "UNAVAILABLE"})
+WHOLE_BODY_CODES = frozenset({"MISSING_HEADER", "INVALID_HEADER", "INVALID_GZIP"})
+"""Refusals of a chunk that splitting it cannot cure (API.md section 4: no header row, not gzip):
+its rows fail together instead of being bisected."""
 
 _E164 = re.compile(r"^\+[1-9]\d{1,14}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
@@ -109,6 +130,22 @@ def render_chunk(columns: Sequence[str], rows: Sequence[Sequence[str]]) -> bytes
     return buffer.getvalue().encode("utf-8")
 
 
+def check_attribute_columns(columns: Sequence[str]) -> None:
+    """The attribute columns as the API's import header takes them, or ValueError saying why.
+
+    The server refuses a whole import whose header has an empty or duplicate name (after
+    trimming spaces): better refused before anything is sent than every chunk failing.
+    """
+    seen: set[str] = set()
+    for index, column in enumerate(columns, start=1):
+        name = unguard_cell(column).strip()
+        if not name:
+            raise ValueError(f"attribute column {index} has no name: name it or remove it")
+        if name in seen or name in IMPORT_FIELDS:
+            raise ValueError(f"the column name {name!r} appears twice in the import header")
+        seen.add(name)
+
+
 def chunk_id(keys: Sequence[str], body: bytes, attempt: int) -> str:
     """The batch id of a chunk: its records' keys and its content, so two chunks of one run
     never share an id even when their rows read the same."""
@@ -121,14 +158,22 @@ class ImportJob(BaseJob):
 
     name = "import"
 
-    def __init__(self, options: ImportOptions, attribute_columns: Sequence[str] = ()) -> None:
+    def __init__(
+        self,
+        options: ImportOptions,
+        attribute_columns: Sequence[str] = (),
+        capabilities: Capabilities | None = None,
+    ) -> None:
         if not 1 <= options.chunk_size <= MAX_CHUNK_ROWS:
             raise ValueError(f"chunk size must be 1..{MAX_CHUNK_ROWS}")
+        check_attribute_columns(attribute_columns)
         self.opts = options
         self.batch_size = options.chunk_size
         self.concurrency = options.concurrency
-        self.columns = [*IMPORT_FIELDS, *attribute_columns]
+        self.columns = [*IMPORT_FIELDS, *(unguard_cell(c).strip() for c in attribute_columns)]
         self._attributes = list(attribute_columns)
+        # the admin dialect's upload record (external id, then the row) has a length limit
+        self._max_record = capabilities.max_record_chars if capabilities else None
         self._phones = PhoneNormalizer()
         # Bodies rendered by batch_id, awaiting send: the engine names a batch just before it
         # waits for a slot, so a few suffice; an evicted body is rendered again (still correct).
@@ -166,7 +211,7 @@ class ImportJob(BaseJob):
         )
 
     def prepare(self, record: Record) -> Item | RecordError:
-        fields = record.fields
+        fields = {name: unguard_cell(value) for name, value in record.fields.items()}
         phone = self._phone(fields.get("phone_number", ""))
         if isinstance(phone, RecordError):
             return phone
@@ -176,9 +221,26 @@ class ImportJob(BaseJob):
         for name, value in (("first_name", first), ("last_name", last), ("email", email)):
             if not value and name in self.opts.required:
                 return RecordError(f"MISSING_{name.upper()}", f"{name} is required", name)
-        if email and (len(email) > 254 or not _EMAIL.match(email)):
+        if email and (len(email) > MAX_EMAIL_CHARS or not _EMAIL.match(email)):
             return RecordError("INVALID_EMAIL", f"{email!r} is not an email address", "email")
-        row = (phone, first, last, email, *(fields.get(c, "") for c in self._attributes))
+        attributes = {c: fields.get(c, "") for c in self._attributes}
+        for values, limit in (
+            (attributes, MAX_ATTRIBUTE_CHARS),
+            ({"first_name": first, "last_name": last}, MAX_CSV_FIELD_CHARS),
+        ):
+            too_long = first_too_long(values, limit)
+            if too_long is not None:
+                return RecordError(
+                    "FIELD_TOO_LONG",
+                    f"{len(values[too_long]):,} characters; the API takes {limit:,}",
+                    too_long,
+                )
+        row = (phone, first, last, email, *attributes.values())
+        if self._max_record is not None and record_chars((phone, *row)) > self._max_record:
+            return RecordError(
+                "RECORD_TOO_LONG",
+                f"the record is over {self._max_record} characters (with its external id)",
+            )
         return Item(record, row)
 
     # sending
@@ -237,6 +299,61 @@ class ImportJob(BaseJob):
             first = await self._import_fresh(batch, items[:half], 1, ctx)
             rest = await self._import_fresh(batch, items[half:], 1, ctx)
             return first + rest
+        try:
+            return await self._upload(batch, items, body, attempt, ctx, top=top)
+        except (errors.ValidationError, errors.PayloadTooLarge) as exc:
+            if len(items) == 1 or exc.code in WHOLE_BODY_CODES:
+                raise
+            return await self._isolate(batch, items, attempt, ctx, exc)
+
+    async def _isolate(
+        self,
+        batch: Batch,
+        items: Sequence[Item],
+        attempt: int,
+        ctx: RunContext,
+        refusal: errors.CXoneError,
+    ) -> list[Outcome]:
+        """A chunk refused whole: bisect it until the rows the server refuses stand alone."""
+        resolution: BatchResolution[Item] = BatchResolution(items, lambda item: item.key)
+        whole = resolution.next_batch()
+        assert whole is not None
+        resolution.refused(whole, [], _describe(refusal))
+        outcomes: list[Outcome] = []
+        while (sub := resolution.next_batch()) is not None:
+            body = self._body(sub)
+            try:
+                done = await self._upload(batch, sub, body, attempt, ctx)
+            except (errors.ValidationError, errors.PayloadTooLarge) as exc:
+                resolution.refused(sub, [], _describe(exc))
+                continue
+            resolution.applied(sub)  # accepted: the job's answer gives each row's outcome
+            outcomes += done
+        ctx.audit(
+            {
+                "event": "chunk_bisected",
+                "rows": len(items),
+                "uploads": resolution.attempts,
+                "refused": len(resolution.failed),
+            }
+        )
+        outcomes += [
+            Outcome.failed(failed.item.key, "ROW_REFUSED", failed.reason, attempts=attempt)
+            for failed in resolution.failed
+        ]
+        return outcomes
+
+    async def _upload(
+        self,
+        batch: Batch,
+        items: Sequence[Item],
+        body: bytes,
+        attempt: int,
+        ctx: RunContext,
+        *,
+        top: bool = False,
+    ) -> list[Outcome]:
+        """Upload one chunk under its own key, wait for its job, map its answer to the rows."""
         key = self._key(batch, items, attempt, ctx)
         started = await ctx.client.start_import(
             gzip.compress(body, compresslevel=6, mtime=0),
@@ -326,3 +443,7 @@ class ImportJob(BaseJob):
         if retry:
             outcomes += await self._import_fresh(batch, retry, attempt + 1, ctx)
         return outcomes
+
+
+def _describe(exc: errors.CXoneError) -> str:
+    return f"{exc.code}: {exc.message}" if exc.code else exc.message

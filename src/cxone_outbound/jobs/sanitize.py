@@ -12,7 +12,9 @@ customer data:
 - after the first 5xx or dropped connection of the run, no further removal is started: the
   rest fail as retryable `HALTED_AFTER_SERVER_ERROR`, and a resume (`--resume RUN_ID`) sends
   them;
-- every contact is written to `restore.csv` (the import format) before its removal is sent.
+- every contact is written to `restore.csv` (the import format) before its removal is sent,
+  every cell guarded against formulas like the result files' (`'` in front), a guard `cxo
+  import` removes: the file opens safely in a spreadsheet and restores every value exactly.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from cxone_outbound.client.capabilities import Capabilities
 from cxone_outbound.client.models import Contact
 from cxone_outbound.engine.job import BaseJob, RunContext
 from cxone_outbound.engine.records import Batch, Item, Outcome, Record, RecordError
+from cxone_outbound.engine.results import SafeCsvWriter, unguard_cell
 from cxone_outbound.jobs.sanitize_callback import Callback, post_callback
 from cxone_outbound.jobs.sanitize_directive import Directive
 from cxone_outbound.jobs.sanitize_plan import Action, Plan, PlanBuilder, PlanEntry
@@ -190,20 +193,19 @@ class RestoreWriter:
 
     Written (and flushed) before the DELETE is sent: a crash can leave a row for a contact that
     still exists (re-importing it is an upsert by phone), never a deleted contact without one.
-    An existing file (a resumed run) keeps its header.
+    An existing file (a resumed run) keeps its header. Cells are written by the engine's
+    `SafeCsvWriter` (formula guard), which `cxo import` undoes (`unguard_cell`).
     """
 
     def __init__(self, path: Path, header: Sequence[str]) -> None:
         self.path = path
+        self.header = list(header)
         if path.exists() and path.stat().st_size:
             with path.open(newline="", encoding="utf-8") as handle:
-                self.header = next(csv.reader(handle), list(header))
-            self._handle = path.open("a", newline="", encoding="utf-8")
-        else:
-            self.header = list(header)
-            self._handle = path.open("w", newline="", encoding="utf-8")
-            csv.writer(self._handle).writerow(self.header)
-        self._writer = csv.writer(self._handle)
+                written = next(csv.reader(handle), None)
+            if written:
+                self.header = [unguard_cell(name) for name in written]
+        self._writer = SafeCsvWriter(path, self.header)
 
     def write(self, contact: Contact) -> None:
         values = {
@@ -214,10 +216,10 @@ class RestoreWriter:
             **{k: v for k, v in contact.attributes.items() if k not in RESTORE_COLUMNS},
         }
         self._writer.writerow([_cell(values.get(name)) for name in self.header])
-        self._handle.flush()
+        self._writer.flush()
 
     def close(self) -> None:
-        self._handle.close()
+        self._writer.close()
 
 
 class SanitizeJob(BaseJob):

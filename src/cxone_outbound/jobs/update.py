@@ -9,6 +9,9 @@ Every request goes through the run's one client (shared pool, adaptive limiter, 
 and 5xx). A 404 is a failed NOT_FOUND record, also listed in missing-contacts.csv; a 400 is a
 failed record naming the field. An update is idempotent, so an in-flight batch is simply resent
 on resume.
+
+A row over one of the API's limits (`limits.py`: an attribute's size, a name's on the PATCH, the
+admin dialect's record length as far as the row alone shows it) fails before it is sent.
 """
 
 from __future__ import annotations
@@ -20,6 +23,13 @@ from cxone_outbound.client import errors
 from cxone_outbound.client.capabilities import Capabilities
 from cxone_outbound.client.models import BatchUpdateResult
 from cxone_outbound.engine import BaseJob, Batch, Item, Outcome, Record, RecordError, RunContext
+from cxone_outbound.limits import (
+    MAX_ATTRIBUTE_CHARS,
+    MAX_EMAIL_CHARS,
+    MAX_NAME_CHARS,
+    first_too_long,
+    record_chars,
+)
 
 CONTACT_FIELDS: dict[str, tuple[str, ...]] = {
     "contactId": ("contact_id", "id", "contact id"),
@@ -106,6 +116,7 @@ class UpdateJob(BaseJob):
         )
         if self.grouped and capabilities is not None:
             self.batch_size = min(MAX_GROUP, capabilities.max_update_batch)
+        self._max_record = capabilities.max_record_chars if capabilities else None
 
     def options(self) -> Mapping[str, Any]:
         return {"concurrency": self.concurrency, "list_id": self.list_id}
@@ -117,7 +128,31 @@ class UpdateJob(BaseJob):
         changes = build_changes(record.fields)
         if not changes:
             return RecordError("NO_CHANGES", "the row has no field to change")
+        too_long = self._over_limit(contact_id, changes)
+        if too_long is not None:
+            return too_long
         return Item(record, (contact_id, changes))
+
+    def _over_limit(self, contact_id: str, changes: Mapping[str, Any]) -> RecordError | None:
+        """The limit of the API a row's changes break, if one: the row fails alone, unsent."""
+        attributes: Mapping[str, str] = changes.get("attributes", {})
+        name = first_too_long(attributes, MAX_ATTRIBUTE_CHARS)
+        if name is not None:
+            return _too_long(name, len(attributes[name]), MAX_ATTRIBUTE_CHARS)
+        if len(changes.get("email", "")) > MAX_EMAIL_CHARS:
+            return _too_long("email", len(changes["email"]), MAX_EMAIL_CHARS)
+        if not self.grouped:  # the PATCH's limit; a re-upload has the record's instead
+            names = {k: changes[k] for k in ("firstName", "lastName") if k in changes}
+            name = first_too_long(names, MAX_NAME_CHARS)
+            if name is not None:
+                return _too_long(name, len(names[name]), MAX_NAME_CHARS)
+        if self._max_record is not None:
+            cells = [contact_id, *(v for k, v in changes.items() if k != "attributes")]
+            if record_chars([*cells, *attributes.values()]) > self._max_record:
+                return RecordError(
+                    "RECORD_TOO_LONG", f"the row alone is over {self._max_record} characters"
+                )
+        return None
 
     async def send(self, batch: Batch, ctx: RunContext) -> Sequence[Outcome]:
         if self.grouped:
@@ -176,3 +211,7 @@ class UpdateJob(BaseJob):
     @staticmethod
     def _note_missing(ctx: RunContext, line: int, contact_id: str) -> None:
         ctx.csv_output(MISSING_FILE, ["line", "contactId"]).writerow([line, contact_id])
+
+
+def _too_long(field: str, size: int, limit: int) -> RecordError:
+    return RecordError("FIELD_TOO_LONG", f"{size:,} characters; the API takes {limit:,}", field)

@@ -1,5 +1,6 @@
 """The admin dialect's login and discovery routes (docs/admin-dialect.md): access-key password
-grant at /auth/token, the access-key endpoint, refresh, and the .well-known documents."""
+grant at /auth/token, the access-key endpoint, and the .well-known documents. No
+`/public/user/refresh`: no public source confirms it, and the live client logs in again."""
 
 from __future__ import annotations
 
@@ -114,13 +115,6 @@ async def access_key_login(sandbox: Sandbox, request: Request, raw: bytes) -> Lo
                                            ttl=sandbox.token_ttl)
 
 
-async def refresh(sandbox: Sandbox, request: Request, raw: bytes) -> Login:
-    """POST /public/user/refresh {"token": refresh_token}."""
-    body = _json_fields(raw)
-    return sandbox.store.access_keys.refresh(body.get("token"), audience="access-key",
-                                             issuer=base_url(request), ttl=sandbox.token_ttl)
-
-
 async def cxone_configuration(request: Request) -> Response:
     """Discovery: where a tenant's API lives (here: this very server)."""
     sandbox: Sandbox = request.app.state.sandbox
@@ -153,7 +147,6 @@ ADMIN_AUTH_ROUTES = [
     Route("/auth/token", token_route(password_grant), methods=["POST"]),
     Route("/authentication/v1/token/access-key", token_route(access_key_login),
           methods=["POST"]),
-    Route("/public/user/refresh", token_route(refresh), methods=["POST"]),
     Route("/.well-known/cxone-configuration", cxone_configuration, methods=["GET"]),
     Route("/.well-known/openid-configuration", openid_configuration, methods=["GET"]),
 ]

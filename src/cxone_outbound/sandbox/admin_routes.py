@@ -247,64 +247,6 @@ async def remove_prospects(call: Call) -> Reply:
     return Reply(200, call.sandbox.store.calling_lists.remove(call.tenant_id, source, body))
 
 
-# DNC groups ------------------------------------------------------------------------------------
-
-async def list_groups(call: Call) -> Reply:
-    skip, top = parse_skip_top(call)
-    items, total = call.sandbox.store.suppressions.page_groups(call.tenant_id, skip, top)
-    return Reply(200, paged(call, "dncGroups", items, total, skip, top))
-
-
-async def create_group(call: Call) -> Reply:
-    body = object_body(await call.json(), {"dncGroupName", "dncGroupDescription"})
-    group_id = call.sandbox.store.suppressions.create_group(
-        call.tenant_id, body.get("dncGroupName"), body.get("dncGroupDescription"))
-    return Reply(200, {"dncGroupId": group_id})
-
-
-async def get_group(call: Call) -> Reply:
-    return Reply(200, call.sandbox.store.suppressions.get_group(call.tenant_id,
-                                                                int_param(call, "groupId")))
-
-
-async def put_group(call: Call) -> Reply:
-    body = object_body(await call.json(), {"dncGroupName", "dncGroupDescription", "isActive"})
-    return Reply(200, call.sandbox.store.suppressions.update_group(
-        call.tenant_id, int_param(call, "groupId"), body))
-
-
-async def list_records(call: Call) -> Reply:
-    skip, top = parse_skip_top(call)
-    items, total = call.sandbox.store.suppressions.page_records(
-        call.tenant_id, int_param(call, "groupId"), skip, top)
-    return Reply(200, paged(call, "dncGroupRecords", items, total, skip, top))
-
-
-def _results(results: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"errorCount": sum(1 for r in results if not r["success"]), "recordResults": results}
-
-
-async def add_records(call: Call) -> Reply:
-    items = batch_items(object_body(await call.json(), {"dncGroupRecords"}), "dncGroupRecords")
-    return Reply(200, _results(call.sandbox.store.suppressions.add_records(
-        call.tenant_id, int_param(call, "groupId"), items)))
-
-
-async def remove_records(call: Call) -> Reply:
-    items = batch_items(object_body(await call.json(), {"dncGroupRecords"}), "dncGroupRecords")
-    return Reply(200, _results(call.sandbox.store.suppressions.remove_records(
-        call.tenant_id, int_param(call, "groupId"), items)))
-
-
-async def search_records(call: Call) -> Reply:
-    phone = call.query("phoneNumber")
-    if not phone:
-        raise ValidationFailed("phoneNumber is required", field="phoneNumber",
-                               code="INVALID_VALUE")
-    found = call.sandbox.store.suppressions.search(call.tenant_id, phone)
-    return Reply(200, {"totalRecords": len(found), "dncGroupRecords": found})
-
-
 def admin_route(path: str, method: str, handler: Handler) -> Route:
     """An admin route at `PREFIX + path`, counted as `METHOD /inContactAPI/services/vNN.0...`."""
     return Route(PREFIX + path, admin(f"{method} /inContactAPI/services/vNN.0{path}", handler),
@@ -321,12 +263,4 @@ ADMIN_ROUTES: list[Route] = [
     admin_route("/lists/call-lists/{listId}", "DELETE", delete_list),
     admin_route("/lists/call-lists/{listId}/upload", "POST", upload),
     admin_route("/lists/call-lists/{sourceName}/removeProspects", "DELETE", remove_prospects),
-    admin_route("/dnc-groups", "GET", list_groups),
-    admin_route("/dnc-groups", "POST", create_group),
-    admin_route("/dnc-groups/search", "POST", search_records),
-    admin_route("/dnc-groups/{groupId}", "GET", get_group),
-    admin_route("/dnc-groups/{groupId}", "PUT", put_group),
-    admin_route("/dnc-groups/{groupId}/records", "GET", list_records),
-    admin_route("/dnc-groups/{groupId}/records", "POST", add_records),
-    admin_route("/dnc-groups/{groupId}/records", "DELETE", remove_records),
 ]

@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from cxone_outbound.sandbox.admin_auth import ADMIN_AUTH_ROUTES
+from cxone_outbound.sandbox.admin_dnc_routes import DNC_ROUTES
 from cxone_outbound.sandbox.admin_routes import ADMIN_ROUTES
 from cxone_outbound.sandbox.admin_skill_routes import SKILL_ROUTES
 from cxone_outbound.sandbox.control_routes import CONTROL_ROUTES
@@ -54,7 +55,8 @@ def build_app(options: SandboxOptions, db_path: Path) -> Starlette:
             await sandbox.stop()
 
     app = Starlette(
-        routes=[*TOKEN_ROUTES, *API_ROUTES, *ADMIN_AUTH_ROUTES, *ADMIN_ROUTES, *SKILL_ROUTES,
+        routes=[*TOKEN_ROUTES, *API_ROUTES, *ADMIN_AUTH_ROUTES, *ADMIN_ROUTES, *DNC_ROUTES,
+                *SKILL_ROUTES,
                 *CONTROL_ROUTES, *OPENAPI_ROUTES],
         exception_handlers={HTTPException: _http_error},
         lifespan=lifespan,

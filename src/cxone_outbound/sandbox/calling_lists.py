@@ -18,6 +18,7 @@ from typing import Any
 
 import orjson
 
+from cxone_outbound.limits import ADMIN_MAX_RECORD_CHARS
 from cxone_outbound.sandbox.contacts import Contacts
 from cxone_outbound.sandbox.csv_import import STANDARD_COLUMNS, ContactRow, RowError, check_row
 from cxone_outbound.sandbox.database import Database
@@ -25,7 +26,7 @@ from cxone_outbound.sandbox.errors import Conflict, NotFound, PayloadTooLarge, V
 
 MAX_UPLOAD_BYTES = 256 * 1024 * 1024
 MAX_UPLOAD_RECORDS = 500_000
-MAX_RECORD_CHARS = 512
+MAX_RECORD_CHARS = ADMIN_MAX_RECORD_CHARS  # one definition with the client's checks
 MAX_REMOVE = 1000
 EXTERNAL_ID = "__external_id"
 DEFAULT_MAPPING = {"externalIdColumn": "ExternalId", "phoneColumn": "PhoneNumber",

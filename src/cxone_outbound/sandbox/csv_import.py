@@ -12,11 +12,12 @@ import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
+from cxone_outbound.limits import MAX_CSV_FIELD_CHARS
+from cxone_outbound.limits import MAX_IMPORT_BYTES as MAX_IMPORT_BYTES
+from cxone_outbound.limits import MAX_IMPORT_ROWS as MAX_IMPORT_ROWS
 from cxone_outbound.sandbox.errors import PayloadTooLarge, ValidationFailed
 from cxone_outbound.sandbox.validation import coerce_attribute, is_e164, is_email
 
-MAX_IMPORT_BYTES = 50 * 1024 * 1024
-MAX_IMPORT_ROWS = 50_000
 REQUIRED_COLUMN = "phone_number"
 STANDARD_COLUMNS = {
     "phone_number": "phone",
@@ -86,6 +87,8 @@ def parse_import(raw: bytes, *, max_rows: int = MAX_IMPORT_ROWS) -> ImportFile:
                                code="INVALID_ENCODING") from None
     if "\x00" in text:
         raise ValidationFailed("CSV contains NUL bytes", code="INVALID_ENCODING")
+    # the limit is checked below, explicitly: the csv module's own is process-wide
+    csv.field_size_limit(max(csv.field_size_limit(), MAX_CSV_FIELD_CHARS + 1))
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         header_row = next(reader, None)
@@ -94,6 +97,8 @@ def parse_import(raw: bytes, *, max_rows: int = MAX_IMPORT_ROWS) -> ImportFile:
         header = tuple(cell.strip() for cell in header_row)
         records: list[tuple[str, ...]] = []
         for record in reader:
+            if any(len(cell) > MAX_CSV_FIELD_CHARS for cell in record):
+                raise csv.Error(f"field larger than field limit ({MAX_CSV_FIELD_CHARS})")
             records.append(tuple(record))
             if len(records) > max_rows:
                 raise PayloadTooLarge(f"import has more than {max_rows} rows")

@@ -3,8 +3,9 @@
 Kept apart from the v2 part (`openapi`) because its conventions differ: `Accept:
 application/json` is required (406, plain text, otherwise), errors are `{error,
 error_description}`, batch calls report per-record failures inside 200s, pages are `skip`/`top`
-with `totalRecords` and full-URL `_links`, ids are integers. Every status a route can answer is
-listed, so schemathesis catches an undocumented one.
+with `totalRecords` (and full-URL `_links` on the calling-list routes), ids are integers, and
+the DNC, skill and campaign replies have the shapes CXONE-REAL.md publishes. Every status a
+route can answer is listed, so schemathesis catches an undocumented one.
 """
 
 from __future__ import annotations
@@ -21,8 +22,7 @@ ANY: Schema = {"nullable": True}
 SCALAR: Schema = {"nullable": True, "oneOf": [STR, INT, {"type": "number"}, BOOL]}
 ID: Schema = {"type": "integer", "minimum": 1}
 SEGMENT: Schema = {"type": "string", "minLength": 1, "pattern": "^[^/]+$"}
-STRATEGY: Schema = {"type": "string", "enum": ["Preview", "Progressive", "Predictive",
-                                               "Agentless", "Manual"]}
+STRATEGY: Schema = {"type": "string", "enum": ["Personal Connection", "Manual"]}
 SECTIONS = {"general-settings": "generalSettings", "retry-settings": "retrySettings",
             "schedule-settings": "scheduleSettings", "cadence-settings": "cadenceSettings",
             "cpa-management": "cpaSettings", "delivery-preferences": "deliveryPreferences",
@@ -78,24 +78,29 @@ CALLING_LIST_WITH_RECORDS = obj(LIST_FIELDS | {
         ["externalId", "fields"])},
     "_links": ref("AdminLinks")}, LIST_REQUIRED)
 GROUP = obj({"dncGroupId": INT, "dncGroupName": STR, "dncGroupDescription": STR,
-             "isActive": BOOL, "isDefault": BOOL, "recordCount": INT, "createdDate": STR},
-            ["dncGroupId", "dncGroupName", "dncGroupDescription", "isActive", "isDefault",
-             "recordCount", "createdDate"])
-DNC_RESULTS = obj({"errorCount": INT, "recordResults": {"type": "array", "items": {"oneOf": [
-    obj({"phoneNumber": STR, "success": {"type": "boolean", "enum": [True]}},
-        ["phoneNumber", "success"]),
-    obj({"phoneNumber": ANY, "success": {"type": "boolean", "enum": [False]}, "error": STR,
-         "message": STR}, ["phoneNumber", "success", "error", "message"])]}}},
-    ["errorCount", "recordResults"])
-SKILL = obj({"skillId": INT, "skillName": STR, "mediaTypeId": {"type": "integer", "enum": [4]},
-             "mediaTypeName": STR, "isOutbound": BOOL, "outboundStrategy": STRATEGY,
-             "isActive": BOOL, "campaignId": INT, "campaignName": STR, "notes": STR,
+             "validRecords": INT, "isActive": BOOL, "isRemoved": BOOL, "createDate": STR,
              "lastUpdateTime": STR},
-            ["skillId", "skillName", "mediaTypeId", "mediaTypeName", "isOutbound",
-             "outboundStrategy", "isActive", "campaignId", "campaignName", "notes",
-             "lastUpdateTime"])
-CAMPAIGN = obj({"id": INT, "name": STR, "isActive": BOOL, "description": STR,
-                "lastUpdateTime": STR}, ["id", "name", "isActive", "description",
+            ["dncGroupId", "dncGroupName", "dncGroupDescription", "validRecords", "isActive",
+             "isRemoved", "createDate", "lastUpdateTime"])
+GROUPS = obj({"dncGroups": {"type": "array", "minItems": 1, "maxItems": 1, "items": GROUP}},
+             ["dncGroups"])
+DNC_RESULTS = obj({"errorCount": INT, "recordResults": {"type": "array", "items": obj({
+    "success": BOOL, "error": NSTR, "formattedPhone": NSTR},
+    ["success", "error", "formattedPhone"])}}, ["errorCount", "recordResults"])
+DNC_RECORD = obj({"formattedPhone": STR, "expiredDate": NSTR, "dateCollected": STR,
+                  "lastUpdateTime": STR},
+                 ["formattedPhone", "expiredDate", "dateCollected", "lastUpdateTime"])
+SKILL = obj({"skillId": INT, "skillName": STR, "mediaTypeId": {"type": "integer", "enum": [4]},
+             "isOutbound": BOOL, "outboundStrategy": STRATEGY, "isRunning": BOOL,
+             "isActive": BOOL, "campaignId": INT, "campaignName": STR,
+             "callerIdOverride": NSTR, "scriptId": {"type": "integer", "nullable": True}},
+            ["skillId", "skillName", "mediaTypeId", "isOutbound", "outboundStrategy",
+             "isRunning", "isActive", "campaignId", "campaignName", "callerIdOverride",
+             "scriptId"])
+SKILLS = obj({"totalRecords": INT, "skills": {"type": "array", "items": SKILL}},
+             ["totalRecords", "skills"])
+CAMPAIGN = obj({"id": INT, "name": STR, "isActive": BOOL, "description": STR, "notes": STR,
+                "lastUpdateTime": STR}, ["id", "name", "isActive", "description", "notes",
                                          "lastUpdateTime"])
 SUCCESS = obj({"success": {"type": "boolean", "enum": [True]}, "skillId": INT},
               ["success", "skillId"])
@@ -123,14 +128,14 @@ ERRORS = {400: "bad query or body", 404: "unknown resource or API version",
           409: "conflicting state", 413: "too many records or too large a body"}
 
 
-def _admin_op(summary: str, body: Schema, *, errors: tuple[int, ...] = (),
+def _admin_op(summary: str, body: Schema | None, *, errors: tuple[int, ...] = (),
               params: list[dict[str, Any]] | None = None,
               request: Schema | None = None) -> dict[str, Any]:
-    """An `/inContactAPI` operation: 200 `body`, or the listed errors plus the pipeline's own
-    (401 token, 406 Accept, 429 throttled, 5xx injected faults)."""
+    """An `/inContactAPI` operation: 200 `body` (None: no body), or the listed errors plus the
+    pipeline's own (401 token, 406 Accept, 429 throttled, 5xx injected faults)."""
     error = {"headers": CORRELATION, **_json(ref("AdminError"))}
     responses: dict[str, Any] = {"200": {"description": summary, "headers": CORRELATION,
-                                         **_json(body)}}
+                                         **(_json(body) if body is not None else {})}}
     for status in sorted({*errors, 404}):
         responses[str(status)] = {"description": ERRORS[status], **error}
     if request is not None:  # the body is read and checked: its size and shape can fail
@@ -161,11 +166,16 @@ def _query(name: str, schema: Schema = STR, required: bool = False) -> dict[str,
 VERSION = _path("version", {"type": "string", "pattern": "^v[1-9][0-9]?\\.0$"})
 PAGING = [_query("skip", {"type": "integer", "minimum": 0}),
           _query("top", {"type": "integer", "minimum": 1})]
-DNC_RECORDS = batch("dncGroupRecords", obj({"phoneNumber": STR, "expiredDate": NSTR},
-                                           ["phoneNumber"]))
-CAMPAIGN_BODY = obj({"name": STR, "description": STR, "isActive": BOOL}, ["name"])
+DNC_PHONE: Schema = {"type": "integer", "minimum": 1000000, "maximum": 999999999999999}
+DNC_RECORDS = obj({"dncGroupRecords": {"type": "array", "maxItems": 100, "items": obj(
+    {"phoneNumber": DNC_PHONE, "expiredDate": NSTR}, ["phoneNumber"])}}, ["dncGroupRecords"])
+DNC_REMOVALS = obj({"dncGroupRecords": {"type": "array", "maxItems": 100, "items": obj(
+    {"phoneNumber": {"oneOf": [DNC_PHONE, STR]}, "expiredDate": NSTR}, ["phoneNumber"])}},
+    ["dncGroupRecords"])
+SECTION_BODY: Schema = {"oneOf": [{"type": "object"}, {"type": "array"}]}
 PARAMETERS_BODY: Schema = {"oneOf": [
-    obj({key: {"type": "object"}}, [key]) for key in SECTIONS.values()]}
+    obj({key: {"type": "array" if key == "timeZoneSettings" else "object"}}, [key])
+    for key in SECTIONS.values()]}
 SECTION_PARAMS = [_path("skillId"), _path("section", {"type": "string",
                                                       "enum": list(SECTIONS)})]
 
@@ -215,39 +225,42 @@ ADMIN_RESOURCES: dict[str, dict[str, Any]] = {
             params=[_path("sourceName", SEGMENT)],
             request=batch("prospectsToRemove", obj({"externalId": STR}, ["externalId"])))},
     "/dnc-groups": {
-        "get": _admin_op("DNC groups", paged("dncGroups", GROUP), errors=(400,), params=PAGING),
-        "post": _admin_op("create a DNC group", obj({"dncGroupId": INT}, ["dncGroupId"]),
+        "get": _admin_op("DNC groups (all of them)", obj({"resultSet": obj({
+            "totalGroups": INT, "dncGroups": {"type": "array", "items": GROUP}},
+            ["totalGroups", "dncGroups"])}, ["resultSet"])),
+        "post": _admin_op("create a DNC group", GROUPS,
                           request=obj({"dncGroupName": STR, "dncGroupDescription": STR},
                                       ["dncGroupName"]))},
     "/dnc-groups/search": {
         "post": _admin_op("records of every group whose digits match", obj({
-            "totalRecords": INT, "dncGroupRecords": {"type": "array", "items": obj({
-                "dncGroupId": INT, "dncGroupName": STR, "phoneNumber": STR,
-                "expiredDate": NSTR}, ["dncGroupId", "dncGroupName", "phoneNumber",
-                                       "expiredDate"])}}, ["totalRecords", "dncGroupRecords"]),
+            "searchResults": {"type": "array", "items": obj({
+                "dncGroupId": INT, "dncGroupName": STR, "formattedPhone": STR,
+                "expiredDate": NSTR, "dateCollected": STR, "lastUpdateTime": STR},
+                ["dncGroupId", "dncGroupName", "formattedPhone", "expiredDate",
+                 "dateCollected", "lastUpdateTime"])}}, ["searchResults"]),
             errors=(400,), params=[_query("phoneNumber", required=True)])},
     "/dnc-groups/{groupId}": {
-        "get": _admin_op("one DNC group", GROUP, params=[_path("groupId")]),
-        "put": _admin_op("update a DNC group", GROUP, params=[_path("groupId")],
-                         request=obj({"dncGroupName": STR, "dncGroupDescription": STR,
-                                      "isActive": BOOL}))},
+        "put": _admin_op("update a DNC group by query parameters", GROUPS, errors=(400,),
+                         params=[_path("groupId"), _query("dncGroupName"),
+                                 _query("dncGroupDescription"),
+                                 _query("isActive", {"type": "string",
+                                                     "enum": ["true", "false"]})])},
     "/dnc-groups/{groupId}/records": {
-        "get": _admin_op("a group's records", paged("dncGroupRecords", obj({
-            "phoneNumber": STR, "expiredDate": NSTR, "createdDate": STR},
-            ["phoneNumber", "expiredDate", "createdDate"])), errors=(400,),
+        "get": _admin_op("a group's records", obj({"resultSet": obj({
+            "totalRecords": INT, "dncRecords": {"type": "array", "items": DNC_RECORD}},
+            ["totalRecords", "dncRecords"])}, ["resultSet"]), errors=(400,),
             params=[_path("groupId"), *PAGING]),
-        "post": _admin_op("add or re-date records (per-record results in a 200)", DNC_RESULTS,
+        "post": _admin_op("add or re-date records (per-record results in a 200)",
+                          obj({"resultSet": DNC_RESULTS}, ["resultSet"]),
                           params=[_path("groupId")], request=DNC_RECORDS),
         "delete": _admin_op("remove records (per-record results in a 200)", DNC_RESULTS,
-                            params=[_path("groupId")], request=DNC_RECORDS)},
+                            params=[_path("groupId")], request=DNC_REMOVALS)},
     "/skills": {
-        "get": _admin_op("outbound phone skills", paged("skills", SKILL), errors=(400,),
+        "get": _admin_op("outbound phone skills", SKILLS, errors=(400,),
                          params=[*PAGING, _query("outboundStrategy")]),
         "post": _admin_op("create skills (per-skill results in a 200)", obj({
-            "errorCount": INT, "skillsResults": {"type": "array", "items": {"oneOf": [
-                SUCCESS, obj({"success": {"type": "boolean", "enum": [False]}, "index": INT,
-                              "error": STR, "message": STR},
-                             ["success", "index", "error", "message"])]}}},
+            "errorCount": INT, "skillsResults": {"type": "array", "items": obj({
+                "success": BOOL, "error": NSTR}, ["success", "error"])}},
             ["errorCount", "skillsResults"]), request=batch("skills", obj({
                 "skillName": STR, "outboundStrategy": STRATEGY, "isActive": BOOL,
                 "notes": STR, "mediaTypeId": INT, "isOutbound": BOOL}, ["skillName"])))},
@@ -257,25 +270,47 @@ ADMIN_RESOURCES: dict[str, dict[str, Any]] = {
                          params=[_path("skillId")], request=obj({"skill": obj({
                              "skillName": STR, "isActive": BOOL, "notes": STR,
                              "outboundStrategy": STRATEGY})}, ["skill"]))},
+    "/skills/{skillId}/start": {
+        "post": _admin_op("start the skill dialing (no body answered)", None,
+                          params=[_path("skillId")])},
+    "/skills/{skillId}/stop": {
+        "post": _admin_op("stop the skill dialing (no body answered)", None,
+                          params=[_path("skillId")])},
+    "/skills/{skillId}/parameters": {
+        "get": _admin_op("every parameter section", obj({
+            "skillName": STR, "skillNo": INT, "callingLists": {"type": "array"},
+            "filterSettings": {"type": "object"},
+            **{key: {"type": "array" if key == "timeZoneSettings" else "object"}
+               for key in SECTIONS.values()}},
+            ["skillName", "skillNo", "callingLists", "filterSettings", *SECTIONS.values()]),
+            params=[_path("skillId")])},
     "/skills/{skillId}/parameters/{section}": {
-        "get": _admin_op("a parameter section ({} until written)", {
-            "type": "object", "minProperties": 1, "maxProperties": 1,
-            "additionalProperties": {"type": "object"}}, params=SECTION_PARAMS),
-        "put": _admin_op("merge keys into a section (null removes one)", SUCCESS,
-                         params=SECTION_PARAMS, request=PARAMETERS_BODY)},
+        "get": _admin_op("a parameter section, bare", SECTION_BODY, params=SECTION_PARAMS),
+        "put": _admin_op("merge keys into a section, wrapped in its key (null removes one)",
+                         SUCCESS, params=SECTION_PARAMS, request=PARAMETERS_BODY)},
     "/campaigns": {
-        "get": _admin_op("campaigns", paged("campaigns", CAMPAIGN), errors=(400,),
-                         params=PAGING),
-        "post": _admin_op("create a campaign (and its Preview skill)", obj({"id": INT}, ["id"]),
+        "get": _admin_op("campaigns", obj({"totalRecords": INT, "businessUnitId": INT,
+                                           "campaigns": {"type": "array", "items": CAMPAIGN}},
+                                          ["totalRecords", "businessUnitId", "campaigns"]),
+                         errors=(400,), params=PAGING),
+        "post": _admin_op("create a campaign (and its Personal Connection skill, previewing)",
+                          obj({"id": INT}, ["id"]),
                           request=obj({"name": STR, "description": STR, "isActive": BOOL},
                                       ["name"]))},
     "/campaigns/{campaignId}": {
-        "get": _admin_op("one campaign", CAMPAIGN, params=[_path("campaignId")]),
-        "put": _admin_op("replace a campaign's name, description, isActive", CAMPAIGN,
-                         params=[_path("campaignId")], request=CAMPAIGN_BODY)},
+        "get": _admin_op("one campaign", CAMPAIGN, params=[_path("campaignId")])},
+    "/campaigns/{campaignId}/skills": {
+        "get": _admin_op("the campaign's skills (shape unpublished: the /skills listing)",
+                         SKILLS, errors=(400,), params=[_path("campaignId")])},
     "/campaigns/{campaignId}/status": {
         "patch": _admin_op("activate or deactivate", CAMPAIGN, params=[_path("campaignId")],
                            request=obj({"isActive": BOOL}, ["isActive"]))},
+    "/business-unit": {
+        "get": _admin_op("the business unit and its tenant id", obj({"businessUnits": {
+            "type": "array", "minItems": 1, "items": obj({"businessUnitId": INT,
+                                                          "tenantId": STR},
+                                                         ["businessUnitId", "tenantId"])}},
+            ["businessUnits"]))},
 }
 
 OAUTH_ERROR = obj({"error": {"type": "string", "enum": [
@@ -305,8 +340,6 @@ ADMIN_PATHS: dict[str, Any] = {
     "/authentication/v1/token/access-key": {"post": _token_op("access key login", _json(obj({
         "accessKeyId": STR, "accessKeySecret": STR}, ["accessKeyId", "accessKeySecret"],
         extra=True)), [])},
-    "/public/user/refresh": {"post": _token_op("spend a refresh token", _json(obj(
-        {"token": STR}, ["token"], extra=True)), [])},
     "/.well-known/cxone-configuration": {"get": {
         "summary": "where a tenant's API lives", "tags": ["admin"], "security": [],
         "parameters": [_query("tenantId", required=True)],

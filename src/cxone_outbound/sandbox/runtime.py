@@ -30,6 +30,8 @@ class Sandbox:
         if options.seed_contacts and not self.store.contacts.writes_map(
                 self.store.default_list_id("demo")):
             self.store.seed_contacts("demo", None, options.seed_contacts, mix="mixed")
+        if options.seed_contacts:
+            self.store.seed_campaign("demo")
 
     async def start(self) -> None:
         await self.dispatcher.start()

@@ -5,11 +5,17 @@ campaign's integer sequence number as id (docs/admin-dialect.md). Every admin wr
 campaign version, with no If-Match (none is documented on a real tenant), so a lost update shows
 in the version history. The parameter keys that have a v2 meaning live in the v2 fields only
 (one source of truth); every other key is kept under the body's `skillParameters`.
+
+As on a real tenant (CXONE-REAL.md), a dialing skill's `outboundStrategy` is "Personal
+Connection" or "Manual": there is no "Preview" strategy. Preview is a delivery option of a
+Personal Connection skill: confirmation required (`deliveryPreferences.confirmationRequired*`).
+Dialing starts only with `POST /skills/{id}/start`.
 """
 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -39,12 +45,24 @@ SECTIONS: dict[str, str] = {
 MAPPED: dict[tuple[str, str], tuple[str, str, type]] = {
     ("generalSettings", "maximumAttempts"): ("dialingRules", "maxAttempts", int),
     ("generalSettings", "loadCallbacks"): ("dialingRules", "callbackEnabled", bool),
-    ("deliveryPreferences", "previewDialingMode"): ("previewSettings", "previewDialingMode", str),
-    ("deliveryPreferences", "agentPromptEnabled"): ("previewSettings", "agentPromptEnabled", bool),
-    ("deliveryPreferences", "previewTimeoutSeconds"): ("previewSettings", "previewTimeoutSeconds",
-                                                       int),
+    ("deliveryPreferences", "confirmationRequiredTimeout"): ("previewSettings",
+                                                             "previewTimeoutSeconds", int),
 }
-"""(section key, admin key) -> (v2 field, v2 key, the JSON type it must have)."""
+"""(section key, admin key) -> (v2 field, v2 key, the JSON type it must have): copied as is."""
+
+DEFAULT_ACCEPT = ("deliveryPreferences", "confirmationRequiredDefaultAccept")
+"""true: a previewed call is placed when the confirmation times out (v2 `timed`); false:
+the agent places it (v2 `manual`) [ours]."""
+CONFIRMATION_DISABLED = ("deliveryPreferences", "confirmationRequiredDisabled")
+"""false on a Personal Connection skill: the agent confirms each contact first, a preview
+(v2 type `preview`) [ours]."""
+PERSONAL_CONNECTION = "Personal Connection"
+MANUAL = "Manual"
+STRATEGIES = (PERSONAL_CONNECTION, MANUAL)
+PC_DEFAULT_TYPE = "progressive"
+"""The v2 type a Personal Connection skill gets when it stops previewing [ours]."""
+SKILL_STATE = "skillState"
+"""Key under the body's `skillParameters` holding `isRunning` (started/stopped; no v2 meaning)."""
 
 PHONE_MEDIA_TYPE = 4
 SKILL_FIELDS = frozenset({"skillName", "outboundStrategy", "isActive", "notes", "mediaTypeId",
@@ -53,33 +71,44 @@ CAMPAIGN_FIELDS = frozenset({"name", "description", "isActive"})
 
 
 def strategy_of(campaign_type: object) -> str:
-    """A v2 campaign type as an admin `outboundStrategy` (`preview` -> `Preview`)."""
-    return str(campaign_type or "preview").capitalize()
+    """A v2 campaign type as an admin `outboundStrategy`: `manual` is Manual, every other
+    dialing mode (preview included) a Personal Connection skill."""
+    return MANUAL if campaign_type == "manual" else PERSONAL_CONNECTION
 
 
-def type_of(strategy: object) -> str:
-    """An admin `outboundStrategy` as a v2 campaign type, or a 400."""
-    if not isinstance(strategy, str) or strategy.lower() not in CAMPAIGN_TYPES:
-        names = ", ".join(t.capitalize() for t in CAMPAIGN_TYPES)
-        raise ValidationFailed(f"outboundStrategy must be one of {names}",
-                               field="outboundStrategy", code="INVALID_VALUE")
-    return strategy.lower()
+def type_of(strategy: object, current: object = None) -> str:
+    """An admin `outboundStrategy` as a v2 campaign type (a Personal Connection skill keeps
+    its mode), or a 400 for any other strategy ("Preview" included: it is no strategy)."""
+    if strategy == MANUAL:
+        return MANUAL.lower()
+    if strategy == PERSONAL_CONNECTION:
+        kept = current if isinstance(current, str) and current in CAMPAIGN_TYPES else "preview"
+        return PC_DEFAULT_TYPE if kept == "manual" else kept
+    raise ValidationFailed(f"outboundStrategy must be one of {', '.join(STRATEGIES)}",
+                           field="outboundStrategy", code="INVALID_VALUE")
+
+
+def is_running(body: dict[str, Any]) -> bool:
+    return bool(body.get(SKILL_PARAMETERS, {}).get(SKILL_STATE, {}).get("isRunning"))
 
 
 def render_skill(row: sqlite3.Row) -> dict[str, Any]:
+    """A skill with the fields S1 publishes (`callerIdOverride`, `scriptId`: none set)."""
     body = orjson.loads(row["body"])
     return {"skillId": row["seq"], "skillName": body["name"], "mediaTypeId": PHONE_MEDIA_TYPE,
-            "mediaTypeName": "Phone Call", "isOutbound": True,
-            "outboundStrategy": strategy_of(body.get("type")),
-            "isActive": body.get("status") == "active", "campaignId": row["seq"],
-            "campaignName": body["name"], "notes": body.get("description", ""),
-            "lastUpdateTime": row["updated_at"]}
+            "isOutbound": True, "outboundStrategy": strategy_of(body.get("type")),
+            "isRunning": is_running(body), "isActive": body.get("status") == "active",
+            "campaignId": row["seq"], "campaignName": body["name"], "callerIdOverride": None,
+            "scriptId": None}
 
 
 def render_campaign(row: sqlite3.Row) -> dict[str, Any]:
+    """A campaign as v33 lists it (`notes` is the description too: the v2 body has one)."""
     body = orjson.loads(row["body"])
+    description = body.get("description", "")
     return {"id": row["seq"], "name": body["name"], "isActive": body.get("status") == "active",
-            "description": body.get("description", ""), "lastUpdateTime": row["updated_at"]}
+            "description": description, "notes": description,
+            "lastUpdateTime": row["updated_at"]}
 
 
 def _name(value: object, field: str) -> str:
@@ -113,6 +142,64 @@ def _new_campaign(name: str, campaign_type: str, description: str, active: bool)
     return {"name": name, "type": campaign_type, "status": "active" if active else "inactive",
             "description": description, "maxEnrichmentTimeout": DEFAULT_ENRICHMENT_TIMEOUT_MS,
             "contactLists": [], "dialingRules": {}, "agentDirectives": [], "previewSettings": {}}
+
+
+TIME_ZONES = "timeZoneSettings"
+
+
+def _section(body: dict[str, Any], key: str) -> Any:
+    """One parameter section of a v2 body: its stored keys and the v2 fields mapped into it."""
+    stored = body.get(SKILL_PARAMETERS, {}).get(key)
+    if key == TIME_ZONES:
+        return list(stored or [])
+    values = dict(stored or {})
+    for (section_key, name), (field, v2_name, _) in MAPPED.items():
+        source = body.get(field)
+        if section_key == key and isinstance(source, dict) and v2_name in source:
+            values[name] = source[v2_name]
+    if key == CONFIRMATION_DISABLED[0]:
+        values[CONFIRMATION_DISABLED[1]] = body.get("type") != "preview"
+        mode = (body.get("previewSettings") or {}).get("previewDialingMode")
+        if mode is not None:
+            values[DEFAULT_ACCEPT[1]] = mode == "timed"
+    return values
+
+
+def _mapped_type(key: str, name: str) -> type | None:
+    if (key, name) in (DEFAULT_ACCEPT, CONFIRMATION_DISABLED):
+        return bool
+    mapped = MAPPED.get((key, name))
+    return mapped[2] if mapped else None
+
+
+def _write_mapped(current: dict[str, Any], key: str, name: str, value: Any) -> bool:
+    """Write an admin key with a v2 meaning into the v2 fields; False if it has none."""
+    if (key, name) == CONFIRMATION_DISABLED:
+        if value is False and current.get("type") == "manual":
+            raise ValidationFailed("confirmation applies to Personal Connection skills",
+                                   field=f"{key}.{name}", code="INVALID_VALUE")
+        if value is False:
+            current["type"] = "preview"
+        elif value is True and current.get("type") == "preview":
+            current["type"] = PC_DEFAULT_TYPE
+        return True
+    if (key, name) == DEFAULT_ACCEPT:
+        preview = current["previewSettings"] = dict(current.get("previewSettings") or {})
+        if value is None:
+            preview.pop("previewDialingMode", None)
+        else:
+            preview["previewDialingMode"] = "timed" if value else "manual"
+        return True
+    mapped = MAPPED.get((key, name))
+    if mapped is None:
+        return False
+    field, target_key, _ = mapped
+    target = current[field] = dict(current.get(field) or {})
+    if value is None:
+        target.pop(target_key, None)
+    else:
+        target[target_key] = value
+    return True
 
 
 class Skills:
@@ -151,14 +238,15 @@ class Skills:
         return render_skill(self.campaigns.row_by_seq(tenant_id, skill_id))
 
     def create_skills(self, tenant_id: str, items: list[Any]) -> list[dict[str, Any]]:
-        """Each skill on its own: a failure is reported in its result, the others are made."""
+        """Each skill on its own: a failure is reported in its result (`success`, `error`, as
+        published), the others are made."""
         results: list[dict[str, Any]] = []
-        for i, item in enumerate(items):
+        for item in items:
             try:
-                results.append({"success": True, "skillId": self._create_skill(tenant_id, item)})
+                self._create_skill(tenant_id, item)
+                results.append({"success": True, "error": None})
             except SandboxError as exc:
-                results.append({"success": False, "index": i, "error": exc.code,
-                                "message": exc.message})
+                results.append({"success": False, "error": exc.message})
         return results
 
     def _create_skill(self, tenant_id: str, item: object) -> int:
@@ -170,7 +258,8 @@ class Skills:
                                    field="mediaTypeId", code="INVALID_VALUE")
         notes = _typed(skill.get("notes", ""), str, "notes")
         body = _new_campaign(_name(skill.get("skillName"), "skillName"),
-                             type_of(skill.get("outboundStrategy", "Preview")), notes,
+                             type_of(skill.get("outboundStrategy", PERSONAL_CONNECTION),
+                                     PC_DEFAULT_TYPE), notes,
                              _typed(skill.get("isActive", False), bool, "isActive"))
         return self._insert(tenant_id, body)
 
@@ -185,14 +274,33 @@ class Skills:
         if "notes" in skill:
             changes["description"] = _typed(skill["notes"], str, "notes")
         if "outboundStrategy" in skill:
-            changes["type"] = type_of(skill["outboundStrategy"])
+            type_of(skill["outboundStrategy"])  # 400 before anything is written
+        if "isActive" in skill:
+            _typed(skill["isActive"], bool, "isActive")
 
         def change(current: dict[str, Any]) -> dict[str, Any]:
             new = current | changes
+            if "outboundStrategy" in skill:
+                new["type"] = type_of(skill["outboundStrategy"], current.get("type"))
             return _with_active(new, skill["isActive"]) if "isActive" in skill else new
 
         self.campaigns.revise(tenant_id, skill_id, change)
         return {"success": True, "skillId": skill_id}
+
+    def set_running(self, tenant_id: str, skill_id: int, running: bool) -> None:
+        """`POST /skills/{id}/start|stop`: the skill dials (or stops); nothing else changes."""
+
+        def change(current: dict[str, Any]) -> dict[str, Any]:
+            sections = dict(current.get(SKILL_PARAMETERS, {}))
+            sections[SKILL_STATE] = {"isRunning": running}
+            current[SKILL_PARAMETERS] = sections
+            return current
+
+        self.campaigns.revise(tenant_id, skill_id, change)
+
+    def campaign_skills(self, tenant_id: str, campaign_id: int) -> list[dict[str, Any]]:
+        """The skills a campaign rolls up: in the sandbox, the one of the same number."""
+        return [self.get_skill(tenant_id, campaign_id)]
 
     # skill parameters --------------------------------------------------------------------------
 
@@ -202,50 +310,60 @@ class Skills:
             raise NotFound(f"no skill parameter section {section}")
         return SECTIONS[section]
 
-    def get_parameters(self, tenant_id: str, skill_id: int, section: str) -> dict[str, Any]:
-        """`{"<key>": {...}}`: the stored keys plus the mapped ones the v2 campaign holds."""
+    def get_parameters(self, tenant_id: str, skill_id: int, section: str) -> Any:
+        """The section, bare (as published for GET): stored keys plus the mapped ones."""
         key = self._section_key(section)
-        body = orjson.loads(self.campaigns.row_by_seq(tenant_id, skill_id)["body"])
-        values = dict(body.get(SKILL_PARAMETERS, {}).get(key, {}))
-        for (section_key, name), (field, v2_name, _) in MAPPED.items():
-            source = body.get(field)
-            if section_key == key and isinstance(source, dict) and v2_name in source:
-                values[name] = source[v2_name]
-        return {key: values}
+        return _section(orjson.loads(self.campaigns.row_by_seq(tenant_id, skill_id)["body"]), key)
+
+    def all_parameters(self, tenant_id: str, skill_id: int) -> dict[str, Any]:
+        """`GET /skills/{id}/parameters`: every section, with the keys S1 publishes."""
+        row = self.campaigns.row_by_seq(tenant_id, skill_id)
+        body = orjson.loads(row["body"])
+        return {"skillName": body["name"], "skillNo": row["seq"],
+                **{key: _section(body, key) for key in SECTIONS.values()},
+                "callingLists": [], "filterSettings": {}}
 
     def put_parameters(self, tenant_id: str, skill_id: int, section: str,
                        body: object) -> dict[str, Any]:
-        """Merge the given keys into the section (null removes one): a new campaign version."""
+        """Merge the given keys into the section (null removes one): a new campaign version.
+
+        The body is wrapped in the section's key, as published for PUT."""
         key = self._section_key(section)
         payload = require_object(body)
         if set(payload) != {key}:
-            raise ValidationFailed(f"the body must be {{\"{key}\": {{...}}}}", field=key,
+            raise ValidationFailed(f"the body must be {{\"{key}\": ...}}", field=key,
                                    code="VALIDATION_ERROR")
+        if key == TIME_ZONES:
+            zones = payload[key]
+            if not isinstance(zones, list):
+                raise ValidationFailed(f"{key} must be an array", field=key, code="INVALID_TYPE")
+            return self._revise_section(tenant_id, skill_id, key, lambda current: zones)
         given = require_object(payload[key], key)
         for name, value in given.items():
-            mapped = MAPPED.get((key, name))
-            if mapped is not None and value is not None:
-                _typed(value, mapped[2], f"{key}.{name}")
+            kind = _mapped_type(key, name)
+            if kind is not None and value is not None:
+                _typed(value, kind, f"{key}.{name}")
 
         def change(current: dict[str, Any]) -> dict[str, Any]:
-            sections = dict(current.get(SKILL_PARAMETERS, {}))
-            stored = dict(sections.get(key, {}))
+            stored = dict(current.get(SKILL_PARAMETERS, {}).get(key, {}))
             for name, value in given.items():
-                mapped = MAPPED.get((key, name))
-                if mapped is None:
-                    target, target_key = stored, name
-                else:
-                    field, target_key, _ = mapped
-                    target = current[field] = dict(current.get(field) or {})
-                if value is None:
-                    target.pop(target_key, None)
-                else:
-                    target[target_key] = value
-            sections[key] = stored
-            current[SKILL_PARAMETERS] = sections
+                if not _write_mapped(current, key, name, value):
+                    if value is None:
+                        stored.pop(name, None)
+                    else:
+                        stored[name] = value
+            return stored
+
+        return self._revise_section(tenant_id, skill_id, key, change)
+
+    def _revise_section(self, tenant_id: str, skill_id: int, key: str,
+                        change: Callable[[dict[str, Any]], Any]) -> dict[str, Any]:
+        def revise(current: dict[str, Any]) -> dict[str, Any]:
+            section = change(current)
+            current[SKILL_PARAMETERS] = {**current.get(SKILL_PARAMETERS, {}), key: section}
             return current
 
-        self.campaigns.revise(tenant_id, skill_id, change)
+        self.campaigns.revise(tenant_id, skill_id, revise)
         return {"success": True, "skillId": skill_id}
 
     # campaigns ---------------------------------------------------------------------------------
@@ -266,19 +384,6 @@ class Skills:
             _name(payload.get("name"), "name"), "preview",
             _typed(payload.get("description", ""), str, "description"),
             _typed(payload.get("isActive", False), bool, "isActive")))
-
-    def put_campaign(self, tenant_id: str, campaign_id: int, body: object) -> dict[str, Any]:
-        payload = require_object(body)
-        reject_unknown(payload, CAMPAIGN_FIELDS)
-        changes = {"name": _name(payload.get("name"), "name")}
-        if "description" in payload:
-            changes["description"] = _typed(payload["description"], str, "description")
-
-        def change(current: dict[str, Any]) -> dict[str, Any]:
-            new = current | changes
-            return _with_active(new, payload["isActive"]) if "isActive" in payload else new
-
-        return render_campaign(self.campaigns.revise(tenant_id, campaign_id, change))
 
     def set_status(self, tenant_id: str, campaign_id: int, body: object) -> dict[str, Any]:
         payload = require_object(body)

@@ -105,5 +105,15 @@ class Store:
                                                 seed_rows(count, random.Random(seed), mix))
         return {"contactListId": target, "written": written}
 
+    def seed_campaign(self, tenant_id: str) -> None:
+        """A preview campaign when the tenant has none: on the admin dialect a campaign and
+        its Personal Connection skill (previewing, inactive, not running)."""
+        if self.skills.page_campaigns(tenant_id, 0, 1)[1]:
+            return
+        self.campaigns.create(tenant_id, {
+            "name": "Demo preview campaign", "type": "preview", "status": "inactive",
+            "dialingRules": {"strategy": "preview", "maxAttempts": 2, "callbackEnabled": True},
+            "previewSettings": {"previewDialingMode": "manual"}})
+
     def close(self) -> None:
         self.db.close()

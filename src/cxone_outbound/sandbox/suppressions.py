@@ -56,10 +56,32 @@ def _render(row: sqlite3.Row) -> dict[str, Any]:
 
 
 def _render_group(row: sqlite3.Row, count: int) -> dict[str, Any]:
+    """A group as the published POST/PUT reply lists it (S1)."""
     return {"dncGroupId": row["seq"], "dncGroupName": row["name"],
-            "dncGroupDescription": row["description"], "isActive": bool(row["is_active"]),
-            "isDefault": bool(row["is_default"]), "recordCount": count,
-            "createdDate": row["created_at"]}
+            "dncGroupDescription": row["description"] or "", "validRecords": count,
+            "isActive": bool(row["is_active"]), "isRemoved": False,
+            "createDate": row["created_at"], "lastUpdateTime": row["created_at"]}
+
+
+def _render_record(row: sqlite3.Row) -> dict[str, Any]:
+    """A DNC record: `formattedPhone` is the phone as stored (published); the dates are the
+    search result's (CXONE-REAL.md says records carry what search results do; unconfirmed)."""
+    return {"formattedPhone": row["phone"], "expiredDate": row["expires_at"],
+            "dateCollected": row["created_at"], "lastUpdateTime": row["created_at"]}
+
+
+MIN_DNC_DIGITS = 7
+MAX_DNC_DIGITS = 15
+
+
+def check_dnc_digits(value: object) -> str:
+    """A DNC phone as the Admin API takes it: an integer of 7-15 digits (S1, S2), as text."""
+    if (not isinstance(value, int) or isinstance(value, bool) or value <= 0
+            or not MIN_DNC_DIGITS <= len(str(value)) <= MAX_DNC_DIGITS):
+        raise ValidationFailed(f"phoneNumber must be an integer of {MIN_DNC_DIGITS}-"
+                               f"{MAX_DNC_DIGITS} digits", field="phoneNumber",
+                               code="INVALID_VALUE")
+    return str(value)
 
 
 class Suppressions:
@@ -96,14 +118,12 @@ class Suppressions:
                                      (group_id,)).fetchone()[0]
         return _render_group(row, int(count))
 
-    def page_groups(self, tenant_id: str, skip: int, top: int) -> tuple[list[dict[str, Any]], int]:
+    def groups(self, tenant_id: str) -> list[dict[str, Any]]:
+        """Every group of the tenant (the published `GET /dnc-groups` takes no paging)."""
         self.default_group_id(tenant_id)
-        total = self.db.conn.execute("SELECT COUNT(*) FROM dnc_groups WHERE tenant_id = ?",
-                                     (tenant_id,)).fetchone()[0]
         ids = [r["seq"] for r in self.db.conn.execute(
-            "SELECT seq FROM dnc_groups WHERE tenant_id = ? ORDER BY seq LIMIT ? OFFSET ?",
-            (tenant_id, top, skip))]
-        return [self.get_group(tenant_id, i) for i in ids], int(total)
+            "SELECT seq FROM dnc_groups WHERE tenant_id = ? ORDER BY seq", (tenant_id,))]
+        return [self.get_group(tenant_id, i) for i in ids]
 
     def create_group(self, tenant_id: str, name: object, description: object = "") -> int:
         name_ = _check_text(name, "dncGroupName", required=True)
@@ -115,6 +135,7 @@ class Suppressions:
         return int(cur.lastrowid or 0)
 
     def update_group(self, tenant_id: str, group_id: int, body: dict[str, Any]) -> dict[str, Any]:
+        """Set what `body` names (the PUT's query parameters; `isActive` a boolean)."""
         reject_unknown(body, {"dncGroupName", "dncGroupDescription", "isActive"})
         row = self._group_row(tenant_id, group_id)
         name = (_check_text(body["dncGroupName"], "dncGroupName", required=True)
@@ -177,12 +198,14 @@ class Suppressions:
         rows = self.db.conn.execute(
             "SELECT * FROM suppressions WHERE group_id = ? ORDER BY seq LIMIT ? OFFSET ?",
             (group_id, top, skip)).fetchall()
-        return [{"phoneNumber": r["phone"], "expiredDate": r["expires_at"],
-                 "createdDate": r["created_at"]} for r in rows], int(total)
+        return [_render_record(r) for r in rows], int(total)
 
     def add_records(self, tenant_id: str, group_id: int,
                     records: list[object]) -> list[dict[str, Any]]:
-        """Add (or re-date) each record on its own: a result per record, failures included."""
+        """Add (or re-date) each record on its own: a result per record, failures included.
+
+        A phone is an integer of digits (as published); a string or a number of the wrong
+        length is refused in its own result and the others are still added."""
         self._group_row(tenant_id, group_id)
         results: list[dict[str, Any]] = []
         for i, item in enumerate(records):
@@ -190,7 +213,7 @@ class Suppressions:
             try:
                 record = require_object(item, f"dncGroupRecords[{i}]")
                 reject_unknown(record, {"phoneNumber", "expiredDate"})
-                phone = check_dnc_phone(record.get("phoneNumber"))
+                phone = check_dnc_digits(record.get("phoneNumber"))
                 expires = check_expiry(record.get("expiredDate"), "expiredDate")
                 with self.db.transaction() as conn:
                     updated = conn.execute(
@@ -198,30 +221,36 @@ class Suppressions:
                         (expires, group_id, phone)).rowcount
                     if not updated:
                         self._insert(conn, tenant_id, group_id, phone, "", expires)
-                results.append({"phoneNumber": phone, "success": True})
+                results.append({"success": True, "error": None, "formattedPhone": phone})
             except ValidationFailed as exc:
-                results.append({"phoneNumber": phone_raw, "success": False, "error": exc.code,
-                                "message": exc.message})
+                results.append({"success": False, "error": exc.message,
+                                "formattedPhone": None if phone_raw is None else str(phone_raw)})
         return results
 
     def remove_records(self, tenant_id: str, group_id: int,
                        records: list[object]) -> list[dict[str, Any]]:
+        """Remove each record whose digits are the phone's (an integer, or text with digits)."""
         self._group_row(tenant_id, group_id)
         results: list[dict[str, Any]] = []
         for item in records:
             phone = item.get("phoneNumber") if isinstance(item, dict) else None
-            if not isinstance(phone, str):
-                results.append({"phoneNumber": phone, "success": False,
-                                "error": "INVALID_VALUE", "message": "phoneNumber is required"})
+            wanted = digits(str(phone)) if isinstance(phone, (int, str)) and not isinstance(
+                phone, bool) else ""
+            if not wanted:
+                results.append({"success": False, "error": "phoneNumber is required",
+                                "formattedPhone": None})
                 continue
             with self.db.transaction() as conn:
-                gone = conn.execute("DELETE FROM suppressions WHERE group_id = ? AND phone = ?",
-                                    (group_id, phone)).rowcount
-            if gone:
-                results.append({"phoneNumber": phone, "success": True})
+                rows = [r for r in conn.execute(
+                    "SELECT seq, phone FROM suppressions WHERE group_id = ?", (group_id,))
+                    if digits(r["phone"]) == wanted]
+                for row in rows:
+                    conn.execute("DELETE FROM suppressions WHERE seq = ?", (row["seq"],))
+            if rows:
+                results.append({"success": True, "error": None, "formattedPhone": rows[0]["phone"]})
             else:
-                results.append({"phoneNumber": phone, "success": False, "error": "NOT_FOUND",
-                                "message": f"{phone} is not in DNC group {group_id}"})
+                results.append({"success": False, "formattedPhone": wanted,
+                                "error": f"{wanted} is not in DNC group {group_id}"})
         return results
 
     def search(self, tenant_id: str, phone: str) -> list[dict[str, Any]]:
@@ -231,9 +260,11 @@ class Suppressions:
             raise ValidationFailed("phoneNumber must hold digits", field="phoneNumber",
                                    code="INVALID_VALUE")
         return [{"dncGroupId": r["group_id"], "dncGroupName": r["name"],
-                 "phoneNumber": r["phone"], "expiredDate": r["expires_at"]}
+                 "formattedPhone": r["phone"], "expiredDate": r["expires_at"],
+                 "dateCollected": r["created_at"], "lastUpdateTime": r["created_at"]}
                 for r in self.db.conn.execute(
-                    "SELECT s.group_id, s.phone, s.expires_at, g.name FROM suppressions s"
+                    "SELECT s.group_id, s.phone, s.expires_at, s.created_at, g.name"
+                    " FROM suppressions s"
                     " JOIN dnc_groups g ON g.seq = s.group_id WHERE s.tenant_id = ?"
                     " ORDER BY s.seq", (tenant_id,))
                 if digits(r["phone"]) == wanted]

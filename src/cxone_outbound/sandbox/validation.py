@@ -6,13 +6,14 @@ import re
 from datetime import date, datetime
 from typing import Any
 
+from cxone_outbound.limits import MAX_ATTRIBUTE_CHARS, MAX_EMAIL_CHARS, MAX_NAME_CHARS
 from cxone_outbound.sandbox.errors import ValidationFailed
 
 E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 FIELD_TYPES = ("string", "integer", "decimal", "boolean", "date")
 FIELD_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$")
-MAX_STRING = 4096
+MAX_STRING = MAX_ATTRIBUTE_CHARS  # one definition with the client's checks (limits.py)
 MAX_RAW_PHONE = 64
 
 Scalar = str | int | float | bool | None
@@ -23,7 +24,8 @@ def is_e164(phone: object) -> bool:
 
 
 def is_email(value: object) -> bool:
-    return isinstance(value, str) and len(value) <= 254 and EMAIL.match(value) is not None
+    return (isinstance(value, str) and len(value) <= MAX_EMAIL_CHARS
+            and EMAIL.match(value) is not None)
 
 
 def check_phone(value: object, field: str = "phone") -> str:
@@ -60,8 +62,8 @@ def check_name(value: object, field: str) -> str | None:
         return None
     if not isinstance(value, str):
         raise ValidationFailed(f"{field} must be a string", field=field, code="INVALID_TYPE")
-    if len(value) > 256:
-        raise ValidationFailed(f"{field} is longer than 256 characters", field=field,
+    if len(value) > MAX_NAME_CHARS:
+        raise ValidationFailed(f"{field} is longer than {MAX_NAME_CHARS} characters", field=field,
                                code="TOO_LONG")
     return value
 

@@ -36,6 +36,8 @@ class FakeTenant:
     url: str = ""
     lifetime_s: int = 3600
     refuse_refresh: bool = False
+    refresh_status: int | None = None  # answer every refresh with this status instead
+    omit_tenant: bool = False  # an id_token without tenantId (then GET business-unit names it)
     seen: list[tuple[str, str]] = field(default_factory=list)  # (method, path?query)
     issued: list[str] = field(default_factory=list)
     _ids: itertools.count[int] = field(default_factory=itertools.count)
@@ -52,13 +54,17 @@ class FakeTenant:
             "token_type": "Bearer",
             "expires_in": self.lifetime_s,
             "refresh_token": f"refresh-{n}",
-            "id_token": jwt({"iss": self.url, "tenantId": TENANT, "sub": KEY_ID}),
+            "id_token": jwt({"iss": self.url, "sub": KEY_ID,
+                             **({} if self.omit_tenant else {"tenantId": TENANT})}),
         }
 
     async def handle(self, request: web.Request) -> web.Response:
         path = request.path
         self.seen.append((request.method, request.path_qs))
         body = await request.read()
+        if self.refresh_status is not None and (
+                path == "/public/user/refresh" or b"grant_type=refresh_token" in body):
+            return web.json_response({"error": "unavailable"}, status=self.refresh_status)
         if path == "/auth/token":
             return self._password(request, body)
         if path == "/authentication/v1/token/access-key":
@@ -84,6 +90,8 @@ class FakeTenant:
             auth = request.headers.get("Authorization", "")
             if auth.removeprefix("Bearer ") not in self.issued:
                 return web.json_response({"error": "invalid_token"}, status=401)
+            if path.endswith("/business-unit"):
+                return web.json_response({"businessUnits": [{"tenantId": TENANT}]})
             return web.json_response({"callingLists": [], "totalRecords": 0, "path": path})
         return web.json_response({"error": "not found"}, status=404)
 

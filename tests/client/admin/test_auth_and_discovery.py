@@ -56,6 +56,32 @@ async def test_a_refused_refresh_falls_back_to_a_fresh_login(
         assert (session.auth.logins, session.auth.refreshes) == (2, 0)
 
 
+@pytest.mark.parametrize(("method", "status"), [("password", 503), ("access-key", 404)])
+async def test_a_refresh_failing_any_way_falls_back_to_a_login_with_the_key(
+    tenant: FakeTenant, cache: DiscoveryCache, method: str, status: int
+) -> None:
+    async with AdminSession(admin_settings(tenant, admin_auth=method, max_attempts=1),
+                            cache=cache) as session:
+        tenant.refresh_status = status
+        token = await session.fetch_token()
+        assert not token.value.startswith("refreshed-")
+        assert (session.auth.logins, session.auth.refreshes) == (2, 0)
+
+
+async def test_a_tenant_id_missing_from_the_id_token_is_read_from_business_unit(
+    tenant: FakeTenant, cache: DiscoveryCache
+) -> None:
+    tenant.omit_tenant = True
+    async with AdminSession(admin_settings(tenant), cache=cache) as session:
+        assert session.discovery is not None and session.discovery.tenant_id == TENANT
+    assert tenant.count("/inContactAPI/services/v31.0/business-unit") == 1
+    assert ("GET", f"/.well-known/cxone-configuration?tenantId={TENANT}") in tenant.seen
+
+
+def test_the_tenant_claim_is_a_name_and_is_not_read_as_the_id() -> None:
+    assert tenant_from_claims({"tenant": "Acme Corp"}) is None
+
+
 async def test_a_wrong_access_key_is_an_auth_error_naming_the_key_id_not_the_secret(
     tenant: FakeTenant, cache: DiscoveryCache
 ) -> None:

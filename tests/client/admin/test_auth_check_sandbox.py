@@ -75,3 +75,11 @@ def test_the_global_dialect_flag_works_as_the_commands_own(
 ) -> None:
     assert invoke(["--dialect", "admin", "--json", "auth", "check"]) == 0
     assert '"dialect": "admin"' in capsys.readouterr().out
+
+
+def test_an_access_key_whose_refresh_is_not_served_logs_in_again(
+    admin_env: SandboxServer, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CXONE_ADMIN_AUTH", "access-key")
+    assert invoke(["auth", "check", "--dialect", "admin"]) == 0
+    assert "refresh: failed: logged in again with the access key" in capsys.readouterr().err

@@ -66,15 +66,6 @@ async def test_removing_an_unknown_record_is_not_found(
     assert first.id not in left and len(left) == 1
 
 
-async def test_suppressions_are_the_records_of_every_dnc_group(
-    server: SandboxServer, tmp_path: Path
-) -> None:
-    async with api_for(server, tmp_path) as api:
-        await api.create_suppression("+14155550199")
-        numbers = [s.phone_number async for s in api.iter_suppressions()]
-    assert "+14155550199" in numbers
-
-
 @pytest.fixture
 async def receiver() -> AsyncIterator[tuple[str, list[tuple[bytes, str]]]]:
     got: list[tuple[bytes, str]] = []

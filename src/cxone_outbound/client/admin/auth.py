@@ -8,9 +8,11 @@ Two documented ways in, chosen by `settings.admin_auth`:
   `{accessKeyId, accessKeySecret}` (no app registration needed).
 
 A token near expiry is renewed with its refresh token (`grant_type=refresh_token`, or
-`POST /public/user/refresh {"token"}`); if the refresh is refused the provider logs in again.
-The tenant id the discovery needs is a claim of the id_token, read without verifying the
-signature: the token came straight from the issuer over the connection we opened.
+`POST /public/user/refresh {"token"}`, a path no public source confirms); if the refresh fails
+in any way (refused, not served, a 5xx, no answer) the provider logs in again with the access
+key, as the live client S2 does. The tenant id the discovery needs is a claim of the id_token,
+read without verifying the signature: the token came straight from the issuer over the
+connection we opened; where it is missing the session asks `GET business-unit` (session.py).
 The request building and answer parsing are pure; `AdminTokenProvider` does the I/O through an
 injected `post` callable (the transport's, with its retries, limiter and events).
 """
@@ -29,7 +31,12 @@ import orjson
 
 from cxone_outbound.client.auth import DEFAULT_LIFETIME_S, AccessToken, TokenProvider
 from cxone_outbound.client.clock import Clock
-from cxone_outbound.client.errors import AuthError, ConfigurationError, error_from_response
+from cxone_outbound.client.errors import (
+    AuthError,
+    ConfigurationError,
+    CXoneError,
+    error_from_response,
+)
 from cxone_outbound.config import Settings
 
 log = logging.getLogger(__name__)
@@ -37,7 +44,7 @@ log = logging.getLogger(__name__)
 PASSWORD_TOKEN_PATH = "/auth/token"  # noqa: S105 - a path, not a secret
 ACCESS_KEY_TOKEN_PATH = "/authentication/v1/token/access-key"  # noqa: S105 - a path
 ACCESS_KEY_REFRESH_PATH = "/public/user/refresh"
-TENANT_CLAIMS = ("tenantId", "tenant_id", "tenant")
+TENANT_CLAIMS = ("tenantId", "tenant_id")  # `tenant` is the tenant's name, not its id (S2)
 
 Post = Callable[[str, bytes, Mapping[str, str]], Awaitable[tuple[int, Mapping[str, str], bytes]]]
 """POST (url, body, headers) without a bearer token; answer (status, headers, body)."""
@@ -61,6 +68,7 @@ class AdminToken:
     refresh_token: str | None = field(default=None, repr=False)
     tenant_id: str | None = None
     issuer: str | None = None
+    cluster: str | None = None  # the id_token's icClusterId (S2): the API host's fallback
 
 
 def token_url(settings: Settings, kind: str = "login") -> str:
@@ -214,6 +222,7 @@ def parse_admin_token(
         refresh_token=refresh if isinstance(refresh, str) and refresh else None,
         tenant_id=settings.tenant_id or tenant_from_claims(claims),
         issuer=claims.get("iss") if isinstance(claims.get("iss"), str) else None,
+        cluster=str(claims["icClusterId"]) if claims.get("icClusterId") else None,
     )
 
 
@@ -247,8 +256,8 @@ class AdminTokenProvider(TokenProvider):
         if previous is not None and previous.refresh_token:
             try:
                 renewed = await self._send(refresh_request(self._settings, previous.refresh_token))
-            except AuthError as exc:
-                log.info("refresh refused, logging in again: %s", exc)
+            except CXoneError as exc:  # any failure: the access key still logs in
+                log.info("refresh failed, logging in again: %s", exc)
             else:
                 self.refreshes += 1
                 if renewed.refresh_token is None or renewed.tenant_id is None:
@@ -257,6 +266,7 @@ class AdminTokenProvider(TokenProvider):
                         renewed.refresh_token or previous.refresh_token,
                         renewed.tenant_id or previous.tenant_id,
                         renewed.issuer or previous.issuer,
+                        renewed.cluster or previous.cluster,
                     )
                 self.session = renewed
                 return renewed.access

@@ -20,7 +20,7 @@ from typing import Any
 from cxone_outbound.client.errors import SchemaDrift
 
 ENVELOPE = "resultSet"
-__all__ = ["ENVELOPE", "SchemaDrift", "Shape", "read", "rows"]
+__all__ = ["ENVELOPE", "SchemaDrift", "Shape", "read", "read_skill", "rows"]
 
 
 @dataclass(frozen=True)
@@ -185,6 +185,21 @@ SKILLS = Shape(
     row_known=_keys("mediaTypeId", "isOutbound", "outboundStrategy", "isRunning", "isActive",
                     "campaignId", "campaignName", "callerIdOverride", "scriptId"),
 )
+SKILL = Shape(
+    "GET /skills/{id}", keys=_keys("skillId", "skillName", "outboundStrategy", "isActive"),
+    known=SKILLS.row_known,
+)
+"""S2 reads the reply as `skills[0]` or the bare object: `read_skill` accepts both."""
+CAMPAIGN_SKILLS = Shape(
+    "GET /campaigns/{id}/skills",
+    keys=_keys("skills"),
+    rows="skills",
+    row_keys=_keys("skillId", "skillName"),
+    known=_keys("totalRecords"),
+    row_known=SKILLS.row_known,
+)
+"""The reply's shape is not published: read as the listing of `GET /skills` (docs/real-tenant.md,
+unconfirmed); anything else is drift, never "no skills"."""
 SKILLS_CREATE = Shape(
     "POST /skills", keys=_keys("errorCount", "skillsResults"), rows="skillsResults",
     row_keys=_keys("success"), row_known=_keys("error"),
@@ -210,6 +225,13 @@ CAMPAIGN = Shape(
     known=_keys("isActive", "description", "notes", "lastUpdateTime"),
 )
 CAMPAIGN_CREATE = Shape("POST /campaigns", keys=_keys("id"))
+
+
+def read_skill(body: Any) -> Mapping[str, Any]:
+    """A `GET /skills/{id}` reply: the bare skill, or the first of `skills` (S2 reads both)."""
+    if isinstance(body, Mapping) and isinstance(body.get("skills"), list) and body["skills"]:
+        body = body["skills"][0]
+    return read(SKILL, body)
 
 # -- business unit (S4) ------------------------------------------------------------------------
 BUSINESS_UNIT = Shape(

@@ -130,7 +130,8 @@ def configured(settings: Settings) -> Discovery | None:
 def require_tenant(tenant_id: str | None) -> str:
     if not tenant_id:
         raise ConfigurationError(
-            "cannot discover the API host: the id_token has no tenantId claim; set tenant_id "
-            "(CXONE_TENANT_ID) or api_url (CXONE_API_URL)"
+            "cannot discover the API host: neither the id_token's tenantId claim nor GET "
+            "business-unit names the tenant; set tenant_id (CXONE_TENANT_ID) or api_url "
+            "(CXONE_API_URL)"
         )
     return tenant_id

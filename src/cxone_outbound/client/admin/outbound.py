@@ -9,10 +9,11 @@ How each call maps (CXONE-REAL.md; what is unconfirmed is said in docs/real-tena
   records (merged onto the record as downloaded) in files within the 256 MB / 500k limits;
 - a delete is `DELETE /lists/call-lists/{id}/removeProspects`; per-record failures inside a 200
   become failed records;
-- suppressions are the records of every DNC group;
-- campaigns are read and written at `/campaigns/{id}` under a read-compare-write guard: the
-  "ETag" is a digest of the campaign as read, and a write first re-reads and refuses (412,
-  `PreconditionFailed`) if the digest moved — no If-Match is documented;
+- suppressions are the records of every DNC group (`admin.dnc`);
+- campaigns are read from `/campaigns/{id}`, its skill and the skill's parameters, and written
+  to the skill under a read-compare-write guard (`admin.campaigns`): the "ETag" is a digest of
+  the campaign as read, and a write first re-reads and refuses (412, `PreconditionFailed`) if
+  the digest moved — no If-Match is documented;
 - webhooks are kept and delivered by the tool (`admin.events`).
 """
 
@@ -29,6 +30,7 @@ import orjson
 from cxone_outbound.client.admin.campaigns import HELD_FIELDS, AdminCampaigns
 from cxone_outbound.client.admin.campaigns import campaign_digest as campaign_digest
 from cxone_outbound.client.admin.discovery import DiscoveryCache
+from cxone_outbound.client.admin.dnc import AdminDnc
 from cxone_outbound.client.admin.events import EventDelivery, LocalWebhooks
 from cxone_outbound.client.admin.records import (
     ListColumns,
@@ -72,6 +74,7 @@ from cxone_outbound.client.models import (
 from cxone_outbound.client.transport import new_idempotency_key
 from cxone_outbound.config import Settings
 from cxone_outbound.lifecycle import AsyncResource
+from cxone_outbound.limits import ADMIN_MAX_RECORD_CHARS
 
 ADMIN_CAPABILITIES = Capabilities(
     dialect="admin",
@@ -82,7 +85,9 @@ ADMIN_CAPABILITIES = Capabilities(
     list_refresh=False,
     list_schema=False,
     campaign_fields=HELD_FIELDS,
+    skill_start=True,
     max_delete_batch=100,  # removeProspects takes an array; the sandbox caps a call at 1000
+    max_record_chars=ADMIN_MAX_RECORD_CHARS,
 )
 PAGE_MAX = 1000
 _RECORD_KEYS = ("records", "callingListRecords", "prospects", "contacts")
@@ -145,6 +150,7 @@ class AdminOutboundApi(AsyncResource):
         self._complete: set[str] = set()  # lists downloaded whole since their last import
         self._downloads: dict[str, asyncio.Lock] = {}
         self._campaign_map: AdminCampaigns | None = None
+        self._dnc_calls: AdminDnc | None = None
 
     @property
     def capabilities(self) -> Capabilities:
@@ -550,7 +556,7 @@ class AdminOutboundApi(AsyncResource):
     # -- campaigns (the mapping is admin.campaigns) -----------------------------------------
     def _campaigns(self) -> AdminCampaigns:
         if self._campaign_map is None:
-            self._campaign_map = AdminCampaigns(self._json, self._pages, self._emit)
+            self._campaign_map = AdminCampaigns(self._json, self._emit)
         return self._campaign_map
 
     async def get_campaign(self, campaign_id: str) -> Campaign:
@@ -568,47 +574,24 @@ class AdminOutboundApi(AsyncResource):
         """Read, compare with the digest the caller read (stale: 412), write what changed."""
         return await self._campaigns().update(campaign_id, body, if_match=if_match)
 
-    # -- suppressions (DNC groups) ---------------------------------------------------------
-    async def _dnc_groups(self) -> list[str]:
-        groups: list[str] = []
-        async for items in self._pages("dnc-groups", "dnc-groups", {}, ("dncGroups", "groups"),
-                                       page_size=PAGE_MAX):
-            groups += [g for i in items if isinstance(i, Mapping)
-                       if (g := text_of(i, "dncGroupId", "id")) is not None]
-        return groups
+    async def start_skill(self, campaign_id: str) -> str:
+        """Start the campaign's skill dialing; only ever on the user's explicit request."""
+        return await self._campaigns().start_skill(campaign_id)
 
-    async def iter_suppressions(self, *, page_size: int = 1000) -> AsyncIterator[Suppression]:
-        for group in await self._dnc_groups():
-            path = f"dnc-groups/{seg(group)}/records"
-            async for items in self._pages("dnc-groups", path, {}, ("dncGroupRecords", "records"),
-                                           page_size=page_size):
-                for item in items:
-                    if isinstance(item, Mapping) and text_of(item, "phoneNumber"):
-                        yield Suppression.model_validate({
-                            "id": f"{group}:{item['phoneNumber']}",
-                            "phoneNumber": item["phoneNumber"],
-                            "reason": f"DNC group {group}",
-                            "expiresAt": item.get("expiredDate") or None,
-                        })
+    # -- suppressions (DNC groups: admin.dnc) ---------------------------------------------
+    def _dnc(self) -> AdminDnc:
+        if self._dnc_calls is None:
+            self._dnc_calls = AdminDnc(self._json)
+        return self._dnc_calls
+
+    def iter_suppressions(self, *, page_size: int = 100) -> AsyncIterator[Suppression]:
+        return self._dnc().iter_suppressions(page_size=page_size)
 
     async def create_suppression(
         self, phone_number: str, *, reason: str = "", expires_at: datetime | None = None
     ) -> Suppression:
-        groups = await self._dnc_groups()
-        if not groups:
-            raise NotFound("the tenant has no DNC group to add a number to", status=404)
-        record: dict[str, Any] = {"phoneNumber": phone_number}
-        if expires_at is not None:
-            record["expiredDate"] = expires_at.isoformat()
-        body = await self._json("POST", "dnc-groups", f"dnc-groups/{seg(groups[0])}/records",
-                                json={"dncGroupRecords": [record]},
-                                idempotency_key=new_idempotency_key())
-        failures = _failures(body)
-        if failures or (isinstance(body, Mapping) and body.get("errorCount")):
-            raise ValidationError(f"DNC group {groups[0]} refused {phone_number}", status=400,
-                                  details=failures)
-        return Suppression(id=f"{groups[0]}:{phone_number}", phone_number=phone_number,
-                           reason=reason, expires_at=expires_at)
+        return await self._dnc().create_suppression(phone_number, reason=reason,
+                                                    expires_at=expires_at)
 
     # -- webhooks (kept and delivered by the tool) -----------------------------------------
     def _hooks(self) -> LocalWebhooks:

@@ -2,12 +2,13 @@
 
 Stages, one module each: `mapping` (the declared TOML mapping and its checks), `values` (the
 null guard and casts), `transform` (a row through the mapping), `budget` (batch size from the
-campaign's timeout), `refusals` (resolving refused atomic batches), `metrics` (fill rates and
-latency).
+campaign's timeout), `metrics` (fill rates and latency). Refused atomic batches are resolved
+by the engine's `resolution.BatchResolution` (re-exported here).
 """
 
 from __future__ import annotations
 
+from cxone_outbound.engine.resolution import BatchResolution, RefusalDetail
 from cxone_outbound.jobs.enrich.budget import batched, safe_batch_size
 from cxone_outbound.jobs.enrich.mapping import (
     EnrichmentMapping,
@@ -19,7 +20,6 @@ from cxone_outbound.jobs.enrich.mapping import (
     validate_against_schema,
 )
 from cxone_outbound.jobs.enrich.metrics import BatchLatencies, FillRates
-from cxone_outbound.jobs.enrich.refusals import BatchResolution, RefusalDetail
 from cxone_outbound.jobs.enrich.transform import RowResult, Status, apply_mapping
 from cxone_outbound.jobs.enrich.values import CastError, cast_text, is_null_like
 

@@ -19,11 +19,12 @@ from cxone_outbound.client.errors import IdempotencyKeyReused, PayloadTooLarge, 
 from cxone_outbound.client.models import EnrichmentItem
 from cxone_outbound.engine.job import BaseJob, RunContext
 from cxone_outbound.engine.records import Batch, Item, Outcome, Record, RecordError
+from cxone_outbound.engine.resolution import BatchResolution, RefusalDetail
 from cxone_outbound.jobs.enrich.mapping import EnrichmentMapping
 from cxone_outbound.jobs.enrich.metrics import BatchLatencies, FillRates
-from cxone_outbound.jobs.enrich.refusals import BatchResolution, RefusalDetail
 from cxone_outbound.jobs.enrich.transform import apply_mapping
 from cxone_outbound.jobs.enrich.values import Value
+from cxone_outbound.limits import MAX_ATTRIBUTE_CHARS
 
 FILL_RATES_FILE = "fill_rates.json"
 
@@ -94,6 +95,14 @@ class EnrichJob(BaseJob):
             )
         if not result.attributes:
             return RecordError("NOTHING_TO_SEND", "no attribute has a value in this row")
+        for name, value in result.attributes.items():
+            if isinstance(value, str) and len(value) > MAX_ATTRIBUTE_CHARS:
+                # the API's limit: fails alone here instead of costing its batch a refusal
+                return RecordError(
+                    "FIELD_TOO_LONG",
+                    f"{len(value):,} characters; the API takes {MAX_ATTRIBUTE_CHARS:,}",
+                    name,
+                )
         attributes = {name: wire_value(v) for name, v in result.attributes.items()}
         return Item(record, {"contactId": result.contact_id, "attributes": attributes})
 

@@ -110,9 +110,27 @@ _TOP_FIELDS = ("name", "contactLists", *_SECTION_FIELDS)
 # Valid values for the required fields a dialect cannot hold: validation runs on the full model,
 # then these are dropped again (they are never sent).
 _STAND_INS: dict[str, Any] = {
+    "name": "-",
     "contactLists": [{"id": "-", "type": "contactlist"}],
     DIRECTIVES: [{"queueId": "-"}],
 }
+
+
+UNHELD_LEAF = "-"
+"""Prefix of a `held` entry naming a leaf the dialect cannot hold inside a held field
+(`-previewSettings.agentPromptEnabled`): it is left out of bodies and refused in intents."""
+
+
+def unheld_leaves(held: frozenset[str] | None) -> list[FieldPath]:
+    return [tuple(h[len(UNHELD_LEAF):].split(".")) for h in held or ()
+            if h.startswith(UNHELD_LEAF)]
+
+
+def holds(held: frozenset[str] | None, path: FieldPath) -> bool:
+    """Whether the dialect holds `path`: its top-level field is held and it is no unheld leaf."""
+    if held is None:
+        return True
+    return path[0] in held and not any(path[:len(leaf)] == leaf for leaf in unheld_leaves(held))
 
 
 def validate_body(
@@ -120,7 +138,8 @@ def validate_body(
 ) -> dict[str, Any]:
     """The body, completed with defaults and checked; PreviewConfigError lists every problem.
 
-    `held`: the top-level fields the API dialect can hold (None: all); the others are left out.
+    `held`: the top-level fields the API dialect can hold (None: all), and its unheld leaves;
+    the others are left out.
     """
     stand_ins = {} if held is None else {k: v for k, v in _STAND_INS.items() if k not in held}
     try:
@@ -130,6 +149,10 @@ def validate_body(
     dumped = config.model_dump(mode="json", exclude_none=True)
     if held is None:
         return dumped
+    for leaf in unheld_leaves(held):
+        parent = dumped.get(leaf[0]) if len(leaf) == 2 else None
+        if isinstance(parent, dict):
+            parent.pop(leaf[1], None)
     return {k: v for k, v in dumped.items() if k in held or k not in MANAGED_KEYS}
 
 
@@ -142,14 +165,16 @@ def split_intent(intent: Intent, held: frozenset[str] | None) -> tuple[Intent, l
     """
     if held is None:
         return dict(intent), []
-    kept = {path: value for path, value in intent.items() if path[0] in held}
-    unheld = [path for path in intent if path[0] not in held]
+    kept = {path: value for path, value in intent.items() if holds(held, path)}
+    unheld = [path for path in intent if not holds(held, path)]
     refused = sorted({format_path(p) for p in unheld if not _identifies(p)})
     if refused:
         raise PreviewConfigError(
             "this API dialect has no place for " + ", ".join(refused) + ": on a real tenant the "
-            "lists a skill dials are the calling lists uploaded to it and its agents are assigned "
-            "to the skill in CXone (docs/real-tenant.md); leave them out of the flags and --config"
+            "lists a skill dials are the calling lists uploaded to it, its agents are assigned "
+            "to the skill in CXone, and a preview is configured by the skill's published "
+            "deliveryPreferences only (docs/real-tenant.md); leave them out of the flags and "
+            "--config"
         )
     return kept, unheld
 

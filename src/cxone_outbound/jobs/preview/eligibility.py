@@ -66,6 +66,11 @@ class SuppressionIndex:
                 index.expired += 1
                 continue
             result = normalize(entry.phone_number)
+            if result.e164 is None and entry.phone_number.isascii() \
+                    and entry.phone_number.isdigit():
+                # bare digits the region cannot read: a DNC record's "universal" format, the
+                # digits of an E.164 number with its country code (what this tool sends)
+                result = normalize("+" + entry.phone_number)
             if result.e164 is None:
                 index.unreadable.append(entry.phone_number)
             else:

@@ -74,8 +74,10 @@ class PreviewApplyJob(BaseJob):
         force: bool = False,
         max_attempts: int = DEFAULT_MAX_ATTEMPTS,
         webhook: WebhookRequest | None = None,
+        start_skill: bool = False,
     ) -> None:
         self.prepared = prepared
+        self.start_skill = start_skill  # only ever on the user's explicit flag
         self.force = force
         self.max_attempts = max_attempts
         self.webhook = webhook
@@ -89,6 +91,7 @@ class PreviewApplyJob(BaseJob):
             "force": self.force,
             "max_attempts": self.max_attempts,
             "webhook_url": self.webhook.url if self.webhook else None,
+            "start_skill": self.start_skill,
         }
 
     def prepare(self, record: Record) -> Item | RecordError:
@@ -128,6 +131,10 @@ class PreviewApplyJob(BaseJob):
         self.result.update(result.to_json(), latency_ms=latency_ms)
         if self.prepared.unheld:
             self.result["not_held"] = list(self.prepared.unheld)
+        if self.start_skill:  # after the configuration is in place, never without the flag
+            skill_id = await ctx.client.start_skill(self.prepared.request.campaign_id)
+            ctx.audit({"event": "preview.skill_started", "skill_id": skill_id})
+            self.result["skill_started"] = skill_id
         ctx.output_path("preview.json").write_text(json.dumps(self.result, indent=2) + "\n")
         return [Outcome.succeeded(item.key, remote_id=result.version, attempts=result.attempts)]
 

@@ -1,10 +1,12 @@
-"""What to send next when an atomic enrichment batch is refused: a pure state machine.
+"""What to send next when the server refuses a batch as a whole: a pure state machine.
 
-The endpoint is all-or-nothing: one unknown contact or one attribute the schema refuses and
-nothing of the batch is applied. When the refusal names the offending contacts
+Shared by the jobs whose endpoint is all-or-nothing for a batch (enrichment: one unknown
+contact or one attribute the schema refuses and nothing is applied; an import chunk the server
+refuses at once, e.g. a body it cannot read). When the refusal names the offending contacts
 (`error.details[].contactId`), those are set aside as failed with their reason and the rest is
-resent; when it names none, the batch is bisected until the bad contact stands alone. Every
-refusal removes at least one contact or halves a batch, so resolution always ends.
+resent; when it names none, the batch is bisected until the bad item stands alone. Every
+refusal removes at least one item or halves a batch, so resolution always ends, after at most
+about 2 x bad items x log2(batch size) extra requests.
 
 The caller drives it: `next_batch()` → send → `applied()` / `refused()` / `uncertain()`.
 """

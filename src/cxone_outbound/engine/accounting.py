@@ -1,0 +1,120 @@
+"""Where every record read from the source went: counted as it happens, checked at the end.
+
+The invariant of every run: records read = succeeded + failed + skipped (+ in flight and not
+sent, when the run stopped early; + planned, in a dry run). The counts are kept apart from
+the journal and the result files, so a record that fell between the cracks (read, never
+answered for) shows up as a mismatch, and a mismatch fails the run loudly instead of a summary
+that silently adds up to less than the input.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from cxone_outbound.engine.records import State
+
+_TERMINAL = (str(State.SUCCEEDED), str(State.FAILED), str(State.SKIPPED))
+
+
+class AccountingMismatch(Exception):
+    """The run's records do not add up: a bug, reported as the run's fatal error (exit 1)."""
+
+
+@dataclass
+class Ledger:
+    """This session's tally of the records it read and what became of each."""
+
+    read: int = 0
+    done_before: Counter[str] = field(default_factory=Counter)  # terminal in the journal already
+    in_flight: int = 0  # sent, the answer deferred to a resume (e.g. an import job still running)
+    not_sent: int = 0  # read, then left unsent because the run stopped
+    planned: int = 0  # a dry run's valid records
+
+    def close(
+        self, outcomes: Mapping[str, int], journal: Mapping[str, int] | None = None
+    ) -> Accounting:
+        """The run's accounting from this session's outcomes by state.
+
+        `journal`: the journal's counts of the run, when they must agree with the tally (a
+        completed run, which read its whole input).
+        """
+        terminal = {state: self.done_before[state] + outcomes.get(state, 0) for state in _TERMINAL}
+        problems: list[str] = []
+        total = sum(terminal.values()) + self.in_flight + self.not_sent + self.planned
+        if total != self.read:
+            problems.append(f"{self.read} records read but {total} accounted for")
+        if journal is not None:
+            journaled = {state: journal.get(state, 0) for state in _TERMINAL}
+            if journaled != terminal:
+                problems.append(f"the journal holds {journaled}, the run counted {terminal}")
+        return Accounting(
+            read=self.read,
+            succeeded=terminal[str(State.SUCCEEDED)],
+            failed=terminal[str(State.FAILED)],
+            skipped=terminal[str(State.SKIPPED)],
+            in_flight=self.in_flight,
+            not_sent=self.not_sent,
+            planned=self.planned,
+            problems=tuple(problems),
+        )
+
+
+@dataclass(frozen=True)
+class Accounting:
+    """The checked invariant, as summary.json and the printed summary show it."""
+
+    read: int
+    succeeded: int
+    failed: int
+    skipped: int
+    in_flight: int = 0
+    not_sent: int = 0
+    planned: int = 0
+    problems: tuple[str, ...] = ()
+
+    @property
+    def balanced(self) -> bool:
+        return not self.problems
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "read": self.read,
+            "succeeded": self.succeeded,
+            "failed": self.failed,
+            "skipped": self.skipped,
+            "in_flight": self.in_flight,
+            "not_sent": self.not_sent,
+            "planned": self.planned,
+            "balanced": self.balanced,
+            "problems": list(self.problems),
+        }
+
+    def render(self) -> str:
+        """One line: `read = succeeded + failed + skipped [+ ...]`, and whether it holds."""
+        parts = [f"{self.succeeded} succeeded", f"{self.failed} failed", f"{self.skipped} skipped"]
+        for name, value in (("in flight", self.in_flight), ("not sent", self.not_sent),
+                            ("planned", self.planned)):
+            if value:
+                parts.append(f"{value} {name}")
+        line = f"  accounting: {self.read} read = {' + '.join(parts)}"
+        if self.balanced:
+            return line + " (balanced)"
+        return line + " -- MISMATCH: " + "; ".join(self.problems)
+
+
+def accounting_of(document: Mapping[str, Any]) -> Accounting:
+    """The accounting of a summary.json document (for tests and tools reading it back)."""
+    raw = document["accounting"]
+    return Accounting(
+        read=raw["read"],
+        succeeded=raw["succeeded"],
+        failed=raw["failed"],
+        skipped=raw["skipped"],
+        in_flight=raw["in_flight"],
+        not_sent=raw["not_sent"],
+        planned=raw["planned"],
+        problems=tuple(raw["problems"]),
+    )
