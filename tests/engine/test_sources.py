@@ -53,8 +53,12 @@ Opener = Callable[..., Source]
 
 
 @pytest.fixture
-def open_kind(tmp_path: Path, request: pytest.FixtureRequest) -> Opener:
-    """Write `rows` as a source of `kind` and open it (through the one factory the CLI uses)."""
+def open_kind(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Opener]:
+    """Write `rows` as a source of `kind` and open it (through the one factory the CLI uses).
+
+    A SQL source holds its connection until read to the end; the ones a test leaves unread are
+    closed before the server stops."""
+    opened: list[Source] = []
 
     def make(kind: str, rows: list[tuple[Any, ...]] = ROWS, **kw: Any) -> Source:
         aliases = kw.pop("aliases", IMPORT_FIELDS)
@@ -64,7 +68,8 @@ def open_kind(tmp_path: Path, request: pytest.FixtureRequest) -> Opener:
             else:
                 dsn = request.getfixturevalue("postgres")
                 _load_postgres(dsn, rows)
-            return open_sql_source(w.SELECT, dsn, aliases=aliases, **kw)
+            opened.append(open_sql_source(w.SELECT, dsn, aliases=aliases, **kw))
+            return opened[-1]
         writer = {"csv": w.write_csv, "xlsx": w.write_xlsx, "parquet": w.write_parquet,
                   "arrow": w.write_arrow, "jsonl": w.write_jsonl}[kind]
         suffix = {"arrow": "feather"}.get(kind, kind)
@@ -73,7 +78,9 @@ def open_kind(tmp_path: Path, request: pytest.FixtureRequest) -> Opener:
         return open_file_source(path, csv_options=CsvOptions(mappings=mappings), aliases=aliases,
                                 sheet="Contacts" if kind == "xlsx" else None)
 
-    return make
+    yield make
+    for source in opened:
+        source.close()  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -320,3 +327,40 @@ def test_a_parquet_file_corrupt_part_way_stops_the_read_with_a_clear_error(
     with pytest.raises(SourceBroken, match="unreadable after row 1000"):
         read.extend(source)
     assert len(read) == 1000
+
+
+def test_a_connection_lost_mid_query_stops_the_read_as_source_lost(postgres: str) -> None:
+    import sqlalchemy
+
+    from cxone_outbound.engine.sql_source import SourceLost, SqlSource
+
+    _load_postgres(postgres, ROWS[:300], table="contacts_lost")
+    source = SqlSource('SELECT "Phone" FROM contacts_lost ORDER BY id', postgres, yield_per=10)
+    records = iter(source)
+    first = [next(records) for _ in range(15)]
+    killer = sqlalchemy.create_engine(postgres)
+    with killer.begin() as conn:
+        conn.exec_driver_sql("SELECT pg_terminate_backend(pid, 10000) FROM pg_stat_activity "
+                             "WHERE pid <> pg_backend_pid() AND usename = current_user "
+                             "AND backend_type = 'client backend'")
+    killer.dispose()
+    with pytest.raises(SourceLost, match="after row 20") as caught:
+        first.extend(records)
+    assert masked_password(postgres) not in str(caught.value)
+    assert len(first) == 20  # the rows already fetched were read; then the loss was reported
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_a_percent_sign_in_a_query_is_sent_as_written(kind: str, open_kind: Opener) -> None:
+    source = open_kind(kind, ROWS[:40])
+    dsn = source._url.render_as_string(hide_password=False)  # type: ignore[attr-defined]
+    query = ("SELECT \"Phone\", 'a%b' AS pct FROM contacts WHERE \"Phone\" LIKE '%01%' "
+             "ORDER BY id")
+    records = list(open_sql_source(query, dsn))
+    assert [r.fields["Phone"] for r in records] == ["+14155550001", "+14155550010",
+                                                     "+14155550011", "+14155550012",
+                                                     "+14155550013", "+14155550014",
+                                                     "+14155550015", "+14155550016",
+                                                     "+14155550017", "+14155550018",
+                                                     "+14155550019"]
+    assert {r.fields["pct"] for r in records} == {"a%b"}

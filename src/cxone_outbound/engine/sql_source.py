@@ -11,6 +11,7 @@ rows by number: the query must order its rows (`ORDER BY`) for a resume to be ri
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
@@ -52,6 +53,14 @@ def masked_dsn(dsn: str) -> str:
         for key, value in url.query.items()
     }
     return url.set(query=query).render_as_string(hide_password=True).replace("%2A%2A%2A", "***")
+
+
+def _as_driver_sql(query: str, engine: Engine) -> str:
+    """The query as the driver must get it: SQLAlchemy hands psycopg and PyMySQL an (empty)
+    parameter set, so a `%` in the query (`LIKE '%@example.com'`) must be doubled."""
+    if engine.dialect.paramstyle in ("format", "pyformat"):
+        return query.replace("%", "%%")
+    return query
 
 
 class SqlSource:
@@ -128,7 +137,7 @@ class SqlSource:
             streaming = self._connection.execution_options(
                 stream_results=True, yield_per=self.yield_per
             )
-            self._result = streaming.exec_driver_sql(self.query)
+            self._result = streaming.exec_driver_sql(_as_driver_sql(self.query, self._engine))
         except (SQLAlchemyError, ImportError, OSError) as exc:
             self.close()
             raise SourceError(f"{self.description}: {self._safe(exc)}") from None
@@ -138,16 +147,21 @@ class SqlSource:
         return self._result
 
     def close(self) -> None:
-        """Close the cursor and the connection (the query's transaction is rolled back)."""
-        if self._result is not None:
-            self._result.close()
-            self._result = None
-        if self._connection is not None:
-            self._connection.close()
-            self._connection = None
-        if self._engine is not None:
-            self._engine.dispose()
-            self._engine = None
+        """Close the cursor and the connection (the query's transaction is rolled back).
+
+        Closing a connection the server already dropped raises whatever the driver raises;
+        there is nothing left to release then, and the loss itself was reported already.
+        """
+        result, connection, engine = self._result, self._connection, self._engine
+        self._result = self._connection = self._engine = None
+        for step in (
+            result.close if result is not None else None,
+            connection.close if connection is not None else None,
+            engine.dispose if engine is not None else None,
+        ):
+            if step is not None:
+                with contextlib.suppress(Exception):
+                    step()
 
     def __iter__(self) -> Iterator[Record]:
         from sqlalchemy.exc import SQLAlchemyError
@@ -158,12 +172,14 @@ class SqlSource:
         columns = self.columns
         line = 0
         try:
-            for partition in result.partitions():
+            # fetchmany with an explicit size: `partitions()` may fetch everything left at once
+            while partition := result.fetchmany(self.yield_per):
                 for row in partition:
                     line += 1
                     yield row_record(line, columns, render_row(row))
         except SQLAlchemyError as exc:
             raise SourceLost(f"{self.description}: after row {line}: {self._safe(exc)}") from None
         finally:
-            result.close()
+            with contextlib.suppress(Exception):  # a dropped connection: see close()
+                result.close()
             self.close()
