@@ -20,7 +20,6 @@ from cxone_outbound.engine.jsonl_source import JSONL_SUFFIXES
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
 
 
-
 class TabularSource(Source, Protocol):
     """A source with a header: `columns` are its header cells' canonical field names."""
 
@@ -28,8 +27,6 @@ class TabularSource(Source, Protocol):
 
 
 _EXTRA = "pip install 'cxone-outbound[sources]'"
-
-
 _NOT_READ = {
     ".xls": "save it as .xlsx",
     ".ods": "save it as .xlsx",
