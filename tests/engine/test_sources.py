@@ -364,3 +364,11 @@ def test_a_percent_sign_in_a_query_is_sent_as_written(kind: str, open_kind: Open
                                                      "+14155550017", "+14155550018",
                                                      "+14155550019"]
     assert {r.fields["pct"] for r in records} == {"a%b"}
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_source_read_twice_gives_the_same_records(kind: str, open_kind: Opener) -> None:
+    source = open_kind(kind, ROWS[:30])
+    first, second = list(source), list(source)
+    assert [(r.line, dict(r.fields)) for r in first] == [(r.line, dict(r.fields)) for r in second]
+    assert len(first) == 30

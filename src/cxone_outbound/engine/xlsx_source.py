@@ -46,6 +46,7 @@ class XlsxSource:
         self._left = 0  # the sheet's first used column (0: A)
         rows = self._rows()
         first = next(rows, None)
+        self._pending: Iterator[list[Any]] | None = rows  # decoded once: the first pass reuses it
         if first is None or not any(render_value(v).strip() for v in first):
             raise SourceError(f"{self.description}: the sheet is empty or has no header row")
         self.header = [render_value(v).strip() for v in first]
@@ -90,11 +91,13 @@ class XlsxSource:
         yield from sheet.iter_rows()
 
     def __iter__(self) -> Iterator[Record]:
-        rows = self._rows()
+        rows, self._pending = self._pending, None
+        if rows is None:  # a second pass decodes the sheet again
+            rows = self._rows()
+            next(rows)  # the header, validated in __init__
         width = len(self.columns)
         self._rows_read = 0
         line = 1
-        next(rows)  # the header, validated in __init__
         try:
             for row in rows:
                 line += 1
