@@ -573,3 +573,12 @@ async def test_offline_lookup_keeps_libphonenumber_types() -> None:
         ["+445612345678"], PhoneNormalizer(), PhonePolicy(), OfflineLineTypeLookup()
     )
     assert results[0].line_type is LineType.VOIP
+
+
+def test_a_phone_shown_as_digits_reads_in_the_region_else_as_plus_digits() -> None:
+    from cxone_outbound.phones import PhoneNormalizer, as_written
+
+    normalize = PhoneNormalizer("US")
+    assert as_written("4155550100", normalize) == "4155550100"
+    assert as_written("442079460958", normalize) == "+442079460958"
+    assert as_written("+1 415", normalize) == "+1 415"

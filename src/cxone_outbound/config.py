@@ -100,6 +100,12 @@ class Settings(BaseModel):
     api_versions: dict[str, str] = Field(default_factory=dict)  # resource -> "v33.0"
     # The database `--source-sql` reads (docs/sources.md); a secret: it may hold a password.
     source_dsn: SecretStr | None = None
+    # Calling-list uploads (admin; docs/real-tenant.md "Calling lists and uploads"): the column
+    # mapping of lists cxo did not create, the dialing skill records are attached to (else the
+    # list's own skill), and how many days uploaded records live (the required expirationDate).
+    list_columns: str | None = None
+    upload_skill_id: int | None = Field(default=None, ge=1)
+    upload_expiration_days: int = Field(default=30, ge=1, le=3650)
 
     @field_validator("base_url")
     @classmethod

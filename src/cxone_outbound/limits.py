@@ -32,6 +32,16 @@ ADMIN_MAX_RECORD_CHARS = 512
 (CXONE-REAL.md, limits S3: "a record up to 512 characters")."""
 
 
+ADMIN_MAX_UPLOAD_RECORDS = 500_000
+"""Records of one admin upload file (CXONE-REAL.md, limits S3)."""
+
+ADMIN_MAX_UPLOAD_BYTES = 256 * 1024 * 1024
+"""An admin upload file, decoded (CXONE-REAL.md, limits S3: 256 MB)."""
+
+ADMIN_MAX_ACTIVE_RECORDS = 1_000_000
+"""Active records of a business unit, DNC records included: beyond it an upload fails (S3)."""
+
+
 def record_chars(cells: Iterable[str]) -> int:
     """A record's length as the admin dialect counts it: its cells joined by commas."""
     count = -1

@@ -281,6 +281,15 @@ class PhoneNormalizer:
         return self._memo.cache_info().currsize
 
 
+def as_written(raw: str, normalize: PhoneNormalizer) -> str:
+    """A phone an API shows as its digits alone (CXone's "universal" format, the country code
+    included), as text our readers take: `+digits` when the default region cannot read the
+    digits, else unchanged."""
+    if raw.isdigit() and not normalize(raw).ok:
+        return "+" + raw
+    return raw
+
+
 class DisposableListError(ValueError):
     """A disposable-number file that cannot be read; names the line."""
 

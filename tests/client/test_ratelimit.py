@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -131,3 +133,131 @@ async def test_limiter_converges_on_the_rate_a_server_admits():
     throttled_share = late.count(False) / len(late)
     assert 0.75 * 40 <= admitted_rate <= 40.5
     assert throttled_share < 0.15
+
+
+async def send_for(limiter: AdaptiveRateLimiter, clock: FakeClock, seconds: float,
+                   headers: dict[str, str] | None = None) -> None:
+    """Send as fast as the limiter allows for `seconds`, every answer a success."""
+    end = clock.now + seconds
+    while clock.now < end:
+        sent = await limiter.acquire()
+        clock.advance(0.001)
+        limiter.release()
+        limiter.on_response(sent, throttled=False, headers=headers)
+
+
+async def test_the_first_429_is_cut_from_the_measured_send_rate():
+    clock = FakeClock()
+    limiter = AdaptiveRateLimiter(100.0, 4, clock)
+    await send_for(limiter, clock, 2.0)  # nothing refused yet: the meter still runs
+    sent = await limiter.acquire()
+    limiter.release()
+    limiter.on_response(sent, throttled=True)
+    assert 65.0 <= limiter.rate <= 70.0  # beta x ~100/s, not beta x an empty meter
+    await send_for(limiter, clock, 1.0)
+    assert limiter.rate >= 65.0  # and `2 x measured` does not cap the regrowth near zero
+
+
+async def test_each_cut_starts_from_at_least_beta_times_the_last_one():
+    clock = FakeClock()
+    limiter = AdaptiveRateLimiter(100.0, 4, clock)
+    await send_for(limiter, clock, 2.0)
+    rates = []
+    for _ in range(5):  # five events in a row, each after the previous cut, sending little
+        clock.advance(3.0)  # so the send-rate meter reads low
+        sent = await limiter.acquire()
+        limiter.release()
+        limiter.on_response(sent, throttled=True)
+        rates.append(limiter.rate)
+    assert limiter.cuts == 5
+    assert all(b >= 0.7 * a - 1e-9 for a, b in itertools.pairwise(rates))  # one beta per event
+
+
+async def test_a_cut_drops_banked_tokens():
+    clock = FakeClock()
+    limiter = AdaptiveRateLimiter(100.0, 4, clock)
+    clock.advance(1.0)  # a full bucket banked
+    limiter.on_response(clock.now, throttled=True)
+    sent = await limiter.acquire()
+    assert sent > clock.now - 1e-9 and clock.slept and clock.slept[-1] > 0  # waited for a token
+
+
+async def test_retry_after_holds_everyone_no_longer_than_a_token_of_the_announced_limit():
+    clock = FakeClock()
+    limiter = AdaptiveRateLimiter(1000.0, 4, clock)
+    limiter.on_response(clock.now, throttled=True, retry_after=1.0,
+                        headers={"X-RateLimit-Limit": "300", "Retry-After": "1"})
+    start = clock.now
+    await limiter.acquire()
+    assert clock.now - start <= 2 / 300  # the 3 ms the server meant, not the "1" it rounded to
+
+
+async def test_retry_after_without_an_announced_limit_holds_everyone_for_all_of_it():
+    clock = FakeClock()
+    limiter = AdaptiveRateLimiter(1000.0, 4, clock)
+    limiter.on_response(clock.now, throttled=True, retry_after=2.0)
+    await limiter.acquire()
+    assert clock.now >= 2.0
+
+
+async def test_a_429_for_a_request_sent_before_the_cut_neither_cuts_nor_holds():
+    clock = FakeClock()
+    limiter = AdaptiveRateLimiter(100.0, 4, clock)
+    early = clock.now
+    clock.advance(0.1)
+    limiter.on_response(early, throttled=True)  # the cut
+    rate = limiter.rate
+    limiter.on_response(early, throttled=True, retry_after=5.0)  # an echo of the same event
+    assert limiter.rate == rate and limiter.cuts == 1 and limiter.throttles == 2
+    await limiter.acquire()
+    assert clock.now < 1.0
+
+
+async def test_a_nearly_empty_server_bucket_stops_probing_above_the_announced_limit():
+    clock = FakeClock()
+    limiter = AdaptiveRateLimiter(1000.0, 4, clock)
+    full = {"X-RateLimit-Limit": "40", "X-RateLimit-Remaining": "400"}
+    await send_for(limiter, clock, 30.0, full)
+    assert limiter.rate > 40.0  # probing above while the burst lasts
+    low = {"X-RateLimit-Limit": "40", "X-RateLimit-Remaining": "3"}
+    sent = await limiter.acquire()
+    limiter.release()
+    limiter.on_response(sent, throttled=False, headers=low)
+    assert limiter.rate == 40.0 and limiter.throttles == 0
+    await send_for(limiter, clock, 5.0, low)
+    assert 40.0 <= limiter.rate < 40.5  # held at the sustained rate while the bucket is low
+
+
+async def test_a_429_within_concurrency_sends_after_a_cut_is_the_same_event():
+    clock = FakeClock()
+    limiter = AdaptiveRateLimiter(100.0, 7, clock)
+    limiter.on_response(clock.now, throttled=True)  # cut to 70/s: the event lasts 7/70 = 0.1 s
+    clock.advance(0.05)
+    limiter.on_response(clock.now, throttled=True)  # sent into the still-empty server bucket
+    assert limiter.cuts == 1
+    clock.advance(0.1)
+    limiter.on_response(clock.now, throttled=True)  # still refused after it: over the limit
+    assert limiter.cuts == 2 and abs(limiter.rate - 49.0) < 1e-9
+
+
+async def test_callers_waiting_at_the_old_rate_are_paced_at_the_new_one_after_a_cut():
+    clock = FrozenClock()
+    limiter = AdaptiveRateLimiter(100.0, 16, clock)
+    limiter.bucket.drain()  # nothing banked: the ten reserve 10, 20, ... 100 ms ahead
+    waiting = [asyncio.create_task(limiter.bucket.acquire()) for _ in range(10)]
+    await asyncio.sleep(0)
+    assert sorted(clock.slept) == pytest.approx([0.01 * i for i in range(1, 11)])
+    limiter.on_response(clock.now, throttled=True)  # cut to 70/s while they wait
+    await asyncio.gather(*waiting)
+    assert sorted(clock.slept[10:]) == pytest.approx([i / 70 for i in range(1, 11)])
+
+
+async def test_announced_spare_tokens_are_spent_above_the_announced_limit():
+    clock = FakeClock()
+    limiter = AdaptiveRateLimiter(1000.0, 4, clock)
+    limiter.on_response(clock.now, throttled=False,
+                        headers={"X-RateLimit-Limit": "40", "X-RateLimit-Remaining": "206"})
+    assert limiter.rate == pytest.approx(40 + (206 - 4 - 2) / 2)  # 100 tokens a second spare
+    limiter.on_response(clock.now, throttled=False,
+                        headers={"X-RateLimit-Limit": "40", "X-RateLimit-Remaining": "46"})
+    assert limiter.rate == pytest.approx(40 + (46 - 4 - 2) / 2)  # less as the bucket drains

@@ -25,6 +25,10 @@ from cxone_outbound.sandbox.control import SandboxControl
 from cxone_outbound.sandbox.server import SandboxServer
 
 DIALECTS = ("v2", "admin")
+SANDBOX_LIST_COLUMNS = ("externalId=ExternalId,phone=PhoneNumber,firstName=FirstName,"
+                        "lastName=LastName,email=Email,attributes=*")
+"""The column mapping of a list made through v2 (the sandbox's, docs/admin-dialect.md): a
+real tenant does not return a list's mapping, so the tests tell it as a profile would."""
 
 
 def _access_key(server: SandboxServer | None) -> tuple[str, str] | None:
@@ -61,7 +65,8 @@ def dialect_settings(
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
     return settings.model_copy(
         update={"dialect": "admin", "access_key_id": key[0],
-                "access_key_secret": SecretStr(key[1])}
+                "access_key_secret": SecretStr(key[1]), "list_columns": SANDBOX_LIST_COLUMNS,
+                "upload_skill_id": None}
     )
 
 

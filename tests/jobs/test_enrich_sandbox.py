@@ -25,7 +25,7 @@ import pytest
 from aiohttp import web
 from pydantic import SecretStr
 from tests.engine.live import assert_accounted
-from tests.jobs.conftest import skip_unless_admin_serves
+from tests.jobs.conftest import SANDBOX_LIST_COLUMNS, skip_unless_admin_serves
 
 from cxone_outbound.client.api import CXoneClient
 from cxone_outbound.client.dialect import OpenedApi, open_api
@@ -126,6 +126,7 @@ def dialect_of(
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
     settings = Settings(
         base_url=base_url, dialect=dialect, access_key_id=DEFAULT_ACCESS_KEY_ID,
+        list_columns=SANDBOX_LIST_COLUMNS,
         access_key_secret=SecretStr(DEFAULT_ACCESS_KEY_SECRET),
     )
     skip_unless_admin_serves(settings, "campaigns")  # enrichment reads the campaign

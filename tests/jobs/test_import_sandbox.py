@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 from tests.engine.live import run_live
-from tests.jobs.conftest import list_id_for
+from tests.jobs.conftest import SANDBOX_LIST_COLUMNS, list_id_for
 
 from cxone_outbound.config import Settings
 from cxone_outbound.engine import CsvSource
@@ -82,6 +82,7 @@ async def test_import_under_faults_loses_nothing_and_writes_nothing_twice(
         client_secret=SecretStr(server.client_secret),
         max_attempts=12,
         dialect=dialect,
+        list_columns=SANDBOX_LIST_COLUMNS,
         access_key_id=server.access_key_id,
         access_key_secret=SecretStr(server.access_key_secret),
     )

@@ -142,10 +142,21 @@ def _read(raw: str) -> phonenumbers.PhoneNumber | None:
     return None
 
 
-def _independent_plan(phones: Sequence[str]) -> tuple[dict[str, str], dict[str, str]]:
-    """(phone -> unchanged / normalise / purge, phone -> E.164 kept) for a list's phones in list
-    order, computed with phonenumbers alone. A phone names one contact: the sandbox keys a
-    list's contacts by the phone's text."""
+def _digits(phone: str) -> str:
+    return "".join(ch for ch in phone if ch.isdigit())
+
+
+def _independent_plan(
+    phones: Sequence[str], digits_only: bool = False
+) -> tuple[dict[str, str], dict[str, str]]:
+    """(phone -> unchanged / normalise / purge, phone -> the phone kept) for a list's phones in
+    list order, computed with phonenumbers alone. A phone names one contact: the sandbox keys a
+    list's contacts by the phone's text. `digits_only` (admin): a tenant shows phones as their
+    digits, so a phone whose digits are its E.164 number's is already right (and kept as is)."""
+
+    def written(raw: str, e164: str) -> bool:
+        return raw == e164 or (digits_only and _digits(raw) == e164[1:])
+
     e164_of: dict[str, str | None] = {}
     for raw in phones:
         number = _read(raw)
@@ -161,7 +172,7 @@ def _independent_plan(phones: Sequence[str]) -> tuple[dict[str, str], dict[str, 
     owner: dict[str, str] = {}
     for raw in phones:  # a number already written in E.164 keeps it
         e164 = e164_of[raw]
-        if e164 is not None and raw == e164:
+        if e164 is not None and written(raw, e164):
             owner.setdefault(e164, raw)
     for raw in phones:  # else the first contact that has it
         e164 = e164_of[raw]
@@ -173,8 +184,8 @@ def _independent_plan(phones: Sequence[str]) -> tuple[dict[str, str], dict[str, 
         if e164 is None or owner[e164] != raw:
             verdict[raw] = "purge"
         else:
-            verdict[raw] = "unchanged" if raw == e164 else "normalise"
-            kept[raw] = e164
+            verdict[raw] = "unchanged" if written(raw, e164) else "normalise"
+            kept[raw] = raw if written(raw, e164) else e164
     return verdict, kept
 
 
@@ -225,7 +236,8 @@ async def _make_plan(settings: Settings, list_id: str) -> Plan:
     """The plan, read through the settings' dialect (`list_id` in that dialect)."""
     async with open_api(settings) as api:
         contacts = await fetch_contacts(api, list_id)
-    return await plan_list(list_id, contacts, DIRECTIVE)
+        digits = api.capabilities.phones_as_digits
+    return await plan_list(list_id, contacts, DIRECTIVE, digits_only=digits)
 
 
 async def _reimport(settings: Settings, list_id: str, restore: Path, state: Path) -> RunSummary:
@@ -260,7 +272,9 @@ async def test_fifty_thousand_contacts_plan_apply_and_restore(
     settings = dialect_settings
     phones = _mix(50_000, seed=11)
     # the independent reading runs in a thread while this one mostly waits on the seeding
-    independent = asyncio.get_running_loop().run_in_executor(None, _independent_plan, phones)
+    admin = settings.dialect == "admin"
+    independent = asyncio.get_running_loop().run_in_executor(
+        None, _independent_plan, phones, admin)
     list_id, seeded = _seed_list(fast_sandbox, phones)
     plan = await _make_plan(settings, list_id_for(settings, fast_sandbox, list_id))
     by_phone, kept_by_phone = await independent
@@ -290,8 +304,13 @@ async def test_fifty_thousand_contacts_plan_apply_and_restore(
     # safe in a spreadsheet: every cell carries the result files' formula guard where needed
     assert all(neutralise_cell(unguard_cell(v)) == v for r in written for v in r.values())
     rows = [{k: unguard_cell(v) for k, v in r.items()} for r in written]
-    assert sorted(r["phone_number"] for r in rows) == sorted(seeded[c] for c in purged)
+    as_read = _digits if admin else str  # each record as the API showed it
+    assert sorted(r["phone_number"] for r in rows) == sorted(as_read(seeded[c]) for c in purged)
     assert rows[0].keys() == {"phone_number", "first_name", "last_name", "email", "tier"}
+    if admin:
+        # a tenant's phones are digits: bringing them back takes `cxo import --default-region`
+        # (or `+`), not the v2 import the rest of this test replays
+        return
     # the import writes only E.164: it brings those back and refuses the legacy spellings
     legacy = [r for r in rows if not E164.match(r["phone_number"])]
     reimported = await _reimport(settings, list_id, restore, tmp_path / "restore-state")
@@ -342,5 +361,6 @@ async def test_server_error_during_purge_halts_deletes_until_resumed(
     assert set(seeded) - set(after) == purged
     assert all(e.action is not Action.PURGE or e.contact_id not in after for e in plan.entries)
     restore_rows = list(csv.DictReader((resumed.run_dir / "restore.csv").open(newline="")))
+    as_read = _digits if settings.dialect == "admin" else str  # as the API showed each record
     restored = sorted(unguard_cell(r["phone_number"]) for r in restore_rows)
-    assert restored == sorted(seeded[c] for c in purged)
+    assert restored == sorted(as_read(seeded[c]) for c in purged)

@@ -126,8 +126,11 @@ async def test_two_rows_for_one_contact_go_in_successive_updates_in_file_order(
     assert summary.counts == {"succeeded": 3}
 
 
-def test_a_dialect_that_patches_one_by_one_is_not_grouped() -> None:
-    assert not UpdateJob(list_id="L", capabilities=V2_CAPABILITIES).grouped
+def test_v2_with_a_list_uses_the_batch_patch_unless_per_contact() -> None:
+    assert UpdateJob(list_id="L", capabilities=V2_CAPABILITIES).batch_size == 100
+    assert not UpdateJob(list_id="L", capabilities=V2_CAPABILITIES, per_contact=True).grouped
+    assert not UpdateJob(capabilities=V2_CAPABILITIES).grouped  # no list: nothing to batch in
+    assert UpdateJob(list_id="L", capabilities=GROUPING, per_contact=True).grouped  # no PATCH
     assert UpdateJob(list_id="L", capabilities=GROUPING).batch_size == MAX_GROUP
     assert not UpdateJob(capabilities=GROUPING).grouped  # ids are per list: needs the list
 

@@ -53,10 +53,16 @@ def csv_b64(text: str) -> str:
     return base64.b64encode(text.encode()).decode()
 
 
+def upload_body(text: str, **extra: Any) -> dict[str, Any]:
+    """An upload with S1's required fields."""
+    return {"listFile": csv_b64(text), "fileName": "x.csv", "forceOverwrite": True,
+            "expirationDate": "2030-01-01", "startSkill": False, "sendEmail": False, **extra}
+
+
 def upload(admin: Admin, list_id: int, text: str) -> dict[str, Any]:
-    answer = admin.call("POST", f"/lists/call-lists/{list_id}/upload",
-                        {"listFile": csv_b64(text), "fileName": "x.csv"})
+    answer = admin.call("POST", f"/lists/call-lists/{list_id}/upload", upload_body(text))
     assert answer.status == 200, answer.raw
+    assert isinstance(answer.json["jobId"], int)
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
         job = admin.call("GET", f"/lists/call-lists/jobs/{answer.json['jobId']}").json
@@ -170,40 +176,51 @@ def test_an_invalid_token_is_401_invalid_token(api: Api) -> None:
 
 # calling lists ---------------------------------------------------------------------------------
 
-def test_an_upload_adds_records_by_external_id_and_reports_bad_ones_inside_the_job(
+def records_of(admin: Admin, list_id: int, query: str = "") -> list[dict[str, Any]]:
+    body = admin.call("GET", f"/lists/call-lists/{list_id}?includeRecords=true{query}").json
+    return list(body["resultSet"]["contactRecords"])
+
+
+def test_an_upload_job_shows_only_the_published_fields_and_refused_rows_count_invalid(
         admin: Admin) -> None:
     list_id = new_list(admin)
     job = upload(admin, list_id, "Ref,Phone,First,tier\nc-1,+14155550100,Ann,gold\n"
                  "c-2,555,Bob,x\n,+14155550102,Cy,y\n")
-    assert (job["status"], job["successRecords"], job["failedRecords"]) == ("COMPLETED", 1, 2)
-    assert [(e["externalId"], e["resultCode"], e["field"]) for e in job["errors"]] == [
-        ("c-2", "INVALID_E164", "Phone"), ("", "MISSING_EXTERNAL_ID", "Ref")]
-    body = admin.call("GET", f"/lists/call-lists/{list_id}?includeRecords=true").json
-    assert body["records"] == [{"externalId": "c-1", "fields": {
-        "Phone": "+14155550100", "First": "Ann", "tier": "gold", "Ref": "c-1"}}]
+    assert set(job) == {"jobId", "listId", "listName", "startDate", "submitDate", "isComplete",
+                        "isCancelled", "completedDate"}
+    assert (job["listId"], job["isComplete"], job["isCancelled"]) == (list_id, True, False)
+    result = admin.call("GET", f"/lists/call-lists/{list_id}").json["resultSet"]
+    assert (result["totalRecords"], result["validRecords"], result["invalidRecords"]) == (3, 1, 2)
+    assert records_of(admin, list_id) == [
+        {"Ref": "c-1", "Phone": "14155550100", "First": "Ann", "tier": "gold"}]
+
+
+def test_a_list_reply_is_a_result_set_without_the_column_mapping(admin: Admin) -> None:
+    list_id = new_list(admin)
+    body = admin.call("GET", f"/lists/call-lists/{list_id}").json
+    assert set(body) == {"resultSet"}
+    assert not {"externalIdColumn", "destinationMappings", "listId"} & set(body["resultSet"])
+    listed = admin.call("GET", "/lists/call-lists").json
+    assert not {"externalIdColumn", "destinationMappings"} & set(listed["callingLists"][0])
 
 
 def test_a_re_upload_updates_the_record_with_that_external_id(admin: Admin) -> None:
     list_id = new_list(admin)
     upload(admin, list_id, "Ref,Phone,First\nc-1,+14155550100,Ann\n")
-    upload(admin, list_id, "Ref,Phone,First\nc-1,+14155550199,Anna\n")
-    records = admin.call("GET", f"/lists/call-lists/{list_id}?includeRecords=true").json
-    assert [(r["externalId"], r["fields"]["Phone"], r["fields"]["First"])
-            for r in records["records"]] == [("c-1", "+14155550199", "Anna")]
+    upload(admin, list_id, "Ref,Phone,First\nc-1,+1 (415) 555-0199,Anna\n")
+    assert [(r["Ref"], r["Phone"], r["First"]) for r in records_of(admin, list_id)] == [
+        ("c-1", "14155550199", "Anna")]
 
 
-def test_records_page_by_skip_and_top_with_a_full_next_url(admin: Admin) -> None:
+def test_records_page_by_skip_and_top_50_by_default_and_at_most_100(admin: Admin) -> None:
     list_id = new_list(admin)
-    upload(admin, list_id, "Ref,Phone\n" + "".join(f"c-{i},+1415555010{i}\n" for i in range(5)))
-    first = admin.call("GET", f"/lists/call-lists/{list_id}?includeRecords=true&top=2").json
-    assert first["totalRecords"] == 5
-    assert first["_links"]["next"].startswith(admin.api.base_url + V)
-    seen = [r["externalId"] for r in first["records"]]
-    page = first
-    while page["_links"]["next"]:
-        page = admin.call("GET", page["_links"]["next"]).json
-        seen += [r["externalId"] for r in page["records"]]
-    assert seen == [f"c-{i}" for i in range(5)]
+    upload(admin, list_id, "Ref,Phone\n" + "".join(f"c-{i},+1415555{i:04d}\n"
+                                                   for i in range(120)))
+    assert len(records_of(admin, list_id)) == 50
+    assert len(records_of(admin, list_id, "&top=500")) == 100
+    tail = records_of(admin, list_id, "&skip=100&top=100")
+    assert [r["Ref"] for r in tail] == [f"c-{i}" for i in range(100, 120)]
+    assert records_of(admin, list_id, "&skip=120") == []
 
 
 def test_remove_prospects_reports_each_record_inside_a_200(admin: Admin) -> None:
@@ -212,8 +229,9 @@ def test_remove_prospects_reports_each_record_inside_a_200(admin: Admin) -> None
     answer = admin.call("DELETE", f"/lists/call-lists/{list_id}/removeProspects",
                         {"prospectsToRemove": [{"externalId": "c-1"}, {"externalId": "zz"}]})
     assert answer.status == 200
-    assert answer.json["successfulRecords"] == [{"externalId": "c-1"}]
-    assert [f["resultCode"] for f in answer.json["failedRecords"]] == ["NOT_FOUND"]
+    assert set(answer.json) == {"successfulRecords", "failedRecords"}
+    assert [r["externalId"] for r in answer.json["successfulRecords"]] == ["c-1"]
+    assert answer.json["failedRecords"] == [{"externalId": "zz", "resultCode": "NOT_FOUND"}]
 
 
 def test_a_v2_contact_is_an_admin_record_whose_external_id_is_its_contact_id(
@@ -221,19 +239,29 @@ def test_a_v2_contact_is_an_admin_record_whose_external_id_is_its_contact_id(
     list_uuid = sandbox_control.create_list("v2")
     contact = sandbox_control.add_contacts(list_uuid, [{"phone": "+14155550100"}])[0]
     list_id = sandbox_control.admin_ids(list_id=list_uuid)["listId"]
-    records = admin.call("GET", f"/lists/call-lists/{list_id}?includeRecords=true").json
-    assert records["records"][0]["externalId"] == contact["id"]
-    upload(admin, list_id, f"ExternalId,PhoneNumber,FirstName\n{contact['id']},+14155550100,Zoe\n")
-    assert admin.api.get(f"/api/v2/contacts/{contact['id']}").json["firstName"] == "Zoe"
+    assert records_of(admin, list_id)[0]["ExternalId"] == contact["id"]
+    upload(admin, list_id, f"ExternalId,PhoneNumber,FirstName\n{contact['id']},14155550100,Zoe\n")
+    v2 = admin.api.get(f"/api/v2/contacts/{contact['id']}").json
+    assert (v2["firstName"], v2["phone"]) == ("Zoe", "+14155550100")
 
 
 def test_a_bad_list_file_is_400_before_any_job(admin: Admin) -> None:
     list_id = new_list(admin)
-    not_b64 = admin.call("POST", f"/lists/call-lists/{list_id}/upload", {"listFile": "%%%"})
+    path = f"/lists/call-lists/{list_id}/upload"
+    not_b64 = admin.call("POST", path, upload_body("") | {"listFile": "%%%"})
     assert (not_b64.status, not_b64.json["error"]) == (400, "INVALID_FILE")
-    no_ref = admin.call("POST", f"/lists/call-lists/{list_id}/upload",
-                        {"listFile": csv_b64("Phone\n+14155550100\n")})
+    no_ref = admin.call("POST", path, upload_body("Phone\n+14155550100\n"))
     assert (no_ref.status, no_ref.json["error"]) == (400, "MISSING_HEADER")
+
+
+@pytest.mark.parametrize("field", ["listFile", "forceOverwrite", "expirationDate", "startSkill",
+                                   "sendEmail"])
+def test_an_upload_without_a_required_field_is_400_naming_it(admin: Admin, field: str) -> None:
+    list_id = new_list(admin)
+    body = upload_body("Ref,Phone\nc-1,+14155550100\n")
+    del body[field]
+    answer = admin.call("POST", f"/lists/call-lists/{list_id}/upload", body)
+    assert answer.status == 400 and field in answer.json["error_description"]
 
 
 @pytest.mark.parametrize("path", [

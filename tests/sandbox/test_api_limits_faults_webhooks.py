@@ -146,3 +146,13 @@ def test_a_restart_with_the_same_db_keeps_all_data(
     assert again.get(f"/api/v2/contacts/{contact['id']}").json["attributes"] == {"tier": "gold"}
     assert again.get(f"/api/v2/outbound/campaigns/{campaign['id']}").json["name"] == "kept"
     assert second.control.contact_writes(contact["id"]) == 2
+
+
+def test_a_limit_without_headers_answers_429_as_a_real_tenant_does(
+        api: Api, sandbox_control: SandboxControl) -> None:
+    sandbox_control.set_rate_limit(1, 5, headers=False)
+    answers = [api.get("/api/v2/contacts/lists") for _ in range(8)]
+    limited = [a for a in answers if a.status == 429]
+    assert limited and limited[0].code == "RATE_LIMITED"
+    assert all("Retry-After" not in a.headers for a in limited)
+    assert not any(name.startswith("X-RateLimit") for a in answers for name in a.headers)

@@ -56,7 +56,7 @@ def _admin_token(server: SandboxServer) -> str:
     return str(answer.json["access_token"])
 
 
-def _populate(server: SandboxServer, token: str) -> dict[str, str]:
+def _populate(server: SandboxServer, token: str) -> dict[str, Any]:
     """A calling list with an upload job, DNC records and a few campaigns; the job's id."""
     api = Api(server.base_url, server.client_id, server.client_secret)
     headers = ACCEPT | {"Authorization": f"Bearer {token}"}
@@ -71,7 +71,9 @@ def _populate(server: SandboxServer, token: str) -> dict[str, str]:
                    {"destinationMappings": [{"fieldName": "PhoneNumber", "fieldValue": "phone"}]})
     csv = "id,phone,tier\nc-1,+14155550101,gold\nc-2,not-a-phone,silver\n"
     job = call("POST", f"/lists/call-lists/{created['listId']}/upload",
-               {"listFile": base64.b64encode(csv.encode()).decode(), "fileName": "fuzz.csv"})
+               {"listFile": base64.b64encode(csv.encode()).decode(), "fileName": "fuzz.csv",
+                "forceOverwrite": True, "expirationDate": "2030-01-01", "startSkill": False,
+                "sendEmail": False})
     call("POST", "/dnc-groups/1/records", {"dncGroupRecords": [
         {"phoneNumber": 14155550199}, {"phoneNumber": 4155552671,
                                        "expiredDate": "2020-01-01T00:00:00Z"}]})
@@ -80,7 +82,7 @@ def _populate(server: SandboxServer, token: str) -> dict[str, str]:
     return {"jobId": job["jobId"], "sourceName": "fuzz"}
 
 
-def _steer(case: Any, server: SandboxServer, known: dict[str, str], small_id: int) -> None:
+def _steer(case: Any, server: SandboxServer, known: dict[str, Any], small_id: int) -> None:
     """Point a generated case at what exists (generated ids are mostly unknown: 404s only)."""
     for name, value in (case.path_parameters or {}).items():
         if name in known:
@@ -114,13 +116,13 @@ def admin_server() -> Iterator[SandboxServer]:
 
 
 @pytest.fixture(scope="module")
-def admin_state(admin_server: SandboxServer) -> tuple[str, dict[str, str]]:
+def admin_state(admin_server: SandboxServer) -> tuple[str, dict[str, Any]]:
     token = _admin_token(admin_server)
     return token, _populate(admin_server, token)
 
 
 @pytest.fixture(scope="module")
-def admin_token(admin_state: tuple[str, dict[str, str]]) -> str:
+def admin_token(admin_state: tuple[str, dict[str, Any]]) -> str:
     return admin_state[0]
 
 
@@ -138,7 +140,7 @@ def test_every_admin_route_is_documented_and_nothing_else() -> None:
 
 
 def _fuzz(operation: Any, mode: schemathesis.GenerationMode, examples: int,
-          server: SandboxServer, state: tuple[str, dict[str, str]]) -> list[int]:
+          server: SandboxServer, state: tuple[str, dict[str, Any]]) -> list[int]:
     """Run `examples` generated cases (half steered at what exists); their statuses."""
     token, known = state
     headers = _headers(operation, token)
@@ -168,7 +170,7 @@ def test_the_served_document_holds_both_dialects(admin_server: SandboxServer) ->
 @pytest.mark.parametrize("operation", ADMIN_OPERATIONS, ids=lambda op: op.label)
 def test_every_admin_operation_answers_as_documented_and_never_5xx(
         operation: Any, admin_server: SandboxServer,
-        admin_state: tuple[str, dict[str, str]]) -> None:
+        admin_state: tuple[str, dict[str, Any]]) -> None:
     answered = _fuzz(operation, schemathesis.GenerationMode.POSITIVE, 16, admin_server,
                      admin_state)
     assert answered  # it really exercised the server
@@ -177,7 +179,7 @@ def test_every_admin_operation_answers_as_documented_and_never_5xx(
 @pytest.mark.parametrize("operation", NEGATABLE, ids=lambda op: op.label)
 def test_input_that_breaks_the_document_is_a_documented_4xx_never_5xx(
         operation: Any, admin_server: SandboxServer,
-        admin_state: tuple[str, dict[str, str]]) -> None:
+        admin_state: tuple[str, dict[str, Any]]) -> None:
     answered = _fuzz(operation, schemathesis.GenerationMode.NEGATIVE, 8, admin_server,
                      admin_state)
     assert answered

@@ -72,6 +72,16 @@ def main(
         typer.Option("--dialect", help="API dialect: v2 (the tutorials' API) or admin (a real "
                      "tenant's Admin API; docs/real-tenant.md)."),
     ] = None,
+    skill: Annotated[
+        int | None,
+        typer.Option("--skill", min=1, help="admin: the dialing skill uploads attach records "
+                     "to (default: upload_skill_id, else the list's own skill)."),
+    ] = None,
+    expiration_days: Annotated[
+        int | None,
+        typer.Option("--expiration-days", min=1, max=3650, help="admin: uploaded records "
+                     "expire this many days from today (default: 30)."),
+    ] = None,
     json_output: Annotated[
         bool, typer.Option("--json", help="Machine-readable JSON on stdout; text on stderr.")
     ] = False,
@@ -86,6 +96,7 @@ def main(
     state.profile = profile
     state.base_url = base_url
     state.dialect = dialect
+    state.upload_flags = {"upload_skill_id": skill, "upload_expiration_days": expiration_days}
     state.config_file = config_file
     state.json_output = json_output
     state.verbose = verbose

@@ -37,6 +37,9 @@ def serve_command(
     rate_limit: Annotated[float, typer.Option(
         "--rate-limit", help="Requests/s per client; 0 turns limiting off.", min=0)] = DEFAULT_RATE,
     burst: Annotated[int, typer.Option(help="Token bucket size.", min=1)] = DEFAULT_BURST,
+    no_rate_headers: Annotated[bool, typer.Option(
+        "--no-rate-headers",
+        help="No X-RateLimit-* and no Retry-After on a 429 (as a real tenant).")] = False,
     faults: Annotated[str, typer.Option(
         help="Fault spec, e.g. 'error=0.1:503,drop=0.02,latency=5ms,seed=7' "
              "(see docs/sandbox.md).")] = "",
@@ -59,7 +62,8 @@ def serve_command(
         typer.echo(f"error: --faults: {exc}", err=True)
         raise typer.Exit(ExitCode.BAD_INPUT) from None
     options = SandboxOptions(host=host, port=port, db_path=db, rate_limit=rate_limit,
-                             burst=burst, faults=faults, seed_contacts=seed_contacts,
+                             burst=burst, rate_headers=not no_rate_headers, faults=faults,
+                             seed_contacts=seed_contacts,
                              token_ttl=token_ttl, import_rows_per_s=import_rows_per_s,
                              control_token=control_token or None)
 

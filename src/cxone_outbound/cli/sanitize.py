@@ -212,8 +212,10 @@ def _sanitize(
     elif plan_file is not None:
         plan = _load_plan(plan_file, work)
     else:
+        digits = capabilities_for(settings.dialect).phones_as_digits
         plan = asyncio.run(
-            plan_list(list_id, contacts, directive, path=work / "plan.sqlite3")
+            plan_list(list_id, contacts, directive, path=work / "plan.sqlite3",
+                      digits_only=digits)
         )
     if plan.list_id != list_id:
         runs.usage_error(f"the plan is for list {plan.list_id}, not {list_id}")

@@ -22,6 +22,7 @@ class CliState:
     profile: str | None = None
     base_url: str | None = None
     dialect: str | None = None
+    upload_flags: dict[str, object] = field(default_factory=dict)  # --skill, --expiration-days
     config_file: Path | None = None
     json_output: bool = False
     verbose: int = 0
@@ -38,7 +39,7 @@ class CliState:
 
     def load(self, **flag_overrides: object) -> LoadedSettings:
         """The effective settings with their sources; warnings are printed on first load."""
-        global_flags = {"base_url": self.base_url, "dialect": self.dialect}
+        global_flags = {"base_url": self.base_url, "dialect": self.dialect, **self.upload_flags}
         given = {k: v for k, v in flag_overrides.items() if v is not None}  # a command's own win
         flags = {k: v for k, v in global_flags.items() if v is not None} | given
         if self._loaded is None or self._loaded_flags != flags:

@@ -26,6 +26,9 @@ class Capabilities:
     campaign_fields: frozenset[str] | None = None
     # contacts one `delete_contacts` call removes; 1: none, delete them one by one
     max_delete_batch: int = 1
+    # phones come back as digits alone (CXone's "universal" format), not as written: a phone
+    # is as it should be when its digits are the E.164 number's
+    phones_as_digits: bool = False
     # a campaign's skill can be started on request (`start_skill`); v2 has no such call
     skill_start: bool = False
     # characters one uploaded record may hold, cells and commas (None: no such limit)

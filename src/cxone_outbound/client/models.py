@@ -57,7 +57,9 @@ class Contact(ApiModel):
 
 class BatchUpdateFailure(ApiModel):
     id: str | None = None
-    error: Any = None
+    error: Any = None  # v2: the code; the admin dialect: {"code", "message", "field"}
+    message: str | None = None
+    field: str | None = None
 
 
 class BatchUpdateResult(ApiModel):

@@ -2,9 +2,7 @@
 
 The rate follows botocore's adaptive mode: CUBIC (C=0.4, beta=0.7) grows the rate while requests
 succeed and cuts it by beta on a 429, never above twice the measured send rate nor above the
-configured ceiling. Two refinements: at most one cut per "window" (a 429 for a request sent
-before the last cut says nothing new, as in TCP; botocore cuts once per 429 and so collapses
-when many workers are throttled together), and a 429's `Retry-After` pauses every worker.
+configured ceiling. `AdaptiveRateLimiter` lists where it departs from botocore, and why.
 
 `X-RateLimit-Limit` seeds the starting rate when it is below the configured maximum. Its meaning
 varies between servers (requests per second, per window, or a burst size; the sandbox sends its
@@ -23,6 +21,10 @@ from collections.abc import Mapping
 from cxone_outbound.client.clock import Clock
 
 MIN_RATE = 0.5  # requests/s: never stall completely
+# the server bucket counts as nearly empty below `concurrency` + this many seconds of its rate
+LOW_WATER_S = 0.05
+SPARE_SPEND_S = 2.0  # an announced burst is spent over about this long (it decays as it drains)
+MAX_EVENT_S = 1.0  # a congestion event lasts `concurrency` sends at the new rate, at most this
 
 
 class TokenBucket:
@@ -41,6 +43,7 @@ class TokenBucket:
         self._tokens = self._capacity
         self._last = clock.monotonic()
         self._hold_until = -math.inf
+        self._generation = 0  # bumped by `drain`: reservations made before it are void
 
     @property
     def rate(self) -> float:
@@ -57,6 +60,14 @@ class TokenBucket:
         self._rate = max(MIN_RATE, rate)
         self._capacity = max(1.0, self._rate * self._burst_s)
         self._tokens = min(self._tokens, self._capacity)
+
+    def drain(self) -> None:
+        """After a cut: no banked tokens, and callers already waiting on a reservation made at
+        the old rate reserve again at the new one (else they would still go at the old
+        spacing, into the server's empty bucket)."""
+        self._refill(self._clock.monotonic())
+        self._tokens = 0.0
+        self._generation += 1
 
     def hold(self, seconds: float) -> None:
         """Send nothing for `seconds` (a server's Retry-After), then resume from an empty bucket."""
@@ -82,19 +93,28 @@ class TokenBucket:
 
     async def acquire(self) -> None:
         """Take one token, waiting as long as it takes to earn it."""
-        now = self._clock.monotonic()
-        self._refill(now)
-        self._tokens -= 1.0
-        if self._tokens < 0.0 or now < self._hold_until:
-            wait = max(-self._tokens / self._rate, self._hold_until - now)
-            await self._clock.sleep(wait)
+        while True:
+            now = self._clock.monotonic()
+            self._refill(now)
+            self._tokens -= 1.0
+            if self._tokens >= 0.0 and now >= self._hold_until:
+                return
+            generation = self._generation
+            await self._clock.sleep(max(-self._tokens / self._rate, self._hold_until - now))
             # A hold may have started while we slept on an earlier reservation.
             while (now := self._clock.monotonic()) < self._hold_until:
                 await self._clock.sleep(self._hold_until - now)
+            if generation == self._generation:
+                return
 
 
 class SendRateMeter:
-    """Measured send rate: an EWMA over half-second buckets (botocore's RateClocker)."""
+    """A measured rate: an EWMA over half-second buckets (botocore's RateClocker).
+
+    Unlike botocore's, the first interval runs from the first answer (not from the bucket's
+    floor, which made a first reading up to 10x low) and is taken as it is rather than averaged
+    with the initial 0: `2 * measured` caps the rate, and a cut starts from it.
+    """
 
     def __init__(self, clock: Clock, *, smoothing: float = 0.8, bucket_s: float = 0.5) -> None:
         self._clock = clock
@@ -109,10 +129,12 @@ class SendRateMeter:
         bucket = math.floor(now / self._bucket_s) * self._bucket_s
         self._count += 1
         if self._bucket is None:
-            self._bucket = bucket
-        elif bucket > self._bucket:
+            self._bucket = now  # the first interval starts at the first answer, not the floor
+        elif bucket - self._bucket >= self._bucket_s / 2:
             current = self._count / (bucket - self._bucket)
-            self.rate = current * self._smoothing + self.rate * (1 - self._smoothing)
+            if self.rate > 0:
+                current = current * self._smoothing + self.rate * (1 - self._smoothing)
+            self.rate = current
             self._count = 0
             self._bucket = bucket
         return self.rate
@@ -146,7 +168,10 @@ class Cubic:
 
 def seed_rate(headers: Mapping[str, str]) -> float | None:
     """The requests/s an `X-RateLimit-Limit` header announces, or None."""
-    raw = headers.get("X-RateLimit-Limit")
+    return _header_number(headers.get("X-RateLimit-Limit"), positive=True)
+
+
+def _header_number(raw: str | None, *, positive: bool) -> float | None:
     if raw is None:
         return None
     try:
@@ -154,7 +179,7 @@ def seed_rate(headers: Mapping[str, str]) -> float | None:
         value = float(raw.split(",")[0].split(";")[0].strip())
     except ValueError:
         return None
-    if not math.isfinite(value) or value <= 0:
+    if not math.isfinite(value) or value < 0 or (positive and value == 0):
         return None
     return value
 
@@ -164,7 +189,23 @@ class AdaptiveRateLimiter:
     after it.
 
     Until the first 429 (or an `X-RateLimit-Limit` below the ceiling) the limiter sends at the
-    configured max rate; from then on CUBIC sets the rate.
+    configured max rate; from then on CUBIC sets the rate. What differs from botocore, each for a
+    collapse seen in traces (docs/benchmarks.md):
+
+    - every answer is metered from the first one, so the first 429 is cut from a real send
+      rate, not from an empty meter;
+    - one cut per congestion event: a 429 for a request sent before the last cut, or within
+      `concurrency` sends at the new rate after it (while the server's bucket is still empty),
+      is an echo of the event already answered (TCP: one cut per window); each cut starts from
+      at least `beta` times the rate of the previous one, so a lagging meter cannot compound
+      cuts into a collapse;
+    - a cut drops banked tokens, so the lower rate is not preceded by a burst that meets the
+      still-empty server bucket;
+    - `Retry-After` holds every worker only for a fresh event, and no longer than a token of an
+      announced limit takes to come back (a server rounding 3 ms up to 1 s stalls no one);
+    - with `X-RateLimit-Remaining`, the server's spare tokens are spent above the announced
+      limit (a fixed pool grabs them too), and a nearly empty server bucket stops probing above
+      it before any 429 (like ECN before loss), so the burst is used and the sustained rate held.
     """
 
     def __init__(self, max_rate: float, concurrency: int, clock: Clock) -> None:
@@ -177,9 +218,11 @@ class AdaptiveRateLimiter:
         self._free = concurrency  # concurrency slots; FIFO waiters below
         self._waiters: deque[asyncio.Future[None]] = deque()
         self.adapting = False  # botocore's "enabled": set by the first throttle
-        self._seeded = False
-        self._last_cut = -math.inf
+        self.announced: float | None = None  # the X-RateLimit-Limit last seen
+        self._event_ends = -math.inf  # 429s of requests sent before this belong to the last cut
+        self._last_base = 0.0  # the rate the last cut started from
         self.throttles = 0
+        self.cuts = 0
 
     @property
     def rate(self) -> float:
@@ -230,37 +273,88 @@ class AdaptiveRateLimiter:
         headers: Mapping[str, str] | None = None,
     ) -> None:
         """Learn from one answered attempt (a connection error teaches nothing about the rate)."""
-        if not (throttled or self.adapting) and (
-            self._seeded or headers is None or "X-RateLimit-Limit" not in headers
-        ):
-            return  # the fast path: nothing to learn before the first 429 or a rate header
         measured = self._meter.record()
-        now = self._clock.monotonic()
-        if headers is not None and not self._seeded:
-            announced = seed_rate(headers)
-            if announced is not None and announced < self.bucket.rate:
-                # Start CUBIC on its plateau at the announced rate: it probes above it while
-                # nothing is refused (the header may mean a burst, not a rate) and cuts on a 429.
-                self._seeded = True
-                self._cubic = Cubic(announced, now)
-                self._cubic.last_fail = now - self._cubic.k
-                self.adapting = True
-                self.bucket.set_rate(announced)
         if throttled:
-            self.throttles += 1
-            if retry_after is not None and retry_after > 0:
-                self.bucket.hold(retry_after)
-            if sent_at < self._last_cut:
-                return  # sent at the old rate: already accounted for by the last cut
-            current = self.bucket.rate
-            base = min(measured, current) if self.adapting and measured > 0 else current
-            new_rate = self._cubic.on_throttle(base, now)
-            self.adapting = True
-            self._last_cut = now
-        elif self.adapting:
-            new_rate = self._cubic.on_success(now)
+            self._on_throttle(sent_at, measured, retry_after, headers)
+            return
+        spare = 0.0
+        if headers is not None and "X-RateLimit-Limit" in headers:
+            spare = self._on_announcement(headers)
+        if self.adapting:
+            new_rate = self._cubic.on_success(self._clock.monotonic())
             if measured > 0:
                 new_rate = min(new_rate, 2 * measured)
-        else:
-            return
+            new_rate = max(new_rate, spare)
+            self.bucket.set_rate(min(self.ceiling, max(MIN_RATE, new_rate)))
+
+    def _on_throttle(
+        self,
+        sent_at: float,
+        measured: float,
+        retry_after: float | None,
+        headers: Mapping[str, str] | None,
+    ) -> None:
+        self.throttles += 1
+        if sent_at < self._event_ends:
+            return  # sent before the last cut could show: an echo of the event it answered
+        now = self._clock.monotonic()
+        if retry_after is not None and retry_after > 0:
+            self.bucket.hold(self._hold_for(retry_after, headers))
+        current = self.bucket.rate
+        base = min(measured, current) if measured > 0 else current
+        base = max(base, self._cubic.beta * self._last_base)  # at most one beta per event
+        new_rate = self._cubic.on_throttle(base, now)
+        self.adapting = True
+        self.cuts += 1
+        self._last_base = base
         self.bucket.set_rate(min(self.ceiling, max(MIN_RATE, new_rate)))
+        self.bucket.drain()
+        # The server's bucket is empty now: a request sent in the next few sends can meet it
+        # empty even at a rate below the limit. A rate still over the limit keeps failing
+        # after that, and is cut again then.
+        self._event_ends = now + min(MAX_EVENT_S, self.concurrency / self.bucket.rate)
+
+    def _hold_for(self, retry_after: float, headers: Mapping[str, str] | None) -> float:
+        """How long every worker pauses for a 429's Retry-After: what it says, but no longer
+        than one token of an announced limit takes (delta-seconds are whole seconds on most
+        servers, so 3 ms arrives as "1"); the throttled request itself still waits it all."""
+        announced = seed_rate(headers) if headers is not None else None
+        if announced is not None:
+            return min(retry_after, 1.0 / announced)
+        return retry_after
+
+    def _on_announcement(self, headers: Mapping[str, str]) -> float:
+        """Seed from `X-RateLimit-Limit`; stop probing above it when the bucket runs low.
+
+        Returns the rate the server's spare tokens allow (0: none announced): the announced
+        rate plus the tokens above the low water spent over `SPARE_SPEND_S`, so the burst a
+        fixed pool would grab is used too, draining towards the low water, never past it.
+        """
+        announced = seed_rate(headers)
+        if announced is None:
+            return 0.0
+        first = self.announced is None
+        self.announced = announced
+        if first and announced < self.bucket.rate:
+            # Start CUBIC on its plateau at the announced rate: it probes above it while
+            # nothing is refused (the header may mean a burst, not a rate) and cuts on a 429.
+            self._plateau(announced)
+        remaining = _header_number(headers.get("X-RateLimit-Remaining"), positive=False)
+        if remaining is None:
+            return 0.0
+        low = self.concurrency + LOW_WATER_S * announced
+        if remaining <= low:
+            if self.bucket.rate > announced:
+                self._plateau(announced)  # the burst is spent: hold the sustained rate
+            return 0.0
+        if self._clock.monotonic() < self._event_ends:
+            return 0.0  # just cut: the announcement may predate the event
+        return announced + (remaining - low) / SPARE_SPEND_S
+
+    def _plateau(self, rate: float) -> None:
+        """Send at `rate` from now on, with CUBIC on its plateau there (probing slowly above)."""
+        now = self._clock.monotonic()
+        self._cubic = Cubic(rate, now)
+        self._cubic.last_fail = now - self._cubic.k
+        self.adapting = True
+        self.bucket.set_rate(min(self.ceiling, rate))

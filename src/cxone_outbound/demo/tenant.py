@@ -59,7 +59,7 @@ async def _create_calling_list_and_campaign(settings: Settings, tag: str) -> Ten
     Admin API campaign, which on the sandbox brings its previewing Personal Connection skill
     (on a real tenant a campaign is a rollup: its skill is made and linked in CXone)."""
     async with AdminOutboundApi(settings) as api:
-        list_id = await api.create_list(f"Spring leads {tag}")
+        list_id = await api.create_list(f"Spring leads {tag}", [n for n, _ in LIST_SCHEMA])
         response = await api.session.request(
             "POST", "campaigns", "campaigns", idempotency_key=new_idempotency_key(),
             json={"name": f"Spring renewals {tag}", "description": "cxo demo", "isActive": False},

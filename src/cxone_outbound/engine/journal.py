@@ -263,6 +263,32 @@ class Journal:
             ],
         )
 
+    def unclaim(self, run_id: str, batches: Sequence[Batch], prior: Mapping[str, Entry]) -> None:
+        """Undo the claim of batches that were never sent: each record back to its entry in
+        `prior`, or out of the journal if it had none (one transaction)."""
+        keys = [item.key for b in batches for item in b.items]
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            self._db.executemany(
+                "DELETE FROM records WHERE run_id = ? AND key = ? AND state = ?",
+                [(run_id, key, State.IN_FLIGHT) for key in keys if key not in prior],
+            )
+            self._db.executemany(
+                "UPDATE records SET state = ?, attempts = ?, error_code = ?, message = ?,"
+                " field = ?, retryable = ?, batch_id = ?, remote_id = ?"
+                " WHERE run_id = ? AND key = ?",
+                [
+                    (e.state, e.attempts, e.error_code, e.message, e.field, int(e.retryable),
+                     e.batch_id, e.remote_id, run_id, key)
+                    for key in keys
+                    if (e := prior.get(key)) is not None
+                ],
+            )
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
     def set_remote_id(self, run_id: str, batch: Batch, remote_id: str) -> None:
         """Remember what the API called this batch (an import job id), committed now."""
         batch.remote_id = remote_id
@@ -305,8 +331,22 @@ class Journal:
                 for record, outcome in outcomes
             ],
         )
-        attempts = self.lookup(run_id, [record.key for record, _ in outcomes])
-        return {key: entry.attempts for key, entry in attempts.items()}
+        return self._attempts(run_id, [record.key for record, _ in outcomes])
+
+    def _attempts(self, run_id: str, keys: Sequence[str]) -> dict[str, int]:
+        """Key -> attempts so far, for the journaled keys among `keys`."""
+        found: dict[str, int] = {}
+        for start in range(0, len(keys), 500):
+            part = keys[start : start + 500]
+            marks = ",".join("?" * len(part))
+            found.update(
+                self._db.execute(
+                    f"SELECT key, attempts FROM records WHERE run_id = ?"  # noqa: S608
+                    f" AND key IN ({marks})",
+                    (run_id, *part),
+                ).fetchall()
+            )
+        return found
 
     def states_by_line(self, run_id: str, lines: Sequence[int]) -> dict[int, tuple[State, int]]:
         """Line -> (state, session of its last outcome) for the journaled records among `lines`."""

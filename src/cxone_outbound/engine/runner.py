@@ -15,7 +15,7 @@ import json
 import random
 import secrets
 import time
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,7 +28,7 @@ from cxone_outbound.engine import journal as journal_mod
 from cxone_outbound.engine.accounting import Accounting, AccountingMismatch, Ledger
 from cxone_outbound.engine.audit import AuditLog
 from cxone_outbound.engine.job import Deferred, Job, RunContext, Source
-from cxone_outbound.engine.journal import Journal, RunInfo
+from cxone_outbound.engine.journal import Entry, Journal, RunInfo
 from cxone_outbound.engine.metrics import RunMetrics
 from cxone_outbound.engine.progress import Reporter, SilentReporter
 from cxone_outbound.engine.records import (
@@ -84,6 +84,7 @@ class RunConfig:
     flush_interval_s: float = 0.25  # how stale the journal's outcomes may get
     flush_records: int = 2000
     window: int = 1000  # records read (and looked up in the journal) at a time
+    claim_records: int = 64  # records claimed per journal transaction (whole batches, >= 1)
 
 
 @dataclass(frozen=True)
@@ -312,6 +313,11 @@ class Runner:
         except Exception as exc:  # a bug in a job's report must not lose the run's summary
             self.reporter.message(f"internal error in the job's summary: {exc!r}")
             return {}
+        # admin: how many row outcomes were read back from the list (an upload job gives none)
+        verified = getattr(ctx.client, "verified", 0)
+        if isinstance(verified, int) and verified > 0 and "verification" not in extra:
+            extra["verification"] = {"outcomesVerified": verified,
+                                     "how": "each uploaded row read back from the list"}
         for name in sorted(ENGINE_KEYS.intersection(extra)):
             self.reporter.message(f"the job's summary section {name!r} is an engine key: left out")
             del extra[name]
@@ -400,6 +406,9 @@ class Runner:
         batch_of = {key: batch_id for batch_id, (_, keys) in plan.items() for key in keys}
         buckets: dict[str, dict[str, Item]] = {}
         current: list[Item] = []
+        ready: list[Batch] = []  # new batches, claimed together (one transaction) when full
+        prior: dict[str, Entry] = {}  # the journal's entries of their records, to unclaim
+        group = max(1, self.config.claim_records // max(1, self.job.batch_size))
         slots = asyncio.Semaphore(self.job.concurrency)
         for window in _windows(self.source, self.config.window):
             if self.stop_requested:
@@ -435,19 +444,28 @@ class Runner:
                         await self._dispatch(batch, ctx, slots, reconcile=True)
                     continue
                 current.append(prepared)
+                if entry is not None:
+                    prior[record.key] = entry
                 if len(current) >= self.job.batch_size:
-                    await self._dispatch(self._new_batch(current), ctx, slots)
+                    ready.append(self._new_batch(current))
                     current = []
+                    if len(ready) >= group:
+                        await self._dispatch_claimed(ready, prior, ctx, slots)
+                        ready, prior = [], {}
             self._maybe_flush()
             await asyncio.sleep(0)
         if not self.stop_requested:
             if current:
-                await self._dispatch(self._new_batch(current), ctx, slots)
+                ready.append(self._new_batch(current))
+            await self._dispatch_claimed(ready, prior, ctx, slots)
             for batch_id, bucket in buckets.items():  # part of a batch is no longer sendable
                 batch = Batch(batch_id, list(bucket.values()), plan[batch_id][0])
                 await self._dispatch(batch, ctx, slots, reconcile=True)
         else:  # read, then left behind by the stop
-            self.ledger.not_sent += len(current) + sum(len(b) for b in buckets.values())
+            self.ledger.not_sent += (
+                len(current) + sum(len(b) for b in buckets.values())
+                + sum(len(b.items) for b in ready)
+            )
         while self._tasks:
             await asyncio.gather(*list(self._tasks))
 
@@ -455,6 +473,43 @@ class Runner:
         if self.config.dry_run:  # nothing is journaled or sent: no id to derive
             return Batch("", items)
         return Batch(self.job.batch_id(items, 1), items)
+
+    async def _dispatch_claimed(
+        self,
+        batches: list[Batch],
+        prior: Mapping[str, Entry],
+        ctx: RunContext,
+        slots: asyncio.Semaphore,
+    ) -> None:
+        """Claim new batches in one transaction (one commit a group, not one a record), then
+        send each as a slot frees; on a stop meanwhile, the unsent are unclaimed (journaled
+        as they were before), so a stopped run leaves nothing in flight it did not send."""
+        if self.stop_requested:
+            self.ledger.not_sent += sum(len(b.items) for b in batches)
+            return
+        if not batches:
+            return
+        if self.config.dry_run:
+            for batch in batches:
+                await self._dispatch(batch, ctx, slots)
+            return
+        assert self.info is not None
+        self.journal.claim(self.info.id, batches)
+        for n, batch in enumerate(batches):
+            await slots.acquire()
+            if self.stop_requested:
+                slots.release()
+                self.journal.unclaim(self.info.id, batches[n:], prior)
+                self.ledger.not_sent += sum(len(b.items) for b in batches[n:])
+                return
+            self._start(batch, ctx, slots, reconcile=False)
+
+    def _start(
+        self, batch: Batch, ctx: RunContext, slots: asyncio.Semaphore, *, reconcile: bool
+    ) -> None:
+        task = asyncio.create_task(self._run_batch(batch, ctx, slots, reconcile))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     async def _dispatch(
         self, batch: Batch, ctx: RunContext, slots: asyncio.Semaphore, *, reconcile: bool = False
@@ -472,9 +527,7 @@ class Runner:
         assert self.info is not None
         if not reconcile:
             self.journal.claim(self.info.id, [batch])
-        task = asyncio.create_task(self._run_batch(batch, ctx, slots, reconcile))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._start(batch, ctx, slots, reconcile=reconcile)
 
     async def _run_batch(
         self, batch: Batch, ctx: RunContext, slots: asyncio.Semaphore, reconcile: bool

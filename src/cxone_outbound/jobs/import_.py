@@ -66,7 +66,9 @@ DEFAULT_REQUIRED = ("phone_number", "first_name", "last_name")
 
 MAX_CHUNK_ROWS = MAX_IMPORT_ROWS  # API limit
 MAX_CHUNK_BYTES = MAX_IMPORT_BYTES  # API limit, uncompressed
-RETRYABLE_ROW_CODES = frozenset({"INTERNAL_ERROR", "TEMPORARY_FAILURE", "TIMEOUT", "UNAVAILABLE"})
+# NOT_APPLIED: admin, a row the list does not hold after its upload job completed (read back)
+RETRYABLE_ROW_CODES = frozenset({"INTERNAL_ERROR", "TEMPORARY_FAILURE", "TIMEOUT", "UNAVAILABLE",
+                                 "NOT_APPLIED"})
 WHOLE_BODY_CODES = frozenset({"MISSING_HEADER", "INVALID_HEADER", "INVALID_GZIP"})
 """Refusals of a chunk that splitting it cannot cure (API.md section 4: no header row, not gzip):
 its rows fail together instead of being bisected."""

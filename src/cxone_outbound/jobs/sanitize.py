@@ -36,7 +36,13 @@ from cxone_outbound.jobs.sanitize_directive import Directive
 from cxone_outbound.jobs.sanitize_plan import Action, Plan, PlanBuilder, PlanEntry
 from cxone_outbound.jobs.sanitize_store import ListSnapshot, as_snapshot
 from cxone_outbound.jobs.update import unverified
-from cxone_outbound.phones import LineTypeLookup, PhoneNormalizer, PhoneResult, screen_phones
+from cxone_outbound.phones import (
+    LineTypeLookup,
+    PhoneNormalizer,
+    PhoneResult,
+    as_written,
+    screen_phones,
+)
 
 __all__ = [
     "RESTORE_COLUMNS",
@@ -88,16 +94,24 @@ async def plan_list(
     *,
     lookup: LineTypeLookup | None = None,
     path: Path | None = None,
+    digits_only: bool = False,
 ) -> Plan:
     """The plan for a list, a page at a time: each distinct raw phone of a page screened once
-    (a bounded memo across pages, lookups batched); entries kept at `path` (memory if None)."""
+    (a bounded memo across pages, lookups batched); entries kept at `path` (memory if None).
+
+    `digits_only` (`capabilities.phones_as_digits`): the API shows a phone as its digits, the
+    country code included ("universal" format); a digits-only phone that does not read as a
+    number of the default region is read as `+digits` (`phones.as_written`), and a phone whose
+    digits are its E.164 number's is already right.
+    """
     snapshot = as_snapshot(contacts)
     normaliser = PhoneNormalizer(directive.default_region)
     policy = directive.policy()
-    builder = PlanBuilder(list_id, directive.describe(), path=path)
+    builder = PlanBuilder(list_id, directive.describe(), path=path, digits_only=digits_only)
     for pairs in snapshot.pairs(SCREEN_PAGE):
         distinct = list(dict.fromkeys(phone for _, phone in pairs))
-        screened = await screen_phones(distinct, normaliser, policy, lookup)
+        read = [as_written(r, normaliser) for r in distinct] if digits_only else distinct
+        screened = await screen_phones(read, normaliser, policy, lookup)
         by_raw: dict[str, PhoneResult] = dict(zip(distinct, screened, strict=True))
         builder.add((cid, phone, by_raw[phone]) for cid, phone in pairs)
     return builder.finish(snapshot.fingerprint())

@@ -392,9 +392,15 @@ class PlanBuilder:
     """
 
     def __init__(self, list_id: str, directive: Mapping[str, Any], *,
-                 path: Path | None = None) -> None:
+                 path: Path | None = None, digits_only: bool = False) -> None:
         self.plan = Plan(list_id, "", directive, path=path)
         self._db = self.plan._db
+        # `digits_only`: the API shows phones as their digits (admin), so a phone whose digits
+        # are its E.164 number's is written as it should be — else a clean list would be
+        # re-uploaded on every run
+        # an entry's phone is already its E.164 number as text or, the parameter set, by its
+        # digits: `(raw = e164 OR (? = 1 AND '+' || raw = e164))` below
+        self._digits = 1 if digits_only else 0
 
     def add(self, screened: Iterable[tuple[str, str, PhoneResult]]) -> None:
         """(contact id, raw phone, its screening) in list order."""
@@ -419,8 +425,9 @@ class PlanBuilder:
         db.execute(
             "CREATE TEMP TABLE keeper AS SELECT e164, contact_id FROM ("
             " SELECT e164, contact_id, row_number() OVER"
-            " (PARTITION BY e164 ORDER BY raw = e164 DESC, seq) AS n"
-            " FROM entries WHERE ok = 1) WHERE n = 1"
+            " (PARTITION BY e164 ORDER BY (raw = e164 OR (? = 1 AND '+' || raw = e164)) DESC,"
+            " seq) AS n"
+            " FROM entries WHERE ok = 1) WHERE n = 1", (self._digits,)
         )
         db.execute("CREATE UNIQUE INDEX temp.keeper_e164 ON keeper (e164)")
         db.execute("UPDATE entries SET action = 'purge', rank = 2 WHERE ok = 0")
@@ -433,8 +440,10 @@ class PlanBuilder:
             (DUPLICATE,),
         )
         db.execute(
-            "UPDATE entries SET action = CASE WHEN raw = e164 THEN 'unchanged' ELSE 'normalise'"
-            " END, rank = CASE WHEN raw = e164 THEN 0 ELSE 1 END WHERE action IS NULL"
+            "UPDATE entries SET action = CASE WHEN (raw = e164 OR (? = 1 AND '+' || raw = e164))"
+            " THEN 'unchanged' ELSE 'normalise' END, rank = CASE WHEN (raw = e164 OR"
+            " (? = 1 AND '+' || raw = e164)) THEN 0 ELSE 1 END WHERE action IS NULL",
+            (self._digits, self._digits)
         )
         db.execute("DROP TABLE keeper")
         db.execute("COMMIT")
@@ -448,12 +457,17 @@ def make_plan(
     contacts: Sequence[tuple[str, str | None]],
     screen: Callable[[str], PhoneResult],
     directive: Mapping[str, Any],
+    *,
+    digits_only: bool = False,
 ) -> Plan:
     """Decide every contact of a list, given as (contact id, raw phone) in list order.
 
+    `digits_only`: the API returns phones as their digits (admin), so a phone whose digits are
+    its E.164 number's is as it should be — else a clean list would be re-uploaded every run.
+
     `screen` normalises and judges one raw phone (a memoised `PhoneNormalizer` + policy).
     """
-    builder = PlanBuilder(list_id, directive)
+    builder = PlanBuilder(list_id, directive, digits_only=digits_only)
     builder.add((cid, phone or "", screen(phone or "")) for cid, phone in contacts)
     return builder.finish(list_fingerprint(contacts))
 

@@ -1,9 +1,11 @@
 """Bulk update: change each contact of a CSV (`contactId` plus the fields to change).
 
-Where the dialect updates one contact at a time (`capabilities.per_record_update`: v2's PATCH),
-one request per row. Elsewhere (admin: a re-upload by external id) rows go in groups of up to
-`max_update_batch` (at most `MAX_GROUP`) through `update_contacts`, whose per-record failures
-become the rows' failures: the outcome of each row is the same either way.
+With the contacts' list known (`--list`), rows go in groups of up to `max_update_batch` (at most
+`MAX_GROUP`) through `update_contacts`: v2's batch PATCH of 100, the admin dialect's re-upload.
+Its per-record failures become the rows' failures, so each row's outcome is the one it would
+have alone, while a rate limit carries 100 rows a request instead of one. Without a list, or
+with `per_contact` where the dialect has a per-record PATCH, one request per row (the tutorial's
+way; a contact of another list is then updated all the same).
 
 Every request goes through the run's one client (shared pool, adaptive limiter, retries for 429
 and 5xx). A 404 is a failed NOT_FOUND record, also listed in missing-contacts.csv; a 400 is a
@@ -105,21 +107,28 @@ class UpdateJob(BaseJob):
         concurrency: int = 16,
         list_id: str | None = None,
         capabilities: Capabilities | None = None,
+        per_contact: bool = False,
     ) -> None:
-        self.concurrency = concurrency
-        self.list_id = list_id  # where contact ids are per list (the admin dialect)
+        self.concurrency = self.requests_in_flight = concurrency
+        self.list_id = list_id  # the batch PATCH's list; the admin dialect's ids are per list
         self.grouped = (
             capabilities is not None
             and list_id is not None
-            and not capabilities.per_record_update
             and capabilities.max_update_batch > 1
+            and not (per_contact and capabilities.per_record_update)
         )
         if self.grouped and capabilities is not None:
             self.batch_size = min(MAX_GROUP, capabilities.max_update_batch)
+        else:
+            # One request a record: twice as many records in flight as the client has
+            # connections, so the next PATCH is ready when one returns (the client's limiter
+            # still caps requests in flight at `concurrency`).
+            self.concurrency = 2 * concurrency
         self._max_record = capabilities.max_record_chars if capabilities else None
 
     def options(self) -> Mapping[str, Any]:
-        return {"concurrency": self.concurrency, "list_id": self.list_id}
+        return {"concurrency": self.requests_in_flight, "list_id": self.list_id,
+                "grouped": self.grouped}
 
     def prepare(self, record: Record) -> Item | RecordError:
         contact_id = record.fields.get("contactId", "").strip()
@@ -188,14 +197,15 @@ class UpdateJob(BaseJob):
             if not result.accounts_for([item.payload[0] for item in group]):
                 outcomes += [unverified(item.key, result, len(group)) for item in group]
                 continue
-            failed = {f.id: f.error for f in result.failed if f.id}
+            failed = {f.id: f for f in result.failed if f.id}
             for item in group:
                 contact_id = item.payload[0]
                 if contact_id not in failed:
                     outcomes.append(Outcome.succeeded(item.key, remote_id=contact_id))
                     continue
-                error = failed[contact_id]
-                error = error if isinstance(error, Mapping) else {"message": str(error)}
+                failure = failed[contact_id]
+                error = failure.error if isinstance(failure.error, Mapping) else {
+                    "code": failure.error, "message": failure.message, "field": failure.field}
                 code = str(error.get("code") or "UPDATE_REFUSED")
                 message = str(error.get("message") or code)
                 if code == "NOT_FOUND":
@@ -204,7 +214,8 @@ class UpdateJob(BaseJob):
                 else:
                     field = error.get("field")
                     outcomes.append(Outcome.failed(
-                        item.key, code, message, field=str(field) if field else None
+                        item.key, code, message, field=str(field) if field else None,
+                        retryable=error.get("retryable") is True,  # e.g. admin's NOT_APPLIED
                     ))
         return outcomes
 

@@ -36,6 +36,8 @@ def parse_args(argv: list[str]) -> SandboxOptions:
     parser.add_argument("--db", type=Path, default=None)
     parser.add_argument("--rate-limit", type=float, default=DEFAULT_RATE)
     parser.add_argument("--burst", type=int, default=DEFAULT_BURST)
+    parser.add_argument("--no-rate-headers", action="store_true",
+                        help="send no X-RateLimit-* and no Retry-After (as a real tenant)")
     parser.add_argument("--faults", default="")
     parser.add_argument("--seed-contacts", type=int, default=0)
     parser.add_argument("--token-ttl", type=int, default=DEFAULT_TOKEN_TTL)
@@ -50,7 +52,8 @@ def parse_args(argv: list[str]) -> SandboxOptions:
     if args.import_rows_per_s <= 0 or args.token_ttl <= 0 or args.rate_limit < 0:
         parser.error("--import-rows-per-s and --token-ttl must be > 0, --rate-limit >= 0")
     return SandboxOptions(host=args.host, port=args.port, db_path=args.db,
-                          rate_limit=args.rate_limit, burst=args.burst, faults=args.faults,
+                          rate_limit=args.rate_limit, burst=args.burst,
+                          rate_headers=not args.no_rate_headers, faults=args.faults,
                           seed_contacts=args.seed_contacts, token_ttl=args.token_ttl,
                           import_rows_per_s=args.import_rows_per_s,
                           control_token=args.control_token)

@@ -19,7 +19,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from cxone_outbound.sandbox.calling_lists import MAX_UPLOAD_BYTES, check_mapping, decode_upload
+from cxone_outbound.sandbox.calling_lists import (
+    MAX_UPLOAD_BYTES,
+    check_mapping,
+    decode_upload,
+    mapping_of,
+)
 from cxone_outbound.sandbox.endpoint import JSON, Call, Handler, Reply, apply_faults
 from cxone_outbound.sandbox.errors import (
     InjectedFault,
@@ -34,8 +39,8 @@ from cxone_outbound.sandbox.runtime import Sandbox
 
 PREFIX = "/inContactAPI/services/{version}"
 VERSION = re.compile(r"^v[1-9][0-9]?\.0$")
-DEFAULT_TOP = 100
-MAX_TOP = 1000
+DEFAULT_TOP = 50  # S2: default 50, at most 100; a larger `top` is capped, not refused
+MAX_TOP = 100
 MAX_BATCH = 1000
 MAX_SQL_INT = 2**63 - 1
 NOT_ACCEPTABLE = b"No known way to render data"
@@ -167,7 +172,7 @@ def batch_items(body: dict[str, Any], key: str) -> list[Any]:
 
 async def create_list(call: Call) -> Reply:
     query = {k: call.query(k) for k in ("listName", "externalIdColumn", "firstNameColumn",
-                                         "lastNameColumn", "emailColumn")}
+                                         "lastNameColumn")}
     mapping = check_mapping(query, await call.json())
     list_id = call.sandbox.store.calling_lists.create(call.tenant_id, query["listName"], mapping)
     return Reply(200, {"listId": list_id})
@@ -180,19 +185,16 @@ async def list_lists(call: Call) -> Reply:
 
 
 async def get_list(call: Call) -> Reply:
-    lists = call.sandbox.store.calling_lists
-    body = lists.get(call.tenant_id, str(int_param(call, "listId")))
-    if (call.query("includeRecords") or "").lower() == "true":
-        skip, top = parse_skip_top(call)
-        records = lists.records(call.tenant_id, call.params["listId"], skip, top)
-        body = paged(call, "records", records, body["totalRecords"], skip, top, body)
-    return Reply(200, body)
+    with_records = (call.query("includeRecords") or "").lower() == "true"
+    skip, top = parse_skip_top(call)
+    return Reply(200, call.sandbox.store.calling_lists.get(
+        call.tenant_id, str(int_param(call, "listId")), with_records=with_records, skip=skip,
+        top=top))
 
 
 async def delete_list(call: Call) -> Reply:
-    list_id = call.sandbox.store.calling_lists.delete(call.tenant_id,
-                                                      str(int_param(call, "listId")))
-    return Reply(200, {"listId": list_id, "deleted": True})
+    call.sandbox.store.calling_lists.delete(call.tenant_id, str(int_param(call, "listId")))
+    return Reply(200)  # S1 publishes no reply body
 
 
 async def upload(call: Call) -> Reply:
@@ -205,38 +207,36 @@ async def upload(call: Call) -> Reply:
     except orjson.JSONDecodeError:
         raise ValidationFailed("body is not valid JSON", code="MALFORMED_JSON") from None
     body = object_body(body, {"listFile", "fileName", "skillId", "defaultTimeZone",
-                          "forceOverwrite", "expirationDate", "startSkill", "sendEmail"})
+                              "forceOverwrite", "expirationDate", "startSkill", "sendEmail"})
     row = store.db.conn.execute("SELECT * FROM lists WHERE id = ?", (list_uuid,)).fetchone()
-    from cxone_outbound.sandbox.calling_lists import mapping_of
-
     decoded = decode_upload(body, mapping_of(row))
     job_id = store.imports.create_admin(call.tenant_id, list_uuid, decoded.header,
                                         decoded.records, decoded.options)
+    if "skillId" in decoded.options:
+        store.calling_lists.note_skill(list_uuid, decoded.options["skillId"])
     call.sandbox.worker.notify()
-    return Reply(200, {"jobId": job_id})
-
-
-def _job(call: Call, job_id: str) -> dict[str, Any]:
-    store = call.sandbox.store
-    row = store.db.conn.execute(
-        "SELECT l.seq FROM import_jobs j LEFT JOIN lists l ON l.id = j.list_id WHERE j.id = ?",
-        (job_id,)).fetchone()
-    return store.imports.admin_view(call.tenant_id, job_id, row["seq"] if row else None)
+    return Reply(200, {"jobId": store.imports.admin_number(job_id)})
 
 
 async def list_jobs(call: Call) -> Reply:
     skip, top = parse_skip_top(call)
-    ids, total = call.sandbox.store.imports.admin_job_ids(call.tenant_id, skip, top)
-    return Reply(200, paged(call, "uploadJobs", [_job(call, i) for i in ids], total, skip, top))
+    imports = call.sandbox.store.imports
+    return Reply(200, {"uploadJobs": [imports.admin_view(call.tenant_id, i)
+                                      for i in imports.admin_job_ids(call.tenant_id, skip, top)]})
+
+
+def _job_id(call: Call) -> str:
+    return call.sandbox.store.imports.admin_job_id(call.tenant_id, int_param(call, "jobId"))
 
 
 async def get_job(call: Call) -> Reply:
-    return Reply(200, {"uploadJobs": [_job(call, call.params["jobId"])]})
+    return Reply(200, {"uploadJobs": [call.sandbox.store.imports.admin_view(call.tenant_id,
+                                                                            _job_id(call))]})
 
 
 async def cancel_job(call: Call) -> Reply:
-    call.sandbox.store.imports.cancel(call.tenant_id, call.params["jobId"])
-    return Reply(200, {"jobId": call.params["jobId"], "isCancelled": True})
+    call.sandbox.store.imports.cancel(call.tenant_id, _job_id(call))
+    return Reply(200)  # S1 publishes no reply body
 
 
 async def remove_prospects(call: Call) -> Reply:

@@ -11,23 +11,31 @@ import base64
 import binascii
 import csv
 import io
+import re
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import orjson
 
-from cxone_outbound.limits import ADMIN_MAX_RECORD_CHARS
+from cxone_outbound.limits import (
+    ADMIN_MAX_ACTIVE_RECORDS,
+    ADMIN_MAX_RECORD_CHARS,
+    ADMIN_MAX_UPLOAD_BYTES,
+    ADMIN_MAX_UPLOAD_RECORDS,
+)
 from cxone_outbound.sandbox.contacts import Contacts
 from cxone_outbound.sandbox.csv_import import STANDARD_COLUMNS, ContactRow, RowError, check_row
 from cxone_outbound.sandbox.database import Database
 from cxone_outbound.sandbox.errors import Conflict, NotFound, PayloadTooLarge, ValidationFailed
 
-MAX_UPLOAD_BYTES = 256 * 1024 * 1024
-MAX_UPLOAD_RECORDS = 500_000
+MAX_UPLOAD_BYTES = ADMIN_MAX_UPLOAD_BYTES
+MAX_UPLOAD_RECORDS = ADMIN_MAX_UPLOAD_RECORDS
 MAX_RECORD_CHARS = ADMIN_MAX_RECORD_CHARS  # one definition with the client's checks
 MAX_REMOVE = 1000
+MAX_ACTIVE_RECORDS = ADMIN_MAX_ACTIVE_RECORDS
 EXTERNAL_ID = "__external_id"
 DEFAULT_MAPPING = {"externalIdColumn": "ExternalId", "phoneColumn": "PhoneNumber",
                    "firstNameColumn": "FirstName", "lastNameColumn": "LastName",
@@ -37,6 +45,24 @@ CANONICAL = {"phoneColumn": "phone_number", "firstNameColumn": "first_name",
              "lastNameColumn": "last_name", "emailColumn": "email"}
 UPLOAD_OPTIONS = {"skillId": int, "defaultTimeZone": str, "forceOverwrite": bool,
                   "expirationDate": str, "startSkill": bool, "sendEmail": bool, "fileName": str}
+# the upload body's required fields (S1): a request without one is a 400 naming it
+REQUIRED_UPLOAD = ("listFile", "forceOverwrite", "expirationDate", "startSkill", "sendEmail")
+_FORMATTING = re.compile(r"[\s().\-/]")
+
+
+def digits(phone: str | None) -> str:
+    """A phone in CXone's "universal" format: its digits alone (formatting stripped)."""
+    return "".join(ch for ch in phone or "" if ch.isdigit())
+
+
+def universal_phone(cell: str, kept: str | None) -> str:
+    """An uploaded phone as the store keeps it: formatting stripped, digits as `+digits`
+    (the store is shared with v2, which shows E.164); the record's own phone when the
+    digits are the same (a legacy spelling round-tripped through a download)."""
+    if kept is not None and digits(cell) and digits(cell) == digits(kept):
+        return kept
+    stripped = _FORMATTING.sub("", cell.strip())
+    return "+" + stripped if stripped.isdigit() else stripped
 
 
 @dataclass(frozen=True)
@@ -87,6 +113,9 @@ def check_mapping(query: dict[str, str | None], body: object) -> dict[str, Any]:
 
 def decode_upload(body: dict[str, Any], mapping: dict[str, Any]) -> Upload:
     """Base64 CSV → canonical rows; 400 for a bad file or header, 413 over the limits."""
+    for name in REQUIRED_UPLOAD:
+        if body.get(name) is None:
+            raise ValidationFailed(f"{name} is required", field=name, code="VALIDATION_ERROR")
     options: dict[str, Any] = {}
     for name, type_ in UPLOAD_OPTIONS.items():
         if body.get(name) is not None:
@@ -95,6 +124,13 @@ def decode_upload(body: dict[str, Any], mapping: dict[str, Any]) -> Upload:
                 raise ValidationFailed(f"{name} must be a {type_.__name__}", field=name,
                                        code="INVALID_TYPE")
             options[name] = body[name]
+    try:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", options["expirationDate"]):
+            raise ValueError(options["expirationDate"])
+        date.fromisoformat(options["expirationDate"])
+    except ValueError:
+        raise ValidationFailed("expirationDate must be a date YYYY-MM-DD",
+                               field="expirationDate", code="INVALID_VALUE") from None
     data = body.get("listFile")
     if not isinstance(data, str) or not data:
         raise ValidationFailed("listFile must be a base64 string", field="listFile",
@@ -139,6 +175,7 @@ class CallingLists:
     def __init__(self, db: Database, contacts: Contacts) -> None:
         self.db = db
         self.contacts = contacts
+        self.max_active_records = MAX_ACTIVE_RECORDS
 
     # lists -----------------------------------------------------------------------------------
 
@@ -154,6 +191,14 @@ class CallingLists:
             raise NotFound(f"calling list {list_ref} not found")
         return row  # type: ignore[no-any-return]  # sqlite3.Row from fetchone is Any
 
+    def note_skill(self, list_uuid: str, skill_id: int) -> None:
+        """Remember the skill an upload attached the list's records to (its `skills[]`)."""
+        with self.db.transaction() as conn:
+            row = conn.execute("SELECT * FROM lists WHERE id = ?", (list_uuid,)).fetchone()
+            mapping = {**mapping_of(row), "skillId": skill_id}
+            conn.execute("UPDATE lists SET mapping = ? WHERE id = ?",
+                         (orjson.dumps(mapping).decode(), list_uuid))
+
     def list_uuid(self, tenant_id: str, list_ref: str) -> str:
         return str(self._row_by_seq(tenant_id, list_ref)["id"])
 
@@ -165,23 +210,50 @@ class CallingLists:
         return int(self.db.conn.execute("SELECT seq FROM lists WHERE id = ?",
                                         (created["id"],)).fetchone()[0])
 
-    def render(self, row: sqlite3.Row) -> dict[str, Any]:
-        mapping = mapping_of(row)
-        count = int(self.db.conn.execute("SELECT COUNT(*) FROM contacts WHERE list_id = ?",
+    def counters(self, row: sqlite3.Row) -> dict[str, int]:
+        """The list's counters: records stored (valid) and upload rows it refused (invalid)."""
+        valid = int(self.db.conn.execute("SELECT COUNT(*) FROM contacts WHERE list_id = ?",
                                          (row["id"],)).fetchone()[0])
-        destinations = [mapping["phoneColumn"], *mapping["extraDestinations"]]
-        return {"listId": row["seq"], "listName": row["name"],
-                "externalIdColumn": mapping["externalIdColumn"],
-                "destinationMappings": [{"fieldName": "PhoneNumber" if i == 0
-                                         else f"PhoneNumber{i + 1}", "fieldValue": c}
-                                        for i, c in enumerate(destinations)],
-                "firstNameColumn": mapping["firstNameColumn"],
-                "lastNameColumn": mapping["lastNameColumn"],
-                "emailColumn": mapping["emailColumn"], "totalRecords": count,
-                "validRecords": count, "invalidRecords": 0, "createdDate": row["created_at"]}
+        invalid = int(self.db.conn.execute(
+            "SELECT COUNT(*) FROM (SELECT DISTINCT e.job_id, e.row FROM import_row_errors e"
+            " JOIN import_jobs j ON j.id = e.job_id WHERE j.list_id = ? AND j.kind = 'admin'"
+            " AND e.row > 0)", (row["id"],)).fetchone()[0])
+        return {"totalRecords": valid + invalid, "validRecords": valid,
+                "invalidRecords": invalid}
 
-    def get(self, tenant_id: str, list_ref: str) -> dict[str, Any]:
-        return self.render(self._row_by_seq(tenant_id, list_ref))
+    def _dates(self, row: sqlite3.Row) -> dict[str, Any]:
+        last = self.db.conn.execute(
+            "SELECT MAX(completed_at) FROM import_jobs WHERE list_id = ? AND kind = 'admin'",
+            (row["id"],)).fetchone()[0]
+        return {"createDate": row["created_at"], "uploadDate": last, "updateDate": last,
+                "removeDate": None}
+
+    def _skills(self, row: sqlite3.Row) -> list[dict[str, Any]]:
+        """The skill uploads named (S1 publishes `skills[]` without its items: ours)."""
+        skill = mapping_of(row).get("skillId")
+        return [] if skill is None else [{"skillId": skill}]
+
+    def render(self, row: sqlite3.Row) -> dict[str, Any]:
+        """A row of `GET /lists/call-lists` (S1's fields, nothing else)."""
+        counts = self.counters(row)
+        return {"listId": row["seq"], "listName": row["name"],
+                "prospectiveContactCount": counts["validRecords"], "status": "Active",
+                **counts, "finalizedRecords": 0, **self._dates(row),
+                "skills": self._skills(row)}
+
+    def get(self, tenant_id: str, list_ref: str, *, with_records: bool = False, skip: int = 0,
+            top: int = 0) -> dict[str, Any]:
+        """`GET /lists/call-lists/{listId}`: S1's `resultSet` (no mapping, no listId)."""
+        row = self._row_by_seq(tenant_id, list_ref)
+        counts = self.counters(row)
+        result: dict[str, Any] = {
+            "listName": row["name"], "lastPollTime": None,
+            "prospectiveContactCount": counts["validRecords"], "status": "Active", **counts,
+            "finalizedRecords": 0, **self._dates(row), "listExpirationDate": None,
+            "skills": self._skills(row)}
+        if with_records:
+            result["contactRecords"] = self.records(row, skip, top)
+        return {"resultSet": result}
 
     def page(self, tenant_id: str, skip: int, top: int) -> tuple[list[dict[str, Any]], int]:
         total = self.db.conn.execute("SELECT COUNT(*) FROM lists WHERE tenant_id = ?",
@@ -190,24 +262,29 @@ class CallingLists:
                                     " LIMIT ? OFFSET ?", (tenant_id, top, skip)).fetchall()
         return [self.render(r) for r in rows], int(total)
 
-    def records(self, tenant_id: str, list_ref: str, skip: int,
-                top: int) -> list[dict[str, Any]]:
-        """A page of records, `fields` keyed by the list's own column names."""
-        row = self._row_by_seq(tenant_id, list_ref)
+    def records(self, row: sqlite3.Row, skip: int, top: int) -> list[dict[str, Any]]:
+        """A page of records, each keyed by the list's own column names as uploaded (the
+        record's fields are not published: ours), the phone in digits ("universal")."""
         mapping = mapping_of(row)
         out = []
         for c in self.db.conn.execute("SELECT * FROM contacts WHERE list_id = ? ORDER BY seq"
                                       " LIMIT ? OFFSET ?", (row["id"], top, skip)):
-            fields: dict[str, Any] = {mapping["phoneColumn"]: c["phone"]}
+            record: dict[str, Any] = {mapping["externalIdColumn"]: c["external_id"] or c["id"],
+                                      mapping["phoneColumn"]: digits(c["phone"])}
             for key, column in (("firstNameColumn", "first_name"),
                                 ("lastNameColumn", "last_name"), ("emailColumn", "email")):
                 if mapping.get(key):
-                    fields[mapping[key]] = c[column]
-            fields.update(orjson.loads(c["attributes"]))
-            external = c["external_id"] or c["id"]
-            fields[mapping["externalIdColumn"]] = external
-            out.append({"externalId": external, "fields": fields})
+                    record[mapping[key]] = c[column]
+            record.update(orjson.loads(c["attributes"]))
+            out.append(record)
         return out
+
+    def active_records(self, tenant_id: str) -> int:
+        """Records counted against the business unit's limit: list records and DNC records."""
+        return int(self.db.conn.execute(
+            "SELECT (SELECT COUNT(*) FROM contacts WHERE tenant_id = ?)"
+            " + (SELECT COUNT(*) FROM suppressions WHERE tenant_id = ?)",
+            (tenant_id, tenant_id)).fetchone()[0])
 
     def delete(self, tenant_id: str, list_ref: str) -> int:
         row = self._row_by_seq(tenant_id, list_ref)
@@ -248,17 +325,17 @@ class CallingLists:
         failed: list[dict[str, Any]] = []
         for item in items:
             external = item.get("externalId") if isinstance(item, dict) else None
+            if isinstance(external, int) and not isinstance(external, bool):
+                external = str(external)  # S1 types it as a number
             if not isinstance(external, str) or not external:
-                failed.append({"externalId": external, "resultCode": "INVALID_VALUE",
-                               "message": "externalId is required"})
+                failed.append({"externalId": external, "resultCode": "INVALID_VALUE"})
                 continue
             contact = self._by_external_id(row["id"], external)
             if contact is None:
-                failed.append({"externalId": external, "resultCode": "NOT_FOUND",
-                               "message": f"no record {external} in list {row['seq']}"})
+                failed.append({"externalId": external, "resultCode": "NOT_FOUND"})
                 continue
             self.contacts.delete_contact(tenant_id, contact["id"])
-            done.append({"externalId": external})
+            done.append({"externalId": external, "resultCode": "SUCCESS"})
         return {"successfulRecords": done, "failedRecords": failed}
 
     def apply_rows(self, conn: sqlite3.Connection, tenant_id: str, list_id: str,
@@ -272,6 +349,8 @@ class CallingLists:
         owners: list[str | None] = []
         ext_index = header.index(EXTERNAL_ID)
         rest = tuple(h for h in header if h != EXTERNAL_ID)
+        phone_index = rest.index("phone_number")
+        room: int | None = None  # counted at the chunk's first new record: a re-upload never
         for offset, record in enumerate(chunk):
             number = start + offset + 1
             if not any(cell.strip() for cell in record):
@@ -285,15 +364,24 @@ class CallingLists:
                 problems = [RowError(number, None, "RECORD_TOO_LONG",
                                      f"record is over {MAX_RECORD_CHARS} characters")]
             else:
-                values = tuple(c for i, c in enumerate(record) if i != ext_index)
+                values = [c for i, c in enumerate(record) if i != ext_index]
                 current = self._by_external_id(list_id, str(external))
-                checked = check_row(number, rest, values, schema,
-                                    current["phone"] if current is not None else None
+                kept = current["phone"] if current is not None else None
+                if len(record) == len(header):
+                    values[phone_index] = universal_phone(values[phone_index], kept)
+                checked = check_row(number, rest, tuple(values), schema, kept
                                     ) if len(record) == len(header) else check_row(
                     number, header, tuple(record), schema)
+                if isinstance(checked, ContactRow) and current is None:
+                    if room is None:
+                        room = self.max_active_records - self.active_records(tenant_id)
+                    if room <= 0:
+                        continue  # over the business unit's limit: the record is not applied
                 if isinstance(checked, ContactRow):
                     problems = self._upsert(conn, tenant_id, list_id, str(external), checked,
                                             current)
+                    if current is None and not problems and room is not None:
+                        room -= 1
                 else:
                     problems = checked
             for p in problems:

@@ -264,7 +264,8 @@ class Contacts:
                     self.db.emit(tenant_id, "contact.updated", {"contact": contact})
                 updated += 1
             except (ValidationFailed, NotFound, Conflict) as exc:
-                failed.append({"id": item_id, "error": exc.code, "message": exc.message})
+                failed.append({"id": item_id, "error": exc.code, "message": exc.message}
+                              | ({"field": exc.field} if exc.field else {}))
         return {"updated": updated, "failed": failed}
 
     def delete_contact(self, tenant_id: str, contact_id: str) -> None:

@@ -87,8 +87,10 @@ class SandboxControl:
         return {k: int(v) for k, v in writes.items()}
 
     # knobs
-    def set_rate_limit(self, rate: float, burst: int | None = None) -> dict[str, Any]:
-        body: dict[str, Any] = {"rate": rate}
+    def set_rate_limit(self, rate: float, burst: int | None = None, *,
+                       headers: bool = True) -> dict[str, Any]:
+        """`headers=False`: 429s without Retry-After and no X-RateLimit-* (a real tenant)."""
+        body: dict[str, Any] = {"rate": rate, "headers": headers}
         if burst is not None:
             body["burst"] = burst
         return dict(self._call("PUT", "/sandbox/ratelimit", body))

@@ -123,7 +123,8 @@ async def writes_map(sandbox: Sandbox, request: Request, body: dict[str, Any]) -
 
 
 async def get_rate_limit(sandbox: Sandbox, request: Request, body: dict[str, Any]) -> Any:
-    return {"rate": sandbox.limiter.rate, "burst": sandbox.limiter.burst}
+    return {"rate": sandbox.limiter.rate, "burst": sandbox.limiter.burst,
+            "headers": sandbox.limiter.headers}
 
 
 async def put_rate_limit(sandbox: Sandbox, request: Request, body: dict[str, Any]) -> Any:
@@ -131,8 +132,11 @@ async def put_rate_limit(sandbox: Sandbox, request: Request, body: dict[str, Any
     if isinstance(rate, bool) or not isinstance(rate, (int, float)) or rate < 0:
         raise ValidationFailed("rate must be a number >= 0 (0 turns limiting off)", field="rate")
     burst = check_int(body.get("burst", max(1, int(rate * 2))), "burst", low=1, high=10**9)
-    sandbox.limiter.configure(float(rate), burst)
-    return {"rate": sandbox.limiter.rate, "burst": sandbox.limiter.burst}
+    headers = body.get("headers", True)
+    if not isinstance(headers, bool):
+        raise ValidationFailed("headers must be true or false", field="headers")
+    sandbox.limiter.configure(float(rate), burst, headers=headers)
+    return {"rate": sandbox.limiter.rate, "burst": sandbox.limiter.burst, "headers": headers}
 
 
 async def get_faults(sandbox: Sandbox, request: Request, body: dict[str, Any]) -> Any:

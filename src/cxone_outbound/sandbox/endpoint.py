@@ -113,7 +113,7 @@ def error_response(exc: SandboxError, request_id: str,
 
 
 def rate_headers(decision: Decision | None) -> dict[str, str]:
-    if decision is None:
+    if decision is None or not decision.announce:
         return {}
     limit = f"{decision.limit:g}" if decision.limit < 1e6 else str(int(decision.limit))
     return {"X-RateLimit-Limit": limit,
@@ -202,7 +202,9 @@ def api(route: str, handler: Handler, scopes: frozenset[str] | None) -> Callable
         except SandboxError as exc:
             extra = {}
             if isinstance(exc, RateLimited):
-                extra["Retry-After"] = str(exc.extra.get("retryAfter", 1))
+                retry_after = exc.extra.get("retryAfter", 1)
+                if retry_after is not None:  # None: a limit that announces nothing
+                    extra["Retry-After"] = str(retry_after)
             response = error_response(exc, request_id, extra | rate_headers(decision))
             sandbox.counters.count(route, exc.status)
             return response
@@ -224,7 +226,7 @@ def api(route: str, handler: Handler, scopes: frozenset[str] | None) -> Callable
 
 def _limited(decision: Decision) -> RateLimited:
     return RateLimited("rate limit exceeded; retry after the Retry-After delay",
-                       extra={"retryAfter": decision.retry_after_s})
+                       extra={"retryAfter": decision.retry_after_s if decision.announce else None})
 
 
 def _render(reply: Reply) -> Response:

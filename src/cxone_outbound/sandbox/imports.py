@@ -65,33 +65,38 @@ class Imports:
                          " completed_at = ?, records = ? WHERE id = ?", (now, now, b"[]", job_id))
         self._parsed.pop(job_id, None)
 
-    def admin_view(self, tenant_id: str, job_id: str, list_seq: int | None) -> dict[str, Any]:
-        """A job as the admin dialect shows it (isComplete, isCancelled, per-record errors)."""
-        row = self.db.conn.execute("SELECT * FROM import_jobs WHERE id = ? AND tenant_id = ?",
-                                   (job_id, tenant_id)).fetchone()
+    def admin_number(self, job_id: str) -> int:
+        """The integer `jobId` the admin dialect shows for a job (its row number)."""
+        return int(self.db.conn.execute("SELECT rowid FROM import_jobs WHERE id = ?",
+                                        (job_id,)).fetchone()[0])
+
+    def admin_job_id(self, tenant_id: str, number: int) -> str:
+        """The job an admin `jobId` names; 404 for another tenant's or a v2 import."""
+        row = self.db.conn.execute("SELECT id FROM import_jobs WHERE rowid = ? AND tenant_id = ?"
+                                   " AND kind = 'admin'", (number, tenant_id)).fetchone()
+        if row is None:
+            raise NotFound(f"upload job {number} not found", field="jobId")
+        return str(row["id"])
+
+    def admin_view(self, tenant_id: str, job_id: str) -> dict[str, Any]:
+        """A job as S1 publishes it: no counts, no row results, no file name."""
+        row = self.db.conn.execute(
+            "SELECT j.rowid AS number, j.*, l.seq AS list_seq, l.name AS list_name"
+            " FROM import_jobs j LEFT JOIN lists l ON l.id = j.list_id"
+            " WHERE j.id = ? AND j.tenant_id = ?", (job_id, tenant_id)).fetchone()
         if row is None:
             raise NotFound(f"upload job {job_id} not found", field="jobId")
-        options = orjson.loads(row["options"])
-        errors = [{"row": e["row"], "externalId": e["external_id"], "field": e["field"],
-                   "resultCode": e["code"], "message": e["message"]}
-                  for e in self.db.conn.execute(
-                      "SELECT * FROM import_row_errors WHERE job_id = ? ORDER BY row LIMIT ?",
-                      (job_id, MAX_REPORTED_ERRORS))]
-        return {"jobId": row["id"], "listId": list_seq, "fileName": options.get("fileName"),
-                "status": row["status"], "isComplete": row["status"] not in ACTIVE,
-                "isCancelled": row["status"] == "CANCELLED", "createdDate": row["created_at"],
-                "completedDate": row["completed_at"], "totalRecords": row["total"],
-                "processedRecords": row["processed"] + row["failed"],
-                "successRecords": row["processed"], "failedRecords": row["failed"],
-                "errors": errors}
+        started = row["status"] != "QUEUED"
+        return {"jobId": row["number"], "listId": row["list_seq"], "listName": row["list_name"],
+                "startDate": row["updated_at"] if started else None,
+                "submitDate": row["created_at"], "isComplete": row["status"] not in ACTIVE,
+                "isCancelled": row["status"] == "CANCELLED",
+                "completedDate": row["completed_at"]}
 
-    def admin_job_ids(self, tenant_id: str, skip: int, top: int) -> tuple[list[str], int]:
-        total = self.db.conn.execute("SELECT COUNT(*) FROM import_jobs WHERE tenant_id = ?"
-                                     " AND kind = 'admin'", (tenant_id,)).fetchone()[0]
-        ids = [r["id"] for r in self.db.conn.execute(
+    def admin_job_ids(self, tenant_id: str, skip: int, top: int) -> list[str]:
+        return [r["id"] for r in self.db.conn.execute(
             "SELECT id FROM import_jobs WHERE tenant_id = ? AND kind = 'admin'"
             " ORDER BY created_at, rowid LIMIT ? OFFSET ?", (tenant_id, top, skip))]
-        return ids, int(total)
 
     def create(self, tenant_id: str, list_id: str, data: ImportFile) -> dict[str, Any]:
         self.contacts.get_list(tenant_id, list_id)  # 404 for an unknown list, before queueing

@@ -51,32 +51,30 @@ def batch(key: str, item: Schema) -> Schema:
     return obj({key: {"type": "array", "maxItems": 1000, "items": item}}, [key])
 
 
-RECORD_FAILURE = obj({"resultCode": STR, "message": STR, "externalId": ANY},
-                     ["externalId", "resultCode", "message"])
+RECORD_RESULT = obj({"externalId": ANY, "resultCode": STR}, ["externalId", "resultCode"])
+NDATE = NSTR
+# S1's upload job: no counts, no row results, no file name
 JOB = obj({
-    "jobId": STR, "listId": {"type": "integer", "nullable": True}, "fileName": NSTR,
-    "status": {"type": "string", "enum": ["QUEUED", "RUNNING", "COMPLETED", "FAILED",
-                                          "CANCELLED"]},
-    "isComplete": BOOL, "isCancelled": BOOL, "createdDate": STR, "completedDate": NSTR,
-    "totalRecords": INT, "processedRecords": INT, "successRecords": INT, "failedRecords": INT,
-    "errors": {"type": "array", "maxItems": 1000, "items": obj({
-        "row": INT, "externalId": NSTR, "field": NSTR, "resultCode": STR, "message": STR},
-        ["row", "resultCode", "message"])}},
-    ["jobId", "listId", "status", "isComplete", "isCancelled", "createdDate", "completedDate",
-     "totalRecords", "processedRecords", "successRecords", "failedRecords", "errors"])
-LIST_FIELDS: dict[str, Schema] = {
-    "listId": INT, "listName": STR, "externalIdColumn": STR,
-    "destinationMappings": {"type": "array", "minItems": 1, "items": obj(
-        {"fieldName": STR, "fieldValue": STR}, ["fieldName", "fieldValue"])},
-    "firstNameColumn": NSTR, "lastNameColumn": NSTR, "emailColumn": NSTR,
-    "totalRecords": INT, "validRecords": INT, "invalidRecords": INT, "createdDate": STR}
-LIST_REQUIRED = list(LIST_FIELDS)
-CALLING_LIST = obj(LIST_FIELDS, LIST_REQUIRED)
-CALLING_LIST_WITH_RECORDS = obj(LIST_FIELDS | {
-    "records": {"type": "array", "items": obj({
-        "externalId": STR, "fields": {"type": "object", "additionalProperties": SCALAR}},
-        ["externalId", "fields"])},
-    "_links": ref("AdminLinks")}, LIST_REQUIRED)
+    "jobId": INT, "listId": {"type": "integer", "nullable": True}, "listName": NSTR,
+    "startDate": NDATE, "submitDate": STR, "isComplete": BOOL, "isCancelled": BOOL,
+    "completedDate": NDATE},
+    ["jobId", "listId", "listName", "startDate", "submitDate", "isComplete", "isCancelled",
+     "completedDate"])
+LIST_SKILLS = {"type": "array", "items": obj({"skillId": INT}, ["skillId"])}
+COUNTERS: dict[str, Schema] = {
+    "prospectiveContactCount": INT, "status": {"type": "string", "enum": ["Active"]},
+    "totalRecords": INT, "invalidRecords": INT, "validRecords": INT, "finalizedRecords": INT,
+    "createDate": STR, "uploadDate": NDATE, "updateDate": NDATE, "removeDate": NDATE,
+    "skills": LIST_SKILLS}
+CALLING_LIST = obj({"listId": INT, "listName": STR, **COUNTERS},
+                   ["listId", "listName", *COUNTERS])
+LIST_RESULT: dict[str, Schema] = {"listName": STR, "lastPollTime": NDATE,
+                                  "listExpirationDate": NDATE, **COUNTERS}
+# S1's list GET: a resultSet, no listId, no mapping; records keyed by the list's own columns
+CALLING_LIST_WITH_RECORDS = obj({"resultSet": obj(LIST_RESULT | {
+    "contactRecords": {"type": "array", "items": {"type": "object",
+                                                  "additionalProperties": SCALAR}}},
+    list(LIST_RESULT))}, ["resultSet"])
 GROUP = obj({"dncGroupId": INT, "dncGroupName": STR, "dncGroupDescription": STR,
              "validRecords": INT, "isActive": BOOL, "isRemoved": BOOL, "createDate": STR,
              "lastUpdateTime": STR},
@@ -185,42 +183,40 @@ ADMIN_RESOURCES: dict[str, dict[str, Any]] = {
                          params=PAGING),
         "post": _admin_op("create a calling list", obj({"listId": INT}, ["listId"]), params=[
             _query("listName", required=True), _query("externalIdColumn", required=True),
-            _query("firstNameColumn"), _query("lastNameColumn"), _query("emailColumn")],
+            _query("firstNameColumn"), _query("lastNameColumn")],
             request=obj({"destinationMappings": {"type": "array", "minItems": 1, "items": obj(
                 {"fieldName": STR, "fieldValue": STR}, ["fieldValue"], extra=True)}},
                 ["destinationMappings"]))},
     "/lists/call-lists/jobs": {
-        "get": _admin_op("upload jobs", paged("uploadJobs", JOB), errors=(400,),
-                         params=PAGING)},
+        "get": _admin_op("upload jobs", obj({"uploadJobs": {"type": "array", "items": JOB}},
+                                            ["uploadJobs"]), errors=(400,), params=PAGING)},
     "/lists/call-lists/jobs/{jobId}": {
         "get": _admin_op("one upload job (an array of one)", obj({"uploadJobs": {
             "type": "array", "minItems": 1, "maxItems": 1, "items": JOB}}, ["uploadJobs"]),
-            params=[_path("jobId", SEGMENT)]),
-        "delete": _admin_op("cancel a job not yet complete", obj({
-            "jobId": STR, "isCancelled": {"type": "boolean", "enum": [True]}},
-            ["jobId", "isCancelled"]), errors=(409,), params=[_path("jobId", SEGMENT)])},
+            params=[_path("jobId")]),
+        "delete": _admin_op("cancel a job not yet complete", None, errors=(409,),
+                            params=[_path("jobId")])},
     "/lists/call-lists/{listId}": {
         "get": _admin_op("a calling list, with a page of its records on includeRecords=true",
                          CALLING_LIST_WITH_RECORDS, errors=(400,), params=[
                              _path("listId"), _query("finalized", BOOL),
                              _query("includeRecords", BOOL), *PAGING]),
-        "delete": _admin_op("delete a list and its records", obj({
-            "listId": INT, "deleted": {"type": "boolean", "enum": [True]}},
-            ["listId", "deleted"]), errors=(409,), params=[
-                _path("listId"), _query("forceInactive"), _query("forceDelete")])},
+        "delete": _admin_op("delete a list and its records", None, errors=(409,), params=[
+            _path("listId"), _query("forceInactive"), _query("forceDelete")])},
     "/lists/call-lists/{listId}/upload": {
-        "post": _admin_op("upload a base64 CSV (a background job)", obj({"jobId": STR},
+        "post": _admin_op("upload a base64 CSV (a background job)", obj({"jobId": INT},
                                                                          ["jobId"]),
                           params=[_path("listId")], request=obj({
                               "listFile": {"type": "string", "format": "byte"},
                               "fileName": STR, "skillId": INT, "defaultTimeZone": STR,
                               "forceOverwrite": BOOL, "expirationDate": STR,
-                              "startSkill": BOOL, "sendEmail": BOOL}, ["listFile"]))},
+                              "startSkill": BOOL, "sendEmail": BOOL},
+                              ["listFile", "forceOverwrite", "expirationDate", "startSkill",
+                               "sendEmail"]))},
     "/lists/call-lists/{sourceName}/removeProspects": {
         "delete": _admin_op("remove records by external id (per-record results in a 200)", obj({
-            "successfulRecords": {"type": "array", "items": obj({"externalId": STR},
-                                                                ["externalId"])},
-            "failedRecords": {"type": "array", "items": RECORD_FAILURE}},
+            "successfulRecords": {"type": "array", "items": RECORD_RESULT},
+            "failedRecords": {"type": "array", "items": RECORD_RESULT}},
             ["successfulRecords", "failedRecords"]),
             params=[_path("sourceName", SEGMENT)],
             request=batch("prospectsToRemove", obj({"externalId": STR}, ["externalId"])))},

@@ -21,6 +21,7 @@ class SandboxOptions:
     db_path: Path | None = None  # None: a temporary database, deleted at exit
     rate_limit: float = DEFAULT_RATE  # requests/s per client; 0 turns limiting off
     burst: int = DEFAULT_BURST
+    rate_headers: bool = True  # False: no X-RateLimit-* and no Retry-After (as a real tenant)
     faults: str = ""
     seed_contacts: int = 0
     token_ttl: int = DEFAULT_TOKEN_TTL

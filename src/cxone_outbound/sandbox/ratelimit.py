@@ -20,13 +20,16 @@ class Decision:
     remaining: int
     reset_s: int  # seconds until the bucket is full again
     retry_after_s: int  # seconds until one token is available (0 when allowed)
+    announce: bool = True  # False: send no X-RateLimit-* and no Retry-After (as a real tenant)
 
 
 class TokenBucket:
     """A classic token bucket: `rate` tokens per second, at most `burst` banked."""
 
-    def __init__(self, rate: float, burst: int, clock: Callable[[], float]) -> None:
+    def __init__(self, rate: float, burst: int, clock: Callable[[], float], *,
+                 announce: bool = True) -> None:
         self.rate = rate
+        self.announce = announce
         self.burst = burst
         self.clock = clock
         self.tokens = float(burst)
@@ -42,20 +45,22 @@ class TokenBucket:
         missing = self.burst - self.tokens
         reset = math.ceil(missing / self.rate) if missing > 0 else 0
         retry = 0 if allowed else max(1, math.ceil((1.0 - self.tokens) / self.rate))
-        return Decision(allowed, self.rate, int(self.tokens), reset, retry)
+        return Decision(allowed, self.rate, int(self.tokens), reset, retry, self.announce)
 
 
 class RateLimiter:
     """One bucket per key (the client id); `rate <= 0` turns limiting off."""
 
     def __init__(self, rate: float = DEFAULT_RATE, burst: int = DEFAULT_BURST,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic, *, headers: bool = True) -> None:
         self.clock = clock
-        self.configure(rate, burst)
+        self.configure(rate, burst, headers=headers)
 
-    def configure(self, rate: float, burst: int) -> None:
+    def configure(self, rate: float, burst: int, *, headers: bool = True) -> None:
+        """`headers=False` strips X-RateLimit-* and Retry-After, as a real tenant may."""
         self.rate = rate
         self.burst = max(1, burst)
+        self.headers = headers
         self._buckets: dict[str, TokenBucket] = {}
 
     @property
@@ -68,5 +73,6 @@ class RateLimiter:
             return None
         bucket = self._buckets.get(key)
         if bucket is None:
-            bucket = self._buckets[key] = TokenBucket(self.rate, self.burst, self.clock)
+            bucket = self._buckets[key] = TokenBucket(self.rate, self.burst, self.clock,
+                                                       announce=self.headers)
         return bucket.take()

@@ -20,7 +20,8 @@ class Sandbox:
     def __init__(self, options: SandboxOptions, db_path: Path) -> None:
         self.options = options
         self.store = Store(db_path)
-        self.limiter = RateLimiter(options.rate_limit, options.burst)
+        self.limiter = RateLimiter(options.rate_limit, options.burst,
+                                   headers=options.rate_headers)
         self.faults = FaultInjector(parse_fault_spec(options.faults), time.monotonic)
         self.counters = Counters()
         self.dispatcher = Dispatcher(self.store.webhooks, time.time)
@@ -51,7 +52,8 @@ class Sandbox:
         self.store.reset()
         self.worker.imports = self.store.imports
         self.counters.reset()
-        self.limiter.configure(self.options.rate_limit, self.options.burst)
+        self.limiter.configure(self.options.rate_limit, self.options.burst,
+                               headers=self.options.rate_headers)
         self.set_faults(self.options.faults)
         self.token_ttl = self.options.token_ttl
         self.store.idempotency.reset()

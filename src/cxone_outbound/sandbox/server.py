@@ -42,6 +42,7 @@ class SandboxServer:
                  faults: str | None = None, seed_contacts: int = 0,
                  token_ttl: int = DEFAULT_TOKEN_TTL,
                  import_rows_per_s: float = DEFAULT_IMPORT_ROWS_PER_S,
+                 rate_headers: bool = True,
                  control_token: str | None = None) -> None:
         self.host = host
         self.port = port
@@ -53,6 +54,8 @@ class SandboxServer:
             str(seed_contacts), "--token-ttl", str(token_ttl), "--import-rows-per-s",
             str(import_rows_per_s),
         ]
+        if not rate_headers:
+            self.args.append("--no-rate-headers")
         if self.db_path is not None:
             self.args += ["--db", str(self.db_path)]
         self.client_id = DEFAULT_CLIENT_ID

@@ -14,7 +14,7 @@ from admin_sandbox import api_for
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from cxone_outbound.client.errors import NotFound
+from cxone_outbound.client.errors import NotFound, ValidationError
 from cxone_outbound.client.models import EnrichmentItem
 from cxone_outbound.sandbox.control import SandboxControl
 from cxone_outbound.sandbox.server import SandboxServer
@@ -27,7 +27,7 @@ def seeded(control: SandboxControl, n: int) -> tuple[str, str]:
     return list_id, str(control.admin_ids(list_id=list_id)["listId"])
 
 
-async def test_a_list_downloads_across_pages_by_following_next_links(
+async def test_a_list_downloads_across_pages_with_phones_in_digits(
     server: SandboxServer, tmp_path: Path
 ) -> None:
     v2_id, admin_id = seeded(server.control, 25)
@@ -35,22 +35,33 @@ async def test_a_list_downloads_across_pages_by_following_next_links(
         pages = [page async for page in api.iter_contact_pages(admin_id, page_size=10)]
     assert [len(p) for p in pages] == [10, 10, 5]
     assert {c.id for p in pages for c in p} == set(server.control.writes(v2_id))
-    assert all(c.phone and c.phone.startswith("+") for p in pages for c in p)
+    assert all(c.phone and c.phone.isdigit() for p in pages for c in p)
 
 
-async def test_an_import_reports_refused_rows_by_their_row_number(
+async def test_a_download_returns_every_record_in_pages_of_at_most_100(
+    server: SandboxServer, tmp_path: Path
+) -> None:
+    v2_id, admin_id = seeded(server.control, 250)
+    async with api_for(server, tmp_path) as api:
+        pages = [page async for page in api.iter_contact_pages(admin_id, page_size=1000)]
+    assert [len(p) for p in pages] == [100, 100, 50]
+    assert {c.id for p in pages for c in p} == set(server.control.writes(v2_id))
+
+
+async def test_rows_the_list_refuses_are_reported_rejected_by_their_row_number(
     server: SandboxServer, tmp_path: Path
 ) -> None:
     _, admin_id = seeded(server.control, 0)
     body = (b"phone_number,first_name,last_name,email\r\n+14155550101,A,B,a@x.io\r\n"
-            b"+14155550102,C,D,not-an-email\r\n")
+            b"+14155550102,C,D,not-an-email\r\n+14155550103,E,F,e@x.io\r\n")
     async with api_for(server, tmp_path) as api:
         started = await api.start_import(gzip.compress(body), list_id=admin_id)
-        job = await api._wait(started.job_id)
+        job = await api.get_import_job(started.job_id)
         ids = {c.id async for c in api.iter_contacts(admin_id)}
     assert job.status == "COMPLETED"
-    assert [(e.row, e.code) for e in job.row_errors] == [(2, "INVALID_EMAIL")]
-    assert ids == {"+14155550101"}
+    assert [(e.row, e.code) for e in job.row_errors] == [(2, "REJECTED")]
+    assert (job.records_processed, job.records_failed) == (2, 1)
+    assert ids == {"+14155550101", "+14155550103"}
 
 
 async def test_removing_an_unknown_record_is_not_found(
@@ -140,7 +151,7 @@ async def test_a_re_upload_announces_its_change_and_only_an_import_announces_an_
     async with api_for(server, tmp_path) as api:
         await api.create_webhook("h", url, ["import.completed", "contact.updated"])
         started = await api.start_import(gzip.compress(body), list_id=admin_id)
-        await api._wait(started.job_id)
+        await api.get_import_job(started.job_id)
         await api.update_contact("+14155550111", {"firstName": "Ann"}, list_id=admin_id)
     await delivered(got, 2)
     assert sorted(orjson.loads(body)["event"] for body, _ in got) == [
@@ -161,3 +172,59 @@ async def test_many_records_go_in_one_removal_call_with_a_result_for_each(
     assert results[first] is None and results[third] is None
     assert isinstance(results["no-such-record"], NotFound)
     assert left == [second]
+
+
+async def test_an_upload_attaches_the_records_to_the_configured_skill_then_to_the_lists_own(
+    server: SandboxServer, tmp_path: Path
+) -> None:
+    _, admin_id = seeded(server.control, 0)
+    first = b"phone_number,first_name\r\n+14155550121,A\r\n"
+    api = api_for(server, tmp_path)
+    api.settings = api.settings.model_copy(update={"upload_skill_id": 4101})
+    async with api:
+        await api.get_import_job((await api.start_import(gzip.compress(first),
+                                                         list_id=admin_id)).job_id)
+    async with api_for(server, tmp_path) as again:  # no skill configured: the list's own
+        await again.update_contact("+14155550121", {"firstName": "B"}, list_id=admin_id)
+        assert again._skills[admin_id] == 4101
+        body = await again._list(admin_id)
+    assert body["resultSet"]["skills"] == [{"skillId": 4101}]
+
+
+async def test_a_list_cxo_creates_keeps_its_mapping_and_refuses_columns_it_cannot_carry(
+    server: SandboxServer, tmp_path: Path
+) -> None:
+    upload = "POST /inContactAPI/services/vNN.0/lists/call-lists/{listId}/upload"
+    async with api_for(server, tmp_path) as api:
+        list_id = await api.create_list("made by cxo", ["region"])
+    server.control.reset_counters()
+    async with api_for(server, tmp_path) as api:  # a new client: the mapping was remembered
+        api.settings = api.settings.model_copy(update={"list_columns": None})
+        good = b"phone_number,first_name,region\r\n+14155550131,A,EU\r\n"
+        job = await api.get_import_job(
+            (await api.start_import(gzip.compress(good), list_id=list_id)).job_id)
+        with pytest.raises(ValidationError, match="tier") as refused:
+            await api.start_import(gzip.compress(b"phone_number,tier\r\n+14155550132,x\r\n"),
+                                   list_id=list_id)
+        (contact,) = [c async for c in api.iter_contacts(list_id)]
+    assert (job.status, job.row_errors) == ("COMPLETED", [])
+    assert refused.value.code == "UNMAPPED_COLUMN"
+    assert server.control.requests_to(upload) == 1
+    assert (contact.id, contact.attributes) == ("+14155550131", {"region": "EU"})
+
+
+async def test_an_upload_to_a_list_of_unknown_mapping_is_refused_before_anything_is_sent(
+    server: SandboxServer, tmp_path: Path
+) -> None:
+    from cxone_outbound.client.errors import ConfigurationError
+
+    _, admin_id = seeded(server.control, 1)
+    server.control.reset_counters()
+    api = api_for(server, tmp_path)
+    api.settings = api.settings.model_copy(update={"list_columns": None})
+    async with api:
+        with pytest.raises(ConfigurationError, match="list_columns"):
+            await api.start_import(gzip.compress(b"phone_number\r\n+14155550141\r\n"),
+                                   list_id=admin_id)
+    assert server.control.requests_to(
+        "POST /inContactAPI/services/vNN.0/lists/call-lists/{listId}/upload") == 0

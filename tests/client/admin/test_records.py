@@ -19,13 +19,12 @@ from cxone_outbound.client.admin.records import (
     v2_import_to_upload,
 )
 from cxone_outbound.client.dialect import V2_CAPABILITIES, V2Api
+from cxone_outbound.client.errors import SchemaDrift, ValidationError
 from cxone_outbound.config import Settings
 
-DEFAULT = ListColumns()
-CUSTOM = ListColumns.from_list(
-    {"externalIdColumn": "crm_id", "destinationMappings": [{"fieldValue": "mobile"}],
-     "firstNameColumn": "given", "lastNameColumn": "family"}
-)
+DEFAULT = ListColumns(attributes=None)
+CUSTOM = ListColumns.parse(
+    "externalId=crm_id,phone=mobile,firstName=given,lastName=family,attributes=region")
 
 
 def rows(body: bytes) -> list[dict[str, str]]:
@@ -33,22 +32,35 @@ def rows(body: bytes) -> list[dict[str, str]]:
 
 
 def test_a_record_becomes_a_contact_keyed_by_external_id_with_attributes_apart() -> None:
-    record = {"externalId": 7, "fields": {"PhoneNumber": "+14155550100", "FirstName": "Ada",
-                                          "LastName": "L", "Email": "", "tier": "gold"}}
+    record = {"ExternalId": 7, "PhoneNumber": "14155550100", "FirstName": "Ada",
+              "LastName": "L", "Email": "", "tier": "gold"}
     contact = contact_from_record(record, "12", DEFAULT)
     assert (contact.id, contact.phone, contact.first_name, contact.email) == (
-        "7", "+14155550100", "Ada", None)
+        "7", "14155550100", "Ada", None)
     assert contact.attributes == {"tier": "gold"}
     assert contact.contact_list_id == "12"
 
 
 def test_a_contact_round_trips_through_an_upload_row_under_the_lists_own_columns() -> None:
-    record = {"externalId": "c-1", "fields": {"mobile": "+442071234567", "given": "Bo",
-                                              "family": "K", "region": "EU"}}
+    record = {"crm_id": "c-1", "mobile": "442071234567", "given": "Bo", "family": "K",
+              "region": "EU"}
     contact = contact_from_record(record, "3", CUSTOM)
     row = upload_row(contact, CUSTOM)
-    assert row["crm_id"] == "c-1" and row["mobile"] == "+442071234567"
-    assert contact_from_record({"externalId": "c-1", "fields": row}, "3", CUSTOM) == contact
+    assert row["crm_id"] == "c-1" and row["mobile"] == "442071234567"
+    assert contact_from_record(row, "3", CUSTOM) == contact
+
+
+def test_a_record_without_the_lists_external_id_or_phone_is_drift_not_a_contact() -> None:
+    with pytest.raises(SchemaDrift) as drift:
+        contact_from_record({"externalId": "c-1", "fields": {"mobile": "1"}}, "3", CUSTOM)
+    assert "crm_id" in str(drift.value) and "mobile" in str(drift.value)
+
+
+def test_an_import_column_the_mapping_cannot_carry_is_refused_by_name_before_sending() -> None:
+    body = b"phone_number,first_name,last_name,email,tier\r\n+1415,A,B,,x\r\n"
+    with pytest.raises(ValidationError) as refused:
+        v2_import_to_upload(body, CUSTOM, gzipped=False)
+    assert refused.value.code == "UNMAPPED_COLUMN" and "tier" in str(refused.value)
 
 
 def test_a_v2_import_becomes_an_upload_keyed_by_phone_in_the_same_row_order() -> None:

@@ -10,7 +10,6 @@ import pytest
 from cxone_outbound.client.admin.outbound import AdminOutboundApi
 from cxone_outbound.client.admin.upload_poll import JobProgress, UploadPollPolicy, retry_after_s
 from cxone_outbound.client.clock import FakeClock
-from cxone_outbound.client.models import ImportJob
 from cxone_outbound.config import Settings
 
 POLICY = UploadPollPolicy(first=0.02, cap=2.0, factor=2.0, max_hint=30.0)
@@ -70,16 +69,15 @@ def test_a_nonsensical_policy_is_refused() -> None:
 async def test_the_admin_client_paces_its_polls_by_the_policy_on_its_clock() -> None:
     clock = FakeClock()
     api = AdminOutboundApi(Settings(dialect="admin"), clock=clock, poll=POLICY)
-    # what three looks show: no progress; a hint of 1.5 s; done
-    looks: list[tuple[str, int, float | None]] = [
-        ("RUNNING", 0, None), ("RUNNING", 10, 1.5), ("COMPLETED", 1000, None)]
+    # what three looks show (a job publishes no progress): running; running with a hint of
+    # 1.5 s; complete
+    looks: list[tuple[bool, float | None]] = [(False, None), (False, 1.5), (True, None)]
 
-    async def read_job(job_id: str) -> tuple[ImportJob, Mapping[str, Any], float | None]:
-        status, processed, hint = looks.pop(0)
-        job = ImportJob(job_id=job_id, status=status, records_processed=processed)
-        return job, {"totalRecords": 1000}, hint
+    async def read_job(job_id: str) -> tuple[Mapping[str, Any], float | None]:
+        complete, hint = looks.pop(0)
+        return {"jobId": 1, "isComplete": complete, "isCancelled": False}, hint
 
     api._read_job = read_job  # type: ignore[method-assign]
-    finished = await api._wait("j")
-    assert finished.status == "COMPLETED"
+    cancelled = await api._wait("1")
+    assert cancelled is False
     assert clock.slept == [0.02, 0.02, 1.5]  # first look, plain back-off, the server's hint

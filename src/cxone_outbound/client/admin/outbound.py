@@ -20,20 +20,35 @@ How each call maps (CXONE-REAL.md; what is unconfirmed is said in docs/real-tena
 from __future__ import annotations
 
 import asyncio
+import bisect
+import csv
+import io
 import random
 from collections.abc import AsyncIterator, Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
 
+from cxone_outbound.client.admin import contract
 from cxone_outbound.client.admin.campaigns import HELD_FIELDS, AdminCampaigns
 from cxone_outbound.client.admin.campaigns import campaign_digest as campaign_digest
 from cxone_outbound.client.admin.discovery import DiscoveryCache
 from cxone_outbound.client.admin.dnc import AdminDnc
 from cxone_outbound.client.admin.events import EventDelivery, LocalWebhooks
+from cxone_outbound.client.admin.lists import (
+    ListCounters,
+    ReadBack,
+    list_counters,
+    list_skill,
+    read_back,
+    record_pages,
+)
+from cxone_outbound.client.admin.mappings import MappingStore, resolve
+from cxone_outbound.client.admin.paging import PAGE_MAX
 from cxone_outbound.client.admin.records import (
     ListColumns,
+    UploadOptions,
     chunks_within_limits,
     contact_from_record,
     render_upload,
@@ -43,7 +58,7 @@ from cxone_outbound.client.admin.records import (
     v2_import_to_upload,
 )
 from cxone_outbound.client.admin.session import AdminSession
-from cxone_outbound.client.admin.upload_poll import JobProgress, UploadPollPolicy, retry_after_s
+from cxone_outbound.client.admin.upload_poll import UploadPollPolicy, retry_after_s
 from cxone_outbound.client.api import seg
 from cxone_outbound.client.auth import AccessToken
 from cxone_outbound.client.capabilities import Capabilities
@@ -66,7 +81,6 @@ from cxone_outbound.client.models import (
     ImportJob,
     ListSchema,
     RefreshResult,
-    RowError,
     SchemaField,
     Suppression,
     Webhook,
@@ -87,30 +101,10 @@ ADMIN_CAPABILITIES = Capabilities(
     campaign_fields=HELD_FIELDS,
     skill_start=True,
     max_delete_batch=100,  # removeProspects takes an array; the sandbox caps a call at 1000
+    phones_as_digits=True,
     max_record_chars=ADMIN_MAX_RECORD_CHARS,
 )
-PAGE_MAX = 1000
-_RECORD_KEYS = ("records", "callingListRecords", "prospects", "contacts")
 _NOT_FOUND_CODES = {"NOT_FOUND", "RECORD_NOT_FOUND", "PROSPECT_NOT_FOUND", "404"}
-
-
-
-def _failures(body: Any) -> list[Mapping[str, Any]]:
-    """Per-record failures reported inside a 200 (`failedRecords`, `recordResults`...)."""
-    if not isinstance(body, Mapping):
-        return []
-    found: list[Mapping[str, Any]] = []
-    for key in ("failedRecords", "failed", "errors", "rowErrors"):
-        items = body.get(key)
-        if isinstance(items, list):
-            found.extend(i for i in items if isinstance(i, Mapping))
-    results = body.get("recordResults")
-    if isinstance(results, list):
-        found.extend(
-            r for r in results
-            if isinstance(r, Mapping) and str(r.get("status", "")).lower() in {"failed", "error"}
-        )
-    return found
 
 
 def _refusal(failure: BatchUpdateFailure) -> dict[str, Any]:
@@ -135,18 +129,27 @@ class AdminOutboundApi(AsyncResource):
         cache: DiscoveryCache | None = None,
         webhooks: LocalWebhooks | None = None,
         poll: UploadPollPolicy | None = None,
+        mappings: MappingStore | None = None,
     ) -> None:
         self.settings = settings
         self.poll = poll or UploadPollPolicy()  # pacing of upload-job polls
         self.session = AdminSession(settings, observer=observer, clock=clock, rng=rng, cache=cache)
         self._webhooks = webhooks
         self._delivery: EventDelivery | None = None
+        self.mappings = mappings or MappingStore()
         self._columns: dict[str, ListColumns] = {}  # list id -> its column mapping
         self._records: dict[str, dict[str, Contact]] = {}  # list id -> external id -> record
+        self._positions: dict[str, dict[str, int]] = {}  # list id -> external id -> index
+        # list id -> the download positions of records removed since (sorted): a record's
+        # place in the list now is its position less the removed ones before it
+        self._removed: dict[str, list[int]] = {}
+        self._finished: dict[str, ImportJob] = {}  # import job id -> its verified outcome
+        self._uploading: dict[str, asyncio.Lock] = {}  # one upload at a time per list
+        self._skills: dict[str, int | None] = {}  # list id -> its skill, as the list says
+        self.verified = 0  # row outcomes read back from the list (the summary shows them)
         self._list_of: dict[str, str] = {}  # external id -> list id, as downloaded
         self._jobs: dict[str, str] = {}  # upload job id -> list id
         self._announced: set[str] = set()  # import jobs whose completion was delivered
-        self._reuploads: set[str] = set()  # upload jobs of `update_contacts` (not imports)
         self._complete: set[str] = set()  # lists downloaded whole since their last import
         self._downloads: dict[str, asyncio.Lock] = {}
         self._campaign_map: AdminCampaigns | None = None
@@ -182,101 +185,75 @@ class AdminOutboundApi(AsyncResource):
         except orjson.JSONDecodeError as exc:
             raise CXoneError(f"{method} {path}: the answer is not JSON") from exc
 
-    async def _pages(
-        self, resource: str, path: str, params: Mapping[str, str | int], keys: Sequence[str],
-        *, page_size: int,
-    ) -> AsyncIterator[list[Any]]:
-        """Items page by page: `skip`/`top`, following `_links.next` when the server gives it."""
-        top = max(1, min(page_size, PAGE_MAX))
-        skip = 0
-        target: str = path
-        query: Mapping[str, str | int] | None = {**params, "skip": skip, "top": top}
-        seen: set[str] = set()
-        while True:
-            body = await self._json("GET", resource, target, params=query)
-            items: list[Any] = []
-            if isinstance(body, Mapping):
-                for key in keys:
-                    if isinstance(body.get(key), list):
-                        items = body[key]
-                        break
-            elif isinstance(body, list):
-                items = body
-            yield items
-            links = body.get("_links") if isinstance(body, Mapping) else None
-            next_link = links.get("next") if isinstance(links, Mapping) else None
-            total = body.get("totalRecords") if isinstance(body, Mapping) else None
-            skip += len(items)
-            if isinstance(next_link, str) and next_link:
-                if next_link in seen:
-                    raise CXoneError(f"GET {path}: the server repeated page {next_link!r}")
-                seen.add(next_link)
-                target, query = next_link, None
-                continue
-            if not items or len(items) < top or (isinstance(total, int) and skip >= total):
-                return
-            target, query = path, {**params, "skip": skip, "top": top}
-
     async def _emit(self, event: str, data: dict[str, Any]) -> None:
         if self._delivery is not None:
             await self._delivery.emit(event, data)
 
     # -- lists and records -----------------------------------------------------------------
-    async def create_list(self, name: str) -> str:
-        """A calling list (its mapping: externalId, phoneNumber, firstName, lastName, email)."""
-        params = {
-            "listName": name,
-            "externalIdColumn": "externalId",
-            "firstNameColumn": "firstName",
-            "lastNameColumn": "lastName",
-            "emailColumn": "email",
-        }
-        body = {"destinationMappings": [{"fieldName": "PhoneNumber", "fieldValue": "phoneNumber"}]}
+    def _tenant(self) -> str:
+        found = self.session.discovery
+        return (found.tenant_id if found else None) or self.settings.tenant_id or (
+            found.api_endpoint if found else self.settings.base_url)
+
+    async def create_list(self, name: str, attributes: Sequence[str] = ()) -> str:
+        """A calling list, its mapping remembered (the tenant will not return it): external id,
+        phone, first and last name as S1's query and body name them; email and `attributes`
+        travel as further columns of the file under their own names."""
+        columns = ListColumns(email="Email", attributes=frozenset(attributes))
+        params = {"listName": name, "externalIdColumn": columns.external_id,
+                  "firstNameColumn": str(columns.first_name),
+                  "lastNameColumn": str(columns.last_name)}
+        body = {"destinationMappings": [{"fieldName": "PhoneNumber",
+                                         "fieldValue": columns.phone}]}
         answer = await self._json("POST", "lists", "lists/call-lists", params=params, json=body,
                                   idempotency_key=new_idempotency_key())
-        list_id = text_of(answer, "listId", "id") if isinstance(answer, Mapping) else None
-        if list_id is None:
-            raise CXoneError("POST lists/call-lists: no listId in the answer", body=answer)
-        return list_id
+        list_id = contract.read(contract.CREATE_LIST, answer)["listId"]
+        if not isinstance(list_id, int) or isinstance(list_id, bool):
+            raise contract.SchemaDrift(contract.CREATE_LIST.endpoint, expected={"listId"},
+                                       seen=answer, where="listId (not an integer)")
+        self.mappings.put(self._tenant(), str(list_id), columns)
+        return str(list_id)
 
     async def _list_columns(self, list_id: str) -> ListColumns:
-        """The list's column mapping (read once): the upload's header must use it."""
+        """The list's column mapping: remembered or configured, else refused before sending."""
         if list_id not in self._columns:
-            body = await self._json("GET", "lists", f"lists/call-lists/{seg(list_id)}",
-                                    params={"includeRecords": "false"})
-            if not isinstance(body, Mapping):
-                raise CXoneError(f"calling list {list_id}: unreadable answer", body=body)
-            self._columns[list_id] = ListColumns.from_list(body)
+            self._columns[list_id] = resolve(self.mappings, self._tenant(), list_id,
+                                             self.settings.list_columns)
         return self._columns[list_id]
 
+    async def _list(self, list_id: str) -> Any:
+        """`GET /lists/call-lists/{id}` without records (the counters and skills)."""
+        return await self._json("GET", "lists", f"lists/call-lists/{seg(list_id)}",
+                                params={"finalized": "false", "includeRecords": "false"})
+
+    async def _counters(self, list_id: str) -> ListCounters:
+        body = await self._list(list_id)
+        if list_id not in self._skills:
+            self._skills[list_id] = list_skill(body)
+        return list_counters(body)
+
     async def get_list_schema(self, list_id: str) -> ListSchema:
-        """The list's custom fields, when the list object lists them (the documented one does
-        not: `capabilities.list_schema` is False and callers skip schema checks)."""
-        body = await self._json("GET", "lists", f"lists/call-lists/{seg(list_id)}",
-                                params={"includeRecords": "false"})
-        fields: list[SchemaField] = []
-        if isinstance(body, Mapping):
-            raw = body.get("customFields") or body.get("fields") or []
-            for entry in raw if isinstance(raw, list) else []:
-                if isinstance(entry, Mapping) and isinstance(entry.get("name"), str):
-                    fields.append(SchemaField(name=entry["name"],
-                                              type=str(entry.get("type", "string"))))
-                elif isinstance(entry, str):
-                    fields.append(SchemaField(name=entry))
-        return ListSchema(fields=fields)
+        """No schema is published for a calling list (`capabilities.list_schema` is False): the
+        attributes its mapping carries, as strings."""
+        columns = await self._list_columns(list_id)
+        names = sorted(columns.attributes or ())
+        return ListSchema(fields=[SchemaField(name=n) for n in names])
 
     async def iter_contact_pages(
         self, list_id: str, *, page_size: int = 1000
     ) -> AsyncIterator[list[Contact]]:
-        path = f"lists/call-lists/{seg(list_id)}"
-        params = {"finalized": "false", "includeRecords": "true"}
+        """The list's records (`resultSet.contactRecords`), 100 a page at most."""
         known = self._records.setdefault(list_id, {})
+        positions = self._positions.setdefault(list_id, {})
+        self._removed[list_id] = []
         columns = await self._list_columns(list_id)
-        async for items in self._pages("lists", path, params, _RECORD_KEYS, page_size=page_size):
-            page = [contact_from_record(i, list_id, columns) for i in items
-                    if isinstance(i, Mapping)]
+        index = 0
+        async for items in record_pages(self._json, list_id, page_size=page_size):
+            page = [contact_from_record(i, list_id, columns) for i in items]
             for contact in page:
                 known[contact.id] = contact
+                positions[contact.id] = index
+                index += 1
                 self._list_of[contact.id] = list_id
             yield page
 
@@ -310,7 +287,9 @@ class AdminOutboundApi(AsyncResource):
     async def update_contacts(
         self, list_id: str, contacts: Sequence[Mapping[str, Any]]
     ) -> BatchUpdateResult:
-        """Re-upload the changed records by external id; unknown ids and refused rows fail."""
+        """Re-upload the changed records by external id; a record is updated only when the
+        list, read back, holds it as sent. Unknown ids are NOT_FOUND, the rest fail as the
+        read-back says (`REJECTED`, `NOT_APPLIED`)."""
         ids = [str(c.get("id", "")) for c in contacts]
         current = await self._current(list_id, ids)
         failed = [BatchUpdateFailure(id=i, error={"code": "NOT_FOUND", "message": "no such record"})
@@ -327,29 +306,30 @@ class AdminOutboundApi(AsyncResource):
             merged.append(base.model_copy(update={**renamed, "attributes": attributes}))
         updated = 0
         columns = await self._list_columns(list_id)
+        refused = columns.uncarried(a for c in merged for a in c.attributes)
+        if refused:
+            raise ValidationError(
+                f"calling list {list_id}: its mapping cannot carry {', '.join(refused)}; map "
+                "them (list_columns attributes=...) or leave them out. Nothing was sent",
+                status=400, code="UNMAPPED_COLUMN", field=refused[0])
         by_id = {m.id: m for m in merged}
         known = self._records.setdefault(list_id, {})
         for chunk in chunks_within_limits([upload_row(c, columns) for c in merged]):
-            job = await self._upload(list_id, render_upload(chunk, columns), new_idempotency_key())
-            self._reuploads.add(job)
-            finished = await self._wait(job)
-            refused = {e.row: e for e in finished.row_errors}
+            rows = [dict(r) for r in chunk]
+            finished = await self._upload(list_id, rows, columns, new_idempotency_key(),
+                                          overwrite=True)
+            refusals = {e.row: e for e in finished.row_errors}
             for row, record in enumerate(chunk, start=1):
-                error = refused.get(row)
-                if error is None:
+                error = refusals.get(row)
+                contact_id = record[columns.external_id]
+                if error is None and finished.status == "COMPLETED":
                     updated += 1
-                    contact_id = record[columns.external_id]
                     known[contact_id] = by_id[contact_id]
                 else:
-                    fields = {v: k for k, v in columns.by_contact_field().items()}
-                    field = fields.get(error.field or "", error.field)
-                    field = {"first_name": "firstName", "last_name": "lastName"}.get(
-                        field or "", field
-                    )
-                    failed.append(BatchUpdateFailure(
-                        id=record[columns.external_id],
-                        error={"code": error.code, "message": error.message, "field": field},
-                    ))
+                    code = error.code if error else "NOT_APPLIED"
+                    message = error.message if error else "the upload job did not complete"
+                    failed.append(BatchUpdateFailure(id=contact_id, error={
+                        "code": code, "message": message, "retryable": code == "NOT_APPLIED"}))
         if updated:
             await self._emit("contact.updated", {"contactListId": list_id, "updated": updated})
         return BatchUpdateResult(updated=updated, failed=failed)
@@ -378,8 +358,9 @@ class AdminOutboundApi(AsyncResource):
         self, list_id: str, contact_ids: Sequence[str]
     ) -> dict[str, CXoneError | None]:
         """Remove records in one `removeProspects` call (at most `max_delete_batch`): per id,
-        None when removed, else the error (`NotFound` for an unknown record). A failure of the
-        whole call (5xx, dropped connection) raises as any request does."""
+        None when the reply lists it in `successfulRecords`, else its error (`NotFound` for an
+        unknown record). An id the reply names in neither list is an error too: nothing is
+        reported removed that the server did not say it removed."""
         if len(contact_ids) > ADMIN_CAPABILITIES.max_delete_batch:
             raise ValueError(f"at most {ADMIN_CAPABILITIES.max_delete_batch} records per call")
         # Snapshot the list before the first removal: a skip/top download racing concurrent
@@ -389,15 +370,25 @@ class AdminOutboundApi(AsyncResource):
             "DELETE", "lists", f"lists/call-lists/{seg(list_id)}/removeProspects",
             json={"prospectsToRemove": [{"externalId": i} for i in contact_ids]},
         )
-        results: dict[str, CXoneError | None] = dict.fromkeys(contact_ids)
-        failures = _failures(body)
+        found = contract.read(contract.REMOVE_PROSPECTS, body)
+        done, failures = found["successfulRecords"], found["failedRecords"]
+        if not isinstance(done, list) or not isinstance(failures, list):
+            raise contract.SchemaDrift(contract.REMOVE_PROSPECTS.endpoint,
+                                       expected=contract.REMOVE_PROSPECTS.keys, seen=found,
+                                       where="successfulRecords/failedRecords (not lists)")
+        results: dict[str, CXoneError | None] = {
+            i: CXoneError(f"removeProspects: the reply does not name {i}", status=200,
+                          code="NO_RESULT") for i in contact_ids}
+        for item in done:
+            contact_id = text_of(item, "externalId") if isinstance(item, Mapping) else None
+            if contact_id in results:
+                results[contact_id] = None
         for failure in failures:
-            contact_id = text_of(failure, "externalId") or (
-                contact_ids[0] if len(contact_ids) == 1 else None)
-            if contact_id not in results:
+            contact_id = text_of(failure, "externalId") if isinstance(failure, Mapping) else None
+            if contact_id not in results or not isinstance(failure, Mapping):
                 raise CXoneError(f"removeProspects refused a record it does not name: {failure}",
                                  status=200, body=body)
-            code = text_of(failure, "resultCode", "code") or "REMOVE_FAILED"
+            code = text_of(failure, "resultCode") or "REMOVE_FAILED"
             if code.upper() in _NOT_FOUND_CODES:
                 results[contact_id] = NotFound(f"contact {contact_id} is not in list {list_id}",
                                                status=404, code=code)
@@ -405,6 +396,10 @@ class AdminOutboundApi(AsyncResource):
                 results[contact_id] = CXoneError(f"removeProspects refused {contact_id}: {code}",
                                                  status=200, code=code, body=failure)
         removed = [i for i, error in results.items() if error is None]
+        gone = self._removed.setdefault(list_id, [])
+        for contact_id in removed:
+            if contact_id in self._positions.get(list_id, {}):
+                bisect.insort(gone, self._positions[list_id][contact_id])
         known = self._records.get(list_id, {})
         for contact_id in removed:
             known.pop(contact_id, None)
@@ -414,34 +409,77 @@ class AdminOutboundApi(AsyncResource):
                                                  "contactListId": list_id})
         return results
 
-    # -- import ----------------------------------------------------------------------------
-    async def _upload(self, list_id: str, file: bytes, key: str) -> str:
-        body = upload_body(file, file_name=f"cxo-{key[:16]}.csv")
-        answer = await self._json("POST", "lists", f"lists/call-lists/{seg(list_id)}/upload",
-                                  json=body, idempotency_key=key)
-        job_id = text_of(answer, "jobId", "id") if isinstance(answer, Mapping) else None
-        if job_id is None:
-            raise CXoneError("upload: no jobId in the answer", body=answer)
-        self._jobs[job_id] = list_id
-        return job_id
+    # -- uploads ---------------------------------------------------------------------------
+    async def _upload_options(self, list_id: str, *, overwrite: bool) -> UploadOptions:
+        """The upload's required settings: the skill from the settings, else the list's own;
+        records expire `upload_expiration_days` from today; never start the skill."""
+        skill = self.settings.upload_skill_id or self._skills.get(list_id)
+        days = timedelta(days=self.settings.upload_expiration_days)
+        expires = (datetime.now(UTC) + days).date().isoformat()
+        return UploadOptions(expiration_date=expires, skill_id=skill, force_overwrite=overwrite)
 
-    async def _wait(self, job_id: str) -> ImportJob:
-        """Poll an upload job until it finishes, as `self.poll` paces it (upload_poll.py)."""
+    async def _upload(self, list_id: str, rows: list[dict[str, str]], columns: ListColumns,
+                      key: str, *, overwrite: bool) -> ImportJob:
+        """Send one upload file, wait for its job, and read the list back: the job's row
+        outcomes are what the list holds afterwards (`_verify`).
+
+        Uploads to one list go one at a time, from the counters read before to the read-back,
+        so the counters' change is this upload's own.
+        """
+        async with self._uploading.setdefault(list_id, asyncio.Lock()):
+            before = await self._counters(list_id)
+            positions = self._positions.get(list_id, {})
+            gone = self._removed.get(list_id, [])
+            # where the records are now: records shift down as others before them are removed
+            known = [positions[e] - bisect.bisect_left(gone, positions[e])
+                     for e in (r[columns.external_id] for r in rows) if e in positions]
+            start = max(0, min([*known, before.valid]) - PAGE_MAX)
+            options = await self._upload_options(list_id, overwrite=overwrite)
+            body = upload_body(render_upload(rows, columns), file_name=f"cxo-{key[:16]}.csv",
+                               options=options)
+            answer = await self._json("POST", "lists",
+                                      f"lists/call-lists/{seg(list_id)}/upload",
+                                      json=body, idempotency_key=key)
+            job_id = str(contract.read(contract.UPLOAD, answer)["jobId"])
+            self._jobs[job_id] = list_id
+            cancelled = await self._wait(job_id)
+            check = ReadBack(rows, columns)
+            await read_back(check, self._json, list_id, start=start)
+            after = await self._counters(list_id)
+        row_errors = check.row_errors(before, after)
+        self.verified += check.sent
+        status = "FAILED" if cancelled and row_errors else "COMPLETED"
+        return ImportJob(job_id=job_id, status=status,
+                         records_processed=check.sent - len(row_errors),
+                         records_failed=len(row_errors), row_errors=row_errors,
+                         errors=[f"row {e.row}: {e.code}" for e in row_errors])
+
+    async def _wait(self, job_id: str) -> bool:
+        """Poll an upload job until it is complete, as `self.poll` paces it (upload_poll.py);
+        whether it was cancelled."""
         clock = self.session.clock
-        started = clock.monotonic()
         looks = 0
         hint: float | None = None
-        progress: JobProgress | None = None
         while True:
-            await clock.sleep(self.poll.delay(looks, hint=hint, progress=progress))
-            job, raw, hint = await self._read_job(job_id)
+            await clock.sleep(self.poll.delay(looks, hint=hint))
+            job, hint = await self._read_job(job_id)
             looks += 1
-            if job.finished:
-                return job
-            total = raw.get("totalRecords")
-            progress = JobProgress(processed=job.records_processed,
-                                   total=total if isinstance(total, int) else 0,
-                                   elapsed_s=clock.monotonic() - started)
+            if job["isComplete"] is True or job["isCancelled"] is True:
+                return job["isCancelled"] is True
+
+    async def _read_job(self, job_id: str) -> tuple[Mapping[str, Any], float | None]:
+        """The job as published (`uploadJobs[0]`) and the server's `Retry-After` hint."""
+        response = await self.session.request("GET", "lists",
+                                              f"lists/call-lists/jobs/{seg(job_id)}")
+        try:
+            body = response.json()
+        except orjson.JSONDecodeError as exc:
+            raise CXoneError(f"upload job {job_id}: the answer is not JSON") from exc
+        mine = [j for j in contract.rows(contract.UPLOAD_JOBS, body) if str(j["jobId"]) == job_id]
+        if len(mine) != 1:
+            raise contract.SchemaDrift(contract.UPLOAD_JOBS.endpoint, expected={"jobId"},
+                                       seen=body, where=f"uploadJobs (job {job_id} not once)")
+        return mine[0], retry_after_s(response.headers.get("Retry-After"))
 
     async def start_import(
         self,
@@ -451,7 +489,9 @@ class AdminOutboundApi(AsyncResource):
         gzipped: bool = True,
         idempotency_key: str | None = None,
     ) -> ImportJob:
-        """Upload a v2 import body (its rows keyed by phone) to a calling list."""
+        """Upload a v2 import body (its rows keyed by phone) to a calling list, and verify it
+        (`get_import_job` then answers at once). An import adds records: `forceOverwrite` false
+        (docs/real-tenant.md)."""
         if not list_id:
             raise ConfigurationError("the admin dialect imports into a named calling list: "
                                      "pass its id (--list)")
@@ -460,59 +500,35 @@ class AdminOutboundApi(AsyncResource):
             file = v2_import_to_upload(body, columns, gzipped=gzipped)
         except (OSError, UnicodeDecodeError) as exc:
             raise ValidationError(f"the import body is not CSV: {exc}", status=400) from exc
-        job_id = await self._upload(list_id, file, idempotency_key or new_idempotency_key())
-        return ImportJob(job_id=job_id, status="QUEUED")
+        rows = list(csv.DictReader(io.StringIO(file.decode("utf-8"))))
+        job = await self._upload(list_id, rows, columns,
+                                 idempotency_key or new_idempotency_key(), overwrite=False)
+        self._finished[job.job_id] = job
+        # records we did not merge ourselves: read again
+        self._records.pop(list_id, None)
+        self._positions.pop(list_id, None)
+        self._complete.discard(list_id)
+        return ImportJob(job_id=job.job_id, status="QUEUED")
 
     async def get_import_job(self, job_id: str) -> ImportJob:
-        return (await self._read_job(job_id))[0]
-
-    async def _read_job(self, job_id: str) -> tuple[ImportJob, Mapping[str, Any], float | None]:
-        """The job, its raw view, and the server's `Retry-After` hint (seconds) if it gave one."""
-        response = await self.session.request("GET", "lists",
-                                              f"lists/call-lists/jobs/{seg(job_id)}")
-        try:
-            body = response.json()
-        except orjson.JSONDecodeError as exc:
-            raise CXoneError(f"upload job {job_id}: the answer is not JSON") from exc
-        hint = retry_after_s(response.headers.get("Retry-After"))
-        jobs = body.get("uploadJobs") if isinstance(body, Mapping) else None
-        job = jobs[0] if isinstance(jobs, list) and jobs else body
-        if not isinstance(job, Mapping):
-            raise CXoneError(f"upload job {job_id}: unreadable answer", body=body)
-        row_errors = []
-        for failure in _failures(job):
-            row = failure.get("row") or failure.get("rowNumber") or failure.get("recordNumber")
-            if isinstance(row, int):
-                row_errors.append(RowError(
-                    row=row, field=text_of(failure, "field", "fieldName"),
-                    code=text_of(failure, "resultCode", "code", "errorCode") or "ROW_REJECTED",
-                    message=text_of(failure, "message", "description", "error"),
-                ))
-        status = str(job.get("status") or "").upper()
-        if job.get("isCancelled") or status == "CANCELLED":
-            status = "FAILED"
-        elif status not in {"QUEUED", "RUNNING", "COMPLETED", "FAILED"}:
-            status = "COMPLETED" if job.get("isComplete") or job.get("completedDate") else "RUNNING"
-        total = job.get("processedRecords") or job.get("totalRecords") or 0
-        result = ImportJob(
-            job_id=job_id, status=status,
-            records_processed=int(total) if isinstance(total, int) else 0,
-            records_failed=len(row_errors), row_errors=row_errors,
-            errors=[f"row {e.row}: {e.message or e.code}" for e in row_errors],
-        )
-        # A re-upload announces itself as the change it makes (contact.updated/enriched); an
-        # import job, ours or one a resumed run polls again, as import.completed.
-        if result.finished and job_id not in self._announced and job_id not in self._reuploads:
+        """An import's job as verified when it was sent. A job this client did not send (a
+        resumed run's) cannot be checked row by row: once complete it is reported FAILED, so
+        the caller uploads its rows again (keyed by external id: the same values again)."""
+        result = self._finished.get(job_id)
+        if result is None:
+            job, _ = await self._read_job(job_id)
+            if job["isComplete"] is not True and job["isCancelled"] is not True:
+                return ImportJob(job_id=job_id, status="RUNNING")
+            message = f"upload job {job_id} was sent by another process: its rows are unverified"
+            result = ImportJob(job_id=job_id, status="FAILED", errors=[message])
+        if job_id not in self._announced:
             self._announced.add(job_id)
-            # records we did not merge ourselves: read again
-            self._records.pop(self._jobs.get(job_id, ""), None)
-            self._complete.discard(self._jobs.get(job_id, ""))
             await self._emit("import.completed", {
-                "jobId": job_id, "contactListId": self._jobs.get(job_id), "status": status,
-                "recordsProcessed": result.records_processed,
+                "jobId": job_id, "contactListId": self._jobs.get(job_id),
+                "status": result.status, "recordsProcessed": result.records_processed,
                 "recordsFailed": result.records_failed,
             })
-        return result, job, hint
+        return result
 
     # -- enrichment ------------------------------------------------------------------------
     async def enrich_contacts(

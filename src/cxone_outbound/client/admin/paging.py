@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any
 
 from cxone_outbound.client.admin import contract
+from cxone_outbound.client.errors import CXoneError
 
 JsonCall = Callable[..., Awaitable[Any]]
 """`(method, resource, path, **kw) -> parsed JSON`: the admin session at the resource's version."""
@@ -19,12 +20,16 @@ PAGE_MAX = 100
 
 async def pages(
     call: JsonCall, resource: str, path: str, shape: contract.Shape, *,
-    params: Mapping[str, str | int] | None = None, page_size: int = PAGE_MAX,
+    params: Mapping[str, str | int] | None = None, page_size: int = PAGE_MAX, skip: int = 0,
 ) -> AsyncIterator[list[Mapping[str, Any]]]:
-    """The checked rows of a listing, page by page."""
+    """The checked rows of a listing, page by page from `skip`.
+
+    `_links` are not followed (they may be relative or absent): `skip` is ours to count. A
+    server that ignores `skip` (the same page again) is an error, not an endless read.
+    """
     assert shape.rows is not None, shape.endpoint
     top = max(1, min(page_size, PAGE_MAX))
-    skip = 0
+    last: list[Mapping[str, Any]] | None = None
     while True:
         body = await call("GET", resource, path, params={**(params or {}), "skip": skip,
                                                           "top": top})
@@ -32,6 +37,10 @@ async def pages(
         rows: list[Mapping[str, Any]] = list(found[shape.rows])
         if not rows:
             return
+        if rows == last:
+            raise CXoneError(f"{shape.endpoint}: the page at skip={skip} repeats the one before "
+                             "(the server ignores skip?): stopping rather than reading forever")
+        last = rows
         yield rows
         skip += len(rows)
         total = found.get("totalRecords")

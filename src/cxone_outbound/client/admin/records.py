@@ -16,7 +16,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from cxone_outbound.client.errors import SchemaDrift, ValidationError
 from cxone_outbound.client.models import Contact
+from cxone_outbound.limits import ADMIN_MAX_UPLOAD_BYTES, ADMIN_MAX_UPLOAD_RECORDS
 
 
 def text_of(item: Mapping[str, Any], *names: str) -> str | None:
@@ -29,40 +31,67 @@ def text_of(item: Mapping[str, Any], *names: str) -> str | None:
     return None
 
 
-MAX_UPLOAD_RECORDS = 500_000  # help pages: at most 500,000 records per list
-MAX_UPLOAD_BYTES = 256 * 1024 * 1024  # help pages: files up to 256 MB
+MAX_UPLOAD_RECORDS = ADMIN_MAX_UPLOAD_RECORDS
+MAX_UPLOAD_BYTES = ADMIN_MAX_UPLOAD_BYTES
 V2_IMPORT_COLUMNS = ("phone_number", "first_name", "last_name", "email")
+ANY_COLUMN = "*"
+_ROLES = {"externalId": "external_id", "phone": "phone", "firstName": "first_name",
+          "lastName": "last_name", "email": "email"}
+
+
+def digits(phone: str | None) -> str:
+    """A phone in CXone's "universal" format: its digits alone (how a tenant stores it)."""
+    return "".join(ch for ch in phone or "" if ch.isdigit())
 
 
 @dataclass(frozen=True)
 class ListColumns:
-    """A calling list's column mapping: which upload column holds what."""
+    """A calling list's column mapping: which upload column holds what.
+
+    A tenant does not return it (`GET /lists/call-lists/{id}` has no mapping), so the tool
+    remembers the one it created (admin.mappings) or is told it (`list_columns`). `attributes`
+    names the other columns the list carries; `None` means any column (said by the user).
+    """
 
     external_id: str = "ExternalId"
     phone: str = "PhoneNumber"
     first_name: str | None = "FirstName"
     last_name: str | None = "LastName"
     email: str | None = "Email"
+    attributes: frozenset[str] | None = frozenset()
 
     @classmethod
-    def from_list(cls, body: Mapping[str, Any]) -> ListColumns:
-        """The mapping in a list object (defaults where it is silent)."""
-        def text(name: str) -> str | None:
-            value = body.get(name)
-            return value if isinstance(value, str) and value else None
+    def parse(cls, spec: str) -> ListColumns:
+        """`externalId=ExternalId,phone=PhoneNumber,firstName=..,attributes=tier;region` (or
+        `attributes=*`): the mapping of a list the tool did not create."""
+        values: dict[str, Any] = {"first_name": None, "last_name": None, "email": None}
+        attributes: frozenset[str] | None = frozenset()
+        for part in (p.strip() for p in spec.split(",") if p.strip()):
+            role, _, column = (x.strip() for x in part.partition("="))
+            if role == "attributes":
+                names = frozenset(n.strip() for n in column.split(";") if n.strip())
+                attributes = None if ANY_COLUMN in names else names
+            elif role in _ROLES and column:
+                values[_ROLES[role]] = column
+            else:
+                raise ValueError(f"list columns: {part!r} is not role=column "
+                                 f"({', '.join([*_ROLES, 'attributes'])})")
+        if "external_id" not in values or "phone" not in values:
+            raise ValueError("list columns: externalId= and phone= are required")
+        return cls(**values, attributes=attributes)
 
-        default = cls()
-        phone = default.phone
-        mappings = body.get("destinationMappings")
-        if isinstance(mappings, list) and mappings and isinstance(mappings[0], Mapping):
-            phone = str(mappings[0].get("fieldValue") or phone)
-        return cls(
-            external_id=text("externalIdColumn") or default.external_id,
-            phone=phone,
-            first_name=text("firstNameColumn") or default.first_name,
-            last_name=text("lastNameColumn") or default.last_name,
-            email=text("emailColumn") or default.email,
-        )
+    def to_json(self) -> dict[str, Any]:
+        return {"externalId": self.external_id, "phone": self.phone,
+                "firstName": self.first_name, "lastName": self.last_name, "email": self.email,
+                "attributes": None if self.attributes is None else sorted(self.attributes)}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> ListColumns:
+        attributes = data.get("attributes")
+        return cls(external_id=str(data["externalId"]), phone=str(data["phone"]),
+                   first_name=data.get("firstName"), last_name=data.get("lastName"),
+                   email=data.get("email"),
+                   attributes=None if attributes is None else frozenset(attributes))
 
     @property
     def standard(self) -> list[str]:
@@ -74,17 +103,28 @@ class ListColumns:
                  "last_name": self.last_name, "email": self.email}
         return {k: v for k, v in pairs.items() if v}
 
+    def uncarried(self, columns: Iterable[str]) -> list[str]:
+        """The columns this list cannot carry (sending them would drop them silently)."""
+        if self.attributes is None:
+            return []
+        known = set(self.standard) | self.attributes
+        return sorted({c for c in columns if c not in known})
 
-def contact_from_record(record: Mapping[str, Any], list_id: str, columns: ListColumns) -> Contact:
-    """A calling-list record (`{"externalId", "fields": {column: value}}`) as a `Contact`."""
-    fields = record.get("fields")
-    values: dict[str, Any] = dict(fields) if isinstance(fields, Mapping) else {
-        k: v for k, v in record.items() if k != "externalId"
-    }
-    known: dict[str, Any] = {"id": str(record.get("externalId") or
-                                       values.get(columns.external_id) or ""),
-                             "contact_list_id": list_id}
-    values.pop(columns.external_id, None)
+
+def contact_from_record(record: Mapping[str, Any], list_id: str, columns: ListColumns,
+                        *, endpoint: str = "GET /lists/call-lists/{listId}") -> Contact:
+    """A calling-list record (keyed by the list's column names) as a `Contact`.
+
+    The record's fields are not published: a record without the external id and the phone
+    under the list's columns is a shape we do not know (`SchemaDrift`), never an empty contact.
+    """
+    external = record.get(columns.external_id)
+    phone = record.get(columns.phone)
+    if external in (None, "") or phone is None:
+        raise SchemaDrift(endpoint, expected={columns.external_id, columns.phone}, seen=record,
+                          where="a record of contactRecords")
+    values = {k: v for k, v in record.items() if k != columns.external_id}
+    known: dict[str, Any] = {"id": str(external), "contact_list_id": list_id}
     for name, column in columns.by_contact_field().items():
         value = values.pop(column, None)
         known[name] = None if value in (None, "") else str(value)
@@ -96,10 +136,34 @@ def upload_row(contact: Contact, columns: ListColumns) -> dict[str, str]:
     row = {columns.external_id: contact.id}
     for name, column in columns.by_contact_field().items():
         value = getattr(contact, name)
-        row[column] = "" if value is None else str(value)
+        row[column] = "" if value is None else text_value(value)
     for name, value in contact.attributes.items():
-        row[name] = "" if value is None else str(value)
+        row[name] = "" if value is None else text_value(value)
     return row
+
+
+def text_value(value: Any) -> str:
+    """A value as upload text (JSON's spelling for booleans, as read back)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def same_value(sent: str, seen: Any, *, phone: bool = False) -> bool:
+    """Whether a value read back is the one uploaded: phones by digits, numbers and booleans
+    by value (a tenant returns them typed), text as is."""
+    if phone:
+        return digits(sent) == digits(str(seen or ""))
+    if seen is None:
+        return sent == ""
+    if isinstance(seen, bool):
+        return sent.strip().lower() == ("true" if seen else "false")
+    if isinstance(seen, int | float):
+        try:
+            return float(sent) == float(seen)
+        except ValueError:
+            return False
+    return str(seen).strip() == sent.strip()
 
 
 def render_upload(rows: Sequence[Mapping[str, str]], columns: ListColumns) -> bytes:
@@ -121,6 +185,12 @@ def v2_import_to_upload(body: bytes, columns: ListColumns, *, gzipped: bool) -> 
     """
     text = (gzip.decompress(body) if gzipped else body).decode("utf-8-sig")
     reader = csv.DictReader(io.StringIO(text))
+    refused = columns.uncarried(n for n in reader.fieldnames or () if n not in V2_IMPORT_COLUMNS)
+    if refused:
+        raise ValidationError(
+            f"the calling list's mapping cannot carry the column(s) {', '.join(refused)}: map "
+            "them (list_columns attributes=...) or leave them out; nothing was sent",
+            status=400, code="UNMAPPED_COLUMN", field=refused[0])
     rename = dict(zip(V2_IMPORT_COLUMNS, [columns.phone, columns.first_name, columns.last_name,
                                           columns.email], strict=True))
     rows: list[dict[str, str]] = []
@@ -136,17 +206,30 @@ def v2_import_to_upload(body: bytes, columns: ListColumns, *, gzipped: bool) -> 
     return render_upload(rows, columns)
 
 
-def upload_body(file: bytes, *, file_name: str, extra: Mapping[str, Any] | None = None) -> dict[
-    str, Any
-]:
+@dataclass(frozen=True)
+class UploadOptions:
+    """The upload body's settings besides the file (S1: the last four are required)."""
+
+    expiration_date: str  # YYYY-MM-DD: when the records expire
+    skill_id: int | None = None  # the dialing skill the records are attached to
+    force_overwrite: bool = False
+    start_skill: bool = False  # never: a human presses go (S2)
+    send_email: bool = False
+
+
+def upload_body(file: bytes, *, file_name: str, options: UploadOptions) -> dict[str, Any]:
     """The JSON body of `POST /lists/call-lists/{listId}/upload`."""
-    return {
+    body: dict[str, Any] = {
         "listFile": base64.b64encode(file).decode("ascii"),
         "fileName": file_name,
-        "forceOverwrite": False,
-        "startSkill": False,
-        **(extra or {}),
+        "forceOverwrite": options.force_overwrite,
+        "expirationDate": options.expiration_date,
+        "startSkill": options.start_skill,
+        "sendEmail": options.send_email,
     }
+    if options.skill_id is not None:
+        body["skillId"] = options.skill_id
+    return body
 
 
 def chunks_within_limits(rows: Sequence[Mapping[str, str]]) -> Iterable[list[Mapping[str, str]]]:

@@ -39,7 +39,7 @@ from cxone_outbound.jobs.preview.eligibility import (
     judge,
     normalise_regions,
 )
-from cxone_outbound.phones import PhoneNormalizer
+from cxone_outbound.phones import PhoneNormalizer, as_written
 
 DEFAULT_MAX_ATTEMPTS = 5
 AuditSink = Callable[[dict[str, Any]], None]
@@ -186,8 +186,10 @@ async def assess_list(
     index = SuppressionIndex.build(entries, now=now, normalize=normalize)
     wanted = normalise_regions(regions)
     outcome = Eligibility(keep_ids=False)
+    digits = client.capabilities.phones_as_digits  # admin: phones come back as digits
     async for c in client.iter_contacts(list_id):
-        candidate = Candidate(c.id, c.phone, _region(c.attributes, c.model_extra))
+        phone = as_written(c.phone, normalize) if digits and c.phone else c.phone
+        candidate = Candidate(c.id, phone, _region(c.attributes, c.model_extra))
         outcome.add(
             c.id, judge(candidate, regions=wanted, suppressions=index, normalize=normalize)
         )
