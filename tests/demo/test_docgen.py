@@ -27,6 +27,7 @@ PAGES = {
     "cxo runs report": "docs/reports.md",
     "cxo sandbox serve": "docs/sandbox.md",
     "cxo demo": "docs/demo.md",
+    "cxo tenant probe": "docs/tenant-probe.md",
 }
 
 

@@ -36,6 +36,7 @@ from cxone_outbound.cli.report_cmd import report_run
 from cxone_outbound.cli.runs import runs_app
 from cxone_outbound.cli.sanitize import sanitize_command
 from cxone_outbound.cli.state import CliState
+from cxone_outbound.cli.tenant_cmd import tenant_app
 from cxone_outbound.cli.update_cmd import update_contacts
 from cxone_outbound.cli.webhooks import app as webhooks_app
 from cxone_outbound.client.errors import CXoneError
@@ -111,6 +112,7 @@ app.add_typer(preview_app, name="preview")
 app.add_typer(runs_app, name="runs")
 runs_app.command("report")(report_run)
 app.add_typer(sandbox.app, name="sandbox")
+app.add_typer(tenant_app, name="tenant")
 app.command("enrich")(enrich_command)
 app.command("update")(update_contacts)
 app.command("import")(import_contacts)

@@ -113,6 +113,7 @@ class SchemaDrift(CXoneError):
         self.endpoint = endpoint
         self.expected = sorted(expected)
         self.seen = seen_keys
+        self.where = where
 
 
 class PayloadTooLarge(CXoneError):

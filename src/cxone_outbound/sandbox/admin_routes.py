@@ -134,7 +134,9 @@ def admin(route: str, handler: Handler) -> Callable[[Request], Awaitable[Respons
             sandbox.counters.count(route, 500)
             return _error(500, "INTERNAL_ERROR", "internal error", correlation)
         sandbox.counters.count(route, reply.status)
-        body = None if reply.body is None else orjson.dumps(reply.body)
+        payload = sandbox.drifts.apply(route, reply.body) if 200 <= reply.status < 300 \
+            else reply.body
+        body = None if payload is None else orjson.dumps(payload)
         return Response(body, reply.status, reply.headers | {"CorrelationId": correlation},
                         media_type=JSON if body is not None else None)
 

@@ -104,6 +104,19 @@ class SandboxControl:
     def faults(self) -> dict[str, Any]:
         return dict(self._call("GET", "/sandbox/faults"))
 
+    def set_drift(self, endpoint: str, *, rename: dict[str, str] | None = None,
+                  drop: list[str] | None = None) -> list[dict[str, Any]]:
+        """Make the admin route `endpoint` ("GET /lists/call-lists/{listId}") reply with keys
+        renamed or dropped (top level and inside `resultSet`); the drifts in force."""
+        body: dict[str, Any] = {"endpoint": endpoint, "rename": rename or {}, "drop": drop or []}
+        return list(self._call("POST", "/sandbox/drift", body)["drifts"])
+
+    def clear_drift(self) -> None:
+        self._call("DELETE", "/sandbox/drift")
+
+    def drifts(self) -> list[dict[str, Any]]:
+        return list(self._call("GET", "/sandbox/drift")["drifts"])
+
     def set_token_ttl(self, seconds: int) -> None:
         self._call("PUT", "/sandbox/token-ttl", {"seconds": seconds})
 

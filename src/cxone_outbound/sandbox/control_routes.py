@@ -12,10 +12,12 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from cxone_outbound.sandbox.access_keys import DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET
+from cxone_outbound.sandbox.admin_routes import PREFIX as ADMIN_PREFIX
 from cxone_outbound.sandbox.auth import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_TENANT
 from cxone_outbound.sandbox.contacts import render_contact
 from cxone_outbound.sandbox.control_guard import control_refusal
 from cxone_outbound.sandbox.csv_import import ContactRow
+from cxone_outbound.sandbox.drift import parse_drift
 from cxone_outbound.sandbox.endpoint import JSON, error_response, read_body
 from cxone_outbound.sandbox.errors import MalformedBody, NotFound, SandboxError, ValidationFailed
 from cxone_outbound.sandbox.faults import FaultSpecError
@@ -302,6 +304,28 @@ async def admin_ids(sandbox: Sandbox, request: Request, body: dict[str, Any]) ->
     return out
 
 
+def _admin_routes(request: Request) -> list[str]:
+    """`METHOD /inContactAPI/services/{version}/...` of every admin route the app serves."""
+    return [f"{method} {route.path}" for route in request.app.routes
+            if isinstance(route, Route) and route.path.startswith(ADMIN_PREFIX)
+            for method in route.methods or () if method != "HEAD"]
+
+
+async def get_drift(sandbox: Sandbox, request: Request, body: dict[str, Any]) -> Any:
+    return {"drifts": sandbox.drifts.describe()}
+
+
+async def set_drift(sandbox: Sandbox, request: Request, body: dict[str, Any]) -> Any:
+    """Change one admin route's reply shape (replacing that route's earlier drift)."""
+    sandbox.drifts.set(parse_drift(body, _admin_routes(request)))
+    return {"drifts": sandbox.drifts.describe()}
+
+
+async def clear_drift(sandbox: Sandbox, request: Request, body: dict[str, Any]) -> Any:
+    sandbox.drifts.clear()
+    return None
+
+
 def _c(path: str, method: str, handler: Control, status: int = 200) -> Route:
     return Route(path, control(handler, status), methods=[method])
 
@@ -319,6 +343,9 @@ CONTROL_ROUTES = [
     _c("/sandbox/faults", "GET", get_faults),
     _c("/sandbox/faults", "PUT", put_faults),
     _c("/sandbox/faults", "DELETE", clear_faults),
+    _c("/sandbox/drift", "GET", get_drift),
+    _c("/sandbox/drift", "POST", set_drift),
+    _c("/sandbox/drift", "DELETE", clear_drift),
     _c("/sandbox/token-ttl", "PUT", put_token_ttl),
     _c("/sandbox/tokens/revoke", "POST", revoke_tokens),
     _c("/sandbox/idempotency", "GET", get_idempotency),

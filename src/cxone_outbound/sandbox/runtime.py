@@ -7,6 +7,7 @@ from pathlib import Path
 
 from cxone_outbound.sandbox.counters import Counters
 from cxone_outbound.sandbox.delivery import Dispatcher
+from cxone_outbound.sandbox.drift import Drifts
 from cxone_outbound.sandbox.faults import FaultInjector, parse_fault_spec
 from cxone_outbound.sandbox.import_worker import ImportWorker
 from cxone_outbound.sandbox.options import SandboxOptions
@@ -24,6 +25,7 @@ class Sandbox:
                                    headers=options.rate_headers)
         self.faults = FaultInjector(parse_fault_spec(options.faults), time.monotonic)
         self.counters = Counters()
+        self.drifts = Drifts()  # admin reply shapes changed on purpose (POST /sandbox/drift)
         self.dispatcher = Dispatcher(self.store.webhooks, time.time)
         self.store.db.sink = self.dispatcher.publish
         self.worker = ImportWorker(self.store.imports, options.import_rows_per_s)
@@ -47,14 +49,15 @@ class Sandbox:
         self.faults = FaultInjector(parse_fault_spec(spec), time.monotonic)
 
     def reset(self) -> None:
-        """Back to a fresh start: data, counters, rate limit, faults, token lifetime and the
-        idempotency keys' TTL and clock."""
+        """Back to a fresh start: data, counters, rate limit, faults, drifts, token lifetime and
+        the idempotency keys' TTL and clock."""
         self.store.reset()
         self.worker.imports = self.store.imports
         self.counters.reset()
         self.limiter.configure(self.options.rate_limit, self.options.burst,
                                headers=self.options.rate_headers)
         self.set_faults(self.options.faults)
+        self.drifts.clear()
         self.token_ttl = self.options.token_ttl
         self.store.idempotency.reset()
         self.dispatcher.invalidate()

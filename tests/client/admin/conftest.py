@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -43,4 +44,32 @@ def server(sandbox_server: SandboxServer | None) -> SandboxServer:
     if sandbox_server is None or not getattr(sandbox_server, "access_key_id", None):
         pytest.skip("needs a local sandbox serving the admin dialect")
     sandbox_server.control.reset()
+    return sandbox_server
+
+
+@pytest.fixture
+def admin_cli(
+    sandbox_server: SandboxServer | None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> SandboxServer:
+    """`cxo` pointed at the sandbox's admin dialect by a profile; state and caches in tmp_path."""
+    if sandbox_server is None or not getattr(sandbox_server, "access_key_id", None):
+        pytest.skip("needs a local sandbox serving the admin dialect")
+    sandbox_server.control.reset()
+    for name in list(os.environ):
+        if name.startswith("CXONE_"):
+            monkeypatch.delenv(name)
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[profiles.real]\ndialect = "admin"\nbase_url = "{sandbox_server.base_url}"\n'
+        f'access_key_id = "{sandbox_server.access_key_id}"\n'
+        'list_columns = "externalId=ExternalId,phone=PhoneNumber,firstName=FirstName,'
+        'lastName=LastName,email=Email,attributes=*"\n'
+    )
+    config.chmod(0o600)
+    monkeypatch.setenv("CXONE_CONFIG", str(config))
+    monkeypatch.setenv("CXONE_PROFILE", "real")
+    monkeypatch.setenv("CXONE_ACCESS_KEY_SECRET", str(sandbox_server.access_key_secret))
+    monkeypatch.setenv("CXONE_STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     return sandbox_server
