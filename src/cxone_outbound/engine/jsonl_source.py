@@ -1,8 +1,8 @@
 """A JSON Lines file (.jsonl, .ndjson) read as records: one object per line.
 
-The header is the keys of the first object; a later object may leave keys out (they read as
-empty) but not bring new ones, which would otherwise be dropped unseen. A line that is not a
-JSON object is a row error with its line number, and the run goes on.
+The header is every key of every object, in the order they first appear (one pass over the file
+before the run); an object that leaves a key out reads it as empty. A line that is not a JSON
+object is a row error with its line number, and the run goes on.
 """
 
 from __future__ import annotations
@@ -62,18 +62,27 @@ class JsonlSource:
         return min(1.0, self._position / self._size) if self._size else None
 
     def _read_header(self) -> list[str]:
-        """The keys of the first object; a first line that is no object refuses the file."""
+        """Every key any object has, in the order they first appear: one pass over the file.
+
+        Exports often leave a null key out of an object, so the first object alone would not
+        name every column. The pass holds only the keys (constant memory); it costs a parse of
+        the file before the run, which is far cheaper than rows failing for want of a column.
+        """
+        keys: dict[str, None] = {}
+        objects = 0
         with self.path.open("rb") as fh:
             for number, line in enumerate(fh, start=1):
                 if not line.strip():
                     continue
-                first = _object(line.removeprefix(b"\xef\xbb\xbf"))
-                if isinstance(first, RecordError):
-                    raise SourceError(f"{self.path}: line {number}: {first.message}")
-                if not first:
-                    raise SourceError(f"{self.path}: line {number}: the first object is empty")
-                return list(first)
-        raise SourceError(f"{self.path}: the file is empty")
+                value = _object(line.removeprefix(b"\xef\xbb\xbf") if number == 1 else line)
+                if isinstance(value, dict):
+                    objects += 1
+                    keys.update(dict.fromkeys(value))
+        if not objects:
+            raise SourceError(f"{self.path}: no line is a JSON object")
+        if not keys:
+            raise SourceError(f"{self.path}: the objects have no keys")
+        return list(keys)
 
     def __iter__(self) -> Iterator[Record]:
         header = self.header
@@ -97,7 +106,7 @@ class JsonlSource:
                     extra = [name for name in value if name not in known]
                     if extra:
                         error = RecordError(
-                            "UNKNOWN_FIELDS", f"keys not in the first object: {sorted(extra)}"
+                            "UNKNOWN_FIELDS", f"keys not in the header: {sorted(extra)}"
                         )
                         yield Record(str(line), line, {}, cells, error)
                         continue
