@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit venv clean chromium
+.PHONY: demo test lint typecheck unit venv clean chromium postgresql
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,7 +36,19 @@ chromium:
 		echo "install it with: sudo apt-get install chromium"; \
 	fi
 
-unit: $(STAMP) chromium
+# The SQL source's tests start a throwaway server from Debian's postgresql; install it likewise.
+postgresql:
+	@if ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing postgresql for the SQL source's tests"; \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y postgresql \
+		|| { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y postgresql; }; \
+	else \
+		echo "postgresql is missing: the SQL source's PostgreSQL tests will be skipped (they fail when CI=true)."; \
+		echo "install it with: sudo apt-get install postgresql"; \
+	fi
+
+unit: $(STAMP) chromium postgresql
 	$(BIN)/pytest -n 2 --dist loadgroup
 
 test: lint typecheck unit

@@ -123,6 +123,7 @@ def test_every_field_has_an_environment_variable(tmp_path: Path) -> None:
         "CXONE_DISCOVERY_URL": "http://127.0.0.1:9999/.well-known/cxone-configuration",
         "CXONE_API_URL": "http://127.0.0.1:9998",
         "CXONE_API_VERSIONS": "lists=33, skills=v30.0",
+        "CXONE_SOURCE_DSN": "sqlite:///crm.db",
         "CXONE_LIST_COLUMNS": "externalId=Ref,phone=Phone",
         "CXONE_UPLOAD_SKILL_ID": "4101",
         "CXONE_UPLOAD_EXPIRATION_DAYS": "7",

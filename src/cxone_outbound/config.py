@@ -57,7 +57,7 @@ ENV_CONFIG = "CXONE_CONFIG"  # path of the config file
 ENV_PROFILE = "CXONE_PROFILE"  # profile name
 DEFAULT_PROFILE = "default"
 SECRET_FIELDS: frozenset[str] = frozenset(
-    {"client_secret", "access_key_secret", "lookup_auth_token"}
+    {"client_secret", "access_key_secret", "source_dsn", "lookup_auth_token"}
 )
 
 
@@ -102,6 +102,8 @@ class Settings(BaseModel):
     discovery_url: str | None = None  # None: {base_url}/.well-known/cxone-configuration
     api_url: str | None = None  # set: skip discovery and use this API host
     api_versions: dict[str, str] = Field(default_factory=dict)  # resource -> "v33.0"
+    # The database `--source-sql` reads (docs/sources.md); a secret: it may hold a password.
+    source_dsn: SecretStr | None = None
     # Calling-list uploads (admin; docs/real-tenant.md "Calling lists and uploads"): the column
     # mapping of lists cxo did not create, the dialing skill records are attached to (else the
     # list's own skill), and how many days uploaded records live (the required expirationDate).
@@ -439,11 +441,11 @@ def load_settings(
         config_path=path,
         config_exists=exists,
     )
-    holds_secret = any(name in profile_values for name in SECRET_FIELDS)
-    if holds_secret and _readable_by_others(path):
+    held = sorted(name for name in SECRET_FIELDS if name in profile_values)
+    if held and _readable_by_others(path):
         warning = (
-            f"{path} holds a client_secret and is readable by other users; "
-            f"run `chmod 600 {path}` or move the secret to {env_var_for('client_secret')}"
+            f"{path} holds a {held[0]} and is readable by other users; "
+            f"run `chmod 600 {path}` or move the secret to {env_var_for(held[0])}"
         )
         loaded = replace(loaded, warnings=(*loaded.warnings, warning))
     return loaded

@@ -7,7 +7,6 @@ import json
 from pathlib import Path
 
 import pytest
-from tests.contracts.drift_proxy import drifted
 from tests.jobs.conftest import SANDBOX_LIST_COLUMNS, Cxo
 
 from cxone_outbound.client import CXoneClient
@@ -226,20 +225,3 @@ def test_an_agent_prompt_on_the_admin_dialect_exits_2_naming_it(
                          "q-1", "--no-agent-prompt", "--state-dir", str(tmp_path / "s"))
     assert code == 2 and "previewSettings.agentPromptEnabled" in err
     assert len(sandbox_control.campaign_versions(v2_id)) == 1
-
-
-def test_a_drifted_dnc_reply_stops_the_plan_with_exit_5_naming_the_endpoint(
-    admin: Cxo, settings: Settings, sandbox_control: SandboxControl,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    v2_id = new_campaign(settings)
-    campaign = str(sandbox_control.admin_ids(campaign_id=v2_id)["skillId"])
-    v2_list = sandbox_control.create_list("drift")
-    sandbox_control.add_contacts(v2_list, [{"phone": "+14155550100"}])
-    list_id = str(sandbox_control.admin_ids(list_id=v2_list)["listId"])
-    with drifted(settings.base_url, "/dnc-groups", b'"dncGroups"', b'"groups"') as proxy:
-        monkeypatch.setenv("CXONE_BASE_URL", proxy)
-        code, _, err = admin("preview", "plan", "--campaign", campaign, "--list", list_id,
-                             "--queue", "q-1")
-    assert code == 5, err
-    assert "GET /dnc-groups" in err and "groups" in err and "Traceback" not in err

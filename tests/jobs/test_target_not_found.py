@@ -5,11 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tests.jobs.test_preview_cli import Cxo, cxo, new_campaign
+from tests.jobs.conftest import Cxo
+from tests.jobs.test_preview_cli import new_campaign
 
 from cxone_outbound.config import Settings
-
-__all__ = ["cxo"]  # the fixture, shared with the preview CLI tests
 
 
 def one_line_error(err: str) -> bool:

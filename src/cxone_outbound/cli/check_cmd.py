@@ -39,7 +39,8 @@ def _now(text: str | None) -> datetime:
 def check_command(
     ctx: typer.Context,
     file: Annotated[
-        Path | None, typer.Argument(help="CSV of records (phone, optional zip/state columns).")
+        Path | None,
+        typer.Argument(help="Records (phone, optional zip/state): CSV, .xlsx, .parquet, .jsonl."),
     ] = None,
     list_id: Annotated[
         str | None, typer.Option("--list", help="Check a list's contacts instead of a file.")
@@ -62,13 +63,16 @@ def check_command(
     encoding: runs.EncodingOpt = "utf-8",
     delimiter: runs.DelimiterOpt = ",",
     mapping: runs.MapOpt = None,
+    source_sql: runs.SourceSqlOpt = None,
+    dsn: runs.DsnOpt = None,
+    sheet: runs.SheetOpt = None,
     state_dir: runs.StateDirOpt = None,
     resume: runs.ResumeOpt = None,
     progress: runs.ProgressOpt = "auto",
 ) -> None:
     """A verdict per record (dialable, not_now, blocked) with every reason; docs/check.md."""
-    if (file is None) == (list_id is None):
-        runs.usage_error("check a FILE or a --list ID (one of them)")
+    if sum(x is not None for x in (file, list_id, source_sql)) != 1:
+        runs.usage_error("check a FILE, a --list ID or a --source-sql QUERY (one of them)")
     try:
         policy = load_policy(policy_file)
     except PolicyError as exc:
@@ -89,12 +93,14 @@ def check_command(
 
     job = CheckJob(checker, describe=describe)
     directory = state_dir or default_state_dir()
-    if file is not None:
-        csv_source = runs.open_csv(file, encoding=encoding, delimiter=delimiter,
-                                   mappings=mapping, aliases=CHECK_FIELDS)
-        if "phone_number" not in csv_source.columns:
-            runs.usage_error(f"{file}: no phone column (header: {', '.join(csv_source.header)})")
-        _execute(ctx, job, csv_source, directory, resume, progress)
+    if list_id is None:
+        source = runs.open_source(ctx, file, sql=source_sql, dsn=dsn, sheet=sheet,
+                                  encoding=encoding, delimiter=delimiter, mappings=mapping,
+                                  aliases=CHECK_FIELDS)
+        if "phone_number" not in source.columns:
+            runs.usage_error(f"{source.description}: no phone column "
+                             f"(header: {', '.join(source.header)})")
+        _execute(ctx, job, source, directory, resume, progress)
         return
     assert list_id is not None
     with runs.scratch_dir(directory, "check") as work:

@@ -40,7 +40,6 @@ def render_fill_rates(console: Console, report: dict[str, Any]) -> None:
 
 def enrich_command(
     ctx: typer.Context,
-    file: Annotated[Path, typer.Argument(help="The CRM extract (CSV with a header row).")],
     list_id: Annotated[str, typer.Option("--list", help="The contact list to enrich.")],
     campaign_id: Annotated[
         str, typer.Option("--campaign", help="The campaign whose timeout budget sizes batches.")
@@ -48,6 +47,10 @@ def enrich_command(
     mapping_file: Annotated[
         Path, typer.Option("--mapping", help="The TOML mapping (see docs/mapping.md).")
     ],
+    file: Annotated[
+        Path | None,
+        typer.Argument(help="The CRM extract: CSV, .xlsx, .parquet, .arrow or .jsonl."),
+    ] = None,
     webhook: Annotated[
         str | None,
         typer.Option("--webhook", help="Register (or update, by name) a contact.enriched hook."),
@@ -74,6 +77,9 @@ def enrich_command(
     progress: runs.ProgressOpt = "auto",
     encoding: runs.EncodingOpt = "utf-8",
     delimiter: runs.DelimiterOpt = ",",
+    source_sql: runs.SourceSqlOpt = None,
+    dsn: runs.DsnOpt = None,
+    sheet: runs.SheetOpt = None,
 ) -> None:
     """Set contact attributes from a CRM extract, in atomic batches within the campaign's budget.
 
@@ -87,7 +93,8 @@ def enrich_command(
         mapping = load_mapping(mapping_file)
     except MappingError as exc:
         runs.usage_error(str(exc))
-    source = runs.open_csv(file, encoding=encoding, delimiter=delimiter)
+    source = runs.open_source(ctx, file, sql=source_sql, dsn=dsn, sheet=sheet,
+                              encoding=encoding, delimiter=delimiter)
     settings = state.settings()
 
     async def plan() -> EnrichmentPlan:

@@ -25,8 +25,9 @@ from cxone_outbound.jobs.import_ import (
 def import_contacts(
     ctx: typer.Context,
     file: Annotated[
-        Path, typer.Argument(help="CSV: phone_number, first_name, last_name, email, ...")
-    ],
+        Path | None,
+        typer.Argument(help="CSV, .xlsx, .parquet, .arrow, .jsonl: phone_number, first_name, ..."),
+    ] = None,
     list_id: Annotated[
         str | None, typer.Option("--list", help="Contact list id (default: the tenant's).")
     ] = None,
@@ -54,6 +55,9 @@ def import_contacts(
     encoding: runs.EncodingOpt = "utf-8",
     delimiter: runs.DelimiterOpt = ",",
     mapping: runs.MapOpt = None,
+    source_sql: runs.SourceSqlOpt = None,
+    dsn: runs.DsnOpt = None,
+    sheet: runs.SheetOpt = None,
     state_dir: runs.StateDirOpt = None,
     resume: runs.ResumeOpt = None,
     dry_run: runs.DryRunOpt = False,
@@ -61,11 +65,13 @@ def import_contacts(
     scrub_dnc: ScrubDncOpt = None,
 ) -> None:
     """Import contacts, resumable, each row once; see docs/import.md."""
-    source = runs.open_csv(
-        file, encoding=encoding, delimiter=delimiter, mappings=mapping, aliases=IMPORT_FIELDS
+    source = runs.open_source(
+        ctx, file, sql=source_sql, dsn=dsn, sheet=sheet, encoding=encoding, delimiter=delimiter,
+        mappings=mapping, aliases=IMPORT_FIELDS,
     )
     if "phone_number" not in source.columns:
-        runs.usage_error(f"{file}: no phone_number column (header: {', '.join(source.header)})")
+        runs.usage_error(f"{source.description}: no phone_number column "
+                         f"(header: {', '.join(source.header)})")
     dialect = runs.cli_state(ctx).settings().dialect
     if not list_id and dialect == "admin":
         runs.usage_error("on the admin dialect an import goes into a named calling list: "

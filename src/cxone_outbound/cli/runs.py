@@ -45,6 +45,12 @@ from cxone_outbound.engine.runner import (
     journal_path,
     run_dir_for,
 )
+from cxone_outbound.engine.sources import (
+    TabularSource,
+    open_file_source,
+    open_sql_source,
+    source_kind,
+)
 from cxone_outbound.engine.summary import render_summary
 from cxone_outbound.jobs.sanitize import read_list as read_into
 from cxone_outbound.jobs.sanitize_store import ListSnapshot
@@ -68,6 +74,21 @@ MapOpt = Annotated[
     typer.Option("--map", help="column=field: read a column as a field (repeatable)."),
 ]
 ProgressOpt = Annotated[str, typer.Option("--progress", help="auto, rich, plain or none (stderr).")]
+SourceSqlOpt = Annotated[
+    str | None,
+    typer.Option("--source-sql", help="Read the rows of this SQL query instead of a FILE."),
+]
+DsnOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--dsn",
+        help="The database URL --source-sql reads (else CXONE_SOURCE_DSN, else the profile's "
+        "source_dsn; prefer those: a flag is visible to other users).",
+    ),
+]
+SheetOpt = Annotated[
+    str | None, typer.Option("--sheet", help="The .xlsx sheet to read (default: the first).")
+]
 
 runs_app = typer.Typer(
     help="List and inspect runs (journal and result files).", no_args_is_help=True
@@ -100,6 +121,64 @@ def open_csv(
         return CsvSource(path, options, aliases=aliases)
     except (SourceError, OSError) as exc:
         usage_error(str(exc))
+
+
+def open_source(
+    ctx: typer.Context,
+    path: Path | None,
+    *,
+    sql: str | None = None,
+    dsn: str | None = None,
+    sheet: str | None = None,
+    encoding: str = "utf-8",
+    delimiter: str = ",",
+    mappings: Sequence[str] | None = None,
+    aliases: Mapping[str, Sequence[str]] | None = None,
+) -> TabularSource:
+    """The source a job command reads: FILE by its extension, or `--source-sql` on a DSN.
+
+    A bad file, option, DSN or query is a one-line usage error (exit 2) before anything is
+    sent. The DSN comes from `--dsn`, else `CXONE_SOURCE_DSN`, else the profile's `source_dsn`;
+    its password is redacted from everything the command prints.
+    """
+    if (path is None) == (sql is None):
+        usage_error("read a FILE or --source-sql QUERY (one of them)")
+    try:
+        if sql is not None:
+            state = cli_state(ctx)
+            secret = state.settings(source_dsn=dsn).source_dsn
+            if secret is None:
+                usage_error("--source-sql needs a database: --dsn URL, CXONE_SOURCE_DSN, "
+                            "or source_dsn in the profile")
+            url = secret.get_secret_value()
+            _redact_dsn_password(state, url)
+            if sheet is not None:
+                usage_error("--sheet only applies to an .xlsx workbook")
+            return open_sql_source(sql, url, mappings=parse_mappings(mappings or []),
+                                   aliases=aliases)
+        assert path is not None
+        if source_kind(path) == "csv" and path.suffix.lower() != ".tsv" and sheet is None:
+            return open_csv(path, encoding=encoding, delimiter=delimiter, mappings=mappings,
+                            aliases=aliases)
+        options = CsvOptions(
+            encoding=encoding, delimiter=delimiter, mappings=parse_mappings(mappings or [])
+        )
+        return open_file_source(path, csv_options=options, sheet=sheet, aliases=aliases)
+    except (SourceError, OSError) as exc:
+        usage_error(str(exc))
+
+
+def _redact_dsn_password(state: CliState, dsn: str) -> None:
+    """Keep the DSN's password out of logs and output, whatever prints it."""
+    from urllib.parse import unquote, urlsplit
+
+    try:
+        password = urlsplit(dsn).password
+    except ValueError:
+        return
+    if password:
+        state.redactor.add_secret(password)
+        state.redactor.add_secret(unquote(password))
 
 
 @contextlib.contextmanager

@@ -19,7 +19,10 @@ from cxone_outbound.phones import normalize_phone
 
 def update_contacts(
     ctx: typer.Context,
-    file: Annotated[Path, typer.Argument(help="CSV with a contactId column and fields to set.")],
+    file: Annotated[
+        Path | None,
+        typer.Argument(help="CSV (or .xlsx, .parquet, .jsonl...) with contactId and fields."),
+    ] = None,
     concurrency: Annotated[
         int | None, typer.Option("--concurrency", min=1, help="Requests in flight at once.")
     ] = None,
@@ -29,6 +32,9 @@ def update_contacts(
     encoding: runs.EncodingOpt = "utf-8",
     delimiter: runs.DelimiterOpt = ",",
     mapping: runs.MapOpt = None,
+    source_sql: runs.SourceSqlOpt = None,
+    dsn: runs.DsnOpt = None,
+    sheet: runs.SheetOpt = None,
     state_dir: runs.StateDirOpt = None,
     resume: runs.ResumeOpt = None,
     dry_run: runs.DryRunOpt = False,
@@ -49,11 +55,13 @@ def update_contacts(
     see docs/update.md."""
     state = runs.cli_state(ctx)
     settings = state.settings(max_rate=max_rate, concurrency=concurrency)
-    source = runs.open_csv(
-        file, encoding=encoding, delimiter=delimiter, mappings=mapping, aliases=CONTACT_FIELDS
+    source = runs.open_source(
+        ctx, file, sql=source_sql, dsn=dsn, sheet=sheet, encoding=encoding, delimiter=delimiter,
+        mappings=mapping, aliases=CONTACT_FIELDS,
     )
     if "contactId" not in source.columns:
-        runs.usage_error(f"{file}: no contactId column (header: {', '.join(source.header)})")
+        runs.usage_error(f"{source.description}: no contactId column "
+                         f"(header: {', '.join(source.header)})")
     if settings.dialect == "admin" and not list_id:
         runs.usage_error("on the admin dialect a contact id is an external id within a list: "
                          "pass --list (docs/real-tenant.md)")

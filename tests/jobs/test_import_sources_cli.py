@@ -1,0 +1,187 @@
+"""`cxo import` from every kind of source gives the CSV's result against the sandbox.
+
+The same workload (with a bad phone every 40 rows) is imported once from CSV and once from the
+other source into two lists; the contacts, counts and row errors must match.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+from tests.engine import source_workload as w
+from tests.engine.postgres import postgres_server
+from tests.jobs.conftest import Cxo
+
+from cxone_outbound.client import CXoneClient
+from cxone_outbound.config import Settings
+from cxone_outbound.sandbox.control import SandboxControl
+
+ROWS = [
+    ("12345", *row[1:]) if i % 40 == 7 else row for i, row in enumerate(w.contacts(240, seed=5))
+]
+ATTRIBUTES = ["score", "balance", "joined", "vip", "notes"]
+
+
+def write(kind: str, directory: Path) -> list[str]:
+    """The workload as `kind`; the command-line arguments that read it."""
+    if kind == "sqlite":
+        db = w.write_sqlite(directory / "crm.db", ROWS)
+        return ["--source-sql", w.SELECT, "--dsn", f"sqlite:///{db}"]
+    writer = {"csv": w.write_csv, "xlsx": w.write_xlsx, "parquet": w.write_parquet,
+              "arrow": w.write_arrow, "jsonl": w.write_jsonl}[kind]
+    path = writer(directory / f"contacts.{kind}", ROWS)
+    return [str(path), "--sheet", "Contacts"] if kind == "xlsx" else [str(path)]
+
+
+def contacts_of(settings: Settings, list_id: str) -> list[tuple[Any, ...]]:
+    async def read() -> list[tuple[Any, ...]]:
+        async with CXoneClient(settings) as client:
+            return sorted([
+                (c.phone, c.first_name, c.last_name, c.email,
+                 tuple(sorted((k, str(v)) for k, v in c.attributes.items())))
+                async for c in client.iter_contacts(list_id)
+            ])
+
+    return asyncio.run(read())
+
+
+def import_(cxo: Cxo, control: SandboxControl, args: list[str]) -> tuple[str, dict[str, Any]]:
+    list_id = control.create_list(
+        "sources", [{"name": name, "type": "string"} for name in ATTRIBUTES]
+    )
+    code, out, err = cxo("--json", "import", *args, "--list", list_id, "--progress", "none")
+    assert code == 1, err  # the bad phones failed, the rest succeeded
+    return list_id, orjson.loads(out)
+
+
+def failures(summary: dict[str, Any]) -> list[str]:
+    with Path(summary["files"]["failed.csv"]).open(newline="") as fh:
+        return [f"{row['error_code']} {row['Phone']}" for row in csv.DictReader(fh)]
+
+
+@pytest.mark.parametrize("kind", ["xlsx", "parquet", "arrow", "jsonl", "sqlite"])
+def test_an_import_from_any_source_gives_the_csv_result(
+    kind: str, cxo: Cxo, sandbox_control: SandboxControl, settings: Settings, tmp_path: Path
+) -> None:
+    csv_list, csv_summary = import_(cxo, sandbox_control, write("csv", tmp_path))
+    other_list, other_summary = import_(cxo, sandbox_control, write(kind, tmp_path))
+    assert other_summary["counts"] == csv_summary["counts"] == {"succeeded": 234, "failed": 6}
+    assert failures(other_summary) == failures(csv_summary)
+    imported = contacts_of(settings, other_list)
+    assert imported == contacts_of(settings, csv_list)
+    assert len(imported) == 234
+    assert {"score", "balance", "joined", "vip"} <= dict(imported[0][4]).keys()
+
+
+def test_a_dsn_password_never_shows_in_a_run(
+    cxo: Cxo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CXONE_SOURCE_DSN", "postgresql+psycopg://crm:Sup3rSecretPw@127.0.0.1:1/x")
+    code, out, err = cxo("import", "--source-sql", "SELECT 1", "--dry-run")
+    assert code == 2
+    assert "Sup3rSecretPw" not in out + err
+    assert len(err.strip().splitlines()) <= 4  # a usage error box, not a traceback
+    assert "crm:***@127.0.0.1:1/x" in err
+
+
+def test_a_sql_error_is_exit_2_with_one_line(cxo: Cxo, tmp_path: Path) -> None:
+    db = w.write_sqlite(tmp_path / "crm.db", ROWS[:2])
+    code, _, err = cxo("import", "--source-sql", "SELECT * FROM nope", "--dsn",
+                         f"sqlite:///{db}", "--dry-run")
+    assert code == 2
+    assert "no such table: nope" in err
+    assert "Traceback" not in err
+
+
+def test_a_jsonl_that_is_not_json_fails_its_rows_and_the_run_goes_on(
+    cxo: Cxo, tmp_path: Path
+) -> None:
+    path = tmp_path / "c.jsonl"
+    path.write_text('{"phone": "+14155550100", "first_name": "A", "last_name": "B"}\n'
+                    "{oops\n"
+                    '{"phone": "+14155550101", "first_name": "C", "last_name": "D"}\n')
+    code, out, err = cxo("--json", "import", str(path), "--dry-run", "--progress", "none")
+    assert code == 1, err  # a failed row; the others were read and planned
+    summary = orjson.loads(out)
+    assert summary["counts"]["failed"] == 1
+    with Path(summary["files"]["failed.csv"]).open(newline="") as fh:
+        (row,) = list(csv.DictReader(fh))
+    assert (row["line"], row["error_code"]) == ("2", "INVALID_JSON")
+
+
+def test_an_xlsx_with_an_empty_header_cell_is_refused_before_anything_is_sent(
+    cxo: Cxo, tmp_path: Path
+) -> None:
+    import xlsxwriter
+
+    path = tmp_path / "c.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    book.add_worksheet().write_row(0, 0, ["phone", "first_name", "", "last_name"])
+    book.close()
+    code, _, err = cxo("import", str(path))
+    assert code == 2
+    assert "header cell C1 is empty" in err
+    assert not (tmp_path / "state" / "runs").exists()
+
+
+def test_check_reads_a_query_and_a_parquet_file_like_its_csv(cxo: Cxo, tmp_path: Path) -> None:
+    now = "2026-12-03T15:00:00Z"
+    verdicts = []
+    for args in (write("csv", tmp_path), write("parquet", tmp_path), write("sqlite", tmp_path)):
+        code, out, err = cxo("--json", "check", *args, "--now", now, "--progress", "none")
+        assert code == 0, err
+        verdicts.append(orjson.loads(out)["check"]["verdicts"])
+    assert verdicts[0] == verdicts[1] == verdicts[2]
+    assert sum(verdicts[0].values()) == len(ROWS)
+
+
+def test_update_reads_contact_ids_from_json_lines(cxo: Cxo, tmp_path: Path) -> None:
+    path = tmp_path / "changes.jsonl"
+    path.write_text('{"contactId": "c-1", "firstName": "Zoë", "score": 7}\n'
+                    '{"contactId": null, "firstName": "Ann"}\n')
+    code, out, err = cxo("--json", "update", str(path), "--dry-run", "--progress", "none")
+    summary = orjson.loads(out)
+    assert code == 1, err
+    assert summary["counts"]["failed"] == 1  # the row without an id
+    assert summary["planned"]["records"] == 1
+
+
+@pytest.fixture(scope="module")
+def postgres() -> Iterator[str]:
+    with postgres_server() as dsn:
+        yield dsn
+
+
+def test_a_run_from_postgresql_never_writes_the_password_anywhere(
+    cxo: Cxo, postgres: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlalchemy
+
+    password = str(sqlalchemy.engine.make_url(postgres).password)
+    engine = sqlalchemy.create_engine(postgres)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE leads (id int, phone text, first_name text, "
+                             "last_name text)")
+        conn.exec_driver_sql("INSERT INTO leads VALUES (1, '+14155550100', 'Zoë', 'Q'), "
+                             "(2, '12345', 'Ann', 'B')")
+    engine.dispose()
+    monkeypatch.setenv("CXONE_SOURCE_DSN", postgres)
+    code, out, err = cxo("--json", "import", "--source-sql", "SELECT * FROM leads ORDER BY id",
+                         "--dry-run", "--progress", "none")
+    assert code == 1, err  # the bad phone
+    summary = orjson.loads(out)
+    assert summary["counts"] == {"failed": 1}
+    assert summary["input"].startswith("sql postgresql+psycopg://cxo:***@127.0.0.1:")
+    shown = cxo("--json", "runs", "show", summary["run_id"])[1]
+    assert orjson.loads(shown)["input"] == summary["input"]
+    listed = cxo("--json", "runs", "list")[1] + shown
+    state = tmp_path / "state"
+    written = b"".join(p.read_bytes() for p in state.rglob("*") if p.is_file())
+    assert password.encode() not in written
+    assert password not in out + err + listed
