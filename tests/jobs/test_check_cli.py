@@ -102,3 +102,19 @@ def test_the_report_charts_reasons_and_callable_now_by_time_zone(
     for title in ("Reasons", "Callable now by zone", "Records by zone", "Verdicts"):
         assert title in page, title
     assert '<span class="name">America/New_York</span>' in page
+
+
+def test_a_number_in_a_compiled_dnc_file_is_blocked_naming_its_source(
+    cxo: Cxo, tmp_path: Path
+) -> None:
+    registry = tmp_path / "registry.txt"
+    registry.write_text("2125550101\n", encoding="utf-8")
+    dnc = tmp_path / "dnc.bin"
+    code, _, err = cxo("dnc", "compile", f"national={registry}", "-o", str(dnc))
+    assert code == 0, err
+    path = _file(tmp_path, "a,(212) 555-0101,\nb,(212) 555-0102,\n")
+    code, out, _ = cxo("--json", "check", str(path), "--now", NOW, "--dnc", str(dnc))
+    assert code == 0
+    rows = {r["contact_id"]: r for r in _rows(Path(json.loads(out)["run_dir"]))}
+    assert rows["a"]["verdict"] == "blocked" and "dnc: national" in rows["a"]["reasons"]
+    assert rows["b"]["verdict"] == "dialable"

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 import typer
 
 from cxone_outbound.cli import runs
+from cxone_outbound.cli.dnc_cmd import open_screen
 from cxone_outbound.dialability.windows import PolicyError, load_policy
 from cxone_outbound.engine.job import Source
 from cxone_outbound.engine.launch import default_state_dir
@@ -66,6 +67,11 @@ def check_command(
     source_sql: runs.SourceSqlOpt = None,
     dsn: runs.DsnOpt = None,
     sheet: runs.SheetOpt = None,
+    dnc_files: Annotated[
+        list[Path] | None,
+        typer.Option("--dnc", help="Block numbers in this compiled DNC file (cxo dnc compile; "
+                     "repeatable); the tenant's DNC groups are checked too. See docs/dnc.md."),
+    ] = None,
     state_dir: runs.StateDirOpt = None,
     resume: runs.ResumeOpt = None,
     progress: runs.ProgressOpt = "auto",
@@ -84,12 +90,16 @@ def check_command(
         runs.usage_error(f"--block-line-type: unknown {sorted(unknown)} (one of {sorted(kinds)})")
     regions = {r.strip().upper() for arg in allow_region or () for r in arg.split(",")
                if r.strip()}
+    screen = (open_screen(ctx, dnc_files, tenant=True, default_region=default_region)
+              if dnc_files else None)
     checker = Checker(policy, _now(now), normalizer=PhoneNormalizer(default_region),
+                      dnc=screen.match if screen else None,
                       allowed_regions=regions, blocked_line_types=blocked)
 
     def describe() -> dict[str, Any]:
         return {"policy": str(policy_file) if policy_file else "federal default (8:00-21:00)",
-                "allowed_regions": sorted(regions), "blocked_line_types": sorted(blocked)}
+                "allowed_regions": sorted(regions), "blocked_line_types": sorted(blocked),
+                "dnc": [str(p) for p in dnc_files or ()]}
 
     job = CheckJob(checker, describe=describe)
     directory = state_dir or default_state_dir()
