@@ -14,7 +14,8 @@ from cxone_outbound.demo import DemoOptions, DemoResult, run_demo
 
 pytestmark = [pytest.mark.xdist_group("demo"), pytest.mark.timeout(120)]
 
-JOBS = ("import", "update", "enrich", "sanitize (plan)", "sanitize (apply)", "preview (apply)")
+JOBS = ("import", "update", "enrich", "sanitize (plan)", "sanitize (apply)", "preview (apply)",
+        "check")
 
 
 @pytest.fixture(scope="module", params=["v2", "admin"])
@@ -35,7 +36,7 @@ def test_demo_runs_as_designed(demo: tuple[DemoResult, str]) -> None:
     assert result.problems == []
     assert [r.step.label for r in result.results] == [
         "import", "update", "enrich", "sanitize (plan)", "sanitize (apply)",
-        "preview (plan)", "preview (apply)",
+        "preview (plan)", "preview (apply)", "check",
     ]
 
 

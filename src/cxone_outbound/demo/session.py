@@ -228,7 +228,9 @@ class Demo:
             return
         if not self._step(steps.preview_plan_step(w), head):
             return
-        self._step(steps.preview_apply_step(w, state_dir), head)
+        if not self._step(steps.preview_apply_step(w, state_dir), head):
+            return
+        self._step(steps.check_step(w, state_dir, progress), head)
 
     def _step(self, step: Step, head: tuple[str, ...]) -> StepResult | None:
         """Run one step as `cxo` would; its result, or None when the demo must stop."""

@@ -129,6 +129,16 @@ def preview_apply_step(w: Workload, state_dir: Path) -> Step:
     )
 
 
+def check_step(w: Workload, state_dir: Path, progress: str) -> Step:
+    return Step(
+        "check",
+        "check",
+        ("check", "--list", w.list_id, "--default-region", "US", "--state-dir", str(state_dir),
+         "--progress", progress),
+        "a dialability verdict per contact: time zone, calling window now, every reason",
+    )
+
+
 def global_args(base_url: str, config_file: Path) -> tuple[str, ...]:
     """The `cxo` options every step starts with: the demo's sandbox and its own config file."""
     return ("--base-url", base_url, "--config", str(config_file))
