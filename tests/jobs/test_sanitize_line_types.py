@@ -3,47 +3,18 @@
 from __future__ import annotations
 
 import json
-import logging
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from tests.jobs.conftest import Cxo
 
-from cxone_outbound.cli.main import invoke
-from cxone_outbound.cli.output import remove_logging_handler
-from cxone_outbound.config import Settings
 from cxone_outbound.jobs.sanitize_directive import DirectiveError, load_directive
 from cxone_outbound.linetypes import CACHE_FILE
 from cxone_outbound.sandbox.control import SandboxControl
 from cxone_outbound.sandbox.lookups import ROUTE
 
-Cxo = Callable[..., tuple[int, str, str]]
 US_MOBILE = "+14152345671"  # offline: fixed_line_or_mobile; the emulated carrier: mobile
 US_LANDLINE = "+14152345675"  # the emulated carrier: landline
-
-
-@pytest.fixture
-def cxo(
-    settings: Settings, sandbox_control: SandboxControl, monkeypatch: pytest.MonkeyPatch,
-    tmp_path: Path, capsys: pytest.CaptureFixture[str],
-) -> Iterator[Cxo]:
-    monkeypatch.setenv("CXONE_BASE_URL", settings.base_url)
-    monkeypatch.setenv("CXONE_CLIENT_ID", settings.client_id)
-    monkeypatch.setenv("CXONE_CLIENT_SECRET", settings.client_secret.get_secret_value())
-    monkeypatch.setenv("CXONE_STATE_DIR", str(tmp_path / "state"))
-    monkeypatch.delenv("CXONE_CONFIG", raising=False)
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
-    level = logging.getLogger().level
-
-    def run(*args: str) -> tuple[int, str, str]:
-        capsys.readouterr()
-        code = invoke(list(args))
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    yield run
-    remove_logging_handler()
-    logging.getLogger().setLevel(level)
 
 
 def _list(control: SandboxControl) -> str:

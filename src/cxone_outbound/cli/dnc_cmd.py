@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
@@ -168,16 +169,24 @@ ScrubDncOpt = Annotated[
 ]
 
 
+@contextlib.contextmanager
 def scrubbing(
-    ctx: typer.Context, job: Job, files: list[Path], header: list[str],
+    ctx: typer.Context, job: Job, files: list[Path] | None, header: list[str],
     phone_of: Callable[[Item], str | None], *, dry_run: bool, default_region: str | None,
-) -> ScrubbingJob:
-    """`job` behind a DNC screen: the files, then (unless a dry run) the tenant's groups."""
+) -> Iterator[Job]:
+    """`job` behind a DNC screen (the files, then unless a dry run the tenant's groups) while
+    the block runs, the files closed after it; `job` itself when no file is given."""
+    if not files:
+        yield job
+        return
     if dry_run:
         runs.cli_state(ctx).output.info("dry run: scrubbing against the DNC files only (the "
                                         "tenant's DNC groups are read on a real run)")
     screen = open_screen(ctx, files, tenant=not dry_run, default_region=default_region or "US")
-    return ScrubbingJob(job, screen, phone_of, header=header)
+    try:
+        yield ScrubbingJob(job, screen, phone_of, header=header)
+    finally:
+        screen.close()
 
 
 def open_screen(

@@ -10,8 +10,6 @@ import typer
 from cxone_outbound.cli import runs
 from cxone_outbound.cli.dnc_cmd import ScrubDncOpt, scrubbing
 from cxone_outbound.client.capabilities import capabilities_for
-from cxone_outbound.engine.job import Job
-from cxone_outbound.jobs.dnc_scrub import ScrubbingJob
 from cxone_outbound.jobs.import_ import (
     DEFAULT_REQUIRED,
     IMPORT_FIELDS,
@@ -93,21 +91,8 @@ def import_contacts(
         importer = ImportJob(options, attributes, capabilities_for(dialect))
     except ValueError as exc:
         runs.usage_error(f"{file}: {exc}")
-    job: Job = importer
-    if scrub_dnc:
-        phone = importer.columns.index("phone_number")
-        job = scrubbing(ctx, importer, scrub_dnc, source.header, lambda i: i.payload[phone],
-                        dry_run=dry_run, default_region=options.default_region)
-    try:
-        runs.execute(
-            ctx,
-            job,
-            source,
-            state_dir=state_dir,
-            resume=resume,
-            dry_run=dry_run,
-            progress=progress,
-        )
-    finally:
-        if isinstance(job, ScrubbingJob):
-            job.screen.close()
+    phone = importer.columns.index("phone_number")
+    with scrubbing(ctx, importer, scrub_dnc, source.header, lambda i: i.payload[phone],
+                   dry_run=dry_run, default_region=options.default_region) as job:
+        runs.execute(ctx, job, source, state_dir=state_dir, resume=resume, dry_run=dry_run,
+                     progress=progress)

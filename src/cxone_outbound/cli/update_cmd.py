@@ -11,8 +11,6 @@ from cxone_outbound.cli import runs
 from cxone_outbound.cli.dnc_cmd import ScrubDncOpt, scrubbing
 from cxone_outbound.client.capabilities import capabilities_for
 from cxone_outbound.engine import Item
-from cxone_outbound.engine.job import Job
-from cxone_outbound.jobs.dnc_scrub import ScrubbingJob
 from cxone_outbound.jobs.update import CONTACT_FIELDS, UpdateJob
 from cxone_outbound.phones import normalize_phone
 
@@ -65,26 +63,13 @@ def update_contacts(
     if settings.dialect == "admin" and not list_id:
         runs.usage_error("on the admin dialect a contact id is an external id within a list: "
                          "pass --list (docs/real-tenant.md)")
-    job: Job = UpdateJob(concurrency=settings.concurrency, list_id=list_id,
-                         capabilities=capabilities_for(settings.dialect),
-                         per_contact=per_contact)
-    if scrub_dnc:  # a row that would write a listed phone is skipped whole
-        job = scrubbing(ctx, job, scrub_dnc, source.header, new_phone, dry_run=dry_run,
-                        default_region="US")
-    try:
-        runs.execute(
-            ctx,
-            job,
-            source,
-            state_dir=state_dir,
-            resume=resume,
-            dry_run=dry_run,
-            progress=progress,
-            settings=settings,
-        )
-    finally:
-        if isinstance(job, ScrubbingJob):
-            job.screen.close()
+    updater = UpdateJob(concurrency=settings.concurrency, list_id=list_id,
+                        capabilities=capabilities_for(settings.dialect), per_contact=per_contact)
+    # a row that would write a listed phone is skipped whole
+    with scrubbing(ctx, updater, scrub_dnc, source.header, new_phone, dry_run=dry_run,
+                   default_region="US") as job:
+        runs.execute(ctx, job, source, state_dir=state_dir, resume=resume, dry_run=dry_run,
+                     progress=progress, settings=settings)
 
 
 def new_phone(item: Item) -> str | None:
