@@ -110,6 +110,15 @@ def test_latency_bins_place_each_attempt_by_its_elapsed_time() -> None:
     assert nonzero == {0: 1, 2: 2, 5: 1, len(stats.latency_bins) - 1: 1}
 
 
+def test_counted_outcome_lines_add_their_records_to_the_timeline() -> None:
+    stats = AuditStats()
+    stats.add({"type": "outcomes", "ts": 1.0, "counts": {"succeeded": 2000}})
+    stats.add(outcome(1.5, "failed", "REFUSED"))
+    stats.add({"type": "outcomes", "ts": 2.0, "counts": {"succeeded": -3, "x": 1}})
+    assert stats.outcomes == {"succeeded": 2000, "failed": 1}
+    assert stats.timeline.total("succeeded") == 2000
+
+
 def test_distinct_error_codes_are_capped_with_the_rest_as_other() -> None:
     stats = AuditStats()
     for n in range(80):

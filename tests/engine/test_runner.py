@@ -63,10 +63,17 @@ async def test_failed_csv_neutralises_formula_cells(tmp_path: Path) -> None:
     assert row["error_message"] == "'@evil"
 
 
-async def test_audit_has_one_outcome_line_per_record(tmp_path: Path) -> None:
-    summary = await run(FakeSink(), ids_file(tmp_path, 5), tmp_path / "s")
+async def test_audit_has_an_outcome_line_per_failed_record_and_counts_the_rest(
+    tmp_path: Path,
+) -> None:
+    path = write_csv(tmp_path / "in.csv", "id,name\n1,a\n2,b\n,c\n4,d\n5,e\n")
+    summary = await run(FakeSink(refuse={"2": "no"}), path, tmp_path / "s")
     lines = [json.loads(x) for x in (summary.run_dir / "audit.jsonl").read_text().splitlines()]
-    assert sorted(e["line"] for e in lines if e["type"] == "outcome") == [2, 3, 4, 5, 6]
+    assert sorted(e["line"] for e in lines if e["type"] == "outcome") == [3, 4]
+    counted = [e for e in lines if e["type"] == "outcomes"]
+    assert sum(e["counts"]["succeeded"] for e in counted) == 3
+    assert min(e["first_line"] for e in counted) == 2
+    assert max(e["last_line"] for e in counted) == 6
 
 
 async def test_summary_json_is_written(tmp_path: Path) -> None:

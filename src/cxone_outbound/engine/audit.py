@@ -1,16 +1,24 @@
-"""audit.jsonl: one JSON line per API call and per record outcome, with secrets redacted."""
+"""audit.jsonl: one JSON line per API call, per flush of outcomes and per record that did not
+succeed, with secrets redacted.
+
+A record that succeeded has no line of its own (its request, the journal and succeeded.csv say
+it): a flush writes one `outcomes` line counting them, so a million-row import does not write
+a million audit lines (issue 15). A failed or skipped record keeps its `outcome` line.
+"""
 
 from __future__ import annotations
 
 import re
 import time
+from collections import Counter
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import orjson
 
 from cxone_outbound.client.events import RequestEvent
-from cxone_outbound.engine.records import Outcome, Record
+from cxone_outbound.engine.records import Outcome, Record, State
 from cxone_outbound.private_files import open_private, private_dir
 
 _SECRET_QUERY = re.compile(
@@ -69,6 +77,27 @@ class AuditLog:
                 "field": error.field if error else None,
             }
         )
+
+    def outcomes(self, done: Iterable[tuple[Record, Outcome, int]]) -> None:
+        """A flush's outcomes: a line for each record that did not succeed, then one line
+        counting those that did (none when none did)."""
+        counts: Counter[str] = Counter()
+        lines: list[int] = []
+        for record, outcome, attempts in done:
+            if outcome.state is State.SUCCEEDED:
+                counts[str(outcome.state)] += 1
+                lines.append(record.line)
+            else:
+                self.outcome(record, outcome, attempts)
+        if counts:
+            self.write(
+                {
+                    "type": "outcomes",
+                    "counts": dict(counts),
+                    "first_line": min(lines),
+                    "last_line": max(lines),
+                }
+            )
 
     def flush(self) -> None:
         self._fh.flush()

@@ -108,6 +108,10 @@ class BaseJob:
     name = "job"
     batch_size = 1
     concurrency = 16
+    # whether succeeded.csv repeats each record's row after `line, remote_id`: a job whose
+    # input file is what it sent (import) says no, so the file stays small (the row is the
+    # input's line of that number)
+    succeeded_rows = True
 
     def options(self) -> Mapping[str, Any]:
         return {}

@@ -8,6 +8,7 @@ process; only an OS crash can lose the last commits.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
@@ -32,29 +33,55 @@ CREATE TABLE IF NOT EXISTS runs (
     sessions INTEGER NOT NULL DEFAULT 1
 );
 CREATE INDEX IF NOT EXISTS runs_by_input ON runs (job, input_hash);
-CREATE TABLE IF NOT EXISTS records (
-    run_id TEXT NOT NULL,
-    key TEXT NOT NULL,
-    line INTEGER NOT NULL,
-    state TEXT NOT NULL,
+CREATE TABLE IF NOT EXISTS states (code INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
+CREATE TABLE IF NOT EXISTS batches (
+    id INTEGER PRIMARY KEY,
+    run INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    remote_id TEXT
+);
+CREATE UNIQUE INDEX IF NOT EXISTS batches_by_name ON batches (run, name);
+CREATE TABLE IF NOT EXISTS entries (
+    run INTEGER NOT NULL,
+    key NOT NULL,
+    line INTEGER,
+    state INTEGER NOT NULL,
     attempts INTEGER NOT NULL DEFAULT 0,
     error_code TEXT,
     message TEXT,
     field TEXT,
     retryable INTEGER NOT NULL DEFAULT 0,
-    batch_id TEXT,
+    batch INTEGER,
     remote_id TEXT,
     session INTEGER NOT NULL DEFAULT 1,
-    PRIMARY KEY (run_id, key)
+    PRIMARY KEY (run, key)
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS records_in_flight ON records (run_id, state, batch_id);
+CREATE INDEX IF NOT EXISTS entries_in_flight ON entries (run, batch) WHERE state = 1;
+CREATE INDEX IF NOT EXISTS entries_by_line ON entries (run, line) WHERE line IS NOT NULL;
 """
-# Columns added since the first schema: (table, column, definition), added to older journals.
-_ADDED_COLUMNS = (
-    ("runs", "sessions", "INTEGER NOT NULL DEFAULT 1"),
-    ("records", "session", "INTEGER NOT NULL DEFAULT 1"),
+# A compact row a record: `run` is the run's number (runs.seq), `key` an integer when it is one
+# (every source's key so far is its line's number), `line` NULL when it is the key, `state` a
+# code of the `states` table, `batch` a row of `batches` (its name and the remote id the API
+# gave it), `remote_id` NULL when it is the batch's. About 25 bytes a record instead of about 280 (issue 15). The view `records` shows
+# them as the first schema's table did, for people (and tests) reading the file with sqlite3.
+_RECORDS_VIEW = """
+CREATE VIEW IF NOT EXISTS records AS
+SELECT r.id AS run_id, CAST(e.key AS TEXT) AS key, COALESCE(e.line, e.key) AS line,
+       s.name AS state, e.attempts AS attempts, e.error_code AS error_code,
+       e.message AS message, e.field AS field, e.retryable AS retryable,
+       b.name AS batch_id, COALESCE(e.remote_id, b.remote_id) AS remote_id,
+       e.session AS session
+FROM entries e JOIN runs r ON r.seq = e.run JOIN states s ON s.code = e.state
+LEFT JOIN batches b ON b.id = e.batch;
+"""
+_FIRST_STATES = (State.PENDING, State.IN_FLIGHT, State.SUCCEEDED, State.FAILED, State.SKIPPED)
+_IN_FLIGHT = 1  # entries_in_flight's code: fixed, the partial index names it
+_SELECT = (
+    "SELECT COALESCE(e.line, e.key), e.key, e.state, e.attempts, e.error_code, e.message,"
+    " e.field, e.retryable, b.name, COALESCE(e.remote_id, b.remote_id) FROM entries e"
+    " LEFT JOIN batches b ON b.id = e.batch"
 )
-_INDEXES = "CREATE INDEX IF NOT EXISTS records_by_line ON records (run_id, line);"
+_PART = 500  # SQLite's host parameters per statement, with room to spare
 
 RUNNING = "running"
 INTERRUPTED = "interrupted"
@@ -108,19 +135,13 @@ def _run_from_row(row: sqlite3.Row) -> RunInfo:
     )
 
 
-def _entry_from_row(row: sqlite3.Row) -> Entry:
-    return Entry(
-        key=row["key"],
-        line=row["line"],
-        state=State(row["state"]),
-        attempts=row["attempts"],
-        error_code=row["error_code"],
-        message=row["message"],
-        field=row["field"],
-        retryable=bool(row["retryable"]),
-        batch_id=row["batch_id"],
-        remote_id=row["remote_id"],
-    )
+def _stored(key: str, line: int) -> tuple[int | str, int | None]:
+    """A record's key and line as stored: the key as an integer when it is one (in its
+    canonical spelling), the line NULL when it is the key."""
+    if key.isascii() and key.isdigit() and len(key) < 19 and (key[0] != "0" or key == "0"):
+        number = int(key)
+        return number, None if number == line else line
+    return key, line
 
 
 class Journal:
@@ -137,16 +158,108 @@ class Journal:
         self._db.execute("PRAGMA busy_timeout=10000")
         self._db.executescript(_SCHEMA)
         self._migrate()
-        self._db.executescript(_INDEXES)
+        self._codes: dict[str, int] = {}
+        self._names: dict[int, State] = {}
+        self._labels: dict[int, str] = {}
+        self._load_states()
+        self._seqs: dict[str, int] = {}
 
     def _migrate(self) -> None:
-        """Add the columns a journal written by an older version lacks."""
-        for table, column, definition in _ADDED_COLUMNS:
-            names = {row["name"] for row in self._db.execute(f"PRAGMA table_info({table})")}
-            if column not in names:
-                self._db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {definition}")
+        """Bring a journal written by an older version to this schema (once, in a transaction):
+        the runs get their number, and the first schema's `records` table is moved into
+        `entries` and replaced by the view of the same name."""
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            names = {row["name"] for row in self._db.execute("PRAGMA table_info(runs)")}
+            if "sessions" not in names:
+                self._db.execute("ALTER TABLE runs ADD COLUMN sessions INTEGER NOT NULL DEFAULT 1")
+            if "seq" not in names:
+                self._db.execute("ALTER TABLE runs ADD COLUMN seq INTEGER")
+                self._db.execute("UPDATE runs SET seq = rowid")
+                self._db.execute("CREATE UNIQUE INDEX runs_by_seq ON runs (seq)")
+            self._db.executemany(
+                "INSERT OR IGNORE INTO states (code, name) VALUES (?, ?)",
+                [(code, str(state)) for code, state in enumerate(_FIRST_STATES)],
+            )
+            kind = self._db.execute(
+                "SELECT type FROM sqlite_master WHERE name = 'records'"
+            ).fetchone()
+            if kind is not None and kind["type"] == "table":
+                self._move_records()
+            self._db.execute(_RECORDS_VIEW)
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    def _move_records(self) -> None:
+        columns = {row["name"] for row in self._db.execute("PRAGMA table_info(records)")}
+        if "session" not in columns:
+            self._db.execute("ALTER TABLE records ADD COLUMN session INTEGER NOT NULL DEFAULT 1")
+        self._db.execute(
+            "INSERT OR IGNORE INTO states (name) SELECT DISTINCT state FROM records"
+        )
+        self._db.execute(
+            "INSERT OR IGNORE INTO batches (run, name)"
+            " SELECT DISTINCT u.seq, r.batch_id FROM records r JOIN runs u ON u.id = r.run_id"
+            " WHERE r.batch_id IS NOT NULL"
+        )
+        self._db.execute(
+            "INSERT OR REPLACE INTO entries (run, key, line, state, attempts, error_code,"
+            " message, field, retryable, batch, remote_id, session)"
+            " SELECT u.seq, CASE WHEN r.key = CAST(CAST(r.key AS INTEGER) AS TEXT)"
+            " AND length(r.key) < 19 THEN CAST(r.key AS INTEGER) ELSE r.key END,"
+            " NULLIF(r.line, CAST(r.key AS INTEGER)), s.code, r.attempts,"
+            " r.error_code, r.message, r.field, r.retryable, b.id, r.remote_id,"
+            " r.session FROM records r JOIN runs u ON u.id = r.run_id"
+            " JOIN states s ON s.name = r.state"
+            " LEFT JOIN batches b ON b.run = u.seq AND b.name = r.batch_id"
+        )
+        self._db.execute("DROP TABLE records")
+
+    def _load_states(self) -> None:
+        for row in self._db.execute("SELECT code, name FROM states"):
+            self._codes[row["name"]] = row["code"]
+            self._labels[row["code"]] = row["name"]
+            with contextlib.suppress(ValueError):  # a state a newer version wrote
+                self._names[row["code"]] = State(row["name"])
+
+    def _code(self, state: State) -> int:
+        """The code of a state, registered the first time a journal sees it."""
+        code = self._codes.get(state)
+        if code is None:
+            self._db.execute("INSERT OR IGNORE INTO states (name) VALUES (?)", (str(state),))
+            self._load_states()
+            code = self._codes[state]
+        return code
+
+    def _seq(self, run_id: str) -> int:
+        seq = self._seqs.get(run_id)
+        if seq is None:
+            row = self._db.execute("SELECT seq FROM runs WHERE id = ?", (run_id,)).fetchone()
+            if row is None:
+                raise KeyError(run_id)
+            seq = self._seqs[run_id] = int(row["seq"])
+        return seq
+
+    def _entry(self, row: Sequence[Any]) -> Entry:
+        line, key, state, attempts, code, message, field, retryable, batch, remote = row
+        return Entry(
+            key=str(key),
+            line=line,
+            state=self._names[state],
+            attempts=attempts,
+            error_code=code,
+            message=message,
+            field=field,
+            retryable=bool(retryable),
+            batch_id=batch,
+            remote_id=remote,
+        )
 
     def close(self) -> None:
+        with contextlib.suppress(sqlite3.Error):  # leave no -wal file the size of the run
+            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         self._db.close()
 
     def __enter__(self) -> Journal:
@@ -176,8 +289,8 @@ class Journal:
         started_at: float,
     ) -> RunInfo:
         self._transaction(
-            "INSERT INTO runs (id, job, input_hash, input_path, options, started_at, status)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO runs (id, job, input_hash, input_path, options, started_at, status, seq)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM runs))",
             [(run_id, job, input_hash, input_path, json.dumps(dict(options)), started_at, RUNNING)],
         )
         run = self.get_run(run_id)
@@ -234,54 +347,88 @@ class Journal:
 
     # records
 
-    def lookup(self, run_id: str, keys: Sequence[str]) -> dict[str, Entry]:
-        """The journaled entries among `keys` (absent keys were never seen)."""
+    def lookup(self, run_id: str, records: Sequence[Record]) -> dict[str, Entry]:
+        """The journaled entries of `records`, by key (absent: never seen)."""
+        seq = self._seq(run_id)
+        keys = [_stored(record.key, record.line)[0] for record in records]
         found: dict[str, Entry] = {}
-        for start in range(0, len(keys), 500):
-            part = keys[start : start + 500]
+        for start in range(0, len(keys), _PART):
+            part = keys[start : start + _PART]
             marks = ",".join("?" * len(part))
             rows = self._db.execute(
-                f"SELECT * FROM records WHERE run_id = ? AND key IN ({marks})",  # noqa: S608
-                (run_id, *part),
+                f"{_SELECT} WHERE e.run = ? AND e.key IN ({marks})", (seq, *part)
             )
             for row in rows:
-                found[row["key"]] = _entry_from_row(row)
+                entry = self._entry(row)
+                found[entry.key] = entry
         return found
+
+    def _batch_ids(self, seq: int, names: Sequence[str]) -> dict[str, int]:
+        """The rows of the batches named, made if new."""
+        self._db.executemany(
+            "INSERT OR IGNORE INTO batches (run, name) VALUES (?, ?)", [(seq, n) for n in names]
+        )
+        ids: dict[str, int] = {}
+        unique = list(dict.fromkeys(names))
+        for start in range(0, len(unique), _PART):
+            part = unique[start : start + _PART]
+            marks = ",".join("?" * len(part))
+            ids.update(
+                self._db.execute(
+                    f"SELECT name, id FROM batches WHERE run = ? AND name IN ({marks})",  # noqa: S608
+                    (seq, *part),
+                ).fetchall()
+            )
+        return ids
 
     def claim(self, run_id: str, batches: Sequence[Batch]) -> None:
         """Mark the batches' records in-flight, committed, before anything is sent."""
-        self._transaction(
-            "INSERT INTO records (run_id, key, line, state, attempts, batch_id, remote_id)"
-            " VALUES (?, ?, ?, ?, 1, ?, ?) ON CONFLICT (run_id, key) DO UPDATE SET"
-            " state = excluded.state, attempts = records.attempts + 1,"
-            " batch_id = excluded.batch_id, remote_id = excluded.remote_id,"
-            " error_code = NULL, message = NULL, field = NULL, retryable = 0",
-            [
-                (run_id, item.key, item.record.line, State.IN_FLIGHT, b.id, b.remote_id)
-                for b in batches
-                for item in b.items
-            ],
-        )
+        seq = self._seq(run_id)
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            ids = self._batch_ids(seq, [b.id for b in batches])
+            self._db.executemany(
+                "UPDATE batches SET remote_id = ? WHERE id = ?",
+                [(b.remote_id, ids[b.id]) for b in batches],
+            )
+            self._db.executemany(
+                "INSERT INTO entries (run, key, line, state, attempts, batch)"
+                " VALUES (?, ?, ?, ?, 1, ?) ON CONFLICT (run, key) DO UPDATE SET"
+                " line = excluded.line, state = excluded.state, attempts = entries.attempts + 1,"
+                " batch = excluded.batch, remote_id = NULL, error_code = NULL, message = NULL,"
+                " field = NULL, retryable = 0",
+                [
+                    (seq, *_stored(item.key, item.record.line), _IN_FLIGHT, ids[b.id])
+                    for b in batches
+                    for item in b.items
+                ],
+            )
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
 
     def unclaim(self, run_id: str, batches: Sequence[Batch], prior: Mapping[str, Entry]) -> None:
         """Undo the claim of batches that were never sent: each record back to its entry in
         `prior`, or out of the journal if it had none (one transaction)."""
-        keys = [item.key for b in batches for item in b.items]
+        seq = self._seq(run_id)
+        keys = [(item.key, item.record.line) for b in batches for item in b.items]
         self._db.execute("BEGIN IMMEDIATE")
         try:
             self._db.executemany(
-                "DELETE FROM records WHERE run_id = ? AND key = ? AND state = ?",
-                [(run_id, key, State.IN_FLIGHT) for key in keys if key not in prior],
+                "DELETE FROM entries WHERE run = ? AND key = ? AND state = ?",
+                [(seq, _stored(k, line)[0], _IN_FLIGHT) for k, line in keys if k not in prior],
             )
+            earlier = [(key, e) for key, _ in keys if (e := prior.get(key)) is not None]
+            ids = self._batch_ids(seq, [e.batch_id for _, e in earlier if e.batch_id])
             self._db.executemany(
-                "UPDATE records SET state = ?, attempts = ?, error_code = ?, message = ?,"
-                " field = ?, retryable = ?, batch_id = ?, remote_id = ?"
-                " WHERE run_id = ? AND key = ?",
+                "UPDATE entries SET state = ?, attempts = ?, error_code = ?, message = ?,"
+                " field = ?, retryable = ?, batch = ?, remote_id = ? WHERE run = ? AND key = ?",
                 [
-                    (e.state, e.attempts, e.error_code, e.message, e.field, int(e.retryable),
-                     e.batch_id, e.remote_id, run_id, key)
-                    for key in keys
-                    if (e := prior.get(key)) is not None
+                    (self._code(e.state), e.attempts, e.error_code, e.message, e.field,
+                     int(e.retryable), ids.get(e.batch_id) if e.batch_id else None,
+                     e.remote_id, seq, _stored(e.key, e.line)[0])
+                    for _, e in earlier
                 ],
             )
         except BaseException:
@@ -293,103 +440,117 @@ class Journal:
         """Remember what the API called this batch (an import job id), committed now."""
         batch.remote_id = remote_id
         self._transaction(
-            "UPDATE records SET remote_id = ? WHERE run_id = ? AND batch_id = ? AND state = ?",
-            [(remote_id, run_id, batch.id, State.IN_FLIGHT)],
+            "UPDATE batches SET remote_id = ? WHERE run = ? AND name = ?",
+            [(remote_id, self._seq(run_id), batch.id)],
         )
 
     def record_outcomes(
-        self, run_id: str, outcomes: Sequence[tuple[Record, Outcome]], *, session: int = 1
+        self,
+        run_id: str,
+        outcomes: Sequence[tuple[Record, Outcome]],
+        *,
+        session: int = 1,
+        read_back: bool = True,
     ) -> dict[str, int]:
         """Commit outcomes in one transaction; returns each record's attempts so far.
 
         `session` is the run's session that wrote them into its result files (see
-        `results.merge_sessions`).
+        `results.merge_sessions`). Without `read_back` nothing is returned: a caller that
+        knows each record was claimed once (a run's first session) saves the query.
         """
+        seq = self._seq(run_id)
+        code = self._code
         self._transaction(
-            "INSERT INTO records (run_id, key, line, state, attempts, error_code, message, field,"
+            "INSERT INTO entries (run, key, line, state, attempts, error_code, message, field,"
             " retryable, remote_id, session) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-            " ON CONFLICT (run_id, key) DO UPDATE SET state = excluded.state,"
-            " attempts = MAX(records.attempts, excluded.attempts),"
+            " ON CONFLICT (run, key) DO UPDATE SET state = excluded.state,"
+            " attempts = MAX(entries.attempts, excluded.attempts),"
             " error_code = excluded.error_code, message = excluded.message,"
             " field = excluded.field, retryable = excluded.retryable,"
-            " remote_id = COALESCE(excluded.remote_id, records.remote_id),"
+            " remote_id = CASE WHEN excluded.remote_id IS NULL THEN entries.remote_id"
+            " WHEN excluded.remote_id IS (SELECT remote_id FROM batches WHERE id = entries.batch)"
+            " THEN NULL ELSE excluded.remote_id END,"
             " session = excluded.session",
             [
                 (
-                    run_id,
-                    record.key,
-                    record.line,
-                    outcome.state,
+                    seq,
+                    *_stored(record.key, record.line),
+                    code(outcome.state),
                     outcome.attempts,
-                    outcome.error.code if outcome.error else None,
-                    outcome.error.message if outcome.error else None,
-                    outcome.error.field if outcome.error else None,
-                    int(outcome.error.retryable) if outcome.error else 0,
+                    None if (error := outcome.error) is None else error.code,
+                    None if error is None else error.message,
+                    None if error is None else error.field,
+                    0 if error is None else int(error.retryable),
                     outcome.remote_id,
                     session,
                 )
                 for record, outcome in outcomes
             ],
         )
-        return self._attempts(run_id, [record.key for record, _ in outcomes])
+        if not read_back:
+            return {}
+        return self._attempts(seq, outcomes)
 
-    def _attempts(self, run_id: str, keys: Sequence[str]) -> dict[str, int]:
-        """Key -> attempts so far, for the journaled keys among `keys`."""
+    def _attempts(self, seq: int, outcomes: Sequence[tuple[Record, Outcome]]) -> dict[str, int]:
+        """Key -> attempts so far, for the journaled records among `outcomes`."""
+        keys = [_stored(record.key, record.line)[0] for record, _ in outcomes]
         found: dict[str, int] = {}
-        for start in range(0, len(keys), 500):
-            part = keys[start : start + 500]
+        for start in range(0, len(keys), _PART):
+            part = keys[start : start + _PART]
             marks = ",".join("?" * len(part))
-            found.update(
-                self._db.execute(
-                    f"SELECT key, attempts FROM records WHERE run_id = ?"  # noqa: S608
-                    f" AND key IN ({marks})",
-                    (run_id, *part),
-                ).fetchall()
+            rows = self._db.execute(
+                f"SELECT key, attempts FROM entries WHERE run = ? AND key IN ({marks})",  # noqa: S608
+                (seq, *part),
             )
+            found.update((str(key), attempts) for key, attempts in rows)
         return found
 
     def states_by_line(self, run_id: str, lines: Sequence[int]) -> dict[int, tuple[State, int]]:
         """Line -> (state, session of its last outcome) for the journaled records among `lines`."""
+        seq = self._seq(run_id)
         found: dict[int, tuple[State, int]] = {}
-        for start in range(0, len(lines), 500):
-            part = lines[start : start + 500]
+        for start in range(0, len(lines), _PART):
+            part = lines[start : start + _PART]
             marks = ",".join("?" * len(part))
-            rows = self._db.execute(
-                f"SELECT line, state, session FROM records"  # noqa: S608
-                f" WHERE run_id = ? AND line IN ({marks})",
-                (run_id, *part),
+            rows = self._db.execute(  # keyed by their line (the usual), or with a line of their own
+                f"SELECT key, state, session FROM entries WHERE run = ?"  # noqa: S608
+                f" AND key IN ({marks}) AND line IS NULL"
+                f" UNION ALL SELECT line, state, session FROM entries WHERE run = ?"
+                f" AND line IN ({marks})",
+                (seq, *part, seq, *part),
             )
-            for row in rows:
-                found[row["line"]] = (State(row["state"]), row["session"])
+            for line, state, session in rows:
+                found[line] = (self._names[state], session)
         return found
 
     def in_flight_batches(self, run_id: str) -> dict[str, tuple[str | None, list[str]]]:
         """In-flight batches of a run: batch id -> (remote id, keys in claim order)."""
         batches: dict[str, tuple[str | None, list[str]]] = {}
         rows = self._db.execute(
-            "SELECT key, batch_id, remote_id FROM records WHERE run_id = ? AND state = ?"
-            " ORDER BY batch_id, line",
-            (run_id, State.IN_FLIGHT),
+            f"{_SELECT} WHERE e.run = ? AND e.state = {_IN_FLIGHT}"
+            " ORDER BY e.batch, COALESCE(e.line, e.key)",
+            (self._seq(run_id),),
         )
         for row in rows:
-            _, keys = batches.setdefault(row["batch_id"] or row["key"], (row["remote_id"], []))
-            keys.append(row["key"])
+            entry = self._entry(row)
+            _, keys = batches.setdefault(entry.batch_id or entry.key, (entry.remote_id, []))
+            keys.append(entry.key)
         return batches
 
     def counts(self, run_id: str) -> dict[str, int]:
         rows = self._db.execute(
-            "SELECT state, COUNT(*) AS n FROM records WHERE run_id = ? GROUP BY state", (run_id,)
+            "SELECT state, COUNT(*) AS n FROM entries WHERE run = ? GROUP BY state",
+            (self._seq(run_id),),
         )
-        return {row["state"]: row["n"] for row in rows}
+        return {self._labels[state]: n for state, n in rows}
 
     def entries(self, run_id: str, state: State | None = None) -> list[Entry]:
+        seq = self._seq(run_id)
         if state is None:
-            rows = self._db.execute(
-                "SELECT * FROM records WHERE run_id = ? ORDER BY line", (run_id,)
-            )
+            rows = self._db.execute(f"{_SELECT} WHERE e.run = ? ORDER BY 1", (seq,))
         else:
             rows = self._db.execute(
-                "SELECT * FROM records WHERE run_id = ? AND state = ? ORDER BY line",
-                (run_id, state),
+                f"{_SELECT} WHERE e.run = ? AND e.state = ? ORDER BY 1",
+                (seq, self._code(state)),
             )
-        return [_entry_from_row(r) for r in rows]
+        return [self._entry(r) for r in rows]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -65,6 +66,9 @@ class RunMetrics:
 
     def on_outcome(self, state: State) -> None:
         self.outcomes[str(state)] += 1
+
+    def on_outcomes(self, states: Iterable[State]) -> None:
+        self.outcomes.update(map(str, states))
 
     @property
     def done(self) -> int:

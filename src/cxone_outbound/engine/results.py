@@ -26,6 +26,7 @@ FAILED_COLUMNS = ("line", "error_code", "error_message", "error_field", "attempt
 SUCCEEDED_COLUMNS = ("line", "remote_id")
 RESULT_FILES = {State.SUCCEEDED: "succeeded.csv", State.FAILED: "failed.csv"}
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_GUARDED_STARTS = frozenset({*_FORMULA_STARTS, "'"})  # the first characters that may need one
 _SEGMENT = re.compile(r"^\.(succeeded|failed)\.session-(\d+)\.csv$")
 _MERGE_WINDOW = 1000
 
@@ -84,6 +85,14 @@ class SafeCsvWriter:
     def writerow(self, cells: Iterable[Any]) -> None:
         self._writer.writerow([neutralise_cell(c) if isinstance(c, str) else c for c in cells])
 
+    def writerows(self, rows: Iterable[Sequence[Any]]) -> None:
+        """Many rows at once; a cell is only rewritten when it needs its guard."""
+        guard, starts = neutralise_cell, _GUARDED_STARTS
+        self._writer.writerows(
+            [guard(c) if isinstance(c, str) and c[:1] in starts else c for c in row]
+            for row in rows
+        )
+
     def flush(self) -> None:
         self._fh.flush()
 
@@ -99,11 +108,20 @@ class ResultFiles:
     writes segments that `merge_sessions` folds in.
     """
 
-    def __init__(self, run_dir: Path, source_header: Sequence[str], session: int = 1) -> None:
+    def __init__(
+        self,
+        run_dir: Path,
+        source_header: Sequence[str],
+        session: int = 1,
+        *,
+        succeeded_rows: bool = True,
+    ) -> None:
         header = list(source_header)
         self.succeeded_path = run_dir / RESULT_FILES[State.SUCCEEDED]
         self.failed_path = run_dir / RESULT_FILES[State.FAILED]
-        self._ok = self._open(run_dir, State.SUCCEEDED, session, [*SUCCEEDED_COLUMNS, *header])
+        self._rows = succeeded_rows
+        ok_header = [*SUCCEEDED_COLUMNS, *header] if succeeded_rows else [*SUCCEEDED_COLUMNS]
+        self._ok = self._open(run_dir, State.SUCCEEDED, session, ok_header)
         self._failed = self._open(run_dir, State.FAILED, session, [*FAILED_COLUMNS, *header])
 
     @staticmethod
@@ -113,9 +131,26 @@ class ResultFiles:
         SafeCsvWriter(run_dir / RESULT_FILES[state], header).close()  # the file exists, headed
         return SafeCsvWriter(segment_path(run_dir, state, session), None)
 
+    def write_all(self, done: Iterable[tuple[Record, Outcome, int]]) -> None:
+        """Write a flush's outcomes (record, outcome, attempts so far), in one call per file."""
+        ok: list[list[Any]] = []
+        rows = self._rows
+        for record, outcome, attempts in done:
+            if outcome.state is State.SUCCEEDED:
+                remote = outcome.remote_id or ""
+                if rows:
+                    ok.append([record.line, remote, *record.raw])
+                else:
+                    ok.append([record.line, remote])
+            else:
+                self.write(record, outcome, attempts)
+        self._ok.writerows(ok)
+
     def write(self, record: Record, outcome: Outcome, attempts: int) -> None:
         if outcome.state is State.SUCCEEDED:
-            self._ok.writerow([record.line, outcome.remote_id or "", *record.raw])
+            remote = outcome.remote_id or ""
+            cells = [record.line, remote, *record.raw] if self._rows else [record.line, remote]
+            self._ok.writerow(cells)
             return
         if outcome.state is not State.FAILED or outcome.error is None:
             return  # skipped records are in the journal and the audit, not in a result file

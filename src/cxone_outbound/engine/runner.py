@@ -174,6 +174,7 @@ class Runner:
         self.stop_requested = False
         self._fatal: BaseException | None = None
         self._pending: list[tuple[Record, Outcome]] = []
+        self._unclaimed: set[str] = set()  # keys among _pending that were never claimed
         self._last_flush = 0.0
         self._results: ResultFiles | None = None
         self._audit: AuditLog | None = None
@@ -246,7 +247,12 @@ class Runner:
             raise
         self.info = run
         run_dir = run_dir_for(self.config.state_dir, run.id)
-        self._results = ResultFiles(run_dir, self.source.header, self.session)
+        self._results = ResultFiles(
+            run_dir,
+            self.source.header,
+            self.session,
+            succeeded_rows=bool(getattr(self.job, "succeeded_rows", True)),
+        )
         self._audit = AuditLog(run_dir / "audit.jsonl")
         self._audit.write(
             {
@@ -413,7 +419,7 @@ class Runner:
         for window in _windows(self.source, self.config.window):
             if self.stop_requested:
                 break
-            entries = self.journal.lookup(run_id, [r.key for r in window]) if resumed else {}
+            entries = self.journal.lookup(run_id, window) if resumed else {}
             for record in window:
                 if self.stop_requested:
                     break
@@ -602,6 +608,8 @@ class Runner:
         self.journal.set_remote_id(self.info.id, batch, remote_id)
 
     def _record(self, record: Record, outcome: Outcome) -> None:
+        """An outcome decided before any claim (the record was never sent)."""
+        self._unclaimed.add(record.key)
         self._pending.append((record, outcome))
         if len(self._pending) >= self.config.flush_records:
             self._flush()
@@ -617,15 +625,27 @@ class Runner:
         if not self._pending or self.info is None:
             return
         pending, self._pending = self._pending, []
+        unclaimed, self._unclaimed = self._unclaimed, set()
         if self.config.dry_run:
-            attempts = {record.key: 0 for record, _ in pending}
-        else:
-            attempts = self.journal.record_outcomes(self.info.id, pending, session=self.session)
+            attempts: dict[str, int] = {}
+        else:  # a first session claimed each sent record once: no attempts to read back
+            attempts = self.journal.record_outcomes(
+                self.info.id, pending, session=self.session, read_back=self.session > 1
+            )
         assert self._results is not None and self._audit is not None
-        for record, outcome in pending:
-            tries = max(attempts.get(record.key, 0), outcome.attempts)
-            self._results.write(record, outcome, tries)
-            self._audit.outcome(record, outcome, tries)
-            self.metrics.on_outcome(outcome.state)
+        claimed = 0 if self.config.dry_run else 1
+        done = [
+            (
+                record,
+                outcome,
+                attempts[record.key]
+                if record.key in attempts
+                else max(outcome.attempts, 0 if record.key in unclaimed else claimed),
+            )
+            for record, outcome in pending
+        ]
+        self._results.write_all(done)
+        self._audit.outcomes(done)
+        self.metrics.on_outcomes(outcome.state for _, outcome in pending)
         self._results.flush()
         self._audit.flush()

@@ -113,6 +113,8 @@ class AuditStats:
             self._on_request(event, at)
         elif kind == "outcome":
             self._on_outcome(event, at)
+        elif kind == "outcomes":
+            self._on_outcomes(event, at)
 
     def _on_run(self, event: Mapping[str, Any], ts: float | None) -> None:
         what = str(event.get("event", ""))
@@ -148,6 +150,17 @@ class AuditStats:
             self.outcomes[state] += 1
         if state == FAILED:
             _bounded_add(self.failure_codes, str(event.get("error_code") or "UNKNOWN"))
+
+    def _on_outcomes(self, event: Mapping[str, Any], at: float) -> None:
+        """A flush's count of records without a line of their own (those that succeeded)."""
+        counts = event.get("counts")
+        if not isinstance(counts, Mapping):
+            return
+        for state in (SUCCEEDED, FAILED, SKIPPED):
+            n = counts.get(state)
+            if isinstance(n, int) and not isinstance(n, bool) and n > 0:
+                self.timeline.add(at, state, n)
+                self.outcomes[state] += n
 
     @property
     def requests(self) -> int:
