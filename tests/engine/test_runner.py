@@ -164,7 +164,8 @@ async def test_a_batch_outcomes_are_committed_together(
     record_outcomes = Journal.record_outcomes
 
     def spy(self: Journal, run_id: str, outcomes: Any, **kw: Any) -> Any:
-        commits.append([record.key for record, _ in outcomes])
+        plain = [record.key for record in kw.get("succeeded", ())]
+        commits.append([*(record.key for record, _ in outcomes), *plain])
         return record_outcomes(self, run_id, outcomes, **kw)
 
     monkeypatch.setattr(Journal, "record_outcomes", spy)

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from cxone_outbound.engine.records import Batch, Outcome, Record, State
 from cxone_outbound.private_files import private_dir, private_sqlite
 
@@ -56,14 +58,14 @@ CREATE TABLE IF NOT EXISTS entries (
     session INTEGER NOT NULL DEFAULT 1,
     PRIMARY KEY (run, key)
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS entries_in_flight ON entries (run, batch) WHERE state = 1;
 CREATE INDEX IF NOT EXISTS entries_by_line ON entries (run, line) WHERE line IS NOT NULL;
 """
 # A compact row a record: `run` is the run's number (runs.seq), `key` an integer when it is one
 # (every source's key so far is its line's number), `line` NULL when it is the key, `state` a
 # code of the `states` table, `batch` a row of `batches` (its name and the remote id the API
-# gave it), `remote_id` NULL when it is the batch's. About 25 bytes a record instead of about 280 (issue 15). The view `records` shows
-# them as the first schema's table did, for people (and tests) reading the file with sqlite3.
+# gave it), `remote_id` NULL when it is the batch's. About 25 bytes a record instead of about
+# 280 (issue 15). The view `records` shows them as the first schema's table did, for people (and
+# tests) reading the file with sqlite3.
 _RECORDS_VIEW = """
 CREATE VIEW IF NOT EXISTS records AS
 SELECT r.id AS run_id, CAST(e.key AS TEXT) AS key, COALESCE(e.line, e.key) AS line,
@@ -75,7 +77,7 @@ FROM entries e JOIN runs r ON r.seq = e.run JOIN states s ON s.code = e.state
 LEFT JOIN batches b ON b.id = e.batch;
 """
 _FIRST_STATES = (State.PENDING, State.IN_FLIGHT, State.SUCCEEDED, State.FAILED, State.SKIPPED)
-_IN_FLIGHT = 1  # entries_in_flight's code: fixed, the partial index names it
+_IN_FLIGHT = 1  # fixed: the first schema's order
 _SELECT = (
     "SELECT COALESCE(e.line, e.key), e.key, e.state, e.attempts, e.error_code, e.message,"
     " e.field, e.retryable, b.name, COALESCE(e.remote_id, b.remote_id) FROM entries e"
@@ -133,6 +135,34 @@ def _run_from_row(row: sqlite3.Row) -> RunInfo:
         status=row["status"],
         counts=json.loads(row["counts"]),
     )
+
+
+_CLAIM_KEYS = (  # the keys of a batch as one JSON array
+    "INSERT INTO entries (run, key, line, state, attempts, batch)"
+    " SELECT ?, value, NULL, ?, 1, ? FROM json_each(?) WHERE true"
+    " ON CONFLICT (run, key) DO UPDATE SET line = excluded.line, state = excluded.state,"
+    " attempts = entries.attempts + 1, batch = excluded.batch, remote_id = NULL,"
+    " error_code = NULL, message = NULL, field = NULL, retryable = 0"
+)
+_CLAIM_ONE = (
+    "INSERT INTO entries (run, key, line, state, attempts, batch) VALUES (?, ?, ?, ?, 1, ?)"
+    " ON CONFLICT (run, key) DO UPDATE SET line = excluded.line, state = excluded.state,"
+    " attempts = entries.attempts + 1, batch = excluded.batch, remote_id = NULL,"
+    " error_code = NULL, message = NULL, field = NULL, retryable = 0"
+)
+
+
+def _split_keys(records: Iterable[Record]) -> tuple[list[int | str], list[tuple[int | str, int]]]:
+    """The stored keys of records keyed by their line, and (key, line) of the others."""
+    keys: list[int | str] = []
+    lined: list[tuple[int | str, int]] = []
+    for record in records:
+        key, line = _stored(record.key, record.line)
+        if line is None:
+            keys.append(key)
+        else:
+            lined.append((key, line))
+    return keys, lined
 
 
 def _stored(key: str, line: int) -> tuple[int | str, int | None]:
@@ -382,7 +412,11 @@ class Journal:
         return ids
 
     def claim(self, run_id: str, batches: Sequence[Batch]) -> None:
-        """Mark the batches' records in-flight, committed, before anything is sent."""
+        """Mark the batches' records in-flight, committed, before anything is sent.
+
+        One statement a batch: its keys go to SQLite as one JSON array (a record whose line
+        is not its key, none so far, gets a statement of its own).
+        """
         seq = self._seq(run_id)
         self._db.execute("BEGIN IMMEDIATE")
         try:
@@ -391,18 +425,16 @@ class Journal:
                 "UPDATE batches SET remote_id = ? WHERE id = ?",
                 [(b.remote_id, ids[b.id]) for b in batches],
             )
-            self._db.executemany(
-                "INSERT INTO entries (run, key, line, state, attempts, batch)"
-                " VALUES (?, ?, ?, ?, 1, ?) ON CONFLICT (run, key) DO UPDATE SET"
-                " line = excluded.line, state = excluded.state, attempts = entries.attempts + 1,"
-                " batch = excluded.batch, remote_id = NULL, error_code = NULL, message = NULL,"
-                " field = NULL, retryable = 0",
-                [
-                    (seq, *_stored(item.key, item.record.line), _IN_FLIGHT, ids[b.id])
-                    for b in batches
-                    for item in b.items
-                ],
-            )
+            for batch in batches:
+                keys, lined = _split_keys(item.record for item in batch.items)
+                self._db.execute(
+                    _CLAIM_KEYS,
+                    (seq, _IN_FLIGHT, ids[batch.id], orjson.dumps(keys).decode()),
+                )
+                self._db.executemany(
+                    _CLAIM_ONE,
+                    [(seq, key, line, _IN_FLIGHT, ids[batch.id]) for key, line in lined],
+                )
         except BaseException:
             self._db.execute("ROLLBACK")
             raise
@@ -451,16 +483,42 @@ class Journal:
         *,
         session: int = 1,
         read_back: bool = True,
+        succeeded: Sequence[Record] = (),
     ) -> dict[str, int]:
         """Commit outcomes in one transaction; returns each record's attempts so far.
 
+        `succeeded` are claimed records that succeeded at their first attempt as their batch's
+        remote id says: set in one statement (the common case, a whole chunk accepted).
         `session` is the run's session that wrote them into its result files (see
         `results.merge_sessions`). Without `read_back` nothing is returned: a caller that
         knows each record was claimed once (a run's first session) saves the query.
         """
         seq = self._seq(run_id)
         code = self._code
-        self._transaction(
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            if succeeded:
+                keys, lined = _split_keys(succeeded)
+                all_keys = [*keys, *(key for key, _ in lined)]
+                self._db.execute(
+                    "UPDATE entries SET state = ?, session = ? WHERE run = ?"
+                    " AND key IN (SELECT value FROM json_each(?))",
+                    (code(State.SUCCEEDED), session, seq, orjson.dumps(all_keys).decode()),
+                )
+            self._upsert_outcomes(seq, outcomes, session)
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+        if not read_back:
+            return {}
+        return self._attempts(seq, [*(record for record, _ in outcomes), *succeeded])
+
+    def _upsert_outcomes(
+        self, seq: int, outcomes: Sequence[tuple[Record, Outcome]], session: int
+    ) -> None:
+        code = self._code
+        self._db.executemany(
             "INSERT INTO entries (run, key, line, state, attempts, error_code, message, field,"
             " retryable, remote_id, session) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
             " ON CONFLICT (run, key) DO UPDATE SET state = excluded.state,"
@@ -487,13 +545,10 @@ class Journal:
                 for record, outcome in outcomes
             ],
         )
-        if not read_back:
-            return {}
-        return self._attempts(seq, outcomes)
 
-    def _attempts(self, seq: int, outcomes: Sequence[tuple[Record, Outcome]]) -> dict[str, int]:
-        """Key -> attempts so far, for the journaled records among `outcomes`."""
-        keys = [_stored(record.key, record.line)[0] for record, _ in outcomes]
+    def _attempts(self, seq: int, records: Sequence[Record]) -> dict[str, int]:
+        """Key -> attempts so far, for the journaled records among `records`."""
+        keys = [_stored(record.key, record.line)[0] for record in records]
         found: dict[str, int] = {}
         for start in range(0, len(keys), _PART):
             part = keys[start : start + _PART]

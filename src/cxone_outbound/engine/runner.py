@@ -175,6 +175,8 @@ class Runner:
         self._fatal: BaseException | None = None
         self._pending: list[tuple[Record, Outcome]] = []
         self._unclaimed: set[str] = set()  # keys among _pending that were never claimed
+        self._journal_rows: list[tuple[Record, Outcome]] = []  # _pending, but for _plain
+        self._plain: list[Record] = []  # succeeded as claimed, journaled a batch at a time
         self._last_flush = 0.0
         self._results: ResultFiles | None = None
         self._audit: AuditLog | None = None
@@ -564,16 +566,22 @@ class Runner:
         by_key = {outcome.key: outcome for outcome in outcomes}
         # One batch's outcomes are committed together: a batch is never found half-ended on
         # resume, so `reconcile` always gets back the whole batch the server answered about.
-        self._pending.extend(
-            (
-                item.record,
-                by_key.get(item.key)
-                or Outcome.failed(
-                    item.key, "NO_OUTCOME", "the job returned no outcome", retryable=True
-                ),
+        remote = batch.remote_id
+        for item in batch.items:
+            record = item.record
+            outcome = by_key.get(item.key) or Outcome.failed(
+                item.key, "NO_OUTCOME", "the job returned no outcome", retryable=True
             )
-            for item in batch.items
-        )
+            self._pending.append((record, outcome))
+            if (  # as claimed, first try: journaled a batch at a time
+                outcome.state is State.SUCCEEDED
+                and outcome.attempts <= 1
+                and outcome.remote_id == remote
+                and outcome.error is None
+            ):
+                self._plain.append(record)
+            else:
+                self._journal_rows.append((record, outcome))
         if len(self._pending) >= self.config.flush_records:
             self._flush()
 
@@ -611,6 +619,7 @@ class Runner:
         """An outcome decided before any claim (the record was never sent)."""
         self._unclaimed.add(record.key)
         self._pending.append((record, outcome))
+        self._journal_rows.append((record, outcome))
         if len(self._pending) >= self.config.flush_records:
             self._flush()
 
@@ -625,12 +634,18 @@ class Runner:
         if not self._pending or self.info is None:
             return
         pending, self._pending = self._pending, []
+        rows, self._journal_rows = self._journal_rows, []
+        plain, self._plain = self._plain, []
         unclaimed, self._unclaimed = self._unclaimed, set()
         if self.config.dry_run:
             attempts: dict[str, int] = {}
         else:  # a first session claimed each sent record once: no attempts to read back
             attempts = self.journal.record_outcomes(
-                self.info.id, pending, session=self.session, read_back=self.session > 1
+                self.info.id,
+                rows,
+                session=self.session,
+                read_back=self.session > 1,
+                succeeded=plain,
             )
         assert self._results is not None and self._audit is not None
         claimed = 0 if self.config.dry_run else 1

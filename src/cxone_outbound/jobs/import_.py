@@ -159,6 +159,7 @@ class ImportJob(BaseJob):
     """Validate rows, upload them in chunks, map the outcome of each import job to rows."""
 
     name = "import"
+    succeeded_rows = False  # succeeded.csv: `line, remote_id`; the row is the input's line
 
     def __init__(
         self,
