@@ -1,9 +1,12 @@
-"""Bulk import at scale: rows/s and peak RSS of `cxo import` over a generated file (default 1 M).
+"""Bulk import at scale: rows/s, peak RSS and on-disk state of `cxo import` (default 1 M rows).
 
 Runs `cxo import` in a subprocess against a local sandbox (its import worker set fast so the
-client side is measured), and beside it a bare `csv.reader` pass over the same file: the ratio
-says what validation, chunking, gzip, journal and results cost. Peak RSS is the child's maximum
-resident set (goal < 250 MB at 1 M and at 5 M rows: the file is streamed).
+client side is measured), and beside it, in the same run and against a sandbox of its own, a bare
+chunk-and-POST loop (csv.reader, chunks rendered and gzipped at the same level, 4 uploads in
+flight, each job polled to its end; no validation, journal or result files): the ratio says
+what the engine's per-row work costs (issue 15's goal: >= 20k rows/s at 1M). Also a bare
+`csv.reader` pass. Peak RSS is the child's maximum resident set (goal < 250 MB: the file is
+streamed); state is what the run leaves in its state dir (goal <= 2x the input file).
 
     .venv/bin/python bench/import.py [--rows 1000000] [--five-million] [--chunk-size 5000]
 """
@@ -11,22 +14,31 @@ resident set (goal < 250 MB at 1 M and at 5 M rows: the file is streamed).
 from __future__ import annotations
 
 import argparse
+import asyncio
 import csv
+import gzip
+import io
+import itertools
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+import aiohttp
+
 from cxone_outbound.sandbox.server import SandboxServer
+
+GZIP_LEVEL = 1  # as jobs/import_.py sends
 
 # `cxo` in-process, reporting its own peak RSS (the sandbox is another child: not counted)
 CXO_WITH_RSS = (
     "import resource, sys\n"
     "from cxone_outbound.cli.main import invoke\n"
     "code = invoke(sys.argv[1:])\n"
-    "peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
-    "sys.stderr.write(f'PEAK_RSS_KB={peak}\\n')\n"
+    "usage = resource.getrusage(resource.RUSAGE_SELF)\n"
+    "sys.stderr.write(f'PEAK_RSS_KB={usage.ru_maxrss}\\n')\n"
+    "sys.stderr.write(f'CPU_S={usage.ru_utime + usage.ru_stime}\\n')\n"
     "sys.exit(code)\n"
 )
 
@@ -55,6 +67,60 @@ def bare_read(path: Path) -> float:
     return time.perf_counter() - started
 
 
+async def _token(session: aiohttp.ClientSession, base: str) -> str:
+    form = {"grant_type": "client_credentials", "client_id": "demo-client",
+            "client_secret": "demo-secret"}
+    async with session.post(f"{base}/oauth/token", data=form) as response:
+        return str((await response.json())["access_token"])
+
+
+async def bare_post_loop(base: str, path: Path, chunk: int, workers: int) -> int:
+    """Chunk, gzip, POST and poll each import job to its end: the baseline. Returns rows sent."""
+    sent = 0
+    async with aiohttp.ClientSession() as session:
+        headers = {"Authorization": f"Bearer {await _token(session, base)}",
+                   "Content-Type": "text/csv", "Content-Encoding": "gzip"}
+        queue: asyncio.Queue[bytes | None] = asyncio.Queue(maxsize=workers)
+
+        async def worker() -> None:
+            while (body := await queue.get()) is not None:
+                url = f"{base}/api/v2/contacts/import"
+                async with session.post(url, data=body, headers=headers) as response:
+                    job_id = (await response.json())["jobId"]
+                delay = 0.2
+                while True:
+                    async with session.get(f"{url}/{job_id}", headers=headers) as response:
+                        if (await response.json())["status"] in ("COMPLETED", "FAILED"):
+                            break
+                    await asyncio.sleep(delay)
+                    delay = min(2.0, delay * 2)
+
+        tasks = [asyncio.create_task(worker()) for _ in range(workers)]
+        with path.open(newline="", encoding="utf-8") as fh:
+            reader = csv.reader(fh)
+            header = next(reader)
+            while rows := list(itertools.islice(reader, chunk)):
+                buffer = io.StringIO()
+                writer = csv.writer(buffer)
+                writer.writerow(header)
+                writer.writerows(rows)
+                data = gzip.compress(buffer.getvalue().encode(), compresslevel=GZIP_LEVEL, mtime=0)
+                await queue.put(data)
+                sent += len(rows)
+        for _ in tasks:
+            await queue.put(None)
+        await asyncio.gather(*tasks)
+    return sent
+
+
+def state_bytes(state: Path) -> dict[str, int]:
+    """Bytes the run left in its state dir: the journal (with -wal/-shm) and each run file."""
+    sizes = {"journal": sum(p.stat().st_size for p in state.glob("journal.sqlite3*"))}
+    for path in state.glob("runs/*/*"):
+        sizes[path.name] = sizes.get(path.name, 0) + path.stat().st_size
+    return sizes
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
@@ -67,7 +133,14 @@ def main() -> None:
         path = Path(tmp) / "contacts.csv"
         generate(path, rows)
         size_mb = path.stat().st_size / 1e6
+        input_bytes = path.stat().st_size
         bare = bare_read(path)
+        with SandboxServer(import_rows_per_s=2_000_000, rate_limit=1000, burst=1000) as server:
+            started, cpu = time.perf_counter(), time.process_time()
+            posted = asyncio.run(
+                bare_post_loop(server.base_url, path, args.chunk_size, args.concurrency)
+            )
+            loop_s, loop_cpu = time.perf_counter() - started, time.process_time() - cpu
         with SandboxServer(import_rows_per_s=2_000_000, rate_limit=1000, burst=1000) as server:
             started = time.perf_counter()
             result = subprocess.run(
@@ -93,22 +166,38 @@ def main() -> None:
                 text=True,
             )
             elapsed = time.perf_counter() - started
+        state = state_bytes(Path(tmp) / "state")
     if result.returncode != 0:
         sys.exit(f"cxo import failed ({result.returncode}): {result.stderr[-2000:]}")
     peak_kb = next(
         int(line.split("=")[1]) for line in result.stderr.splitlines() if "PEAK_RSS_KB=" in line
     )
     peak_mb = peak_kb / 1024  # Linux reports KiB
+    cpu_s = next(
+        float(line.split("=")[1]) for line in result.stderr.splitlines() if "CPU_S=" in line
+    )
     print(
         f"{rows} rows ({size_mb:.0f} MB), chunks of {args.chunk_size}, {args.concurrency} in flight"
     )
     print(
         f"  cxo import: {rows / elapsed:,.0f} rows/s ({elapsed:.1f} s), peak RSS {peak_mb:.0f} MB"
-        f" (goal < 250 MB)"
+        f" (goal < 250 MB); {rows / cpu_s:,.0f} rows per CPU second of its process"
+    )
+    print(
+        f"  bare chunk-and-POST loop: {posted / loop_s:,.0f} rows/s ({loop_s:.1f} s);"
+        f" import / bare-loop speed ratio: {loop_s / elapsed:.2f};"
+        f" {posted / loop_cpu:,.0f} rows per CPU second"
+        f" (import / bare-loop, per CPU second: {loop_cpu * rows / posted / cpu_s:.2f})"
     )
     print(
         f"  bare csv.reader pass: {rows / bare:,.0f} rows/s;"
         f" import / bare-read speed ratio: {bare / elapsed:.3f}"
+    )
+    total = sum(state.values())
+    parts = ", ".join(f"{name} {size / 1e6:.1f}" for name, size in sorted(state.items()))
+    print(
+        f"  state left: {total / 1e6:.1f} MB = {total / input_bytes:.2f}x the input"
+        f" (goal <= 2x; MB: {parts})"
     )
 
 

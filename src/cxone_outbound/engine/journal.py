@@ -157,11 +157,15 @@ def _split_keys(records: Iterable[Record]) -> tuple[list[int | str], list[tuple[
     keys: list[int | str] = []
     lined: list[tuple[int | str, int]] = []
     for record in records:
-        key, line = _stored(record.key, record.line)
-        if line is None:
+        line = record.line
+        if record.key == str(line) and line > 0:  # the usual: checked without a call
+            keys.append(line)
+            continue
+        key, own = _stored(record.key, line)
+        if own is None:
             keys.append(key)
         else:
-            lined.append((key, line))
+            lined.append((key, own))
     return keys, lined
 
 
