@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import re
 import time
-from collections import Counter
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -78,24 +76,15 @@ class AuditLog:
             }
         )
 
-    def outcomes(self, done: Iterable[tuple[Record, Outcome, int]]) -> None:
-        """A flush's outcomes: a line for each record that did not succeed, then one line
-        counting those that did (none when none did)."""
-        counts: Counter[str] = Counter()
-        lines: list[int] = []
-        for record, outcome, attempts in done:
-            if outcome.state is State.SUCCEEDED:
-                counts[str(outcome.state)] += 1
-                lines.append(record.line)
-            else:
-                self.outcome(record, outcome, attempts)
-        if counts:
+    def succeeded(self, count: int, first_line: int, last_line: int) -> None:
+        """A flush's records that succeeded, counted on one line (none: no line)."""
+        if count:
             self.write(
                 {
                     "type": "outcomes",
-                    "counts": dict(counts),
-                    "first_line": min(lines),
-                    "last_line": max(lines),
+                    "counts": {str(State.SUCCEEDED): count},
+                    "first_line": first_line,
+                    "last_line": last_line,
                 }
             )
 

@@ -10,6 +10,7 @@ merge takes it in.
 from __future__ import annotations
 
 import csv
+import io
 import itertools
 import operator
 import os
@@ -85,6 +86,16 @@ class SafeCsvWriter:
     def writerow(self, cells: Iterable[Any]) -> None:
         self._writer.writerow([neutralise_cell(c) if isinstance(c, str) else c for c in cells])
 
+    def render_cell(self, value: str) -> str:
+        """A cell as this writer writes it (guarded, quoted when it must be)."""
+        buffer = io.StringIO()
+        csv.writer(buffer).writerow([neutralise_cell(value)])
+        return buffer.getvalue().removesuffix("\r\n")
+
+    def write_rendered(self, lines: Sequence[str]) -> None:
+        """Rows already rendered by `render_cell`, each without its line end."""
+        self._fh.write("\r\n".join(lines) + "\r\n")
+
     def writerows(self, rows: Iterable[Sequence[Any]]) -> None:
         """Many rows at once; a cell is only rewritten when it needs its guard."""
         guard, starts = neutralise_cell, _GUARDED_STARTS
@@ -120,6 +131,7 @@ class ResultFiles:
         self.succeeded_path = run_dir / RESULT_FILES[State.SUCCEEDED]
         self.failed_path = run_dir / RESULT_FILES[State.FAILED]
         self._rows = succeeded_rows
+        self._remote_cells: dict[str, str] = {}  # a remote id as rendered, by remote id
         ok_header = [*SUCCEEDED_COLUMNS, *header] if succeeded_rows else [*SUCCEEDED_COLUMNS]
         self._ok = self._open(run_dir, State.SUCCEEDED, session, ok_header)
         self._failed = self._open(run_dir, State.FAILED, session, [*FAILED_COLUMNS, *header])
@@ -131,20 +143,25 @@ class ResultFiles:
         SafeCsvWriter(run_dir / RESULT_FILES[state], header).close()  # the file exists, headed
         return SafeCsvWriter(segment_path(run_dir, state, session), None)
 
-    def write_all(self, done: Iterable[tuple[Record, Outcome, int]]) -> None:
-        """Write a flush's outcomes (record, outcome, attempts so far), in one call per file."""
-        ok: list[list[Any]] = []
-        rows = self._rows
-        for record, outcome, attempts in done:
-            if outcome.state is State.SUCCEEDED:
-                remote = outcome.remote_id or ""
-                if rows:
-                    ok.append([record.line, remote, *record.raw])
-                else:
-                    ok.append([record.line, remote])
-            else:
-                self.write(record, outcome, attempts)
-        self._ok.writerows(ok)
+    def write_succeeded(self, done: Sequence[tuple[Record, Outcome]]) -> None:
+        """Write a flush's succeeded records at once; without their rows, as rendered text."""
+        if self._rows:
+            self._ok.writerows(
+                [record.line, outcome.remote_id or "", *record.raw] for record, outcome in done
+            )
+            return
+        cells = self._remote_cells
+        parts: list[str] = []
+        for record, outcome in done:
+            remote = outcome.remote_id or ""
+            cell = cells.get(remote)
+            if cell is None:
+                if len(cells) > 1000:  # remote ids per record (contact ids): not worth keeping
+                    cells.clear()
+                cell = cells[remote] = self._ok.render_cell(remote)
+            parts.append(f"{record.line},{cell}")
+        if parts:
+            self._ok.write_rendered(parts)
 
     def write(self, record: Record, outcome: Outcome, attempts: int) -> None:
         if outcome.state is State.SUCCEEDED:

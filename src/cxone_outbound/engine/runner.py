@@ -141,6 +141,23 @@ def _windows(records: Iterable[Record], size: int) -> Iterator[list[Record]]:
         yield window
 
 
+def _paired(items: Sequence[Item], outcomes: Sequence[Outcome]) -> list[tuple[Record, Outcome]]:
+    """Each item's record with its outcome (a missing one: a retryable failure)."""
+    if len(items) == len(outcomes) and all(
+        o.key == i.record.key for i, o in zip(items, outcomes, strict=True)
+    ):  # the usual: in order, one each
+        return [(i.record, o) for i, o in zip(items, outcomes, strict=True)]
+    by_key = {outcome.key: outcome for outcome in outcomes}
+    missing = "the job returned no outcome"
+    return [
+        (
+            item.record,
+            by_key.get(item.key) or Outcome.failed(item.key, "NO_OUTCOME", missing, retryable=True),
+        )
+        for item in items
+    ]
+
+
 @contextlib.asynccontextmanager
 async def _no_client(observer: RequestObserver) -> AsyncIterator[None]:
     yield None
@@ -563,15 +580,10 @@ class Runner:
             outcomes = self._fail_all(batch, exc, retryable=True)
         finally:
             slots.release()
-        by_key = {outcome.key: outcome for outcome in outcomes}
         # One batch's outcomes are committed together: a batch is never found half-ended on
         # resume, so `reconcile` always gets back the whole batch the server answered about.
         remote = batch.remote_id
-        for item in batch.items:
-            record = item.record
-            outcome = by_key.get(item.key) or Outcome.failed(
-                item.key, "NO_OUTCOME", "the job returned no outcome", retryable=True
-            )
+        for record, outcome in _paired(batch.items, outcomes):
             self._pending.append((record, outcome))
             if (  # as claimed, first try: journaled a batch at a time
                 outcome.state is State.SUCCEEDED
@@ -649,18 +661,22 @@ class Runner:
             )
         assert self._results is not None and self._audit is not None
         claimed = 0 if self.config.dry_run else 1
-        done = [
-            (
-                record,
-                outcome,
-                attempts[record.key]
-                if record.key in attempts
-                else max(outcome.attempts, 0 if record.key in unclaimed else claimed),
-            )
-            for record, outcome in pending
-        ]
-        self._results.write_all(done)
-        self._audit.outcomes(done)
-        self.metrics.on_outcomes(outcome.state for _, outcome in pending)
+        ok = [(record, outcome) for record, outcome in pending if outcome.state is State.SUCCEEDED]
+        self._results.write_succeeded(ok)
+        if ok:
+            lines = [record.line for record, _ in ok]
+            self._audit.succeeded(len(ok), min(lines), max(lines))
+            self.metrics.outcomes[str(State.SUCCEEDED)] += len(ok)
+        if len(ok) < len(pending):  # one by one: each has a line in the audit
+            for record, outcome in pending:
+                if outcome.state is State.SUCCEEDED:
+                    continue
+                key = record.key
+                tries = attempts.get(key)
+                if tries is None:
+                    tries = max(outcome.attempts, 0 if key in unclaimed else claimed)
+                self._results.write(record, outcome, tries)
+                self._audit.outcome(record, outcome, tries)
+                self.metrics.on_outcome(outcome.state)
         self._results.flush()
         self._audit.flush()

@@ -225,14 +225,15 @@ class ImportJob(BaseJob):
         phone = self._phone(unguard_cell(phone_cell) if phone_cell[:1] == "'" else phone_cell)
         if isinstance(phone, RecordError):
             return phone
-        first, last, email = (
-            (unguard_cell(v) if v[:1] == "'" else v).strip()
-            for v in (get("first_name", ""), get("last_name", ""), get("email", ""))
-        )
-        required = self.opts.required
-        for name, value in (("first_name", first), ("last_name", last), ("email", email)):
-            if not value and name in required:
-                return RecordError(f"MISSING_{name.upper()}", f"{name} is required", name)
+        first, last, email = get("first_name", ""), get("last_name", ""), get("email", "")
+        if "'" in (first[:1], last[:1], email[:1]):
+            first, last, email = unguard_cell(first), unguard_cell(last), unguard_cell(email)
+        first, last, email = first.strip(), last.strip(), email.strip()
+        if not (first and last and email):
+            required = self.opts.required
+            for name, value in (("first_name", first), ("last_name", last), ("email", email)):
+                if not value and name in required:
+                    return RecordError(f"MISSING_{name.upper()}", f"{name} is required", name)
         if email and (len(email) > MAX_EMAIL_CHARS or not _EMAIL.match(email)):
             return RecordError("INVALID_EMAIL", f"{email!r} is not an email address", "email")
         attributes = [
