@@ -32,5 +32,5 @@ def test_succeeded_csv_with_rows_repeats_the_record(tmp_path: Path) -> None:
     files.write_succeeded([(record, Outcome.succeeded("2", remote_id="c-9"))])
     files.close()
     assert _rows(files.succeeded_path) == [
-        ["line", "remote_id", "phone", "name"], ["2", "c-9", "+1", "'@x"],
+        ["line", "remote_id", "phone", "name"], ["2", "c-9", "'+1", "'@x"],
     ]
