@@ -12,170 +12,37 @@ import contextlib
 import json
 import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import orjson
 
+from cxone_outbound.engine.journal_schema import (
+    CLAIM_KEYS,
+    CLAIM_ONE,
+    IN_FLIGHT,
+    PART,
+    SCHEMA,
+    SELECT,
+    Entry,
+    RunInfo,
+    migrate,
+    run_from_row,
+    split_keys,
+    stored,
+)
 from cxone_outbound.engine.records import Batch, Outcome, Record, State
 from cxone_outbound.private_files import private_dir, private_sqlite
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS runs (
-    id TEXT PRIMARY KEY,
-    job TEXT NOT NULL,
-    input_hash TEXT NOT NULL,
-    input_path TEXT NOT NULL,
-    options TEXT NOT NULL,
-    started_at REAL NOT NULL,
-    ended_at REAL,
-    status TEXT NOT NULL,
-    counts TEXT NOT NULL DEFAULT '{}',
-    sessions INTEGER NOT NULL DEFAULT 1
-);
-CREATE INDEX IF NOT EXISTS runs_by_input ON runs (job, input_hash);
-CREATE TABLE IF NOT EXISTS states (code INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
-CREATE TABLE IF NOT EXISTS batches (
-    id INTEGER PRIMARY KEY,
-    run INTEGER NOT NULL,
-    name TEXT NOT NULL,
-    remote_id TEXT
-);
-CREATE UNIQUE INDEX IF NOT EXISTS batches_by_name ON batches (run, name);
-CREATE TABLE IF NOT EXISTS entries (
-    run INTEGER NOT NULL,
-    key NOT NULL,
-    line INTEGER,
-    state INTEGER NOT NULL,
-    attempts INTEGER NOT NULL DEFAULT 0,
-    error_code TEXT,
-    message TEXT,
-    field TEXT,
-    retryable INTEGER NOT NULL DEFAULT 0,
-    batch INTEGER,
-    remote_id TEXT,
-    session INTEGER NOT NULL DEFAULT 1,
-    PRIMARY KEY (run, key)
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS entries_by_line ON entries (run, line) WHERE line IS NOT NULL;
-"""
-# A compact row a record: `run` is the run's number (runs.seq), `key` an integer when it is one
-# (every source's key so far is its line's number), `line` NULL when it is the key, `state` a
-# code of the `states` table, `batch` a row of `batches` (its name and the remote id the API
-# gave it), `remote_id` NULL when it is the batch's. About 25 bytes a record instead of about
-# 280 (issue 15). The view `records` shows them as the first schema's table did, for people (and
-# tests) reading the file with sqlite3.
-_RECORDS_VIEW = """
-CREATE VIEW IF NOT EXISTS records AS
-SELECT r.id AS run_id, CAST(e.key AS TEXT) AS key, COALESCE(e.line, e.key) AS line,
-       s.name AS state, e.attempts AS attempts, e.error_code AS error_code,
-       e.message AS message, e.field AS field, e.retryable AS retryable,
-       b.name AS batch_id, COALESCE(e.remote_id, b.remote_id) AS remote_id,
-       e.session AS session
-FROM entries e JOIN runs r ON r.seq = e.run JOIN states s ON s.code = e.state
-LEFT JOIN batches b ON b.id = e.batch;
-"""
-_FIRST_STATES = (State.PENDING, State.IN_FLIGHT, State.SUCCEEDED, State.FAILED, State.SKIPPED)
-_IN_FLIGHT = 1  # fixed: the first schema's order
-_SELECT = (
-    "SELECT COALESCE(e.line, e.key), e.key, e.state, e.attempts, e.error_code, e.message,"
-    " e.field, e.retryable, b.name, COALESCE(e.remote_id, b.remote_id) FROM entries e"
-    " LEFT JOIN batches b ON b.id = e.batch"
-)
-_PART = 500  # SQLite's host parameters per statement, with room to spare
+__all__ = [  # Entry and RunInfo live in journal_schema.py
+    "COMPLETED", "DRY_RUN", "FAILED", "INTERRUPTED", "RUNNING", "Entry", "Journal", "RunInfo",
+]
 
 RUNNING = "running"
 INTERRUPTED = "interrupted"
 COMPLETED = "completed"
 FAILED = "failed"  # the run itself stopped on an error (auth, unavailable)
 DRY_RUN = "dry-run"  # validated and planned, nothing sent
-
-
-@dataclass(frozen=True, slots=True)
-class RunInfo:
-    """A run as journaled."""
-
-    id: str
-    job: str
-    input_hash: str
-    input_path: str
-    options: Mapping[str, Any]
-    started_at: float
-    ended_at: float | None
-    status: str
-    counts: Mapping[str, Any]
-
-
-@dataclass(frozen=True, slots=True)
-class Entry:
-    """A record as journaled."""
-
-    key: str
-    line: int
-    state: State
-    attempts: int
-    error_code: str | None
-    message: str | None
-    field: str | None
-    retryable: bool
-    batch_id: str | None
-    remote_id: str | None
-
-
-def _run_from_row(row: sqlite3.Row) -> RunInfo:
-    return RunInfo(
-        id=row["id"],
-        job=row["job"],
-        input_hash=row["input_hash"],
-        input_path=row["input_path"],
-        options=json.loads(row["options"]),
-        started_at=row["started_at"],
-        ended_at=row["ended_at"],
-        status=row["status"],
-        counts=json.loads(row["counts"]),
-    )
-
-
-_CLAIM_KEYS = (  # the keys of a batch as one JSON array
-    "INSERT INTO entries (run, key, line, state, attempts, batch)"
-    " SELECT ?, value, NULL, ?, 1, ? FROM json_each(?) WHERE true"
-    " ON CONFLICT (run, key) DO UPDATE SET line = excluded.line, state = excluded.state,"
-    " attempts = entries.attempts + 1, batch = excluded.batch, remote_id = NULL,"
-    " error_code = NULL, message = NULL, field = NULL, retryable = 0"
-)
-_CLAIM_ONE = (
-    "INSERT INTO entries (run, key, line, state, attempts, batch) VALUES (?, ?, ?, ?, 1, ?)"
-    " ON CONFLICT (run, key) DO UPDATE SET line = excluded.line, state = excluded.state,"
-    " attempts = entries.attempts + 1, batch = excluded.batch, remote_id = NULL,"
-    " error_code = NULL, message = NULL, field = NULL, retryable = 0"
-)
-
-
-def _split_keys(records: Iterable[Record]) -> tuple[list[int | str], list[tuple[int | str, int]]]:
-    """The stored keys of records keyed by their line, and (key, line) of the others."""
-    keys: list[int | str] = []
-    lined: list[tuple[int | str, int]] = []
-    for record in records:
-        line = record.line
-        if record.key == str(line) and line > 0:  # the usual: checked without a call
-            keys.append(line)
-            continue
-        key, own = _stored(record.key, line)
-        if own is None:
-            keys.append(key)
-        else:
-            lined.append((key, own))
-    return keys, lined
-
-
-def _stored(key: str, line: int) -> tuple[int | str, int | None]:
-    """A record's key and line as stored: the key as an integer when it is one (in its
-    canonical spelling), the line NULL when it is the key."""
-    if key.isascii() and key.isdigit() and len(key) < 19 and (key[0] != "0" or key == "0"):
-        number = int(key)
-        return number, None if number == line else line
-    return key, line
 
 
 class Journal:
@@ -190,66 +57,13 @@ class Journal:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute("PRAGMA busy_timeout=10000")
-        self._db.executescript(_SCHEMA)
-        self._migrate()
+        self._db.executescript(SCHEMA)
+        migrate(self._db)
         self._codes: dict[str, int] = {}
         self._names: dict[int, State] = {}
         self._labels: dict[int, str] = {}
         self._load_states()
         self._seqs: dict[str, int] = {}
-
-    def _migrate(self) -> None:
-        """Bring a journal written by an older version to this schema (once, in a transaction):
-        the runs get their number, and the first schema's `records` table is moved into
-        `entries` and replaced by the view of the same name."""
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            names = {row["name"] for row in self._db.execute("PRAGMA table_info(runs)")}
-            if "sessions" not in names:
-                self._db.execute("ALTER TABLE runs ADD COLUMN sessions INTEGER NOT NULL DEFAULT 1")
-            if "seq" not in names:
-                self._db.execute("ALTER TABLE runs ADD COLUMN seq INTEGER")
-                self._db.execute("UPDATE runs SET seq = rowid")
-                self._db.execute("CREATE UNIQUE INDEX runs_by_seq ON runs (seq)")
-            self._db.executemany(
-                "INSERT OR IGNORE INTO states (code, name) VALUES (?, ?)",
-                [(code, str(state)) for code, state in enumerate(_FIRST_STATES)],
-            )
-            kind = self._db.execute(
-                "SELECT type FROM sqlite_master WHERE name = 'records'"
-            ).fetchone()
-            if kind is not None and kind["type"] == "table":
-                self._move_records()
-            self._db.execute(_RECORDS_VIEW)
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
-
-    def _move_records(self) -> None:
-        columns = {row["name"] for row in self._db.execute("PRAGMA table_info(records)")}
-        if "session" not in columns:
-            self._db.execute("ALTER TABLE records ADD COLUMN session INTEGER NOT NULL DEFAULT 1")
-        self._db.execute(
-            "INSERT OR IGNORE INTO states (name) SELECT DISTINCT state FROM records"
-        )
-        self._db.execute(
-            "INSERT OR IGNORE INTO batches (run, name)"
-            " SELECT DISTINCT u.seq, r.batch_id FROM records r JOIN runs u ON u.id = r.run_id"
-            " WHERE r.batch_id IS NOT NULL"
-        )
-        self._db.execute(
-            "INSERT OR REPLACE INTO entries (run, key, line, state, attempts, error_code,"
-            " message, field, retryable, batch, remote_id, session)"
-            " SELECT u.seq, CASE WHEN r.key = CAST(CAST(r.key AS INTEGER) AS TEXT)"
-            " AND length(r.key) < 19 THEN CAST(r.key AS INTEGER) ELSE r.key END,"
-            " NULLIF(r.line, CAST(r.key AS INTEGER)), s.code, r.attempts,"
-            " r.error_code, r.message, r.field, r.retryable, b.id, r.remote_id,"
-            " r.session FROM records r JOIN runs u ON u.id = r.run_id"
-            " JOIN states s ON s.name = r.state"
-            " LEFT JOIN batches b ON b.run = u.seq AND b.name = r.batch_id"
-        )
-        self._db.execute("DROP TABLE records")
 
     def _load_states(self) -> None:
         for row in self._db.execute("SELECT code, name FROM states"):
@@ -333,7 +147,7 @@ class Journal:
 
     def get_run(self, run_id: str) -> RunInfo | None:
         row = self._db.execute("SELECT * FROM runs WHERE id = ?", (run_id,)).fetchone()
-        return _run_from_row(row) if row else None
+        return run_from_row(row) if row else None
 
     def list_runs(self, limit: int = 20, job: str | None = None) -> list[RunInfo]:
         if job:
@@ -342,7 +156,7 @@ class Journal:
             )
         else:
             rows = self._db.execute("SELECT * FROM runs ORDER BY started_at DESC LIMIT ?", (limit,))
-        return [_run_from_row(r) for r in rows]
+        return [run_from_row(r) for r in rows]
 
     def find_resumable(self, job: str, input_hash: str) -> RunInfo | None:
         """The latest real run of this job on this input that did not complete, if any.
@@ -355,7 +169,7 @@ class Journal:
             (job, input_hash, COMPLETED, DRY_RUN),
         )
         for row in rows:
-            run = _run_from_row(row)
+            run = run_from_row(row)
             if not run.options.get("dry_run"):
                 return run
         return None
@@ -384,13 +198,13 @@ class Journal:
     def lookup(self, run_id: str, records: Sequence[Record]) -> dict[str, Entry]:
         """The journaled entries of `records`, by key (absent: never seen)."""
         seq = self._seq(run_id)
-        keys = [_stored(record.key, record.line)[0] for record in records]
+        keys = [stored(record.key, record.line)[0] for record in records]
         found: dict[str, Entry] = {}
-        for start in range(0, len(keys), _PART):
-            part = keys[start : start + _PART]
+        for start in range(0, len(keys), PART):
+            part = keys[start : start + PART]
             marks = ",".join("?" * len(part))
             rows = self._db.execute(
-                f"{_SELECT} WHERE e.run = ? AND e.key IN ({marks})", (seq, *part)
+                f"{SELECT} WHERE e.run = ? AND e.key IN ({marks})", (seq, *part)
             )
             for row in rows:
                 entry = self._entry(row)
@@ -404,8 +218,8 @@ class Journal:
         )
         ids: dict[str, int] = {}
         unique = list(dict.fromkeys(names))
-        for start in range(0, len(unique), _PART):
-            part = unique[start : start + _PART]
+        for start in range(0, len(unique), PART):
+            part = unique[start : start + PART]
             marks = ",".join("?" * len(part))
             ids.update(
                 self._db.execute(
@@ -430,14 +244,14 @@ class Journal:
                 [(b.remote_id, ids[b.id]) for b in batches],
             )
             for batch in batches:
-                keys, lined = _split_keys(item.record for item in batch.items)
+                keys, lined = split_keys(item.record for item in batch.items)
                 self._db.execute(
-                    _CLAIM_KEYS,
-                    (seq, _IN_FLIGHT, ids[batch.id], orjson.dumps(keys).decode()),
+                    CLAIM_KEYS,
+                    (seq, IN_FLIGHT, ids[batch.id], orjson.dumps(keys).decode()),
                 )
                 self._db.executemany(
-                    _CLAIM_ONE,
-                    [(seq, key, line, _IN_FLIGHT, ids[batch.id]) for key, line in lined],
+                    CLAIM_ONE,
+                    [(seq, key, line, IN_FLIGHT, ids[batch.id]) for key, line in lined],
                 )
         except BaseException:
             self._db.execute("ROLLBACK")
@@ -453,7 +267,7 @@ class Journal:
         try:
             self._db.executemany(
                 "DELETE FROM entries WHERE run = ? AND key = ? AND state = ?",
-                [(seq, _stored(k, line)[0], _IN_FLIGHT) for k, line in keys if k not in prior],
+                [(seq, stored(k, line)[0], IN_FLIGHT) for k, line in keys if k not in prior],
             )
             earlier = [(key, e) for key, _ in keys if (e := prior.get(key)) is not None]
             ids = self._batch_ids(seq, [e.batch_id for _, e in earlier if e.batch_id])
@@ -463,7 +277,7 @@ class Journal:
                 [
                     (self._code(e.state), e.attempts, e.error_code, e.message, e.field,
                      int(e.retryable), ids.get(e.batch_id) if e.batch_id else None,
-                     e.remote_id, seq, _stored(e.key, e.line)[0])
+                     e.remote_id, seq, stored(e.key, e.line)[0])
                     for _, e in earlier
                 ],
             )
@@ -502,7 +316,7 @@ class Journal:
         self._db.execute("BEGIN IMMEDIATE")
         try:
             if succeeded:
-                keys, lined = _split_keys(succeeded)
+                keys, lined = split_keys(succeeded)
                 all_keys = [*keys, *(key for key, _ in lined)]
                 self._db.execute(
                     "UPDATE entries SET state = ?, session = ? WHERE run = ?"
@@ -536,7 +350,7 @@ class Journal:
             [
                 (
                     seq,
-                    *_stored(record.key, record.line),
+                    *stored(record.key, record.line),
                     code(outcome.state),
                     outcome.attempts,
                     None if (error := outcome.error) is None else error.code,
@@ -552,10 +366,10 @@ class Journal:
 
     def _attempts(self, seq: int, records: Sequence[Record]) -> dict[str, int]:
         """Key -> attempts so far, for the journaled records among `records`."""
-        keys = [_stored(record.key, record.line)[0] for record in records]
+        keys = [stored(record.key, record.line)[0] for record in records]
         found: dict[str, int] = {}
-        for start in range(0, len(keys), _PART):
-            part = keys[start : start + _PART]
+        for start in range(0, len(keys), PART):
+            part = keys[start : start + PART]
             marks = ",".join("?" * len(part))
             rows = self._db.execute(
                 f"SELECT key, attempts FROM entries WHERE run = ? AND key IN ({marks})",  # noqa: S608
@@ -568,8 +382,8 @@ class Journal:
         """Line -> (state, session of its last outcome) for the journaled records among `lines`."""
         seq = self._seq(run_id)
         found: dict[int, tuple[State, int]] = {}
-        for start in range(0, len(lines), _PART):
-            part = lines[start : start + _PART]
+        for start in range(0, len(lines), PART):
+            part = lines[start : start + PART]
             marks = ",".join("?" * len(part))
             rows = self._db.execute(  # keyed by their line (the usual), or with a line of their own
                 f"SELECT key, state, session FROM entries WHERE run = ?"  # noqa: S608
@@ -586,7 +400,7 @@ class Journal:
         """In-flight batches of a run: batch id -> (remote id, keys in claim order)."""
         batches: dict[str, tuple[str | None, list[str]]] = {}
         rows = self._db.execute(
-            f"{_SELECT} WHERE e.run = ? AND e.state = {_IN_FLIGHT}"
+            f"{SELECT} WHERE e.run = ? AND e.state = {IN_FLIGHT}"
             " ORDER BY e.batch, COALESCE(e.line, e.key)",
             (self._seq(run_id),),
         )
@@ -606,10 +420,10 @@ class Journal:
     def entries(self, run_id: str, state: State | None = None) -> list[Entry]:
         seq = self._seq(run_id)
         if state is None:
-            rows = self._db.execute(f"{_SELECT} WHERE e.run = ? ORDER BY 1", (seq,))
+            rows = self._db.execute(f"{SELECT} WHERE e.run = ? ORDER BY 1", (seq,))
         else:
             rows = self._db.execute(
-                f"{_SELECT} WHERE e.run = ? AND e.state = ? ORDER BY 1",
+                f"{SELECT} WHERE e.run = ? AND e.state = ? ORDER BY 1",
                 (seq, self._code(state)),
             )
         return [self._entry(r) for r in rows]

@@ -13,11 +13,9 @@ import contextlib
 import itertools
 import json
 import random
-import secrets
 import time
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -25,11 +23,12 @@ from cxone_outbound.client import errors
 from cxone_outbound.client.clock import Clock, SystemClock
 from cxone_outbound.client.events import RequestEvent, RequestObserver
 from cxone_outbound.engine import journal as journal_mod
-from cxone_outbound.engine.accounting import Accounting, AccountingMismatch, Ledger
+from cxone_outbound.engine.accounting import AccountingMismatch, Ledger
 from cxone_outbound.engine.audit import AuditLog
-from cxone_outbound.engine.job import Deferred, Job, RunContext, Source
+from cxone_outbound.engine.job import Job, RunContext, Source
 from cxone_outbound.engine.journal import Entry, Journal, RunInfo
 from cxone_outbound.engine.metrics import RunMetrics
+from cxone_outbound.engine.outcomes import PendingOutcomes
 from cxone_outbound.engine.progress import Reporter, SilentReporter
 from cxone_outbound.engine.records import (
     TERMINAL_STATES,
@@ -42,120 +41,34 @@ from cxone_outbound.engine.records import (
 )
 from cxone_outbound.engine.results import ResultFiles, SafeCsvWriter, merge_sessions
 from cxone_outbound.engine.runlock import RunLock
+from cxone_outbound.engine.runs import (
+    DRY_RUN,
+    ENGINE_KEYS,
+    ResumeError,
+    RunConfig,
+    RunSummary,
+    ending_status,
+    job_sections,
+    journal_path,
+    new_run_id,
+    open_run,
+    run_dir_for,
+)
+from cxone_outbound.engine.sending import Sender
 from cxone_outbound.private_files import write_private
+
+__all__ = [  # the run's names live in engine/runs.py; importable from here as before
+    "DRY_RUN", "ENGINE_KEYS", "ClientFactory", "ResumeError", "RunConfig", "RunSummary",
+    "Runner", "journal_path", "new_run_id", "run_dir_for",
+]
 
 ClientFactory = Callable[[RequestObserver], AbstractAsyncContextManager[Any]]
 """Builds the API client of a run, given the observer that feeds audit and metrics."""
-
-DRY_RUN = journal_mod.DRY_RUN
-_RETRYABLE_ERRORS = (errors.ServerError, errors.TransportError, errors.RateLimited)
-# NotFound escapes a job's send only for what the whole command targets (its list, campaign):
-# a job turns a 404 for one record into an outcome itself. Every other batch would fail alike.
-_FATAL_ERRORS = (
-    errors.AuthError, errors.PermissionDenied, errors.ConfigurationError, errors.SchemaDrift,
-    errors.NotFound,
-)
-
-
-class ResumeError(Exception):
-    """A resume that cannot be honoured (unknown run, other job, changed input): usage error."""
-
-
-def new_run_id() -> str:
-    """A sortable, readable run id: UTC time plus a random suffix."""
-    return time.strftime("%Y%m%d-%H%M%S", time.gmtime()) + "-" + secrets.token_hex(3)
-
-
-def journal_path(state_dir: Path) -> Path:
-    return state_dir / "journal.sqlite3"
-
-
-def run_dir_for(state_dir: Path, run_id: str) -> Path:
-    return state_dir / "runs" / run_id
-
-
-@dataclass(frozen=True)
-class RunConfig:
-    """How the engine runs a job (not what the job does)."""
-
-    state_dir: Path
-    resume: str | None = None  # a run id to continue
-    dry_run: bool = False
-    flush_interval_s: float = 0.25  # how stale the journal's outcomes may get
-    flush_records: int = 2000
-    window: int = 1000  # records read (and looked up in the journal) at a time
-    claim_records: int = 64  # records claimed per journal transaction (whole batches, >= 1)
-
-
-@dataclass(frozen=True)
-class RunSummary:
-    """How a run ended: status, journal totals (across resumes), this process's metrics."""
-
-    run_id: str
-    job: str
-    status: str
-    run_dir: Path
-    input: str
-    counts: dict[str, int]
-    metrics: dict[str, Any]
-    planned: dict[str, int] = field(default_factory=dict)
-    fatal_error: str | None = None
-    fatal_exception: BaseException | None = None
-    sections: dict[str, Any] = field(default_factory=dict)  # the job's, by `Job.summary_extra`
-    accounting: Accounting | None = None  # records read = succeeded + failed + skipped (+ ...)
-
-    @property
-    def resumable(self) -> bool:
-        return self.status in (journal_mod.INTERRUPTED, journal_mod.FAILED)
-
-    def as_dict(self) -> dict[str, Any]:
-        """The document of summary.json and `--json`: the engine's keys, then the job's sections."""
-        return {**self._engine_dict(), **self.sections}
-
-    def _engine_dict(self) -> dict[str, Any]:
-        return {
-            "run_id": self.run_id,
-            "job": self.job,
-            "status": self.status,
-            "input": self.input,
-            "run_dir": str(self.run_dir),
-            "counts": self.counts,
-            "metrics": self.metrics,
-            "planned": self.planned,
-            "fatal_error": self.fatal_error,
-            "accounting": self.accounting.as_dict() if self.accounting else None,
-            "files": {
-                name: str(self.run_dir / name)
-                for name in ("succeeded.csv", "failed.csv", "audit.jsonl", "summary.json")
-            },
-        }
-
-
-ENGINE_KEYS = frozenset(RunSummary("", "", "", Path(), "", {}, {})._engine_dict())
-"""The top-level keys of summary.json that are the engine's; a job's sections use other names."""
-
 
 def _windows(records: Iterable[Record], size: int) -> Iterator[list[Record]]:
     iterator = iter(records)
     while window := list(itertools.islice(iterator, size)):
         yield window
-
-
-def _paired(items: Sequence[Item], outcomes: Sequence[Outcome]) -> list[tuple[Record, Outcome]]:
-    """Each item's record with its outcome (a missing one: a retryable failure)."""
-    if len(items) == len(outcomes) and all(
-        o.key == i.record.key for i, o in zip(items, outcomes, strict=True)
-    ):  # the usual: in order, one each
-        return [(i.record, o) for i, o in zip(items, outcomes, strict=True)]
-    by_key = {outcome.key: outcome for outcome in outcomes}
-    missing = "the job returned no outcome"
-    return [
-        (
-            item.record,
-            by_key.get(item.key) or Outcome.failed(item.key, "NO_OUTCOME", missing, retryable=True),
-        )
-        for item in items
-    ]
 
 
 @contextlib.asynccontextmanager
@@ -190,17 +103,12 @@ class Runner:
         self.session = 1  # how many processes this run has had, this one included
         self.stop_requested = False
         self._fatal: BaseException | None = None
-        self._pending: list[tuple[Record, Outcome]] = []
-        self._unclaimed: set[str] = set()  # keys among _pending that were never claimed
-        self._journal_rows: list[tuple[Record, Outcome]] = []  # _pending, but for _plain
-        self._plain: list[Record] = []  # succeeded as claimed, journaled a batch at a time
+        self._outcomes = PendingOutcomes()
         self._last_flush = 0.0
         self._results: ResultFiles | None = None
         self._audit: AuditLog | None = None
         self._outputs: dict[str, SafeCsvWriter] = {}  # the job's own CSV files, by name
-        self._tasks: set[asyncio.Task[None]] = set()
-        self._planned_records = 0
-        self._planned_batches = 0
+        self._sender: Sender | None = None
         self._lock: RunLock | None = None
         self.ledger = Ledger()  # where each record read went (engine/accounting.py)
 
@@ -218,36 +126,6 @@ class Runner:
 
     # the run
 
-    def _open_run(self) -> tuple[RunInfo, bool]:
-        fingerprint = self.source.fingerprint()
-        if self.config.resume:
-            run = self.journal.get_run(self.config.resume)
-            if run is None:
-                raise ResumeError(f"no run {self.config.resume!r} in {self.config.state_dir}")
-            if run.job != self.job.name:
-                raise ResumeError(f"run {run.id} is a {run.job!r} run, not {self.job.name!r}")
-            if run.input_hash != fingerprint:
-                raise ResumeError(
-                    f"the input changed since run {run.id} ({run.input_path}); cannot resume"
-                )
-            self._take_lock(run.id)
-            self.journal.set_status(run.id, journal_mod.RUNNING)
-            if not self.config.dry_run:
-                self.session = self.journal.open_session(run.id)
-            return run, True
-        run_id = new_run_id()
-        self._take_lock(run_id)  # before the run is journaled: a `--resume auto` may find it
-        status_options = {**self.job.options(), "dry_run": self.config.dry_run}
-        run = self.journal.create_run(
-            run_id,
-            self.job.name,
-            fingerprint,
-            self.source.description,
-            status_options,
-            time.time(),
-        )
-        return run, False
-
     def _take_lock(self, run_id: str) -> None:
         """One process per run, before anything is changed or sent (raises `RunLocked`)."""
         lock = RunLock(run_dir_for(self.config.state_dir, run_id))
@@ -258,7 +136,10 @@ class Runner:
 
     async def run(self) -> RunSummary:
         try:
-            run, resumed = self._open_run()
+            run, resumed, session = open_run(
+                self.journal, self.job, self.source, self.config, self._take_lock
+            )
+            self.session = session
         except BaseException:
             self.journal.close()
             if self._lock is not None:
@@ -318,7 +199,7 @@ class Runner:
             with contextlib.suppress(asyncio.CancelledError):
                 await progress
             self._flush()
-            sections = self._job_sections(ctx)
+            sections = job_sections(self.job, ctx, self.reporter.message)
             self.reporter.update(self.metrics, self.source.progress(), self._elapsed(started))
             self.reporter.stop()
         return self._close_run(run, run_dir, started, sections)
@@ -331,23 +212,6 @@ class Runner:
     def _elapsed(self, started: float) -> float:
         return max(0.0, self.clock.monotonic() - started)
 
-    def _job_sections(self, ctx: RunContext) -> dict[str, Any]:
-        """The job's summary sections; a failing or clashing one is reported, never fatal."""
-        try:
-            extra = dict(self.job.summary_extra(ctx))
-        except Exception as exc:  # a bug in a job's report must not lose the run's summary
-            self.reporter.message(f"internal error in the job's summary: {exc!r}")
-            return {}
-        # admin: how many row outcomes were read back from the list (an upload job gives none)
-        verified = getattr(ctx.client, "verified", 0)
-        if isinstance(verified, int) and verified > 0 and "verification" not in extra:
-            extra["verification"] = {"outcomesVerified": verified,
-                                     "how": "each uploaded row read back from the list"}
-        for name in sorted(ENGINE_KEYS.intersection(extra)):
-            self.reporter.message(f"the job's summary section {name!r} is an engine key: left out")
-            del extra[name]
-        return extra
-
     def _close_run(
         self, run: RunInfo, run_dir: Path, started: float, sections: dict[str, Any]
     ) -> RunSummary:
@@ -358,20 +222,18 @@ class Runner:
             output.close()
         if not self.config.dry_run:  # before the status: a run is complete once its files are
             merge_sessions(run_dir, lambda lines: self.journal.states_by_line(run.id, lines))
-        if self.config.dry_run:
-            status = DRY_RUN
-        elif self._fatal is not None:
-            status = journal_mod.FAILED
-        elif self.stop_requested:
-            status = journal_mod.INTERRUPTED
-        else:
-            status = journal_mod.COMPLETED
         counts = self.journal.counts(run.id)
-        if status == journal_mod.COMPLETED and counts.get(str(State.IN_FLIGHT)):
-            status = journal_mod.INTERRUPTED  # deferred batches: a resume finishes them
+        status = ending_status(
+            dry_run=self.config.dry_run,
+            failed=self._fatal is not None,
+            stopped=self.stop_requested,
+            in_flight=counts.get(str(State.IN_FLIGHT), 0),
+        )
         if self.config.dry_run:
             counts = {str(State.FAILED): self.metrics.failed}
-        self.ledger.planned = self._planned_records
+        planned_records = self._sender.planned_records if self._sender else 0
+        planned_batches = self._sender.planned_batches if self._sender else 0
+        self.ledger.planned = planned_records
         accounting = self.ledger.close(
             self.metrics.outcomes, counts if status == journal_mod.COMPLETED else None
         )
@@ -381,7 +243,7 @@ class Runner:
             status = journal_mod.FAILED if status != DRY_RUN else status
         metrics = self.metrics.as_dict(elapsed)
         planned = (
-            {"records": self._planned_records, "batches": self._planned_batches}
+            {"records": planned_records, "batches": planned_batches}
             if self.config.dry_run
             else {}
         )
@@ -434,7 +296,17 @@ class Runner:
         ready: list[Batch] = []  # new batches, claimed together (one transaction) when full
         prior: dict[str, Entry] = {}  # the journal's entries of their records, to unclaim
         group = max(1, self.config.claim_records // max(1, self.job.batch_size))
-        slots = asyncio.Semaphore(self.job.concurrency)
+        sender = self._sender = Sender(
+            self.job,
+            self.journal,
+            run_id,
+            self.ledger,
+            dry_run=self.config.dry_run,
+            stopping=lambda: self.stop_requested,
+            on_fatal=self._on_fatal,
+            on_outcomes=self._on_outcomes,
+            log=self.reporter.message,
+        )
         for window in _windows(self.source, self.config.window):
             if self.stop_requested:
                 break
@@ -466,157 +338,45 @@ class Runner:
                     if len(bucket) == len(plan[batch_id][1]):
                         del buckets[batch_id]
                         batch = Batch(batch_id, list(bucket.values()), plan[batch_id][0])
-                        await self._dispatch(batch, ctx, slots, reconcile=True)
+                        await sender.dispatch(batch, ctx, reconcile=True)
                     continue
                 current.append(prepared)
                 if entry is not None:
                     prior[record.key] = entry
                 if len(current) >= self.job.batch_size:
-                    ready.append(self._new_batch(current))
+                    ready.append(sender.new_batch(current))
                     current = []
                     if len(ready) >= group:
-                        await self._dispatch_claimed(ready, prior, ctx, slots)
+                        await sender.dispatch_claimed(ready, prior, ctx)
                         ready, prior = [], {}
             self._maybe_flush()
             await asyncio.sleep(0)
         if not self.stop_requested:
             if current:
-                ready.append(self._new_batch(current))
-            await self._dispatch_claimed(ready, prior, ctx, slots)
+                ready.append(sender.new_batch(current))
+            await sender.dispatch_claimed(ready, prior, ctx)
             for batch_id, bucket in buckets.items():  # part of a batch is no longer sendable
                 batch = Batch(batch_id, list(bucket.values()), plan[batch_id][0])
-                await self._dispatch(batch, ctx, slots, reconcile=True)
+                await sender.dispatch(batch, ctx, reconcile=True)
         else:  # read, then left behind by the stop
             self.ledger.not_sent += (
                 len(current) + sum(len(b) for b in buckets.values())
                 + sum(len(b.items) for b in ready)
             )
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks))
-
-    def _new_batch(self, items: list[Item]) -> Batch:
-        if self.config.dry_run:  # nothing is journaled or sent: no id to derive
-            return Batch("", items)
-        return Batch(self.job.batch_id(items, 1), items)
-
-    async def _dispatch_claimed(
-        self,
-        batches: list[Batch],
-        prior: Mapping[str, Entry],
-        ctx: RunContext,
-        slots: asyncio.Semaphore,
-    ) -> None:
-        """Claim new batches in one transaction (one commit a group, not one a record), then
-        send each as a slot frees; on a stop meanwhile, the unsent are unclaimed (journaled
-        as they were before), so a stopped run leaves nothing in flight it did not send."""
-        if self.stop_requested:
-            self.ledger.not_sent += sum(len(b.items) for b in batches)
-            return
-        if not batches:
-            return
-        if self.config.dry_run:
-            for batch in batches:
-                await self._dispatch(batch, ctx, slots)
-            return
-        assert self.info is not None
-        self.journal.claim(self.info.id, batches)
-        for n, batch in enumerate(batches):
-            await slots.acquire()
-            if self.stop_requested:
-                slots.release()
-                self.journal.unclaim(self.info.id, batches[n:], prior)
-                self.ledger.not_sent += sum(len(b.items) for b in batches[n:])
-                return
-            self._start(batch, ctx, slots, reconcile=False)
-
-    def _start(
-        self, batch: Batch, ctx: RunContext, slots: asyncio.Semaphore, *, reconcile: bool
-    ) -> None:
-        task = asyncio.create_task(self._run_batch(batch, ctx, slots, reconcile))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
-    async def _dispatch(
-        self, batch: Batch, ctx: RunContext, slots: asyncio.Semaphore, *, reconcile: bool = False
-    ) -> None:
-        await slots.acquire()
-        if self.stop_requested:
-            slots.release()
-            self.ledger.not_sent += len(batch.items)
-            return
-        if self.config.dry_run:
-            self._planned_batches += 1
-            self._planned_records += len(batch.items)
-            slots.release()
-            return
-        assert self.info is not None
-        if not reconcile:
-            self.journal.claim(self.info.id, [batch])
-        self._start(batch, ctx, slots, reconcile=reconcile)
-
-    async def _run_batch(
-        self, batch: Batch, ctx: RunContext, slots: asyncio.Semaphore, reconcile: bool
-    ) -> None:
-        assert self.info is not None
-        try:
-            outcomes = None
-            if reconcile:
-                outcomes = await self.job.reconcile(batch, ctx)
-                if outcomes is None:
-                    self.journal.claim(self.info.id, [batch])
-            if outcomes is None:
-                outcomes = await self.job.send(batch, ctx)
-        except Deferred:
-            self.ledger.in_flight += len(batch.items)
-            return
-        except _FATAL_ERRORS as exc:
-            self._fatal = self._fatal or exc
-            self.request_stop()
-            outcomes = self._fail_all(batch, exc, retryable=True)
-        except errors.CXoneError as exc:
-            outcomes = self._fail_all(batch, exc, retryable=isinstance(exc, _RETRYABLE_ERRORS))
-        except Exception as exc:  # a bug in a job must not lose the records: fail them, go on
-            self.reporter.message(f"internal error in batch {batch.id}: {exc!r}")
-            outcomes = self._fail_all(batch, exc, retryable=True)
-        finally:
-            slots.release()
-        # One batch's outcomes are committed together: a batch is never found half-ended on
-        # resume, so `reconcile` always gets back the whole batch the server answered about.
-        remote = batch.remote_id
-        for record, outcome in _paired(batch.items, outcomes):
-            self._pending.append((record, outcome))
-            if (  # as claimed, first try: journaled a batch at a time
-                outcome.state is State.SUCCEEDED
-                and outcome.attempts <= 1
-                and outcome.remote_id == remote
-                and outcome.error is None
-            ):
-                self._plain.append(record)
-            else:
-                self._journal_rows.append((record, outcome))
-        if len(self._pending) >= self.config.flush_records:
-            self._flush()
-
-    @staticmethod
-    def _fail_all(batch: Batch, exc: BaseException, *, retryable: bool) -> list[Outcome]:
-        if isinstance(exc, errors.CXoneError):
-            code = exc.code or type(exc).__name__.upper()
-            message, error_field = exc.message, exc.field
-        else:
-            code, message, error_field = "INTERNAL_ERROR", f"{type(exc).__name__}: {exc}", None
-        return [
-            Outcome.failed(
-                item.key,
-                code,
-                message,
-                field=error_field,
-                retryable=retryable,
-                remote_id=batch.remote_id,
-            )
-            for item in batch.items
-        ]
+        await sender.drain()
 
     # outcomes, journal, files
+
+    def _on_fatal(self, exc: BaseException) -> None:
+        self._fatal = self._fatal or exc
+        self.request_stop()
+
+    def _on_outcomes(self, batch: Batch, outcomes: Sequence[Outcome]) -> None:
+        # One batch's outcomes are committed together: a batch is never found half-ended on
+        # resume, so `reconcile` always gets back the whole batch the server answered about.
+        self._outcomes.add_batch(batch, outcomes)
+        if len(self._outcomes) >= self.config.flush_records:
+            self._flush()
 
     def _observe(self, event: RequestEvent) -> None:
         self.metrics.on_request(event)
@@ -629,10 +389,8 @@ class Runner:
 
     def _record(self, record: Record, outcome: Outcome) -> None:
         """An outcome decided before any claim (the record was never sent)."""
-        self._unclaimed.add(record.key)
-        self._pending.append((record, outcome))
-        self._journal_rows.append((record, outcome))
-        if len(self._pending) >= self.config.flush_records:
+        self._outcomes.add_unsent(record, outcome)
+        if len(self._outcomes) >= self.config.flush_records:
             self._flush()
 
     def _maybe_flush(self) -> None:
@@ -643,40 +401,13 @@ class Runner:
         self._last_flush = self.clock.monotonic()
         for output in self._outputs.values():  # before the outcomes they explain are committed
             output.flush()
-        if not self._pending or self.info is None:
+        if self.info is None or self._results is None or self._audit is None:
             return
-        pending, self._pending = self._pending, []
-        rows, self._journal_rows = self._journal_rows, []
-        plain, self._plain = self._plain, []
-        unclaimed, self._unclaimed = self._unclaimed, set()
-        if self.config.dry_run:
-            attempts: dict[str, int] = {}
-        else:  # a first session claimed each sent record once: no attempts to read back
-            attempts = self.journal.record_outcomes(
-                self.info.id,
-                rows,
-                session=self.session,
-                read_back=self.session > 1,
-                succeeded=plain,
-            )
-        assert self._results is not None and self._audit is not None
-        claimed = 0 if self.config.dry_run else 1
-        ok = [(record, outcome) for record, outcome in pending if outcome.state is State.SUCCEEDED]
-        self._results.write_succeeded(ok)
-        if ok:
-            lines = [record.line for record, _ in ok]
-            self._audit.succeeded(len(ok), min(lines), max(lines))
-            self.metrics.outcomes[str(State.SUCCEEDED)] += len(ok)
-        if len(ok) < len(pending):  # one by one: each has a line in the audit
-            for record, outcome in pending:
-                if outcome.state is State.SUCCEEDED:
-                    continue
-                key = record.key
-                tries = attempts.get(key)
-                if tries is None:
-                    tries = max(outcome.attempts, 0 if key in unclaimed else claimed)
-                self._results.write(record, outcome, tries)
-                self._audit.outcome(record, outcome, tries)
-                self.metrics.on_outcome(outcome.state)
-        self._results.flush()
-        self._audit.flush()
+        self._outcomes.commit(
+            None if self.config.dry_run else self.journal,
+            self.info.id,
+            self.session,
+            self._results,
+            self._audit,
+            self.metrics,
+        )

@@ -1,0 +1,136 @@
+"""Outcomes waiting to be committed, and their commit: the journal first (one transaction),
+then the result files and the audit, so the files never claim what the journal does not.
+
+Per record this is the engine's hottest path (issue 15), so the common case is handled in bulk:
+records that succeeded as claimed are journaled a batch at a time, written to succeeded.csv in
+one call and counted on one audit line; a record that did not succeed is handled alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from cxone_outbound.client import errors
+from cxone_outbound.engine.audit import AuditLog
+from cxone_outbound.engine.journal import Journal
+from cxone_outbound.engine.metrics import RunMetrics
+from cxone_outbound.engine.records import Batch, Item, Outcome, Record, State
+from cxone_outbound.engine.results import ResultFiles
+
+
+def _paired(items: Sequence[Item], outcomes: Sequence[Outcome]) -> list[tuple[Record, Outcome]]:
+    """Each item's record with its outcome (a missing one: a retryable failure)."""
+    if len(items) == len(outcomes) and all(
+        o.key == i.record.key for i, o in zip(items, outcomes, strict=True)
+    ):  # the usual: in order, one each
+        return [(i.record, o) for i, o in zip(items, outcomes, strict=True)]
+    by_key = {outcome.key: outcome for outcome in outcomes}
+    missing = "the job returned no outcome"
+    return [
+        (
+            item.record,
+            by_key.get(item.key) or Outcome.failed(item.key, "NO_OUTCOME", missing, retryable=True),
+        )
+        for item in items
+    ]
+
+
+def fail_all(batch: Batch, exc: BaseException, *, retryable: bool) -> list[Outcome]:
+    """The outcome of each record of a batch whose sending raised `exc`."""
+    if isinstance(exc, errors.CXoneError):
+        code = exc.code or type(exc).__name__.upper()
+        message, error_field = exc.message, exc.field
+    else:
+        code, message, error_field = "INTERNAL_ERROR", f"{type(exc).__name__}: {exc}", None
+    return [
+        Outcome.failed(
+            item.key,
+            code,
+            message,
+            field=error_field,
+            retryable=retryable,
+            remote_id=batch.remote_id,
+        )
+        for item in batch.items
+    ]
+
+
+class PendingOutcomes:
+    """The outcomes of a run not committed yet (see the module's docstring)."""
+
+    def __init__(self) -> None:
+        self._pending: list[tuple[Record, Outcome]] = []
+        self._unclaimed: set[str] = set()  # keys among _pending that were never claimed
+        self._journal_rows: list[tuple[Record, Outcome]] = []  # _pending, but for _plain
+        self._plain: list[Record] = []  # succeeded as claimed, journaled a batch at a time
+
+    def __len__(self) -> int:
+        return len(self._pending)
+
+    def add_unsent(self, record: Record, outcome: Outcome) -> None:
+        """An outcome decided before any claim (the record was never sent)."""
+        self._unclaimed.add(record.key)
+        self._pending.append((record, outcome))
+        self._journal_rows.append((record, outcome))
+
+    def add_batch(self, batch: Batch, outcomes: Sequence[Outcome]) -> None:
+        """A sent batch's outcomes, one for each of its records (a missing one: failed)."""
+        remote = batch.remote_id
+        for record, outcome in _paired(batch.items, outcomes):
+            self._pending.append((record, outcome))
+            if (  # as claimed, first try: journaled a batch at a time
+                outcome.state is State.SUCCEEDED
+                and outcome.attempts <= 1
+                and outcome.remote_id == remote
+                and outcome.error is None
+            ):
+                self._plain.append(record)
+            else:
+                self._journal_rows.append((record, outcome))
+
+    def commit(
+        self,
+        journal: Journal | None,
+        run_id: str,
+        session: int,
+        results: ResultFiles,
+        audit: AuditLog,
+        metrics: RunMetrics,
+    ) -> None:
+        """Journal everything pending (not in a dry run: `journal` None), then write it out."""
+        if not self._pending:
+            return
+        pending, self._pending = self._pending, []
+        rows, self._journal_rows = self._journal_rows, []
+        plain, self._plain = self._plain, []
+        unclaimed, self._unclaimed = self._unclaimed, set()
+        if journal is None:
+            attempts: dict[str, int] = {}
+        else:  # a first session claimed each sent record once: no attempts to read back
+            attempts = journal.record_outcomes(
+                run_id,
+                rows,
+                session=session,
+                read_back=session > 1,
+                succeeded=plain,
+            )
+        claimed = 0 if journal is None else 1
+        ok = [(record, outcome) for record, outcome in pending if outcome.state is State.SUCCEEDED]
+        results.write_succeeded(ok)
+        if ok:
+            lines = [record.line for record, _ in ok]
+            audit.succeeded(len(ok), min(lines), max(lines))
+            metrics.outcomes[str(State.SUCCEEDED)] += len(ok)
+        if len(ok) < len(pending):  # one by one: each has a line in the audit
+            for record, outcome in pending:
+                if outcome.state is State.SUCCEEDED:
+                    continue
+                key = record.key
+                tries = attempts.get(key)
+                if tries is None:
+                    tries = max(outcome.attempts, 0 if key in unclaimed else claimed)
+                results.write(record, outcome, tries)
+                audit.outcome(record, outcome, tries)
+                metrics.on_outcome(outcome.state)
+        results.flush()
+        audit.flush()
