@@ -9,6 +9,7 @@ what the engine's per-row work costs (issue 15's goal: >= 20k rows/s at 1M). Als
 streamed); state is what the run leaves in its state dir (goal <= 2x the input file).
 
     .venv/bin/python bench/import.py [--rows 1000000] [--five-million] [--chunk-size 5000]
+        [--baseline-src DIR]   # also another version's `src` (e.g. main's, `git archive`d)
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import csv
 import gzip
 import io
 import itertools
+import os
 import subprocess
 import sys
 import tempfile
@@ -121,12 +123,42 @@ def state_bytes(state: Path) -> dict[str, int]:
     return sizes
 
 
+def run_cxo(
+    path: Path, state: Path, chunk: int, concurrency: int, src: Path | None
+) -> tuple[float, float, float]:
+    """`cxo import` in a child (of the code in `src`, else this checkout) against a fresh
+    sandbox: (wall seconds, peak RSS MB, CPU seconds)."""
+    env = dict(os.environ)
+    if src is not None:
+        env["PYTHONPATH"] = str(src.resolve())
+    with SandboxServer(import_rows_per_s=2_000_000, rate_limit=1000, burst=1000) as server:
+        started = time.perf_counter()
+        result = subprocess.run(
+            [
+                sys.executable, "-c", CXO_WITH_RSS, "--json", "--base-url", server.base_url,
+                "import", str(path), "--state-dir", str(state), "--chunk-size", str(chunk),
+                "--concurrency", str(concurrency), "--progress", "none",
+            ],
+            capture_output=True,
+            text=True,
+            env=env,
+        )
+        elapsed = time.perf_counter() - started
+    if result.returncode != 0:
+        sys.exit(f"cxo import failed ({result.returncode}): {result.stderr[-2000:]}")
+    lines = result.stderr.splitlines()
+    peak_kb = next(int(line.split("=")[1]) for line in lines if "PEAK_RSS_KB=" in line)
+    cpu_s = next(float(line.split("=")[1]) for line in lines if "CPU_S=" in line)
+    return elapsed, peak_kb / 1024, cpu_s  # Linux reports KiB
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--five-million", action="store_true", help="5 M rows")
     parser.add_argument("--chunk-size", type=int, default=5000)
     parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--baseline-src", type=Path, help="another version's src dir, run too")
     args = parser.parse_args()
     rows = 5_000_000 if args.five_million else args.rows
     with tempfile.TemporaryDirectory() as tmp:
@@ -141,41 +173,14 @@ def main() -> None:
                 bare_post_loop(server.base_url, path, args.chunk_size, args.concurrency)
             )
             loop_s, loop_cpu = time.perf_counter() - started, time.process_time() - cpu
-        with SandboxServer(import_rows_per_s=2_000_000, rate_limit=1000, burst=1000) as server:
-            started = time.perf_counter()
-            result = subprocess.run(
-                [
-                    sys.executable,
-                    "-c",
-                    CXO_WITH_RSS,
-                    "--json",
-                    "--base-url",
-                    server.base_url,
-                    "import",
-                    str(path),
-                    "--state-dir",
-                    str(Path(tmp) / "state"),
-                    "--chunk-size",
-                    str(args.chunk_size),
-                    "--concurrency",
-                    str(args.concurrency),
-                    "--progress",
-                    "none",
-                ],
-                capture_output=True,
-                text=True,
-            )
-            elapsed = time.perf_counter() - started
+        figures = run_cxo(path, Path(tmp) / "state", args.chunk_size, args.concurrency, None)
         state = state_bytes(Path(tmp) / "state")
-    if result.returncode != 0:
-        sys.exit(f"cxo import failed ({result.returncode}): {result.stderr[-2000:]}")
-    peak_kb = next(
-        int(line.split("=")[1]) for line in result.stderr.splitlines() if "PEAK_RSS_KB=" in line
-    )
-    peak_mb = peak_kb / 1024  # Linux reports KiB
-    cpu_s = next(
-        float(line.split("=")[1]) for line in result.stderr.splitlines() if "CPU_S=" in line
-    )
+        before, before_state = None, 0
+        if args.baseline_src:
+            before = run_cxo(path, Path(tmp) / "before", args.chunk_size, args.concurrency,
+                             args.baseline_src)
+            before_state = sum(state_bytes(Path(tmp) / "before").values())
+    elapsed, peak_mb, cpu_s = figures
     print(
         f"{rows} rows ({size_mb:.0f} MB), chunks of {args.chunk_size}, {args.concurrency} in flight"
     )
@@ -183,6 +188,15 @@ def main() -> None:
         f"  cxo import: {rows / elapsed:,.0f} rows/s ({elapsed:.1f} s), peak RSS {peak_mb:.0f} MB"
         f" (goal < 250 MB); {rows / cpu_s:,.0f} rows per CPU second of its process"
     )
+    if before is not None:
+        b_elapsed, b_peak, b_cpu = before
+        print(
+            f"  baseline {args.baseline_src}: {rows / b_elapsed:,.0f} rows/s ({b_elapsed:.1f} s),"
+            f" peak RSS {b_peak:.0f} MB, {rows / b_cpu:,.0f} rows per CPU second,"
+            f" state {before_state / input_bytes:.2f}x the input;"
+            f" this / baseline speed: {b_elapsed / elapsed:.2f},"
+            f" per CPU second: {b_cpu / cpu_s:.2f}"
+        )
     print(
         f"  bare chunk-and-POST loop: {posted / loop_s:,.0f} rows/s ({loop_s:.1f} s);"
         f" import / bare-loop speed ratio: {loop_s / elapsed:.2f};"
