@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import phonenumbers
 
-__all__ = ["ZipInfo", "ZoneFinder", "ZoneResult", "ZoneStatus", "zip_index"]
+__all__ = ["ZipInfo", "ZoneFinder", "ZoneResult", "ZoneStatus", "is_iana_zone", "zip_index"]
 
 _ZIP = re.compile(r"^\s*(\d{5})(?:[-\s]?\d{4})?\s*$")
 _UNKNOWN_ZONE = "Etc/Unknown"
@@ -61,7 +61,7 @@ def _known_zones() -> frozenset[str]:
 
 
 @functools.cache
-def _valid(zone: str) -> bool:
+def is_iana_zone(zone: str) -> bool:
     if zone not in _known_zones():
         return False
     try:
@@ -86,7 +86,7 @@ def zip_index() -> Mapping[str, ZipInfo]:
         zone = str(row.get("timezone") or "")
         codes = tuple(str(code) for code in row.get("area_codes") or ())
         index[str(row["zip_code"])] = ZipInfo(
-            zone if _valid(zone) else None, str(row["state"]), codes
+            zone if is_iana_zone(zone) else None, str(row["state"]), codes
         )
     return index
 
@@ -220,7 +220,7 @@ def _phone_zone(e164: str) -> ZoneResult:
     zones = tuple(
         z for z in phone_timezones.time_zones_for_number(number) if z != _UNKNOWN_ZONE
     )
-    usable = tuple(z for z in zones if _valid(z))
+    usable = tuple(z for z in zones if is_iana_zone(z))
     if not usable:
         return ZoneResult(ZoneStatus.UNKNOWN, source="phone")
     if len(usable) > 1 and not _equivalent(usable):

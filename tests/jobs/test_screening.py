@@ -1,10 +1,12 @@
-"""`ScrubbingJob`: the wrapped job never sees a DNC match, in send, batch ids or reconcile."""
+"""`ScreeningJob`: the wrapped job never sees a screened-out record (a DNC match, a blocked
+verdict), in send, batch ids or reconcile; it sends each kept row's time zone."""
 
 from __future__ import annotations
 
 import csv
 import random
 from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -12,11 +14,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cxone_outbound.client.clock import FakeClock
+from cxone_outbound.dialability.timezones import ZoneFinder
+from cxone_outbound.dialability.windows import CallingPolicy
+from cxone_outbound.dialability.zone_fill import ZoneFill
 from cxone_outbound.dnc import DncScreen, parse_dnc_line
 from cxone_outbound.engine import BaseJob, Batch, Item, Outcome, Record, RecordError, RunContext
 from cxone_outbound.engine.metrics import RunMetrics
 from cxone_outbound.engine.records import State
-from cxone_outbound.jobs.dnc_scrub import Scrubbed, ScrubbingJob
+from cxone_outbound.jobs.check import Checker
+from cxone_outbound.jobs.screening import Screened, ScreeningJob, TimeZoneCell
+from cxone_outbound.phones import PhoneNormalizer
 
 
 class Recorder(BaseJob):
@@ -70,17 +77,17 @@ class Listed:
         pass
 
 
-def _job() -> tuple[ScrubbingJob, Recorder]:
+def _job() -> tuple[ScreeningJob, Recorder]:
     inner = Recorder()
     screen = DncScreen([Listed()])  # type: ignore[list-item]
-    return ScrubbingJob(inner, screen, lambda item: item.payload, header=["phone"]), inner
+    return ScreeningJob(inner, lambda item: item.payload, header=["phone"], screen=screen), inner
 
 
 def _ctx(tmp_path: Path) -> RunContext:
     return RunContext("run", tmp_path, None, FakeClock(), random.Random(0), RunMetrics())
 
 
-def _items(job: ScrubbingJob, *phones: str) -> list[Item]:
+def _items(job: ScreeningJob, *phones: str) -> list[Item]:
     out = []
     for n, phone in enumerate(phones, start=2):
         item = job.prepare(Record(str(n), n, {"phone": phone}, [phone]))
@@ -136,11 +143,122 @@ def test_invalid_rows_stay_the_wrapped_jobs_errors_and_the_summary_counts_matche
     job, _ = _job()
     assert isinstance(job.prepare(Record("2", 2, {"phone": "2125550101"})), RecordError)
     item = job.prepare(Record("3", 3, {"phone": "+12125550101"}))
-    assert isinstance(item, Item) and item.payload == Scrubbed("federal", "+12125550101")
+    assert isinstance(item, Item) and item.payload == Screened("+12125550101", "federal")
     sections = job.summary_extra(_ctx(tmp_path))
     assert sections["import"] == {"ok": True}
     assert sections["dnc"]["by_source"] == {"federal": 1}
     assert job.name == "import" and job.options()["scrub_dnc"]["tenant"] is False
+
+
+class RowJob(Recorder):
+    """A wrapped job whose payload is a row: (phone, time zone, zip)."""
+
+    def prepare(self, record: Record) -> Item | RecordError:
+        return Item(record, (record.fields["phone"], "", record.fields.get("zip", "")))
+
+    async def send(self, batch: Batch, ctx: RunContext) -> Sequence[Outcome]:
+        self.rows = [i.payload for i in batch.items]
+        return await super().send(batch, ctx)
+
+
+NOW = datetime(2026, 12, 3, 15, 0, tzinfo=UTC)  # 10:00 in New York, 07:00 in San Francisco
+
+
+def _screening(*, check: bool = True, zones: bool = True) -> tuple[ScreeningJob, RowJob]:
+    inner = RowJob()
+    finder = ZoneFinder()
+    checker = Checker(CallingPolicy(), NOW, normalizer=PhoneNormalizer("US"), finder=finder,
+                      dnc=DncScreen([Listed()]).match) if check else None  # type: ignore[list-item]
+    cell = TimeZoneCell(ZoneFill(finder, own_column="tz", zip_column="zip"), 1) if zones else None
+    job = ScreeningJob(inner, lambda item: item.payload[0], header=["phone", "zip", "tz"],
+                       checker=checker, time_zone=cell,
+                       facts={"zip_code": "zip", "contactId": "id"})
+    return job, inner
+
+
+def _record(n: int, phone: str, zip_code: str = "", tz: str = "") -> Record:
+    fields = {"id": f"c{n}", "phone": phone, "zip": zip_code, "tz": tz}
+    return Record(str(n), n, fields, [phone, zip_code, tz])
+
+
+def _prepared(job: ScreeningJob, *records: Record) -> list[Item]:
+    items = [job.prepare(r) for r in records]
+    assert all(isinstance(i, Item) for i in items), items
+    return items  # type: ignore[return-value]
+
+
+def _csv(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+async def test_a_blocked_record_is_skipped_with_every_reason_and_never_sent(
+    tmp_path: Path,
+) -> None:
+    job, inner = _screening()
+    items = _prepared(job, _record(2, "+12125550101"), _record(3, "+12125550199"))
+    outcomes = {o.key: o for o in await job.send(Batch("b", items), _ctx(tmp_path))}
+    assert inner.sent == [["3"]]
+    assert outcomes["2"].state is State.SKIPPED and outcomes["2"].error is not None
+    assert outcomes["2"].error.message == "BLOCKED: dnc: federal"
+    (row,) = _csv(tmp_path / "dialability.csv")
+    assert (row["line"], row["contact_id"], row["verdict"]) == ("2", "c2", "blocked")
+    assert (tmp_path / "scrubbed.csv").exists()  # a DNC match is listed there too
+    assert job.summary_extra(_ctx(tmp_path))["check"]["blocked_reasons"] == {"dnc": 1}
+
+
+async def test_a_record_outside_its_window_is_sent_and_listed_with_when_it_opens(
+    tmp_path: Path,
+) -> None:
+    job, inner = _screening()
+    items = _prepared(job, _record(2, "+14155550101"), _record(3, "+12125550199"))
+    outcomes = await job.send(Batch("b", items), _ctx(tmp_path))
+    assert inner.sent == [["2", "3"]] and {o.state for o in outcomes} == {State.SUCCEEDED}
+    (row,) = _csv(tmp_path / "dialability.csv")
+    assert (row["line"], row["verdict"], row["callable_at"]) == (
+        "2", "not_now", "2026-12-03T16:00:00Z")
+    verdicts = job.summary_extra(_ctx(tmp_path))["check"]["verdicts"]
+    assert verdicts == {"dialable": 1, "not_now": 1, "blocked": 0}
+
+
+async def test_each_sent_row_carries_its_zone_and_a_row_without_one_is_listed(
+    tmp_path: Path,
+) -> None:
+    job, inner = _screening(check=False)
+    items = _prepared(job, _record(2, "+12125550101", "94105"), _record(3, "+12125550199"),
+                      _record(4, "+16055550101"), _record(5, "+12125550100", tz="America/Boise"))
+    await job.send(Batch("b", items), _ctx(tmp_path))
+    assert [row[1] for row in inner.rows] == [
+        "America/Los_Angeles", "America/New_York", "", "America/Boise"]
+    (row,) = _csv(tmp_path / "no-time-zone.csv")
+    assert (row["line"], row["reason"]) == ("4", "ambiguous")
+    section = job.summary_extra(_ctx(tmp_path))["time_zone"]
+    assert section["filled_by_source"] == {"column": 1, "phone": 1, "zip": 1}
+    assert section["left_empty_by_reason"] == {"ambiguous": 1}
+
+
+def test_a_row_whose_own_zone_is_not_an_iana_name_fails_alone() -> None:
+    job, _ = _screening(check=False)
+    error = job.prepare(_record(2, "+12125550101", tz="Eastern"))
+    assert isinstance(error, RecordError)
+    assert (error.code, error.field) == ("INVALID_TIME_ZONE", "tz")
+
+
+def test_with_a_verdict_the_zone_sent_is_the_zone_judged() -> None:
+    job, _ = _screening()
+    (item,) = _prepared(job, _record(2, "+12125550199", "94105"))
+    assert item.payload[1] == "America/Los_Angeles"
+
+
+def test_a_dry_run_settles_screened_rows_and_lists_them_without_the_wrapped_job(
+    tmp_path: Path,
+) -> None:
+    job, inner = _screening()
+    items = _prepared(job, _record(2, "+12125550101"), _record(3, "+14155550101"))
+    settled = job.settle_dry_run(Batch("", items), _ctx(tmp_path))
+    assert [(o.key, o.state) for o in settled] == [("2", State.SKIPPED)]
+    assert inner.sent == [] and inner.named == []
+    assert [r["verdict"] for r in _csv(tmp_path / "dialability.csv")] == ["blocked", "not_now"]
 
 
 _area = st.integers(200, 999)
