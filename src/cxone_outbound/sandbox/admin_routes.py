@@ -174,7 +174,7 @@ def batch_items(body: dict[str, Any], key: str) -> list[Any]:
 
 async def create_list(call: Call) -> Reply:
     query = {k: call.query(k) for k in ("listName", "externalIdColumn", "firstNameColumn",
-                                         "lastNameColumn")}
+                                         "lastNameColumn", "timeZoneColumn")}
     mapping = check_mapping(query, await call.json())
     list_id = call.sandbox.store.calling_lists.create(call.tenant_id, query["listName"], mapping)
     return Reply(200, {"listId": list_id})

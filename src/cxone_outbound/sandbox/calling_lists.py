@@ -39,7 +39,8 @@ MAX_ACTIVE_RECORDS = ADMIN_MAX_ACTIVE_RECORDS
 EXTERNAL_ID = "__external_id"
 DEFAULT_MAPPING = {"externalIdColumn": "ExternalId", "phoneColumn": "PhoneNumber",
                    "firstNameColumn": "FirstName", "lastNameColumn": "LastName",
-                   "emailColumn": "Email", "extraDestinations": []}
+                   "emailColumn": "Email", "timeZoneColumn": "TimeZone", "extraDestinations": []}
+TIME_ZONE = "timeZone"  # the attribute a record's `timeZoneColumn` is kept as (v2 shows it so)
 # mapping key -> the canonical column of the store's import rows
 CANONICAL = {"phoneColumn": "phone_number", "firstNameColumn": "first_name",
              "lastNameColumn": "last_name", "emailColumn": "email"}
@@ -103,9 +104,11 @@ def check_mapping(query: dict[str, str | None], body: object) -> dict[str, Any]:
                "extraDestinations": columns[1:],
                "firstNameColumn": query.get("firstNameColumn") or None,
                "lastNameColumn": query.get("lastNameColumn") or None,
-               "emailColumn": query.get("emailColumn") or None}
+               "emailColumn": query.get("emailColumn") or None,
+               "timeZoneColumn": query.get("timeZoneColumn") or None}
     named = [c for c in (external, *columns, mapping["firstNameColumn"],
-                         mapping["lastNameColumn"], mapping["emailColumn"]) if c]
+                         mapping["lastNameColumn"], mapping["emailColumn"],
+                         mapping["timeZoneColumn"]) if c]
     if len(set(named)) != len(named):
         raise ValidationFailed("a column is mapped twice", code="INVALID_VALUE")
     return mapping
@@ -162,6 +165,8 @@ def decode_upload(body: dict[str, Any], mapping: dict[str, Any]) -> Upload:
                                code="MISSING_HEADER")
     rename = {mapping["externalIdColumn"]: EXTERNAL_ID}
     rename |= {mapping[k]: v for k, v in CANONICAL.items() if mapping.get(k)}
+    if mapping.get("timeZoneColumn"):
+        rename[mapping["timeZoneColumn"]] = TIME_ZONE
     canonical = tuple(rename.get(h, h) for h in header)
     clash = [h for h in header if h not in rename and h in STANDARD_COLUMNS]
     if clash:
@@ -275,7 +280,10 @@ class CallingLists:
                                 ("lastNameColumn", "last_name"), ("emailColumn", "email")):
                 if mapping.get(key):
                     record[mapping[key]] = c[column]
-            record.update(orjson.loads(c["attributes"]))
+            attributes = orjson.loads(c["attributes"])
+            if mapping.get("timeZoneColumn") and TIME_ZONE in attributes:
+                attributes[mapping["timeZoneColumn"]] = attributes.pop(TIME_ZONE)
+            record.update(attributes)
             out.append(record)
         return out
 

@@ -183,7 +183,7 @@ ADMIN_RESOURCES: dict[str, dict[str, Any]] = {
                          params=PAGING),
         "post": _admin_op("create a calling list", obj({"listId": INT}, ["listId"]), params=[
             _query("listName", required=True), _query("externalIdColumn", required=True),
-            _query("firstNameColumn"), _query("lastNameColumn")],
+            _query("firstNameColumn"), _query("lastNameColumn"), _query("timeZoneColumn")],
             request=obj({"destinationMappings": {"type": "array", "minItems": 1, "items": obj(
                 {"fieldName": STR, "fieldValue": STR}, ["fieldValue"], extra=True)}},
                 ["destinationMappings"]))},
