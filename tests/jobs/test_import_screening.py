@@ -31,7 +31,8 @@ def cxo_in(cxo: Cxo, dialect_settings: Settings, monkeypatch: pytest.MonkeyPatch
     return cxo
 
 
-def _file(tmp_path: Path, rows: list[list[str]], header: str = "phone,first_name,last_name,zip") -> Path:
+def _file(tmp_path: Path, rows: list[list[str]],
+          header: str = "phone,first_name,last_name,zip") -> Path:
     path = tmp_path / "in.csv"
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)

@@ -8,6 +8,7 @@ cell empty, and those rows are counted and listed with the reason, so the gap is
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -52,6 +53,14 @@ class ZoneCell:
     candidates: tuple[str, ...] = ()
 
 
+@functools.lru_cache(maxsize=4_096)
+def _cell_of(found: ZoneResult) -> ZoneCell:
+    """The cell a zone result gives (a few hundred distinct ones: made once each)."""
+    if found.status is ZoneStatus.OK and found.zone:
+        return ZoneCell(found.zone, found.source or "phone")
+    return ZoneCell("", "", found.status, found.candidates)
+
+
 class ZoneFill:
     """Decides each record's zone and counts where the zones came from and why some are empty."""
 
@@ -79,13 +88,13 @@ class ZoneFill:
             return ZoneCell(own, "column")
         if found is None:
             zip_code = fields.get(self.zip_column) if self.zip_column else None
-            found = self.finder.by_zip(zip_code) or self.finder.by_phone(e164)
-        if found.status is ZoneStatus.OK and found.zone:
-            source = found.source or "phone"
-            self.by_source[source] += 1
-            return ZoneCell(found.zone, source)
-        self.empty[found.status.value] += 1
-        return ZoneCell("", "", found.status, found.candidates)
+            found = (zip_code and self.finder.by_zip(zip_code)) or self.finder.by_phone(e164)
+        cell = _cell_of(found)
+        if cell.gap is None:
+            self.by_source[cell.source] += 1
+        else:
+            self.empty[cell.gap.value] += 1
+        return cell
 
     def describe(self) -> dict[str, Any]:
         """The summary's `time_zone` section: filled by source, left empty by reason."""

@@ -171,14 +171,15 @@ class ScreeningJob:
             return Item(record, Screened(phone, dnc, verdict))
         if dnc is not None:
             return Item(record, Screened(phone, dnc))
-        note = _Note(phone, verdict if verdict and verdict.kind is VerdictKind.NOT_NOW else None)
+        later = verdict if verdict is not None and verdict.kind is VerdictKind.NOT_NOW else None
+        gap = None
         if self.time_zone is not None:
             filled = self._fill_zone(item, phone, verdict.zone if verdict else None)
             if isinstance(filled, RecordError):
                 return filled
-            item, note.zone = filled
-        if note.verdict is not None or note.zone is not None:
-            self._notes[record.key] = note
+            item, gap = filled
+        if later is not None or gap is not None:
+            self._notes[record.key] = _Note(phone, later, gap)
         return item
 
     def _verdict(self, record: Record, phone: str) -> Verdict:
@@ -197,9 +198,10 @@ class ScreeningJob:
             cell = self.time_zone.fill.cell(item.record.fields, phone or None, found)
         except InvalidZone as exc:
             return RecordError("INVALID_TIME_ZONE", str(exc), exc.column)
-        row = list(item.payload)
-        row[self.time_zone.index] = cell.zone
-        return Item(item.record, tuple(row)), (cell if cell.gap is not None else None)
+        at = self.time_zone.index
+        row = item.payload
+        item = Item(item.record, (*row[:at], cell.zone, *row[at + 1:]))
+        return item, (cell if cell.gap is not None else None)
 
     # sending
 
