@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -249,8 +249,7 @@ def _parsed_phone_zone(e164: str) -> ZoneResult:
 
 def _table_zones(digits: str) -> tuple[str, ...]:
     """`time_zones_for_number` of the number `+digits`, read from the tables directly."""
-    from phonenumbers import timezone as phone_timezones
-
+    table, longest = _zone_table()
     country_code, national = _split_country_code(digits)
     if not country_code:
         return ()
@@ -259,12 +258,21 @@ def _table_zones(digits: str) -> tuple[str, ...]:
         return ()
     if not is_number_type_geographical(kind, country_code):
         digits = str(country_code)  # the country's zones, as libphonenumber gives them
-    table = phone_timezones.TIMEZONE_DATA
-    for size in range(min(phone_timezones.TIMEZONE_LONGEST_PREFIX, len(digits)), 0, -1):
+    for size in range(min(longest, len(digits)), 0, -1):
         zones = table.get(digits[:size])
         if zones is not None:
             return tuple(zones)
     return ()
+
+
+@functools.cache
+def _zone_table() -> tuple[Mapping[str, Sequence[str]], int]:
+    """libphonenumber's prefix -> zones table and its longest prefix (not in its stubs)."""
+    from phonenumbers import timezone as phone_timezones  # loaded when a phone needs a zone
+
+    table: Mapping[str, Sequence[str]] = getattr(phone_timezones, "TIMEZONE_DATA")  # noqa: B009
+    longest: int = getattr(phone_timezones, "TIMEZONE_LONGEST_PREFIX")  # noqa: B009
+    return table, longest
 
 
 def _split_country_code(digits: str) -> tuple[int, str]:
