@@ -144,7 +144,7 @@ class Accounting:
             "planned": self.planned,
             "balanced": self.balanced,
             "problems": list(self.problems),
-            "removals": self.removals.as_dict() if self.removals else None,
+            **({"removals": self.removals.as_dict()} if self.removals else {}),
         }
 
     def render(self) -> str:
