@@ -34,6 +34,8 @@ __all__ = [
     "RemovalState",
     "SourceKeys",
     "list_record_keys",
+    "quick_keys",
+    "read_keys",
 ]
 
 UNKEYED_SHOWN = 10  # lines of source rows without a usable phone named in a message
@@ -116,17 +118,29 @@ class SourceKeys:
         self._db.close()
 
 
+def quick_keys(contact_id: str, phone: str) -> list[str]:
+    """The keys a record is known by without reading its phone: its id, its phone as shown,
+    and `+` before a phone shown as digits alone (the admin's "universal" format)."""
+    keys = [contact_id, phone]
+    if phone.isdigit():
+        keys.append("+" + phone)
+    return [k for k in keys if k]
+
+
+def read_keys(phone: str, normaliser: PhoneNormalizer, *, digits_only: bool) -> list[str]:
+    """The record's phone read as E.164 (as the sanitiser reads it), when it reads as one."""
+    if not phone:
+        return []
+    result = normaliser(as_written(phone, normaliser) if digits_only else phone)
+    return [result.e164] if result.ok and result.e164 else []
+
+
 def list_record_keys(
     contact_id: str, phone: str, normaliser: PhoneNormalizer, *, digits_only: bool
 ) -> list[str]:
-    """The keys a record of the list is known by: its id, its phone, the phone as E.164."""
-    keys = [contact_id, phone]
-    if phone:
-        read = as_written(phone, normaliser) if digits_only else phone
-        result = normaliser(read)
-        if result.ok and result.e164:
-            keys.append(result.e164)
-    return [k for k in keys if k]
+    """Every key a record of the list is known by: `quick_keys`, then `read_keys`."""
+    return [*quick_keys(contact_id, phone), *read_keys(phone, normaliser,
+                                                        digits_only=digits_only)]
 
 
 @dataclass(frozen=True)
@@ -168,10 +182,10 @@ class RemovalPlan:
         digits_only: bool,
     ) -> PlanCounts:
         """Every record of `snapshot` judged against `keys`; the absent ones kept as planned."""
+        # one transaction (one sync) for the whole list: an unsealed plan is made anew anyway
         self._db.execute("BEGIN")
         self._db.execute("DELETE FROM removals")
         self._db.execute("DELETE FROM meta")
-        self._db.execute("COMMIT")
         total = present = 0
         page: list[tuple[int, dict[str, Any]]] = []
         for row in snapshot.records():
@@ -182,6 +196,7 @@ class RemovalPlan:
                 page = []
         present += self._judge(page, keys, normaliser, digits_only)
         total += len(page)
+        self._db.execute("COMMIT")
         counts = PlanCounts(total, present, total - present)
         self._set(list_records=total, present=present, absent=counts.absent)
         return counts
@@ -190,26 +205,25 @@ class RemovalPlan:
         self, page: Sequence[tuple[int, dict[str, Any]]], keys: SourceKeys,
         normaliser: PhoneNormalizer, digits_only: bool,
     ) -> int:
+        """Insert the page's absent records; the number present. A phone is read (the costly
+        part) only for a record its quick keys do not find."""
         if not page:
             return 0
-        by_record = [
-            list_record_keys(str(data["id"]), str(data.get("phone") or ""), normaliser,
-                             digits_only=digits_only)
-            for _, data in page
-        ]
-        known = keys.known([k for ks in by_record for k in ks])
+        ids = [(str(data["id"]), str(data.get("phone") or "")) for _, data in page]
+        quick = [quick_keys(cid, phone) for cid, phone in ids]
+        known = keys.known([k for ks in quick for k in ks])
+        unmatched = [i for i, ks in enumerate(quick) if not known.intersection(ks)]
+        read = {i: read_keys(ids[i][1], normaliser, digits_only=digits_only) for i in unmatched}
+        known = keys.known([k for ks in read.values() for k in ks])
         absent = [
-            (seq, str(data["id"]), str(data.get("phone") or ""), orjson.dumps(data),
+            (page[i][0], ids[i][0], ids[i][1], orjson.dumps(page[i][1]),
              RemovalState.PLANNED.value)
-            for (seq, data), ks in zip(page, by_record, strict=True)
-            if not known.intersection(ks)
+            for i in unmatched if not known.intersection(read[i])
         ]
-        self._db.execute("BEGIN")
         self._db.executemany(
             "INSERT INTO removals (seq, contact_id, phone, record, state) VALUES (?,?,?,?,?)",
             absent,
         )
-        self._db.execute("COMMIT")
         return len(page) - len(absent)
 
     def _set(self, **values: Any) -> None:
