@@ -14,8 +14,9 @@ from cxone_outbound.client import errors
 from cxone_outbound.client.capabilities import V2_CAPABILITIES
 from cxone_outbound.client.clock import FakeClock
 from cxone_outbound.client.models import Contact
-from cxone_outbound.engine.job import BaseJob, RunContext
+from cxone_outbound.engine.job import BaseJob, Deferred, RunContext
 from cxone_outbound.engine.metrics import RunMetrics
+from cxone_outbound.engine.records import Batch, Item, Outcome, Record
 from cxone_outbound.jobs.mirror import MirrorJob, MirrorOptions
 from cxone_outbound.jobs.mirror_plan import RemovalPlan, RemovalState, SourceKeys
 from cxone_outbound.jobs.sanitize_store import ListSnapshot
@@ -175,3 +176,22 @@ def test_the_removal_states_partition_the_absent_records(held: set[str]) -> None
     state = RemovalState.REMOVED if held else RemovalState.GONE
     plan.mark([("a", state, None, None)])
     assert sum(plan.count(s) for s in RemovalState) == plan.counts().absent == 1
+
+
+async def test_rows_still_being_imported_hold_every_removal_back(tmp_path: Path) -> None:
+    class StillRunning(BaseJob):
+        async def send(self, batch: Batch, ctx: RunContext) -> Sequence[Outcome]:
+            raise Deferred("job-1")
+
+    api = FakeApi(held={"a"}, listed=[Contact(id="a", phone="+14155550100")])
+    job = MirrorJob(StillRunning(), _keys(["+14155550199"]), MirrorOptions("L1"),
+                    tmp_path / "w")
+    (tmp_path / "w").mkdir()
+    ctx = _ctx(tmp_path / "run", api)
+    with pytest.raises(Deferred):
+        await job.send(Batch("b1", [Item(Record("2", 2, {}), None)]), ctx)
+    await job.finish(ctx)
+    assert api.calls == []
+    removals = job.removals()
+    assert removals is not None and (removals.held_back, removals.removed) == (1, 0)
+    assert "still being imported" in job.summary_extra(ctx)["mirror"]["held_back_because"]

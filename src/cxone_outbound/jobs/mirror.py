@@ -156,7 +156,10 @@ class MirrorJob:
         return self._removals
 
     def summary_extra(self, ctx: RunContext) -> Mapping[str, Any]:
-        return {**self.inner.summary_extra(ctx), "mirror": self._section}
+        section = self._section or {
+            "removed": 0, "not_reached": "the import did not finish: nothing was planned or "
+            "removed (resume to finish)"}
+        return {**self.inner.summary_extra(ctx), "mirror": section}
 
     # the mirror step
 
@@ -203,7 +206,7 @@ class MirrorJob:
             ctx.log(f"mirror plan: {absent} of {plan.counts().list_records} records of list "
                     f"{self.opts.list_id} are absent from the source and would be removed "
                     f"({path}); nothing was removed")
-            self._report(ctx, plan, held_because=reason, applied=False)
+            self._report(ctx, plan, held_because=reason)
         finally:
             plan.close()
 
@@ -227,7 +230,7 @@ class MirrorJob:
         if blocked is not None:
             ctx.log(f"mirror: nothing removed: {blocked}")
             ctx.audit({"event": "mirror_held_back", "reason": blocked})
-            self._report(ctx, plan, held_because=blocked, applied=False)
+            self._report(ctx, plan, held_because=blocked)
             return
         if not plan.sealed:
             refusal = self._over_guard(plan.total())
@@ -235,7 +238,7 @@ class MirrorJob:
                 self._write_list(ctx, plan)
                 ctx.audit({"event": "mirror_refused", "absent": plan.total(),
                            "max_remove": self.opts.max_remove})
-                self._report(ctx, plan, held_because=refusal, applied=False)
+                self._report(ctx, plan, held_because=refusal)
                 raise RemovalRefused(refusal)
             self._write_list(ctx, plan)
             self._write_restore(ctx, plan)
@@ -246,7 +249,7 @@ class MirrorJob:
             self._write_outcomes(ctx, plan)
             held = "stopped before their turn (resume to finish)" if plan.count(
                 RemovalState.PLANNED) else None
-            self._report(ctx, plan, held_because=held, applied=True)
+            self._report(ctx, plan, held_because=held)
             restore = ctx.output_path(RESTORE_CSV)
             if plan.count(RemovalState.REMOVED):
                 ctx.log(f"to undo the removal: {self._restore_command(restore)}")
@@ -340,12 +343,12 @@ class MirrorJob:
     def _restore_command(self, path: Path) -> str:
         return import_command(path, self.opts.list_id, self.opts.default_region)
 
-    def _report(
-        self, ctx: RunContext, plan: RemovalPlan, *, held_because: str | None, applied: bool
-    ) -> None:
-        """The `mirror` section of the summary, and the accounting of the absent records."""
+    def _report(self, ctx: RunContext, plan: RemovalPlan, *, held_because: str | None) -> None:
+        """The `mirror` section of the summary, and the accounting of the absent records: from
+        each record's state once the plan is sealed (removals may have begun), else all held."""
         counts = plan.counts()
         absent = counts.absent
+        applied = plan.sealed
         if applied:
             removals = Removals(
                 absent=absent,
