@@ -14,6 +14,7 @@ from cxone_outbound.client import errors
 from cxone_outbound.client.capabilities import V2_CAPABILITIES
 from cxone_outbound.client.clock import FakeClock
 from cxone_outbound.client.models import Contact
+from cxone_outbound.engine.accounting import Accounting, Removals
 from cxone_outbound.engine.job import BaseJob, Deferred, RunContext
 from cxone_outbound.engine.metrics import RunMetrics
 from cxone_outbound.engine.records import Batch, Item, Outcome, Record
@@ -195,3 +196,11 @@ async def test_rows_still_being_imported_hold_every_removal_back(tmp_path: Path)
     removals = job.removals()
     assert removals is not None and (removals.held_back, removals.removed) == (1, 0)
     assert "still being imported" in job.summary_extra(ctx)["mirror"]["held_back_because"]
+
+
+def test_an_absent_record_accounted_for_nowhere_unbalances_the_run() -> None:
+    ledger = Accounting(read=9, succeeded=9, failed=0, skipped=0)
+    checked = ledger.with_removals(Removals(absent=3, removed=2))
+    assert not checked.balanced
+    assert checked.problems == ("3 list records absent from the source but 2 accounted for",)
+    assert "MISMATCH" in checked.render() and "(balanced)" in checked.render().splitlines()[0]

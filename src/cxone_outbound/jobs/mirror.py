@@ -202,7 +202,7 @@ class MirrorJob:
             self._build(plan, self.snapshot)
             path = self._write_list(ctx, plan)
             absent = plan.total()
-            reason = self._blocked() or self._over_guard(absent) or "dry run"
+            reason = self._blocked() or self._over_guard(absent, path) or "dry run"
             ctx.log(f"mirror plan: {absent} of {plan.counts().list_records} records of list "
                     f"{self.opts.list_id} are absent from the source and would be removed "
                     f"({path}); nothing was removed")
@@ -210,12 +210,12 @@ class MirrorJob:
         finally:
             plan.close()
 
-    def _over_guard(self, absent: int) -> str | None:
+    def _over_guard(self, absent: int, listed: Path) -> str | None:
         if absent <= self.opts.max_remove:
             return None
         return (f"the mirror would remove {absent} records of list {self.opts.list_id}, more "
                 f"than --max-remove {self.opts.max_remove}; nothing was removed: review "
-                f"{TO_REMOVE_CSV}, then raise --max-remove")
+                f"{listed}, then raise --max-remove")
 
     async def _apply(self, ctx: RunContext, plan: RemovalPlan) -> None:
         blocked = self._blocked()
@@ -233,7 +233,7 @@ class MirrorJob:
             self._report(ctx, plan, held_because=blocked)
             return
         if not plan.sealed:
-            refusal = self._over_guard(plan.total())
+            refusal = self._over_guard(plan.total(), ctx.output_path(TO_REMOVE_CSV))
             if refusal is not None:
                 self._write_list(ctx, plan)
                 ctx.audit({"event": "mirror_refused", "absent": plan.total(),
