@@ -20,7 +20,6 @@ keys (`mirror_plan.RemovalPlan`) and removes the absent ones with sanitise's saf
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,15 +30,18 @@ from cxone_outbound.client.models import Contact
 from cxone_outbound.engine.accounting import Removals
 from cxone_outbound.engine.job import Deferred, Job, RunContext, Source
 from cxone_outbound.engine.records import Batch, Item, Outcome, Record, RecordError
-from cxone_outbound.engine.results import SafeCsvWriter
-from cxone_outbound.jobs.mirror_plan import RemovalPlan, RemovalState, SourceKeys
-from cxone_outbound.jobs.sanitize import (
-    HALTED,
-    RestoreWriter,
-    import_command,
-    read_list,
-    restore_header,
+from cxone_outbound.jobs.mirror_files import (
+    NOT_REMOVED_CSV,
+    PLAN_DB,
+    REMOVED_CSV,
+    RESTORE_CSV,
+    TO_REMOVE_CSV,
+    write_outcomes,
+    write_restore,
+    write_to_remove,
 )
+from cxone_outbound.jobs.mirror_plan import RemovalPlan, RemovalState, SourceKeys
+from cxone_outbound.jobs.sanitize import HALTED, import_command, read_list
 from cxone_outbound.jobs.sanitize_store import ListSnapshot
 from cxone_outbound.phones import PhoneNormalizer, as_written
 
@@ -52,12 +54,6 @@ __all__ = [
 ]
 
 DEFAULT_MAX_REMOVE = 100
-PLAN_DB = "mirror.sqlite3"
-RESTORE_CSV = "restore.csv"
-TO_REMOVE_CSV = "to-remove.csv"
-REMOVED_CSV = "removed.csv"
-NOT_REMOVED_CSV = "not-removed.csv"
-_LIST_COLUMNS = ["contact_id", "phone_number", "first_name", "last_name", "email"]
 
 
 class RemovalRefused(errors.ConfigurationError):
@@ -246,7 +242,7 @@ class MirrorJob:
         try:
             await self._remove(ctx, plan)
         finally:
-            self._write_outcomes(ctx, plan)
+            write_outcomes(ctx.run_dir, plan)
             held = "stopped before their turn (resume to finish)" if plan.count(
                 RemovalState.PLANNED) else None
             self._report(ctx, plan, held_because=held)
@@ -292,30 +288,11 @@ class MirrorJob:
         ctx.log("a server error occurred: no further removal in this run (resume to finish)")
         ctx.audit({"event": "removal_halted", "reason": "server error"})
 
-    # files
-
     def _write_list(self, ctx: RunContext, plan: RemovalPlan) -> Path:
-        """to-remove.csv: the records the plan would remove (contact id, then the import's)."""
-        path = ctx.output_path(TO_REMOVE_CSV)
-        rows = ([c.id, c.phone or "", c.first_name or "", c.last_name or "", c.email or ""]
-                for c in plan.contacts())
-        _replace_csv(path, _LIST_COLUMNS, rows)
-        return path
+        return write_to_remove(ctx.output_path(TO_REMOVE_CSV), plan)
 
     def _write_restore(self, ctx: RunContext, plan: RemovalPlan) -> None:
-        """restore.csv: every record to remove, in the import format, on disk before any goes."""
-        path = ctx.output_path(RESTORE_CSV)
-        scratch = path.with_name(f".{path.name}.writing")
-        scratch.unlink(missing_ok=True)
-        writer = RestoreWriter(scratch, restore_header(plan.attribute_names()))
-        try:
-            for contact in plan.contacts():
-                writer.write(self._importable(contact))
-            writer.sync()
-        finally:
-            writer.close()
-        os.replace(scratch, path)
-        _sync_dir(path.parent)
+        write_restore(ctx.output_path(RESTORE_CSV), plan, self._importable)
 
     def _importable(self, contact: Contact) -> Contact:
         """The record as `cxo import` takes it back: a phone shown as digits (admin) as E.164."""
@@ -324,21 +301,6 @@ class MirrorJob:
         normaliser = self._normaliser()
         result = normaliser(as_written(contact.phone, normaliser))
         return contact.model_copy(update={"phone": result.e164}) if result.e164 else contact
-
-    def _write_outcomes(self, ctx: RunContext, plan: RemovalPlan) -> None:
-        """removed.csv and not-removed.csv, rewritten from the plan's states (never torn)."""
-        _replace_csv(
-            ctx.output_path(REMOVED_CSV), ["contact_id", "phone", "outcome"],
-            ([cid, phone, state] for cid, phone, state, _, _ in
-             plan.rows(RemovalState.REMOVED, RemovalState.GONE)),
-        )
-        _replace_csv(
-            ctx.output_path(NOT_REMOVED_CSV),
-            ["contact_id", "phone", "state", "error_code", "error_message"],
-            ([cid, phone, "held_back" if state == RemovalState.PLANNED else state, code, message]
-             for cid, phone, state, code, message in plan.rows(
-                 RemovalState.FAILED, RemovalState.SENDING, RemovalState.PLANNED)),
-        )
 
     def _restore_command(self, path: Path) -> str:
         return import_command(path, self.opts.list_id, self.opts.default_region)
@@ -404,25 +366,3 @@ def _judged(
             yield cid, state, None, None
         else:
             yield cid, RemovalState.FAILED, error.code or "REMOVE_REFUSED", error.message
-
-
-def _replace_csv(path: Path, header: Sequence[str], rows: Iterator[Sequence[str]]) -> None:
-    """A result CSV written whole beside `path`, then put in its place (formula-guarded)."""
-    scratch = path.with_name(f".{path.name}.writing")
-    scratch.unlink(missing_ok=True)
-    writer = SafeCsvWriter(scratch, header)
-    try:
-        for row in rows:
-            writer.writerow(row)
-        writer.sync()
-    finally:
-        writer.close()
-    os.replace(scratch, path)
-
-
-def _sync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
