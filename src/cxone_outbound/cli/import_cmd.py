@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from cxone_outbound.cli import runs
+from cxone_outbound.cli.mirror_cmd import MaxRemoveOpt, MirrorOpt, execute_mirrored
 from cxone_outbound.cli.screening import CheckOpt, NowOpt, ScrubDncOpt, checker_for, screening
 from cxone_outbound.client.capabilities import capabilities_for
 from cxone_outbound.dialability.timezones import ZoneFinder
@@ -21,6 +22,7 @@ from cxone_outbound.jobs.import_ import (
     ImportOptions,
     parse_required,
 )
+from cxone_outbound.jobs.mirror import DEFAULT_MAX_REMOVE
 from cxone_outbound.jobs.screening import TimeZoneCell
 
 
@@ -65,6 +67,8 @@ def import_contacts(
     dry_run: runs.DryRunOpt = False,
     progress: runs.ProgressOpt = "auto",
     scrub_dnc: ScrubDncOpt = None,
+    mirror: MirrorOpt = False,
+    max_remove: MaxRemoveOpt = DEFAULT_MAX_REMOVE,
     check: CheckOpt = None,
     now: NowOpt = None,
     no_time_zone: Annotated[
@@ -115,5 +119,9 @@ def import_contacts(
     with screening(ctx, importer, header=source.header, phone_of=lambda i: i.payload[phone],
                    dry_run=dry_run, default_region=options.default_region, dnc_files=scrub_dnc,
                    checker=checker, time_zone=time_zone, facts=facts) as job:
+        if mirror:
+            execute_mirrored(ctx, job, source, importer, list_id=list_id, max_remove=max_remove,
+                             state_dir=state_dir, resume=resume, dry_run=dry_run,
+                             progress=progress)
         runs.execute(ctx, job, source, state_dir=state_dir, resume=resume, dry_run=dry_run,
                      progress=progress)
