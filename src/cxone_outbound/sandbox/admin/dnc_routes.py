@@ -12,14 +12,14 @@ from typing import Any
 
 from starlette.routing import Route
 
-from cxone_outbound.sandbox.admin_routes import (
+from cxone_outbound.sandbox.admin.routes import (
     admin_route,
     int_param,
     object_body,
     parse_skip_top,
 )
-from cxone_outbound.sandbox.endpoint import Call, Reply
 from cxone_outbound.sandbox.errors import PayloadTooLarge, ValidationFailed
+from cxone_outbound.sandbox.http.endpoint import Call, Reply
 
 ENVELOPE = "resultSet"
 MAX_DNC_BATCH = 100  # S2: at most 100 records a call

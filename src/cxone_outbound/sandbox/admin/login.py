@@ -13,16 +13,16 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from cxone_outbound.sandbox.access_keys import Login
-from cxone_outbound.sandbox.endpoint import JSON, error_response, read_body
 from cxone_outbound.sandbox.errors import (
     InjectedFault,
     OAuthError,
     RateLimited,
     SandboxError,
 )
-from cxone_outbound.sandbox.oauth import MAX_TOKEN_BODY, _basic, _fields
-from cxone_outbound.sandbox.runtime import Sandbox
+from cxone_outbound.sandbox.http.endpoint import JSON, error_response, read_body
+from cxone_outbound.sandbox.http.runtime import Sandbox
+from cxone_outbound.sandbox.store.admin.access_keys import Login
+from cxone_outbound.sandbox.v2.oauth import MAX_TOKEN_BODY, _basic, _fields
 
 AREA = "na1"
 CLUSTER = "C0"

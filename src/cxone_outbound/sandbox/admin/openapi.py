@@ -1,6 +1,6 @@
 """The admin dialect's part of the sandbox's OpenAPI document (docs/admin-dialect.md).
 
-Kept apart from the v2 part (`openapi`) because its conventions differ: `Accept:
+Kept apart from the v2 part (`v2/openapi.py`) because its conventions differ: `Accept:
 application/json` is required (406, plain text, otherwise), errors are `{error,
 error_description}`, batch calls report per-record failures inside 200s, pages are `skip`/`top`
 with `totalRecords` (and full-URL `_links` on the calling-list routes), ids are integers, and

@@ -19,13 +19,6 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from cxone_outbound.sandbox.calling_lists import (
-    MAX_UPLOAD_BYTES,
-    check_mapping,
-    decode_upload,
-    mapping_of,
-)
-from cxone_outbound.sandbox.endpoint import JSON, Call, Handler, Reply, apply_faults
 from cxone_outbound.sandbox.errors import (
     InjectedFault,
     NotFound,
@@ -35,7 +28,14 @@ from cxone_outbound.sandbox.errors import (
     Unauthenticated,
     ValidationFailed,
 )
-from cxone_outbound.sandbox.runtime import Sandbox
+from cxone_outbound.sandbox.http.endpoint import JSON, Call, Handler, Reply, apply_faults
+from cxone_outbound.sandbox.http.runtime import Sandbox
+from cxone_outbound.sandbox.store.admin.calling_lists import (
+    MAX_UPLOAD_BYTES,
+    check_mapping,
+    decode_upload,
+    mapping_of,
+)
 
 PREFIX = "/inContactAPI/services/{version}"
 VERSION = re.compile(r"^v[1-9][0-9]?\.0$")

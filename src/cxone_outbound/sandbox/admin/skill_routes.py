@@ -1,7 +1,7 @@
 """The admin dialect's skill, skill-parameter, campaign and business-unit routes
 (docs/admin-dialect.md), in the shapes CXONE-REAL.md publishes.
 
-They share the admin pipeline of `admin_routes` (Accept, CorrelationId, errors, skip/top); the
+They share the admin pipeline of `admin.routes` (Accept, CorrelationId, errors, skip/top); the
 rules are `skills.Skills`. Listings carry `totalRecords` and no `_links` (none is published for
 these); a parameter section is bare on GET and wrapped in its key on PUT.
 """
@@ -12,14 +12,14 @@ from typing import Any
 
 from starlette.routing import Route
 
-from cxone_outbound.sandbox.admin_routes import (
+from cxone_outbound.sandbox.admin.routes import (
     admin_route,
     batch_items,
     int_param,
     object_body,
     parse_skip_top,
 )
-from cxone_outbound.sandbox.endpoint import Call, Reply
+from cxone_outbound.sandbox.http.endpoint import Call, Reply
 
 BUSINESS_UNIT_ID = 4600001
 """The sandbox tenant's business unit number (`businessUnitId` of `GET /campaigns`) [ours]."""

@@ -9,7 +9,7 @@ import urllib.parse
 import urllib.request
 from typing import Any
 
-from cxone_outbound.sandbox.control_guard import TOKEN_ENV, TOKEN_HEADER
+from cxone_outbound.sandbox.control.guard import TOKEN_ENV, TOKEN_HEADER
 
 
 class SandboxControlError(RuntimeError):

@@ -11,20 +11,27 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from cxone_outbound.sandbox.access_keys import DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET
-from cxone_outbound.sandbox.admin_routes import PREFIX as ADMIN_PREFIX
-from cxone_outbound.sandbox.auth import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_TENANT
-from cxone_outbound.sandbox.contacts import render_contact
-from cxone_outbound.sandbox.control_guard import control_refusal
-from cxone_outbound.sandbox.csv_import import ContactRow
-from cxone_outbound.sandbox.drift import parse_drift
-from cxone_outbound.sandbox.endpoint import JSON, error_response, read_body
+from cxone_outbound.sandbox.admin.drift import parse_drift
+from cxone_outbound.sandbox.admin.routes import PREFIX as ADMIN_PREFIX
+from cxone_outbound.sandbox.control.guard import control_refusal
 from cxone_outbound.sandbox.errors import MalformedBody, NotFound, SandboxError, ValidationFailed
-from cxone_outbound.sandbox.faults import FaultSpecError
-from cxone_outbound.sandbox.runtime import Sandbox
-from cxone_outbound.sandbox.scopes import canonical_scope
-from cxone_outbound.sandbox.seed import PHONE_MIXES
-from cxone_outbound.sandbox.validation import (
+from cxone_outbound.sandbox.http.endpoint import JSON, error_response, read_body
+from cxone_outbound.sandbox.http.faults import FaultSpecError
+from cxone_outbound.sandbox.http.runtime import Sandbox
+from cxone_outbound.sandbox.store.admin.access_keys import (
+    DEFAULT_ACCESS_KEY_ID,
+    DEFAULT_ACCESS_KEY_SECRET,
+)
+from cxone_outbound.sandbox.store.auth import (
+    DEFAULT_CLIENT_ID,
+    DEFAULT_CLIENT_SECRET,
+    DEFAULT_TENANT,
+)
+from cxone_outbound.sandbox.store.lists.contacts import render_contact
+from cxone_outbound.sandbox.store.lists.csv_import import ContactRow
+from cxone_outbound.sandbox.store.lists.seed import PHONE_MIXES
+from cxone_outbound.sandbox.store.scopes import canonical_scope
+from cxone_outbound.sandbox.store.validation import (
     check_email,
     check_int,
     check_name,
@@ -216,7 +223,7 @@ async def create_client(sandbox: Sandbox, request: Request, body: dict[str, Any]
             raise ValidationFailed(f"unknown scope {name}", field="scopes")
         scopes.add(scope)
     if raw_scopes is None:
-        from cxone_outbound.sandbox.scopes import CANONICAL_SCOPES
+        from cxone_outbound.sandbox.store.scopes import CANONICAL_SCOPES
 
         scopes = set(CANONICAL_SCOPES)
     client = sandbox.store.auth.create_client(_tenant(request, body), client_id, secret,

@@ -12,19 +12,19 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from cxone_outbound.sandbox.admin_auth import ADMIN_AUTH_ROUTES
-from cxone_outbound.sandbox.admin_dnc_routes import DNC_ROUTES
-from cxone_outbound.sandbox.admin_routes import ADMIN_ROUTES
-from cxone_outbound.sandbox.admin_skill_routes import SKILL_ROUTES
-from cxone_outbound.sandbox.control_routes import CONTROL_ROUTES
-from cxone_outbound.sandbox.endpoint import error_response
+from cxone_outbound.sandbox.admin.dnc_routes import DNC_ROUTES
+from cxone_outbound.sandbox.admin.login import ADMIN_AUTH_ROUTES
+from cxone_outbound.sandbox.admin.routes import ADMIN_ROUTES
+from cxone_outbound.sandbox.admin.skill_routes import SKILL_ROUTES
+from cxone_outbound.sandbox.control.routes import CONTROL_ROUTES
 from cxone_outbound.sandbox.errors import MethodNotAllowed, NotFound, SandboxError
-from cxone_outbound.sandbox.lookups import LOOKUP_ROUTES
-from cxone_outbound.sandbox.oauth import TOKEN_ROUTES
-from cxone_outbound.sandbox.openapi import OPENAPI_ROUTES
+from cxone_outbound.sandbox.http.endpoint import error_response
+from cxone_outbound.sandbox.http.runtime import Sandbox
+from cxone_outbound.sandbox.lookups.routes import LOOKUP_ROUTES
 from cxone_outbound.sandbox.options import SandboxOptions
-from cxone_outbound.sandbox.routes import API_ROUTES
-from cxone_outbound.sandbox.runtime import Sandbox
+from cxone_outbound.sandbox.v2.oauth import TOKEN_ROUTES
+from cxone_outbound.sandbox.v2.openapi import OPENAPI_ROUTES
+from cxone_outbound.sandbox.v2.routes import API_ROUTES
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:

@@ -10,8 +10,8 @@ from typing import Any
 import aiohttp
 import orjson
 
-from cxone_outbound.sandbox.database import iso
-from cxone_outbound.sandbox.webhooks import Webhooks
+from cxone_outbound.sandbox.store.database import iso
+from cxone_outbound.sandbox.store.webhooks import Webhooks
 from cxone_outbound.signing import SIGNATURE_HEADER, sign
 
 log = logging.getLogger(__name__)

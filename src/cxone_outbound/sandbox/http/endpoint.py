@@ -30,12 +30,12 @@ from cxone_outbound.sandbox.errors import (
     Unauthenticated,
     ValidationFailed,
 )
-from cxone_outbound.sandbox.idempotency import MAX_KEY, StoredResponse, fingerprint
-from cxone_outbound.sandbox.ratelimit import Decision
+from cxone_outbound.sandbox.http.ratelimit import Decision
+from cxone_outbound.sandbox.store.idempotency import MAX_KEY, StoredResponse, fingerprint
 
 if TYPE_CHECKING:
-    from cxone_outbound.sandbox.faults import Verdict
-    from cxone_outbound.sandbox.runtime import Sandbox
+    from cxone_outbound.sandbox.http.faults import Verdict
+    from cxone_outbound.sandbox.http.runtime import Sandbox
 
 log = logging.getLogger(__name__)
 JSON = "application/json"
@@ -242,7 +242,7 @@ async def _idempotent(call: Call, key: str, handler: Handler, route: str) -> Res
                                field="Idempotency-Key", code="INVALID_HEADER")
     limit = None
     if route.endswith("/contacts/import"):
-        from cxone_outbound.sandbox.csv_import import MAX_IMPORT_BYTES
+        from cxone_outbound.sandbox.store.lists.csv_import import MAX_IMPORT_BYTES
 
         limit = MAX_IMPORT_BYTES
     raw = await call.body(limit)

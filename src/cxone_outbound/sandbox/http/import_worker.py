@@ -7,7 +7,7 @@ import contextlib
 import logging
 import time
 
-from cxone_outbound.sandbox.imports import Imports
+from cxone_outbound.sandbox.store.lists.imports import Imports
 
 log = logging.getLogger(__name__)
 TICK_S = 0.02

@@ -5,14 +5,14 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from cxone_outbound.sandbox.counters import Counters
-from cxone_outbound.sandbox.delivery import Dispatcher
-from cxone_outbound.sandbox.drift import Drifts
-from cxone_outbound.sandbox.faults import FaultInjector, parse_fault_spec
-from cxone_outbound.sandbox.import_worker import ImportWorker
+from cxone_outbound.sandbox.admin.drift import Drifts
+from cxone_outbound.sandbox.http.counters import Counters
+from cxone_outbound.sandbox.http.delivery import Dispatcher
+from cxone_outbound.sandbox.http.faults import FaultInjector, parse_fault_spec
+from cxone_outbound.sandbox.http.import_worker import ImportWorker
+from cxone_outbound.sandbox.http.ratelimit import RateLimiter
 from cxone_outbound.sandbox.options import SandboxOptions
-from cxone_outbound.sandbox.ratelimit import RateLimiter
-from cxone_outbound.sandbox.store import Store
+from cxone_outbound.sandbox.store.backend import Store
 
 
 class Sandbox:

@@ -17,7 +17,7 @@ from typing import Any
 
 import uvicorn
 
-from cxone_outbound.sandbox.app import build_app
+from cxone_outbound.sandbox.http.app import build_app
 from cxone_outbound.sandbox.options import SandboxOptions
 
 

@@ -35,7 +35,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from cxone_outbound.sandbox.endpoint import JSON, apply_faults
+from cxone_outbound.sandbox.http.endpoint import JSON, apply_faults
 
 LOOKUP_ACCOUNT_SID = "ACsandbox"  # the sandbox's documented demo lookup credentials
 LOOKUP_AUTH_TOKEN = "demo-lookup-token"  # noqa: S105 - a documented demo credential

@@ -6,10 +6,10 @@ import hmac
 import secrets
 from dataclasses import dataclass
 
-from cxone_outbound.sandbox.database import Database
 from cxone_outbound.sandbox.errors import Conflict, NotFound, OAuthError, Unauthenticated
-from cxone_outbound.sandbox.scopes import CANONICAL_SCOPES, parse_scope_param
-from cxone_outbound.sandbox.validation import FIELD_NAME
+from cxone_outbound.sandbox.store.database import Database
+from cxone_outbound.sandbox.store.scopes import CANONICAL_SCOPES, parse_scope_param
+from cxone_outbound.sandbox.store.validation import FIELD_NAME
 
 DEFAULT_TENANT = "demo"
 DEFAULT_CLIENT_ID = "demo-client"

@@ -12,29 +12,29 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from cxone_outbound.sandbox.access_keys import (
+from cxone_outbound.sandbox.errors import NotFound
+from cxone_outbound.sandbox.store.admin.access_keys import (
     DEFAULT_ACCESS_KEY_ID,
     DEFAULT_ACCESS_KEY_SECRET,
     AccessKeys,
 )
-from cxone_outbound.sandbox.auth import (
+from cxone_outbound.sandbox.store.admin.calling_lists import CallingLists
+from cxone_outbound.sandbox.store.admin.skills import Skills
+from cxone_outbound.sandbox.store.auth import (
     DEFAULT_CLIENT_ID,
     DEFAULT_CLIENT_SECRET,
     DEFAULT_TENANT,
     Auth,
 )
-from cxone_outbound.sandbox.calling_lists import CallingLists
-from cxone_outbound.sandbox.campaigns import Campaigns
-from cxone_outbound.sandbox.contacts import Contacts
-from cxone_outbound.sandbox.database import Database
-from cxone_outbound.sandbox.db import DATA_TABLES
-from cxone_outbound.sandbox.errors import NotFound
-from cxone_outbound.sandbox.idempotency import Idempotency
-from cxone_outbound.sandbox.imports import Imports
-from cxone_outbound.sandbox.seed import PhoneMix, seed_rows
-from cxone_outbound.sandbox.skills import Skills
-from cxone_outbound.sandbox.suppressions import Suppressions
-from cxone_outbound.sandbox.webhooks import Webhooks
+from cxone_outbound.sandbox.store.campaigns import Campaigns
+from cxone_outbound.sandbox.store.database import Database
+from cxone_outbound.sandbox.store.idempotency import Idempotency
+from cxone_outbound.sandbox.store.lists.contacts import Contacts
+from cxone_outbound.sandbox.store.lists.imports import Imports
+from cxone_outbound.sandbox.store.lists.seed import PhoneMix, seed_rows
+from cxone_outbound.sandbox.store.schema import DATA_TABLES
+from cxone_outbound.sandbox.store.suppressions import Suppressions
+from cxone_outbound.sandbox.store.webhooks import Webhooks
 
 
 class Store:

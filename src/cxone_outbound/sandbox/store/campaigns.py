@@ -8,14 +8,14 @@ from typing import Any
 
 import orjson
 
-from cxone_outbound.sandbox.database import Database
 from cxone_outbound.sandbox.errors import (
     NotFound,
     PreconditionFailed,
     PreconditionRequired,
     ValidationFailed,
 )
-from cxone_outbound.sandbox.validation import check_int, reject_unknown, require_object
+from cxone_outbound.sandbox.store.database import Database
+from cxone_outbound.sandbox.store.validation import check_int, reject_unknown, require_object
 
 CAMPAIGN_TYPES = ("preview", "progressive", "predictive", "agentless", "manual")
 CAMPAIGN_STATUSES = ("active", "inactive", "paused", "completed")

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from cxone_outbound.sandbox.db import connect
+from cxone_outbound.sandbox.store.schema import connect
 
 EventSink = Callable[[str, str, dict[str, Any]], None]
 """Called with (tenant id, event name, data) after a change is committed."""

@@ -15,8 +15,8 @@ from datetime import datetime
 
 import orjson
 
-from cxone_outbound.sandbox.database import Database, iso
 from cxone_outbound.sandbox.errors import IdempotencyKeyReused
+from cxone_outbound.sandbox.store.database import Database, iso
 
 MAX_KEY = 255
 DEFAULT_TTL_S = 24 * 3600

@@ -12,9 +12,9 @@ import sqlite3
 from datetime import datetime
 from typing import Any
 
-from cxone_outbound.sandbox.database import Database
 from cxone_outbound.sandbox.errors import Conflict, NotFound, ValidationFailed
-from cxone_outbound.sandbox.validation import reject_unknown, require_object
+from cxone_outbound.sandbox.store.database import Database
+from cxone_outbound.sandbox.store.validation import reject_unknown, require_object
 
 MAX_PHONE_TEXT = 32
 DEFAULT_GROUP_NAME = "Default DNC group"

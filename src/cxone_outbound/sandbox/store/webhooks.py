@@ -9,9 +9,9 @@ from urllib.parse import urlsplit
 
 import orjson
 
-from cxone_outbound.sandbox.database import Database
 from cxone_outbound.sandbox.errors import NotFound, ValidationFailed
-from cxone_outbound.sandbox.validation import check_int, reject_unknown, require_object
+from cxone_outbound.sandbox.store.database import Database
+from cxone_outbound.sandbox.store.validation import check_int, reject_unknown, require_object
 
 EVENTS = ("contact.enriched", "contact.updated", "contact.deleted", "import.completed",
           "campaign.preview.activated")

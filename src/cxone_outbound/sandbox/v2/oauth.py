@@ -12,8 +12,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from cxone_outbound.sandbox.endpoint import JSON, error_response, rate_headers, read_body
 from cxone_outbound.sandbox.errors import OAuthError, RateLimited, SandboxError
+from cxone_outbound.sandbox.http.endpoint import JSON, error_response, rate_headers, read_body
 
 TOKEN_PATHS = ("/oauth/token", "/api/v2/oauth/token", "/api/v2/oauth2/token")
 MAX_TOKEN_BODY = 16 * 1024
@@ -53,7 +53,7 @@ def _fields(raw: bytes, content_type: str) -> dict[str, str]:
 
 
 async def token(request: Request) -> Response:
-    from cxone_outbound.sandbox.runtime import Sandbox
+    from cxone_outbound.sandbox.http.runtime import Sandbox
 
     sandbox: Sandbox = request.app.state.sandbox
     route = f"POST {request.url.path}"

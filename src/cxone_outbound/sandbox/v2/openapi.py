@@ -2,7 +2,7 @@
 
 It describes the API routes (not /sandbox) closely enough for schemathesis to generate requests
 and check every response against it: success bodies by status, contract error bodies otherwise.
-The admin dialect's routes are in `openapi_admin`, merged in here.
+The admin dialect's routes are in `admin/openapi.py`, merged in here.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from cxone_outbound.sandbox.openapi_admin import ADMIN_PATHS, ADMIN_SCHEMAS
+from cxone_outbound.sandbox.admin.openapi import ADMIN_PATHS, ADMIN_SCHEMAS
 
 Schema = dict[str, Any]
 

@@ -4,19 +4,19 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
-from cxone_outbound.sandbox.campaigns import etag
-from cxone_outbound.sandbox.contacts import render_contact, render_entity
-from cxone_outbound.sandbox.csv_import import MAX_IMPORT_BYTES, decompress, parse_import
-from cxone_outbound.sandbox.endpoint import Call, Handler, Reply, api
 from cxone_outbound.sandbox.errors import UnsupportedMediaType
-from cxone_outbound.sandbox.paging import (
+from cxone_outbound.sandbox.http.endpoint import Call, Handler, Reply, api
+from cxone_outbound.sandbox.store.campaigns import etag
+from cxone_outbound.sandbox.store.lists.contacts import render_contact, render_entity
+from cxone_outbound.sandbox.store.lists.csv_import import MAX_IMPORT_BYTES, decompress, parse_import
+from cxone_outbound.sandbox.store.validation import reject_unknown, require_object
+from cxone_outbound.sandbox.v2.paging import (
     decode_cursor,
     encode_cursor,
     page_uri,
     parse_limit,
     parse_page,
 )
-from cxone_outbound.sandbox.validation import reject_unknown, require_object
 
 CONTACTS_READ = frozenset({"contacts:read"})
 CONTACTS_WRITE = frozenset({"contacts:write"})

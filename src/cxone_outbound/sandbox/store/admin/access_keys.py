@@ -15,10 +15,10 @@ from typing import Any
 
 import orjson
 
-from cxone_outbound.sandbox.auth import Auth, Client, Token
-from cxone_outbound.sandbox.database import Database
 from cxone_outbound.sandbox.errors import Conflict, NotFound, OAuthError
-from cxone_outbound.sandbox.scopes import CANONICAL_SCOPES
+from cxone_outbound.sandbox.store.auth import Auth, Client, Token
+from cxone_outbound.sandbox.store.database import Database
+from cxone_outbound.sandbox.store.scopes import CANONICAL_SCOPES
 
 DEFAULT_ACCESS_KEY_ID = "demo-access-key"
 DEFAULT_ACCESS_KEY_SECRET = "demo-access-secret"  # noqa: S105 - the documented demo credential

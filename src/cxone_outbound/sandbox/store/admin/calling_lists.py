@@ -26,10 +26,15 @@ from cxone_outbound.limits import (
     ADMIN_MAX_UPLOAD_BYTES,
     ADMIN_MAX_UPLOAD_RECORDS,
 )
-from cxone_outbound.sandbox.contacts import Contacts
-from cxone_outbound.sandbox.csv_import import STANDARD_COLUMNS, ContactRow, RowError, check_row
-from cxone_outbound.sandbox.database import Database
 from cxone_outbound.sandbox.errors import Conflict, NotFound, PayloadTooLarge, ValidationFailed
+from cxone_outbound.sandbox.store.database import Database
+from cxone_outbound.sandbox.store.lists.contacts import Contacts
+from cxone_outbound.sandbox.store.lists.csv_import import (
+    STANDARD_COLUMNS,
+    ContactRow,
+    RowError,
+    check_row,
+)
 
 MAX_UPLOAD_BYTES = ADMIN_MAX_UPLOAD_BYTES
 MAX_UPLOAD_RECORDS = ADMIN_MAX_UPLOAD_RECORDS

@@ -20,14 +20,14 @@ from typing import Any
 
 import orjson
 
-from cxone_outbound.sandbox.campaigns import (
+from cxone_outbound.sandbox.errors import NotFound, SandboxError, ValidationFailed
+from cxone_outbound.sandbox.store.campaigns import (
     CAMPAIGN_TYPES,
     DEFAULT_ENRICHMENT_TIMEOUT_MS,
     SKILL_PARAMETERS,
     Campaigns,
 )
-from cxone_outbound.sandbox.errors import NotFound, SandboxError, ValidationFailed
-from cxone_outbound.sandbox.validation import reject_unknown, require_object
+from cxone_outbound.sandbox.store.validation import reject_unknown, require_object
 
 SECTIONS: dict[str, str] = {
     "general-settings": "generalSettings",

@@ -13,11 +13,11 @@ from typing import Any
 
 import orjson
 
-from cxone_outbound.sandbox.csv_import import ContactRow
-from cxone_outbound.sandbox.database import Database
 from cxone_outbound.sandbox.errors import Conflict, NotFound, PayloadTooLarge, ValidationFailed
-from cxone_outbound.sandbox.regions import region_for
-from cxone_outbound.sandbox.validation import (
+from cxone_outbound.sandbox.store.database import Database
+from cxone_outbound.sandbox.store.lists.csv_import import ContactRow
+from cxone_outbound.sandbox.store.lists.regions import region_for
+from cxone_outbound.sandbox.store.validation import (
     check_email,
     check_name,
     check_phone,

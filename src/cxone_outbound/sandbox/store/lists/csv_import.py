@@ -16,7 +16,7 @@ from cxone_outbound.limits import MAX_CSV_FIELD_CHARS
 from cxone_outbound.limits import MAX_IMPORT_BYTES as MAX_IMPORT_BYTES
 from cxone_outbound.limits import MAX_IMPORT_ROWS as MAX_IMPORT_ROWS
 from cxone_outbound.sandbox.errors import PayloadTooLarge, ValidationFailed
-from cxone_outbound.sandbox.validation import coerce_attribute, is_e164, is_email
+from cxone_outbound.sandbox.store.validation import coerce_attribute, is_e164, is_email
 
 REQUIRED_COLUMN = "phone_number"
 STANDARD_COLUMNS = {

@@ -12,10 +12,15 @@ from typing import Any
 
 import orjson
 
-from cxone_outbound.sandbox.contacts import Contacts
-from cxone_outbound.sandbox.csv_import import ContactRow, ImportFile, RowError, check_row
-from cxone_outbound.sandbox.database import Database
 from cxone_outbound.sandbox.errors import Conflict, NotFound
+from cxone_outbound.sandbox.store.database import Database
+from cxone_outbound.sandbox.store.lists.contacts import Contacts
+from cxone_outbound.sandbox.store.lists.csv_import import (
+    ContactRow,
+    ImportFile,
+    RowError,
+    check_row,
+)
 
 MAX_REPORTED_ERRORS = 1000
 ACTIVE = ("QUEUED", "RUNNING")

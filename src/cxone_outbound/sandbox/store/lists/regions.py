@@ -6,7 +6,7 @@ from functools import lru_cache
 
 from phonenumbers import COUNTRY_CODE_TO_REGION_CODE
 
-from cxone_outbound.sandbox.validation import is_e164
+from cxone_outbound.sandbox.store.validation import is_e164
 
 
 @lru_cache(maxsize=65536)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import random
 from typing import Literal
 
-from cxone_outbound.sandbox.csv_import import ContactRow
+from cxone_outbound.sandbox.store.lists.csv_import import ContactRow
 
 PhoneMix = Literal["clean", "mixed"]
 PHONE_MIXES: tuple[PhoneMix, ...] = ("clean", "mixed")
