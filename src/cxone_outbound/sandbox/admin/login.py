@@ -19,10 +19,14 @@ from cxone_outbound.sandbox.errors import (
     RateLimited,
     SandboxError,
 )
+from cxone_outbound.sandbox.http.credentials import (
+    MAX_TOKEN_BODY,
+    basic_credentials,
+    token_fields,
+)
 from cxone_outbound.sandbox.http.endpoint import JSON, error_response, read_body
 from cxone_outbound.sandbox.http.runtime import Sandbox
 from cxone_outbound.sandbox.store.admin.access_keys import Login
-from cxone_outbound.sandbox.v2.oauth import MAX_TOKEN_BODY, _basic, _fields
 
 AREA = "na1"
 CLUSTER = "C0"
@@ -87,8 +91,8 @@ def _json_fields(raw: bytes) -> dict[str, Any]:
 
 async def password_grant(sandbox: Sandbox, request: Request, raw: bytes) -> Login:
     """POST /auth/token: an app (Basic) logs an access key in, or refreshes."""
-    fields = _fields(raw, request.headers.get("content-type", "").lower())
-    basic = _basic(request.headers.get("authorization"))
+    fields = token_fields(raw, request.headers.get("content-type", "").lower())
+    basic = basic_credentials(request.headers.get("authorization"))
     client_id, secret = basic if basic else (fields.get("client_id"),
                                              fields.get("client_secret"))
     grant = fields.get("grant_type")
