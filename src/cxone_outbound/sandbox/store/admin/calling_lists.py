@@ -217,8 +217,7 @@ class CallingLists:
 
     def counters(self, row: sqlite3.Row) -> dict[str, int]:
         """The list's counters: records stored (valid) and upload rows it refused (invalid)."""
-        valid = int(self.db.conn.execute("SELECT COUNT(*) FROM contacts WHERE list_id = ?",
-                                         (row["id"],)).fetchone()[0])
+        valid = self.contacts.positions.count(row["id"])
         invalid = int(self.db.conn.execute(
             "SELECT COUNT(*) FROM (SELECT DISTINCT e.job_id, e.row FROM import_row_errors e"
             " JOIN import_jobs j ON j.id = e.job_id WHERE j.list_id = ? AND j.kind = 'admin'"
@@ -272,8 +271,7 @@ class CallingLists:
         record's fields are not published: ours), the phone in digits ("universal")."""
         mapping = mapping_of(row)
         out = []
-        for c in self.db.conn.execute("SELECT * FROM contacts WHERE list_id = ? ORDER BY seq"
-                                      " LIMIT ? OFFSET ?", (row["id"], top, skip)):
+        for c in self.contacts.positions.page(row["id"], skip, top):  # by key, not OFFSET
             record: dict[str, Any] = {mapping["externalIdColumn"]: c["external_id"] or c["id"],
                                       mapping["phoneColumn"]: digits(c["phone"])}
             for key, column in (("firstNameColumn", "first_name"),

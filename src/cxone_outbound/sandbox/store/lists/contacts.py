@@ -16,6 +16,7 @@ import orjson
 from cxone_outbound.sandbox.errors import Conflict, NotFound, PayloadTooLarge, ValidationFailed
 from cxone_outbound.sandbox.store.database import Database
 from cxone_outbound.sandbox.store.lists.csv_import import ContactRow
+from cxone_outbound.sandbox.store.lists.positions import ListPositions
 from cxone_outbound.sandbox.store.lists.regions import region_for
 from cxone_outbound.sandbox.store.validation import (
     check_email,
@@ -67,6 +68,7 @@ class Contacts:
 
     def __init__(self, db: Database) -> None:
         self.db = db
+        self.positions = ListPositions(db.conn)  # pages by key, counts kept: no O(n) per page
 
     # lists -------------------------------------------------------------------------------
 
@@ -94,8 +96,7 @@ class Contacts:
 
     def get_list(self, tenant_id: str, list_id: str) -> dict[str, Any]:
         row = self._list_row(tenant_id, list_id)
-        count = self.db.conn.execute(
-            "SELECT COUNT(*) FROM contacts WHERE list_id = ?", (list_id,)).fetchone()[0]
+        count = self.positions.count(list_id)
         return {
             "id": row["id"],
             "name": row["name"],
@@ -155,10 +156,9 @@ class Contacts:
                     limit: int) -> tuple[list[sqlite3.Row], bool]:
         """Page `page` (from 1) of `limit` contacts, and whether another page follows."""
         self._list_row(tenant_id, list_id)
-        rows = self.db.conn.execute(
-            "SELECT * FROM contacts WHERE list_id = ? ORDER BY seq LIMIT ? OFFSET ?",
-            (list_id, limit + 1, (page - 1) * limit)).fetchall()
-        return rows[:limit], len(rows) > limit
+        skip = (page - 1) * limit
+        rows = self.positions.page(list_id, skip, limit)
+        return rows, len(rows) == limit and skip + limit < self.positions.count(list_id)
 
     def writes(self, tenant_id: str | None, contact_id: str) -> int:
         row = self.db.conn.execute("SELECT writes, tenant_id FROM contacts WHERE id = ?",
