@@ -60,6 +60,7 @@ CREATE TABLE IF NOT EXISTS suppressions (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, tenant_id TEXT NOT NULL,
     phone TEXT NOT NULL, reason TEXT NOT NULL, expires_at TEXT, created_at TEXT NOT NULL,
     group_id INTEGER NOT NULL, UNIQUE (group_id, phone));
+CREATE INDEX IF NOT EXISTS suppressions_by_group ON suppressions (group_id, seq);
 CREATE TABLE IF NOT EXISTS access_keys (
     key_id TEXT PRIMARY KEY, secret TEXT NOT NULL, tenant_id TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS refresh_tokens (

@@ -14,6 +14,7 @@ from typing import Any
 
 from cxone_outbound.sandbox.errors import Conflict, NotFound, ValidationFailed
 from cxone_outbound.sandbox.store.database import Database
+from cxone_outbound.sandbox.store.positions import Positions
 from cxone_outbound.sandbox.store.validation import reject_unknown, require_object
 
 MAX_PHONE_TEXT = 32
@@ -89,6 +90,7 @@ class Suppressions:
 
     def __init__(self, db: Database) -> None:
         self.db = db
+        self.positions = Positions(db.conn, "suppressions", "group_id")  # a group's pages by key
 
     # groups ----------------------------------------------------------------------------------
 
@@ -193,12 +195,8 @@ class Suppressions:
     def page_records(self, tenant_id: str, group_id: int, skip: int,
                      top: int) -> tuple[list[dict[str, Any]], int]:
         self._group_row(tenant_id, group_id)
-        total = self.db.conn.execute("SELECT COUNT(*) FROM suppressions WHERE group_id = ?",
-                                     (group_id,)).fetchone()[0]
-        rows = self.db.conn.execute(
-            "SELECT * FROM suppressions WHERE group_id = ? ORDER BY seq LIMIT ? OFFSET ?",
-            (group_id, top, skip)).fetchall()
-        return [_render_record(r) for r in rows], int(total)
+        rows = self.positions.page(group_id, skip, top)
+        return [_render_record(r) for r in rows], self.positions.count(group_id)
 
     def add_records(self, tenant_id: str, group_id: int,
                     records: list[object]) -> list[dict[str, Any]]:

@@ -16,8 +16,8 @@ import orjson
 from cxone_outbound.sandbox.errors import Conflict, NotFound, PayloadTooLarge, ValidationFailed
 from cxone_outbound.sandbox.store.database import Database
 from cxone_outbound.sandbox.store.lists.csv_import import ContactRow
-from cxone_outbound.sandbox.store.lists.positions import ListPositions
 from cxone_outbound.sandbox.store.lists.regions import region_for
+from cxone_outbound.sandbox.store.positions import Positions
 from cxone_outbound.sandbox.store.validation import (
     check_email,
     check_name,
@@ -68,7 +68,7 @@ class Contacts:
 
     def __init__(self, db: Database) -> None:
         self.db = db
-        self.positions = ListPositions(db.conn)  # pages by key, counts kept: no O(n) per page
+        self.positions = Positions(db.conn, "contacts", "list_id")  # pages by key, counts kept
 
     # lists -------------------------------------------------------------------------------
 
