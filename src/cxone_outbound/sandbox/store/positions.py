@@ -14,11 +14,14 @@ write by another connection (`PRAGMA data_version`) drops everything. Each answe
 from __future__ import annotations
 
 import bisect
+import itertools
 import sqlite3
 from dataclasses import dataclass, field
 
 MAX_KEYS = 8192  # per group: thinned to every other one past this (800k rows read 100 a page)
 MAX_GROUPS = 64
+START = -(2**63)  # a key before every seq: the group's first page
+_names = itertools.count()  # each instance its own trigger: two never take each other's
 
 Group = str | int
 """A list id (contacts) or a DNC group id (suppressions)."""
@@ -32,9 +35,9 @@ class _Keys:
     seqs: list[int] = field(default_factory=list)
 
     def nearest(self, skip: int) -> tuple[int, int]:
-        """The known position at or before `skip` and its key; (0, 0) for the list's start."""
+        """The known position at or before `skip` and its key; (0, START) for the start."""
         i = bisect.bisect_right(self.positions, skip) - 1
-        return (self.positions[i], self.seqs[i]) if i >= 0 else (0, 0)
+        return (self.positions[i], self.seqs[i]) if i >= 0 else (0, START)
 
     def add(self, position: int, seq: int) -> None:
         i = bisect.bisect_left(self.positions, position)
@@ -65,10 +68,10 @@ class Positions:
                           " ORDER BY seq LIMIT ? OFFSET ?")
         self._count_sql = (f"SELECT COUNT(*), MAX(seq) FROM {table}"  # noqa: S608
                            f" WHERE {group} = ? AND seq > ?")
-        gone = f"cxo_{table}_gone"
+        gone = f"cxo_{table}_gone_{next(_names)}"
         conn.create_function(gone, 2, self._gone)
         for event in ("DELETE", f"UPDATE OF seq, {group}"):
-            name = f"positions_{table}_{event.split()[0].lower()}"
+            name = f"{gone}_on_{event.split()[0].lower()}"
             conn.execute(f"CREATE TEMP TRIGGER IF NOT EXISTS {name} AFTER {event}"
                          f" ON main.{table} BEGIN SELECT {gone}(OLD.{group}, OLD.seq); END")
 
@@ -85,7 +88,7 @@ class Positions:
     def count(self, group: Group) -> int:
         """How many rows the group holds."""
         self._check_version()
-        counted, largest = self._counts.pop(group, (0, 0))
+        counted, largest = self._counts.pop(group, (0, START))
         more, top = self.conn.execute(self._count_sql, (group, largest)).fetchone()
         if self.conn.in_transaction:  # a rollback would not say what it undid
             return counted + int(more)
