@@ -87,6 +87,13 @@ class ScrubbingJob:
         self.matched[source] += 1
         return Item(record, Scrubbed(source, phone or ""))
 
+    async def start(self, ctx: RunContext) -> None:
+        await self.inner.start(ctx)
+
+    def settle(self, item: Item) -> Outcome | None:
+        """A DNC match is skipped in `send`; the wrapped job settles the others."""
+        return None if isinstance(item.payload, Scrubbed) else self.inner.settle(item)
+
     @staticmethod
     def _split(items: Sequence[Item]) -> tuple[list[Item], list[Item]]:
         kept = [i for i in items if not isinstance(i.payload, Scrubbed)]
