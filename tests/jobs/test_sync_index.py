@@ -4,6 +4,7 @@ looked up one or many at a time, dropped when the run is done with them."""
 from __future__ import annotations
 
 import stat
+import tracemalloc
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -66,3 +67,26 @@ def test_a_new_read_starts_from_nothing(tmp_path: Path) -> None:
     first.add([contact(1)], COMPARED)
     first.close(remove=False)
     assert CurrentValues(path).get("c1") is None
+
+
+def test_typed_values_are_kept_as_the_text_they_are_compared_as() -> None:
+    index = CurrentValues()
+    typed = Compared(attributes=frozenset({"score", "vip", "balance", "notes"}))
+    index.add([contact(1, score=7, vip=True, balance=2.5, notes={"nested": 1})], typed)
+    assert index.get("c1") == {"attributes": {"score": "7", "vip": "true", "balance": "2.5"}}
+
+
+async def test_reading_a_list_takes_memory_for_a_page_not_for_the_list(tmp_path: Path) -> None:
+    async def pages(n: int) -> AsyncIterator[list[Contact]]:
+        for start in range(0, n, 500):
+            yield [contact(i, tier="gold") for i in range(start, start + 500)]
+
+    peaks = []
+    for n in (2_000, 20_000):
+        index = CurrentValues(tmp_path / f"{n}.sqlite3")
+        tracemalloc.start()
+        await index.fill(pages(n), COMPARED)
+        peaks.append(tracemalloc.get_traced_memory()[1])
+        tracemalloc.stop()
+        index.close()
+    assert peaks[1] < 2 * peaks[0]  # ten times the contacts, not ten times the memory

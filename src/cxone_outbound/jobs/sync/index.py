@@ -17,7 +17,7 @@ from typing import Any
 import orjson
 
 from cxone_outbound.client.models import Contact
-from cxone_outbound.jobs.sync.values import ATTRIBUTES
+from cxone_outbound.jobs.sync.values import ATTRIBUTES, canonical
 from cxone_outbound.private_files import private_sqlite
 
 CONTACT_FIELDS = {"phone": "phone", "firstName": "first_name", "lastName": "last_name",
@@ -33,13 +33,16 @@ class Compared:
     attributes: frozenset[str] = frozenset()
 
     def values_of(self, contact: Contact) -> dict[str, Any]:
-        """The contact's values of these fields, in a row's writes' shape; absent ones left out."""
+        """The contact's values of these fields as canonical text (`values.canonical`: what the
+        comparison reads them as, done once here rather than per row), in a row's writes'
+        shape; absent ones (and values no attribute holds) left out."""
         values: dict[str, Any] = {}
         for name in self.fields & CONTACT_FIELDS.keys():
-            value = getattr(contact, CONTACT_FIELDS[name])
-            if value is not None:
-                values[name] = value
-        held = {k: v for k, v in contact.attributes.items() if k in self.attributes}
+            text = canonical(getattr(contact, CONTACT_FIELDS[name]))
+            if text is not None:
+                values[name] = text
+        held = {k: text for k, v in contact.attributes.items()
+                if k in self.attributes and (text := canonical(v)) is not None}
         if held:
             values[ATTRIBUTES] = held
         return values
