@@ -89,6 +89,14 @@ DsnOpt = Annotated[
 SheetOpt = Annotated[
     str | None, typer.Option("--sheet", help="The .xlsx sheet to read (default: the first).")
 ]
+ChangedOnlyOpt = Annotated[
+    bool,
+    typer.Option(
+        "--changed-only",
+        help="Read the list's current values first; rows whose values already hold are "
+        "counted unchanged and not sent (docs/sync.md).",
+    ),
+]
 
 runs_app = typer.Typer(
     help="List and inspect runs (journal and result files).", no_args_is_help=True

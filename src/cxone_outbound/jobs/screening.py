@@ -203,6 +203,13 @@ class ScreeningJob:
         item = Item(item.record, (*row[:at], cell.zone, *row[at + 1:]))
         return item, (cell if cell.gap is not None else None)
 
+    async def start(self, ctx: RunContext) -> None:
+        await self.inner.start(ctx)
+
+    def settle(self, item: Item) -> Outcome | None:
+        """A screened record is skipped in `send`; the wrapped job settles the others."""
+        return None if isinstance(item.payload, Screened) else self.inner.settle(item)
+
     # sending
 
     @staticmethod
