@@ -211,7 +211,8 @@ class AdaptiveRateLimiter:
       the server's burst hid its limit, so the rate it came at is no last good rate;
     - with `X-RateLimit-Remaining`, the server's tokens above a low water (the requests in
       flight + a small margin) are spent at once (a fixed pool grabs them too), then the
-      announced limit is held, with no probing above it, before any 429 (like ECN before loss).
+      announced limit is held before any 429 (like ECN before loss; CUBIC's slow probing above
+      it restarts from it at each low water).
       What stays in the server's bucket is lost when the run ends, so the margin starts at
       10 ms of the limit and doubles only on a 429 the headers did not foresee.
     """
