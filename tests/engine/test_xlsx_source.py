@@ -1,4 +1,8 @@
-"""The streamed .xlsx reader: cells by type, sparse rows, shared and inline strings (issue 18)."""
+"""The streamed .xlsx reader: cells by type, sparse rows, shared and inline strings (issue 18).
+
+Sheets this small are read by python-calamine unless told otherwise: `stream_above=0` makes
+the reader stream them, and each path must read any workbook to the same records.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from tests.engine import source_workload as w
 
 from cxone_outbound.engine.csv_source import SourceError
 from cxone_outbound.engine.xlsx_source import XlsxSource
@@ -46,7 +51,7 @@ HEADER = '<row r="1"><c r="A1" t="inlineStr"><is><t>phone</t></is></c>' \
 
 
 def rows(path: Path) -> list[tuple[int, tuple[str, ...]]]:
-    return [(r.line, r.raw) for r in XlsxSource(path)]
+    return [(r.line, r.raw) for r in XlsxSource(path, stream_above=0)]
 
 
 def test_a_phone_stored_as_a_number_reads_as_its_digits(tmp_path: Path) -> None:
@@ -92,7 +97,7 @@ def test_a_namespace_prefix_and_cells_without_references_are_read(tmp_path: Path
 def test_a_sheet_starting_right_of_column_a_starts_at_its_dimension(tmp_path: Path) -> None:
     path = workbook(tmp_path / "d.xlsx", '<row r="1"><c r="C1" t="inlineStr"><is><t>phone</t>'
                     '</is></c></row><row r="2"><c r="C2"><v>7</v></c></row>', dimension="C1:C2")
-    source = XlsxSource(path)
+    source = XlsxSource(path, stream_above=0)
     assert source.header == ["phone"] and [r.raw for r in source] == [("7",)]
 
 
@@ -124,7 +129,7 @@ def test_shared_strings_beyond_the_memory_bound_are_read_back_from_a_temporary_f
     for i, name in enumerate(names, start=1):
         sheet.write_row(i, 0, [f"+1415555{i:04d}", name])
     book.close()
-    source = XlsxSource(path, memory_strings=100)
+    source = XlsxSource(path, memory_strings=100, stream_above=0)
     assert [r.raw[1] for r in source] == names
     assert [r.raw[1] for r in source] == names  # a second pass reads them again
 
@@ -135,4 +140,61 @@ def test_a_part_declaring_a_dtd_is_refused(tmp_path: Path) -> None:
         z.writestr("xl/sharedStrings.xml", '<!DOCTYPE sst [<!ENTITY a "aaaa">]>'
                    f'<sst xmlns="{MAIN}"><si><t>&a;</t></si></sst>')
     with pytest.raises(SourceError, match="DTD"):
-        XlsxSource(path)
+        XlsxSource(path, stream_above=0)
+
+
+def mixed_cells(path: Path, *, constant_memory: bool) -> Path:
+    """Every kind of cell xlsxwriter writes; `constant_memory` writes strings inline."""
+    import xlsxwriter
+
+    book = xlsxwriter.Workbook(str(path), {"constant_memory": constant_memory})
+    sheet = book.add_worksheet("S")
+    fmt = {name: book.add_format({"num_format": code}) for name, code in (
+        ("date", "yyyy-mm-dd"), ("stamp", "yyyy-mm-dd hh:mm:ss"), ("time", "hh:mm"),
+        ("duration", "[h]:mm:ss"), ("percent", "0.00%"))}
+    sheet.write_row(0, 0, list("abcdefghijk"))
+    sheet.write_number(1, 0, 4155550100)
+    sheet.write_number(1, 1, 12345678901234567)
+    sheet.write_number(1, 2, 0.1)
+    sheet.write_number(1, 3, 1e-7)
+    sheet.write_datetime(1, 4, dt.datetime(2021, 3, 4), fmt["date"])
+    sheet.write_datetime(1, 5, dt.datetime(2021, 3, 4, 5, 6, 7), fmt["stamp"])
+    sheet.write_number(1, 6, 0.5, fmt["time"])
+    sheet.write_number(1, 7, 1.5, fmt["duration"])
+    sheet.write_number(1, 8, 0.25, fmt["percent"])
+    sheet.write_boolean(1, 9, True)
+    sheet.write_formula(1, 10, "=1/0")
+    sheet.write_string(2, 2, "sparse & <odd>\n line")
+    sheet.write_number(2, 5, -3)
+    sheet.write_formula(3, 0, '="x"&"y"', None, "xy")
+    sheet.write_number(3, 1, 1e20)
+    book.close()
+    return path
+
+
+MIXED = [
+    ("4155550100", "1.234567890123457e+16", "0.1", "1e-07", "2021-03-04", "2021-03-04T05:06:07",
+     "12:00:00", "1 day, 12:00:00", "0.25", "true", "0"),
+    ("", "", "sparse & <odd>\n line", "", "", "-3", "", "", "", "", ""),
+    ("xy", "1e+20", "", "", "", "", "", "", "", "", ""),
+]
+
+
+@pytest.mark.parametrize("stream_above", [0, 1 << 30], ids=["streamed", "calamine"])
+@pytest.mark.parametrize("constant_memory", [False, True], ids=["shared", "inline"])
+def test_every_kind_of_cell_reads_the_same_streamed_or_decoded_at_once(
+    tmp_path: Path, stream_above: int, constant_memory: bool,
+) -> None:
+    path = mixed_cells(tmp_path / "m.xlsx", constant_memory=constant_memory)
+    records = list(XlsxSource(path, stream_above=stream_above))
+    assert [r.raw for r in records] == MIXED
+    assert [r.line for r in records] == [2, 3, 4]
+
+
+def test_the_workload_reads_the_same_streamed_or_decoded_at_once(tmp_path: Path) -> None:
+    path = w.write_xlsx(tmp_path / "c.xlsx", w.contacts(300))
+    streamed = XlsxSource(path, sheet="Contacts", stream_above=0)
+    decoded = XlsxSource(path, sheet="Contacts")
+    assert streamed.header == decoded.header == w.HEADER
+    assert [(r.line, r.raw) for r in streamed] == [(r.line, r.raw) for r in decoded]
+    assert streamed.progress() == 1.0

@@ -102,6 +102,10 @@ def render_number(text: str) -> str:
         return text
 
 
+CELL, VALUE, ROW, PHONETIC = 1, 2, 3, 4
+_TAGS = {"c": CELL, "v": VALUE, "t": VALUE, "row": ROW, "rPh": PHONETIC}
+
+
 def _local(name: str) -> str:
     return name.rpartition(":")[2]  # "x:c" -> "c": some writers prefix the main namespace
 
@@ -318,64 +322,73 @@ def sheet_rows(
     done: list[tuple[int, dict[int, str]]] = []
     row: dict[int, str] = {}
     parts: list[str] = []
-    # One list for the parser's state is cheaper than attribute lookups on every callback.
+    # The parser's state in one list: cheaper than closure cells rebound on every callback.
     # [row number, column, type, style, in a value, phonetic depth]
     st: list[Any] = [0, -1, "", None, False, 0]
-    kinds: dict[str, str] = {}
+    codes: dict[str, int] = {}  # tag -> CELL, VALUE, ROW, PHONETIC or 0 (any other)
+    columns: dict[str, int] = {}  # "AB" -> 27
 
-    def kind_of(name: str) -> str:
-        local = kinds.get(name)
-        if local is None:
-            local = kinds[name] = _local(name)
-        return local
+    def code_of(name: str) -> int:
+        code = codes[name] = _TAGS.get(_local(name), 0)
+        return code
 
     def start(name: str, attrs: dict[str, str]) -> None:
-        local = kinds.get(name) or kind_of(name)
-        if local == "c":
+        code = codes.get(name)
+        if code is None:
+            code = code_of(name)
+        if code == CELL:
             ref = attrs.get("r")
-            st[1] = column_index(ref) if ref else st[1] + 1
+            if ref:
+                letters = ref.rstrip("0123456789")
+                column = columns.get(letters)
+                if column is None:
+                    column = columns[letters] = column_index(letters)
+                st[1] = column
+            else:
+                st[1] += 1
             st[2] = attrs.get("t", "n")
             st[3] = attrs.get("s")
             parts.clear()
-        elif local == "v" or local == "t":
+        elif code == VALUE:
             st[4] = not st[5]
-        elif local == "row":
+        elif code == ROW:
             ref = attrs.get("r")
             st[0] = int(ref) if ref else st[0] + 1
             st[1] = -1
-        elif local == "rPh":
+        elif code == PHONETIC:
             st[5] += 1
 
     def end(name: str) -> None:
-        local = kinds.get(name) or kind_of(name)
-        if local == "c":
+        nonlocal row
+        code = codes.get(name)
+        if code is None:
+            code = code_of(name)
+        if code == CELL:
             if parts:
-                row[st[1]] = value(st[2], "".join(parts), st[3])
-        elif local == "v" or local == "t":
+                row[st[1]] = value(st[2], parts[0] if len(parts) == 1 else "".join(parts),
+                                   st[3])
+        elif code == VALUE:
             st[4] = False
-        elif local == "row":
+        elif code == ROW:
             if row:
-                done.append((st[0], row.copy()))
-                row.clear()
-        elif local == "rPh":
+                done.append((st[0], row))
+                row = {}
+        elif code == PHONETIC:
             st[5] -= 1
 
     def text(data: str) -> None:
         if st[4]:
             parts.append(data)
 
+    shown_as = {str(i): kind for i, kind in enumerate(styles) if kind is not None}
+
     def value(kind: str, raw: str, style: str | None) -> str:
         if kind == "n":
-            if style is not None and styles:
+            if style is not None and (shown := shown_as.get(style)) is not None:
                 try:
-                    shown = styles[int(style)]
-                except (ValueError, IndexError):
-                    shown = None
-                if shown is not None:
-                    try:
-                        return render_serial(float(raw), shown, date1904)
-                    except ValueError:
-                        return raw
+                    return render_serial(float(raw), shown, date1904)
+                except ValueError:
+                    return raw
             return render_number(raw)
         if kind == "s":
             if shared is None:
