@@ -294,3 +294,13 @@ async def test_a_429_the_headers_did_not_foresee_widens_the_margin():
         clock.advance(1.0)
         limiter.on_response(clock.now, throttled=True, headers=headers)
     assert limiter.margin == 4 + 0.05 * 300  # at most concurrency + 50 ms of the rate
+
+
+async def test_tokens_banked_here_are_no_more_than_the_server_says_it_has():
+    clock = FrozenClock()
+    limiter = AdaptiveRateLimiter(100.0, 8, clock)  # 25 tokens banked: a quarter second
+    limiter.on_response(clock.now, throttled=False,
+                        headers={"X-RateLimit-Limit": "100", "X-RateLimit-Remaining": "5"})
+    for _ in range(3):  # 5 - the 2-token margin
+        assert limiter.try_acquire() is not None
+    assert limiter.try_acquire() is None

@@ -73,6 +73,11 @@ class TokenBucket:
         self._tokens = 0.0
         self._generation += 1
 
+    def limit_banked(self, tokens: float) -> None:
+        """Bank no more than `tokens` (what a server says it has left beyond a margin)."""
+        self._refill(self._clock.monotonic())
+        self._tokens = min(self._tokens, max(0.0, tokens))
+
     def hold(self, seconds: float) -> None:
         """Send nothing for `seconds` (a server's Retry-After), then resume from an empty bucket."""
         now = self._clock.monotonic()
@@ -380,6 +385,9 @@ class AdaptiveRateLimiter:
         self._reading_sent = sent_at
         # Requests in flight may not be counted in `remaining` yet.
         low = self.in_flight + self.margin
+        # Tokens banked here while sending slower than the limit were banked by the server
+        # too: spent here as a burst and above the limit as spare, they would be spent twice.
+        self.bucket.limit_banked(remaining - low)
         if remaining <= low:
             if self.bucket.rate > announced:
                 self._plateau(announced)  # the burst is spent: hold the sustained rate
