@@ -198,3 +198,9 @@ def test_the_workload_reads_the_same_streamed_or_decoded_at_once(tmp_path: Path)
     assert streamed.header == decoded.header == w.HEADER
     assert [(r.line, r.raw) for r in streamed] == [(r.line, r.raw) for r in decoded]
     assert streamed.progress() == 1.0
+
+
+def test_a_sheet_broken_before_its_header_is_refused(tmp_path: Path) -> None:
+    path = workbook(tmp_path / "b.xlsx", '<row r="1"><c r="A1" t="inlineStr"><is><t>phone')
+    with pytest.raises(SourceError, match="broken"):
+        XlsxSource(path, stream_above=0)

@@ -71,7 +71,10 @@ class XlsxSource:
         self._stream_above = stream_above
         self._left = 0  # the sheet's first used column (0: A)
         rows = self._rows()
-        first = next(rows, None)
+        try:
+            first = next(rows, None)
+        except SourceBroken as exc:  # broken before its header: refused, nothing is sent
+            raise SourceError(str(exc)) from None
         self._pending: Iterator[list[str]] | None = rows  # decoded once: the first pass reuses it
         if first is None or not any(v.strip() for v in first):
             raise SourceError(f"{self.description}: the sheet is empty or has no header row")
