@@ -25,7 +25,7 @@ from cxone_outbound.client import errors
 from cxone_outbound.client.clock import Clock, SystemClock
 from cxone_outbound.client.events import RequestEvent, RequestObserver
 from cxone_outbound.engine import journal as journal_mod
-from cxone_outbound.engine.accounting import Accounting, AccountingMismatch, Ledger
+from cxone_outbound.engine.accounting import Accounting, AccountingMismatch, Ledger, Removals
 from cxone_outbound.engine.audit import AuditLog
 from cxone_outbound.engine.job import Deferred, Job, RunContext, Source
 from cxone_outbound.engine.journal import Entry, Journal, RunInfo
@@ -139,6 +139,13 @@ def _windows(records: Iterable[Record], size: int) -> Iterator[list[Record]]:
     iterator = iter(records)
     while window := list(itertools.islice(iterator, size)):
         yield window
+
+
+def _removals_of(job: Job) -> Removals | None:
+    """A job's accounting of the list records it removes (`import --mirror`), if it keeps one."""
+    report = getattr(job, "removals", None)
+    found = report() if callable(report) else None
+    return found if isinstance(found, Removals) else None
 
 
 @contextlib.asynccontextmanager
@@ -346,10 +353,15 @@ class Runner:
             status = journal_mod.INTERRUPTED  # deferred batches: a resume finishes them
         if self.config.dry_run:
             counts = {str(State.FAILED): self.metrics.failed}
+            if skipped := self.metrics.outcomes[str(State.SKIPPED)]:
+                counts[str(State.SKIPPED)] = skipped
         self.ledger.planned = self._planned_records
         accounting = self.ledger.close(
             self.metrics.outcomes, counts if status == journal_mod.COMPLETED else None
         )
+        removals = _removals_of(self.job)
+        if removals is not None:  # list records a job removed: not input lines, checked apart
+            accounting = accounting.with_removals(removals)
         if not accounting.balanced:  # never a quiet summary that adds up to less than the input
             self.reporter.message("ACCOUNTING MISMATCH: " + "; ".join(accounting.problems))
             self._fatal = self._fatal or AccountingMismatch("; ".join(accounting.problems))
@@ -520,14 +532,28 @@ class Runner:
             self.ledger.not_sent += len(batch.items)
             return
         if self.config.dry_run:
-            self._planned_batches += 1
-            self._planned_records += len(batch.items)
+            settled = self._settle_dry(batch, ctx)
+            if len(settled) < len(batch.items):
+                self._planned_batches += 1
+                self._planned_records += len(batch.items) - len(settled)
             slots.release()
             return
         assert self.info is not None
         if not reconcile:
             self.journal.claim(self.info.id, [batch])
         self._start(batch, ctx, slots, reconcile=reconcile)
+
+    def _settle_dry(self, batch: Batch, ctx: RunContext) -> Sequence[Outcome]:
+        """A dry run's outcomes the job can give without sending (a screened-out record is
+        skipped whether or not the run is real): recorded, and not counted as would-send."""
+        settle = getattr(self.job, "settle_dry_run", None)
+        if settle is None:
+            return ()
+        settled: Sequence[Outcome] = settle(batch, ctx)
+        records = {item.key: item.record for item in batch.items}
+        for outcome in settled:
+            self._record(records[outcome.key], outcome)
+        return settled
 
     async def _run_batch(
         self, batch: Batch, ctx: RunContext, slots: asyncio.Semaphore, reconcile: bool
