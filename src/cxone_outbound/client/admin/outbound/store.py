@@ -57,7 +57,7 @@ class DownloadedLists:
         if self._db is None:
             if self._scratch is not None:
                 self._scratch.mkdir(parents=True, exist_ok=True)
-            self._folder = Path(tempfile.mkdtemp(prefix="cxo-admin-lists-", dir=self._scratch))
+            self._folder = Path(tempfile.mkdtemp(prefix=".cxo-admin-lists-", dir=self._scratch))
             db = sqlite3.connect(self._folder / "lists.db", isolation_level=None)
             db.execute("PRAGMA journal_mode = OFF")
             db.execute("PRAGMA synchronous = OFF")
