@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import gzip
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +15,7 @@ from cxone_outbound.client.admin.events import LocalWebhooks
 from cxone_outbound.client.admin.mappings import MappingStore
 from cxone_outbound.client.admin.outbound import AdminOutboundApi
 from cxone_outbound.client.admin.outbound.store import DownloadedLists
+from cxone_outbound.client.models import Contact
 from cxone_outbound.sandbox.server import SandboxServer
 
 
@@ -107,3 +111,30 @@ async def test_the_client_keeps_what_it_downloads_in_its_scratch_folder_until_it
         await api.update_contact(first.id, {"firstName": "Ann"}, list_id=admin_id)
     assert files == ["lists.db"]
     assert list(scratch.iterdir()) == []
+
+
+async def test_workers_share_one_download_and_an_import_brings_the_next(
+    server: SandboxServer, tmp_path: Path
+) -> None:
+    list_id = server.control.create_list("a", [{"name": "tier", "type": "string"}])
+    server.control.seed_contacts(list_id, 4)
+    admin_id = str(server.control.admin_ids(list_id=list_id)["listId"])
+    ids = sorted(server.control.writes(list_id))
+    async with api_for(server, tmp_path) as api:
+        downloads: list[str] = []
+        stream = api.iter_contact_pages
+
+        def counted(list_id: str, *, page_size: int = 1000) -> AsyncIterator[list[Contact]]:
+            downloads.append(list_id)
+            return stream(list_id, page_size=page_size)
+
+        api.iter_contact_pages = counted  # type: ignore[method-assign]
+        await asyncio.gather(*(api.update_contact(i, {"firstName": "Ann"}, list_id=admin_id)
+                               for i in ids))
+        assert downloads == [admin_id]
+        body = b"phone_number,first_name\r\n+14155550161,A\r\n"
+        await api.get_import_job((await api.start_import(gzip.compress(body),
+                                                         list_id=admin_id)).job_id)
+        updated = await api.update_contact("+14155550161", {"firstName": "Bo"}, list_id=admin_id)
+    assert downloads == [admin_id, admin_id]
+    assert updated.first_name == "Bo"
