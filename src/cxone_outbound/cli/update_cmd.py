@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from cxone_outbound.cli import runs
-from cxone_outbound.cli.dnc_cmd import ScrubDncOpt, scrubbing
+from cxone_outbound.cli.screening import ScrubDncOpt, screening
 from cxone_outbound.client.capabilities import capabilities_for
 from cxone_outbound.engine import Item
 from cxone_outbound.jobs.update import CONTACT_FIELDS, UpdateJob
@@ -66,8 +66,8 @@ def update_contacts(
     updater = UpdateJob(concurrency=settings.concurrency, list_id=list_id,
                         capabilities=capabilities_for(settings.dialect), per_contact=per_contact)
     # a row that would write a listed phone is skipped whole
-    with scrubbing(ctx, updater, scrub_dnc, source.header, new_phone, dry_run=dry_run,
-                   default_region="US") as job:
+    with screening(ctx, updater, header=source.header, phone_of=new_phone, dry_run=dry_run,
+                   default_region="US", dnc_files=scrub_dnc) as job:
         runs.execute(ctx, job, source, state_dir=state_dir, resume=resume, dry_run=dry_run,
                      progress=progress, settings=settings)
 

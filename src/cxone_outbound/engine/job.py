@@ -49,7 +49,11 @@ class Deferred(Exception):
 
 
 class Job(Protocol):
-    """A job: a name, a batch size, how many batches fly at once, and four steps."""
+    """A job: a name, a batch size, how many batches fly at once, and four steps.
+
+    Optional: `settle_dry_run(batch, ctx) -> Sequence[Outcome]`, the outcomes a dry run can
+    give without sending (records a screen skips): recorded, and not counted as would-send.
+    """
 
     name: str
     batch_size: int

@@ -353,6 +353,8 @@ class Runner:
             status = journal_mod.INTERRUPTED  # deferred batches: a resume finishes them
         if self.config.dry_run:
             counts = {str(State.FAILED): self.metrics.failed}
+            if skipped := self.metrics.outcomes[str(State.SKIPPED)]:
+                counts[str(State.SKIPPED)] = skipped
         self.ledger.planned = self._planned_records
         accounting = self.ledger.close(
             self.metrics.outcomes, counts if status == journal_mod.COMPLETED else None
@@ -530,14 +532,28 @@ class Runner:
             self.ledger.not_sent += len(batch.items)
             return
         if self.config.dry_run:
-            self._planned_batches += 1
-            self._planned_records += len(batch.items)
+            settled = self._settle_dry(batch, ctx)
+            if len(settled) < len(batch.items):
+                self._planned_batches += 1
+                self._planned_records += len(batch.items) - len(settled)
             slots.release()
             return
         assert self.info is not None
         if not reconcile:
             self.journal.claim(self.info.id, [batch])
         self._start(batch, ctx, slots, reconcile=reconcile)
+
+    def _settle_dry(self, batch: Batch, ctx: RunContext) -> Sequence[Outcome]:
+        """A dry run's outcomes the job can give without sending (a screened-out record is
+        skipped whether or not the run is real): recorded, and not counted as would-send."""
+        settle = getattr(self.job, "settle_dry_run", None)
+        if settle is None:
+            return ()
+        settled: Sequence[Outcome] = settle(batch, ctx)
+        records = {item.key: item.record for item in batch.items}
+        for outcome in settled:
+            self._record(records[outcome.key], outcome)
+        return settled
 
     async def _run_batch(
         self, batch: Batch, ctx: RunContext, slots: asyncio.Semaphore, reconcile: bool

@@ -112,12 +112,14 @@ class AdminCore(AsyncResource):
 
     async def create_list(self, name: str, attributes: Sequence[str] = ()) -> str:
         """A calling list, its mapping remembered (the tenant will not return it): external id,
-        phone, first and last name as S1's query and body name them; email and `attributes`
-        travel as further columns of the file under their own names."""
-        columns = ListColumns(email="Email", attributes=frozenset(attributes))
+        phone, first and last name and time zone as S1's query and body name them; email and
+        `attributes` travel as further columns of the file under their own names."""
+        columns = ListColumns(email="Email", time_zone="TimeZone",
+                              attributes=frozenset(attributes))
         params = {"listName": name, "externalIdColumn": columns.external_id,
                   "firstNameColumn": str(columns.first_name),
-                  "lastNameColumn": str(columns.last_name)}
+                  "lastNameColumn": str(columns.last_name),
+                  "timeZoneColumn": str(columns.time_zone)}
         body = {"destinationMappings": [{"fieldName": "PhoneNumber",
                                          "fieldValue": columns.phone}]}
         answer = await self._json("POST", "lists", "lists/call-lists", params=params, json=body,
