@@ -39,6 +39,25 @@ def test_a_record_claimed_and_succeeded_takes_a_few_dozen_bytes(tmp_path: Path) 
     assert path.stat().st_size / 20_000 < 40  # the first schema took about 280
 
 
+def test_unchanged_records_are_journaled_compactly_with_their_remote_ids(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "journal.sqlite3"
+    with Journal(path) as journal:
+        journal.create_run("r", "update", "h", "in.csv", {}, 0.0)
+        records = _records(20_000)
+        for start in range(0, len(records), 5000):
+            part = records[start : start + 5000]
+            journal.record_outcomes(
+                "r", [], unchanged=[(r, Outcome.unchanged(r.key, remote_id=r.key)) for r in part]
+            )
+        assert journal.counts("r") == {"unchanged": 20_000}
+        entry = journal.lookup("r", records[:1])["2"]
+        assert (entry.state, entry.remote_id, entry.line, entry.attempts) == (
+            State.UNCHANGED, "2", 2, 0)
+    assert path.stat().st_size / 20_000 < 40
+
+
 def test_outcomes_keep_the_batch_remote_id_and_their_own(tmp_path: Path) -> None:
     with Journal(tmp_path / "journal.sqlite3") as journal:
         journal.create_run("r", "update", "h", "in.csv", {}, 0.0)

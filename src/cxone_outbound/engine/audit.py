@@ -1,22 +1,24 @@
-"""audit.jsonl: one JSON line per API call, per flush of outcomes and per record that did not
-succeed, with secrets redacted.
+"""audit.jsonl: one JSON line per API call, per flush of outcomes and per record that failed
+or was skipped, with secrets redacted.
 
-A record that succeeded has no line of its own (its request, the journal and succeeded.csv say
-it): a flush writes one `outcomes` line counting them, so a million-row import does not write
-a million audit lines (issue 15). A failed or skipped record keeps its `outcome` line.
+A record that succeeded or was unchanged has no line of its own (the journal and its result
+file say it): a flush writes one `outcomes` line counting them, so a million-row import (or a
+change-only sync) does not write a million audit lines (issue 15). A failed or skipped record
+keeps its `outcome` line.
 """
 
 from __future__ import annotations
 
 import re
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import orjson
 
 from cxone_outbound.client.events import RequestEvent
-from cxone_outbound.engine.records import Outcome, Record, State
+from cxone_outbound.engine.records import Outcome, Record
 from cxone_outbound.private_files import open_private, private_dir
 
 _SECRET_QUERY = re.compile(
@@ -76,13 +78,15 @@ class AuditLog:
             }
         )
 
-    def succeeded(self, count: int, first_line: int, last_line: int) -> None:
-        """A flush's records that succeeded, counted on one line (none: no line)."""
-        if count:
+    def settled(self, counts: Mapping[str, int], first_line: int, last_line: int) -> None:
+        """A flush's records that ended without an error (succeeded, unchanged), counted by
+        state on one line (none: no line)."""
+        counts = {state: n for state, n in counts.items() if n}
+        if counts:
             self.write(
                 {
                     "type": "outcomes",
-                    "counts": {str(State.SUCCEEDED): count},
+                    "counts": counts,
                     "first_line": first_line,
                     "last_line": last_line,
                 }

@@ -24,6 +24,7 @@ from cxone_outbound.engine.journal_schema import (
     PART,
     SCHEMA,
     SELECT,
+    SETTLE_UNCHANGED,
     Entry,
     RunInfo,
     migrate,
@@ -302,11 +303,14 @@ class Journal:
         session: int = 1,
         read_back: bool = True,
         succeeded: Sequence[Record] = (),
+        unchanged: Sequence[tuple[Record, Outcome]] = (),
     ) -> dict[str, int]:
         """Commit outcomes in one transaction; returns each record's attempts so far.
 
         `succeeded` are claimed records that succeeded at their first attempt as their batch's
         remote id says: set in one statement (the common case, a whole chunk accepted).
+        `unchanged` are records settled without a request (`Outcome.unchanged`, no error):
+        written in one statement too (a change-only sync's most records).
         `session` is the run's session that wrote them into its result files (see
         `results.merge_sessions`). Without `read_back` nothing is returned: a caller that
         knows each record was claimed once (a run's first session) saves the query.
@@ -323,6 +327,12 @@ class Journal:
                     " AND key IN (SELECT value FROM json_each(?))",
                     (code(State.SUCCEEDED), session, seq, orjson.dumps(all_keys).decode()),
                 )
+            if unchanged:
+                rows = [[*stored(r.key, r.line), o.remote_id] for r, o in unchanged]
+                self._db.execute(
+                    SETTLE_UNCHANGED,
+                    (seq, code(State.UNCHANGED), session, orjson.dumps(rows).decode()),
+                )
             self._upsert_outcomes(seq, outcomes, session)
         except BaseException:
             self._db.execute("ROLLBACK")
@@ -330,7 +340,9 @@ class Journal:
         self._db.execute("COMMIT")
         if not read_back:
             return {}
-        return self._attempts(seq, [*(record for record, _ in outcomes), *succeeded])
+        return self._attempts(
+            seq, [*(r for r, _ in outcomes), *succeeded, *(r for r, _ in unchanged)]
+        )
 
     def _upsert_outcomes(
         self, seq: int, outcomes: Sequence[tuple[Record, Outcome]], session: int

@@ -90,6 +90,17 @@ CLAIM_ONE = (
     " attempts = entries.attempts + 1, batch = excluded.batch, remote_id = NULL,"
     " error_code = NULL, message = NULL, field = NULL, retryable = 0"
 )
+SETTLE_UNCHANGED = (  # [key, line, remote id] of each record, as one JSON array
+    "INSERT INTO entries (run, key, line, state, attempts, remote_id, session)"
+    " SELECT ?1, json_extract(value, '$[0]'), json_extract(value, '$[1]'), ?2, 0,"
+    " json_extract(value, '$[2]'), ?3 FROM json_each(?4) WHERE true"
+    " ON CONFLICT (run, key) DO UPDATE SET state = excluded.state, error_code = NULL,"
+    " message = NULL, field = NULL, retryable = 0,"
+    " remote_id = CASE WHEN excluded.remote_id IS NULL THEN entries.remote_id"
+    " WHEN excluded.remote_id IS (SELECT remote_id FROM batches WHERE id = entries.batch)"
+    " THEN NULL ELSE excluded.remote_id END,"
+    " session = excluded.session"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +164,10 @@ def migrate(db: sqlite3.Connection) -> None:
         db.executemany(
             "INSERT OR IGNORE INTO states (code, name) VALUES (?, ?)",
             [(code, str(state)) for code, state in enumerate(FIRST_STATES)],
+        )
+        db.executemany(  # the states since (`unchanged`): a code each, the next free one
+            "INSERT OR IGNORE INTO states (name) VALUES (?)",
+            [(str(state),) for state in State if state not in FIRST_STATES],
         )
         kind = db.execute(
             "SELECT type FROM sqlite_master WHERE name = 'records'"

@@ -1,14 +1,16 @@
 """Outcomes waiting to be committed, and their commit: the journal first (one transaction),
 then the result files and the audit, so the files never claim what the journal does not.
 
-Per record this is the engine's hottest path (issue 15), so the common case is handled in bulk:
-records that succeeded as claimed are journaled a batch at a time, written to succeeded.csv in
-one call and counted on one audit line; a record that did not succeed is handled alone.
+Per record this is the engine's hottest path (issue 15), so the common cases are handled in
+bulk: records that succeeded as claimed, and records settled `unchanged` (a change-only sync's
+most), are journaled in one statement a flush, written to their result file in one call and
+counted on one audit line; a record that failed or was skipped is handled alone.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import chain
 
 from cxone_outbound.client import errors
 from cxone_outbound.engine.audit import AuditLog
@@ -55,6 +57,10 @@ def fail_all(batch: Batch, exc: BaseException, *, retryable: bool) -> list[Outco
     ]
 
 
+COUNTED = (State.SUCCEEDED, State.UNCHANGED)
+"""The states whose records are written in bulk and counted on the audit's `outcomes` line."""
+
+
 class PendingOutcomes:
     """The outcomes of a run not committed yet (see the module's docstring)."""
 
@@ -63,6 +69,7 @@ class PendingOutcomes:
         self._unclaimed: set[str] = set()  # keys among _pending that were never claimed
         self._journal_rows: list[tuple[Record, Outcome]] = []  # _pending, but for _plain
         self._plain: list[Record] = []  # succeeded as claimed, journaled a batch at a time
+        self._unchanged: list[tuple[Record, Outcome]] = []  # settled unchanged, journaled so too
 
     def __len__(self) -> int:
         return len(self._pending)
@@ -71,7 +78,10 @@ class PendingOutcomes:
         """An outcome decided before any claim (the record was never sent)."""
         self._unclaimed.add(record.key)
         self._pending.append((record, outcome))
-        self._journal_rows.append((record, outcome))
+        if outcome.state is State.UNCHANGED and outcome.error is None:
+            self._unchanged.append((record, outcome))
+        else:
+            self._journal_rows.append((record, outcome))
 
     def add_batch(self, batch: Batch, outcomes: Sequence[Outcome]) -> None:
         """A sent batch's outcomes, one for each of its records (a missing one: failed)."""
@@ -103,6 +113,7 @@ class PendingOutcomes:
         pending, self._pending = self._pending, []
         rows, self._journal_rows = self._journal_rows, []
         plain, self._plain = self._plain, []
+        unchanged, self._unchanged = self._unchanged, []
         unclaimed, self._unclaimed = self._unclaimed, set()
         if journal is None:
             attempts: dict[str, int] = {}
@@ -113,24 +124,28 @@ class PendingOutcomes:
                 session=session,
                 read_back=session > 1,
                 succeeded=plain,
+                unchanged=unchanged,
             )
         claimed = 0 if journal is None else 1
-        ok = [(record, outcome) for record, outcome in pending if outcome.state is State.SUCCEEDED]
-        results.write_succeeded(ok)
-        if ok:
-            lines = [record.line for record, _ in ok]
-            audit.succeeded(len(ok), min(lines), max(lines))
-            metrics.outcomes[str(State.SUCCEEDED)] += len(ok)
-        if len(ok) < len(pending):  # one by one: each has a line in the audit
-            for record, outcome in pending:
-                if outcome.state is State.SUCCEEDED:
-                    continue
-                key = record.key
-                tries = attempts.get(key)
-                if tries is None:
-                    tries = max(outcome.attempts, 0 if key in unclaimed else claimed)
-                results.write(record, outcome, tries)
-                audit.outcome(record, outcome, tries)
-                metrics.on_outcome(outcome.state)
+        by_state: dict[State, list[tuple[Record, Outcome]]] = {state: [] for state in COUNTED}
+        others: list[tuple[Record, Outcome]] = []
+        for record, outcome in pending:
+            (by_state.get(outcome.state, others)).append((record, outcome))
+        if len(others) < len(pending):
+            counts: dict[str, int] = {}
+            for state, done in by_state.items():
+                results.write_settled(state, done)
+                counts[str(state)] = len(done)
+                metrics.outcomes[str(state)] += len(done)
+            lines = [record.line for record, _ in chain.from_iterable(by_state.values())]
+            audit.settled(counts, min(lines), max(lines))
+        for record, outcome in others:  # one by one: each has a line in the audit
+            key = record.key
+            tries = attempts.get(key)
+            if tries is None:
+                tries = max(outcome.attempts, 0 if key in unclaimed else claimed)
+            results.write(record, outcome, tries)
+            audit.outcome(record, outcome, tries)
+            metrics.on_outcome(outcome.state)
         results.flush()
         audit.flush()

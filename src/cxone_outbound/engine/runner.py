@@ -1,4 +1,4 @@
-"""The run loop every job shares: stream, prepare, batch, claim, send, journal, report.
+"""The run loop every job shares: stream, prepare, settle, batch, claim, send, journal, report.
 
 One pass over the source. On resume each window of records is looked up in the journal: what
 ended is not sent again, what was in-flight is handed to `Job.reconcile`, the rest is sent.
@@ -23,7 +23,7 @@ from cxone_outbound.client import errors
 from cxone_outbound.client.clock import Clock, SystemClock
 from cxone_outbound.client.events import RequestEvent, RequestObserver
 from cxone_outbound.engine import journal as journal_mod
-from cxone_outbound.engine.accounting import AccountingMismatch, Ledger
+from cxone_outbound.engine.accounting import AccountingMismatch, Ledger, Removals
 from cxone_outbound.engine.audit import AuditLog
 from cxone_outbound.engine.job import Job, RunContext, Source
 from cxone_outbound.engine.journal import Entry, Journal, RunInfo
@@ -69,6 +69,13 @@ def _windows(records: Iterable[Record], size: int) -> Iterator[list[Record]]:
     iterator = iter(records)
     while window := list(itertools.islice(iterator, size)):
         yield window
+
+
+def _removals_of(job: Job) -> Removals | None:
+    """A job's accounting of the list records it removes (`import --mirror`), if it keeps one."""
+    report = getattr(job, "removals", None)
+    found = report() if callable(report) else None
+    return found if isinstance(found, Removals) else None
 
 
 @contextlib.asynccontextmanager
@@ -188,6 +195,7 @@ class Runner:
         try:
             async with factory(self._observe) as client:
                 ctx.client = client
+                await self.job.start(ctx)
                 await self._execute(ctx, resumed)
                 if not self.stop_requested:
                     await self.job.finish(ctx)
@@ -231,12 +239,17 @@ class Runner:
         )
         if self.config.dry_run:
             counts = {str(State.FAILED): self.metrics.failed}
+            if skipped := self.metrics.outcomes[str(State.SKIPPED)]:
+                counts[str(State.SKIPPED)] = skipped
         planned_records = self._sender.planned_records if self._sender else 0
         planned_batches = self._sender.planned_batches if self._sender else 0
         self.ledger.planned = planned_records
         accounting = self.ledger.close(
             self.metrics.outcomes, counts if status == journal_mod.COMPLETED else None
         )
+        removals = _removals_of(self.job)
+        if removals is not None:  # list records a job removed: not input lines, checked apart
+            accounting = accounting.with_removals(removals)
         if not accounting.balanced:  # never a quiet summary that adds up to less than the input
             self.reporter.message("ACCOUNTING MISMATCH: " + "; ".join(accounting.problems))
             self._fatal = self._fatal or AccountingMismatch("; ".join(accounting.problems))
@@ -305,6 +318,7 @@ class Runner:
             stopping=lambda: self.stop_requested,
             on_fatal=self._on_fatal,
             on_outcomes=self._on_outcomes,
+            on_settled=self._record,
             log=self.reporter.message,
         )
         for window in _windows(self.source, self.config.window):
@@ -330,6 +344,10 @@ class Runner:
                 prepared = self.job.prepare(record)
                 if isinstance(prepared, RecordError):
                     self._record(record, Outcome(record.key, State.FAILED, prepared, None, 0))
+                    continue
+                settled = self.job.settle(prepared)  # also an in-flight one: its values may hold
+                if settled is not None:
+                    self._record(record, settled)
                     continue
                 if entry is not None and entry.state is State.IN_FLIGHT and record.key in batch_of:
                     batch_id = batch_of[record.key]

@@ -14,6 +14,7 @@ from cxone_outbound.engine import journal as journal_mod
 from cxone_outbound.engine.accounting import Accounting
 from cxone_outbound.engine.job import Job, RunContext, Source
 from cxone_outbound.engine.journal import Journal, RunInfo
+from cxone_outbound.engine.results import ALWAYS_WRITTEN, RESULT_FILES
 
 DRY_RUN = journal_mod.DRY_RUN
 
@@ -63,7 +64,7 @@ class RunSummary:
     fatal_error: str | None = None
     fatal_exception: BaseException | None = None
     sections: dict[str, Any] = field(default_factory=dict)  # the job's, by `Job.summary_extra`
-    accounting: Accounting | None = None  # records read = succeeded + failed + skipped (+ ...)
+    accounting: Accounting | None = None  # records read = every outcome state's (+ ...)
 
     @property
     def resumable(self) -> bool:
@@ -87,9 +88,15 @@ class RunSummary:
             "accounting": self.accounting.as_dict() if self.accounting else None,
             "files": {
                 name: str(self.run_dir / name)
-                for name in ("succeeded.csv", "failed.csv", "audit.jsonl", "summary.json")
+                for name in ("succeeded.csv", "failed.csv", *self._other_result_files(),
+                             "audit.jsonl", "summary.json")
             },
         }
+
+    def _other_result_files(self) -> list[str]:
+        """The result files beyond succeeded.csv and failed.csv that some record is in."""
+        return [name for state, name in RESULT_FILES.items()
+                if state not in ALWAYS_WRITTEN and self.counts.get(str(state))]
 
 
 ENGINE_KEYS = frozenset(RunSummary("", "", "", Path(), "", {}, {})._engine_dict())

@@ -12,7 +12,7 @@ from cxone_outbound.engine.accounting import Ledger
 from cxone_outbound.engine.job import Deferred, Job, RunContext
 from cxone_outbound.engine.journal import Entry, Journal
 from cxone_outbound.engine.outcomes import fail_all
-from cxone_outbound.engine.records import Batch, Item, Outcome
+from cxone_outbound.engine.records import Batch, Item, Outcome, Record
 
 _RETRYABLE_ERRORS = (errors.ServerError, errors.TransportError, errors.RateLimited)
 # NotFound escapes a job's send only for what the whole command targets (its list, campaign):
@@ -37,6 +37,7 @@ class Sender:
         stopping: Callable[[], bool],
         on_fatal: Callable[[BaseException], None],
         on_outcomes: Callable[[Batch, Sequence[Outcome]], None],
+        on_settled: Callable[[Record, Outcome], None],
         log: Callable[[str], None],
     ) -> None:
         self.job = job
@@ -47,6 +48,7 @@ class Sender:
         self._stopping = stopping
         self._on_fatal = on_fatal
         self._on_outcomes = on_outcomes
+        self._on_settled = on_settled  # an outcome given without sending (a dry run's)
         self._log = log
         self.slots = asyncio.Semaphore(job.concurrency)
         self.tasks: set[asyncio.Task[None]] = set()
@@ -107,13 +109,27 @@ class Sender:
             self.ledger.not_sent += len(batch.items)
             return
         if self.dry_run:
-            self.planned_batches += 1
-            self.planned_records += len(batch.items)
+            settled = self._settle_dry(batch, ctx)
+            if len(settled) < len(batch.items):
+                self.planned_batches += 1
+                self.planned_records += len(batch.items) - len(settled)
             self.slots.release()
             return
         if not reconcile:
             self.journal.claim(self.run_id, [batch])
         self.start(batch, ctx, reconcile=reconcile)
+
+    def _settle_dry(self, batch: Batch, ctx: RunContext) -> Sequence[Outcome]:
+        """A dry run's outcomes the job can give without sending (a screened-out record is
+        skipped whether or not the run is real): recorded, and not counted as would-send."""
+        settle = getattr(self.job, "settle_dry_run", None)
+        if settle is None:
+            return ()
+        settled: Sequence[Outcome] = settle(batch, ctx)
+        records = {item.key: item.record for item in batch.items}
+        for outcome in settled:
+            self._on_settled(records[outcome.key], outcome)
+        return settled
 
     async def run_batch(
         self, batch: Batch, ctx: RunContext, reconcile: bool

@@ -156,6 +156,12 @@ class ImportJob(BaseJob):
             "required": list(self.opts.required),
         }
 
+    def identity_of(self, record: Record) -> str | None:
+        """The phone a row is keyed by, as the import sends it (E.164); None when unusable.
+        What `--mirror` matches the list's records with (jobs/mirror.py)."""
+        phone = self._rows.phone(unguard_cell(record.fields.get("phone_number", "")))
+        return None if isinstance(phone, RecordError) else phone
+
     def prepare(self, record: Record) -> Item | RecordError:
         return self._rows.prepare(record)
 

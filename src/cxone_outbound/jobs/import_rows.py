@@ -95,7 +95,7 @@ class ImportRows:
         self._max_record = max_record  # the admin dialect's (external id, then the row)
         self._phones = PhoneNormalizer()
 
-    def _phone(self, raw: str) -> str | RecordError:
+    def phone(self, raw: str) -> str | RecordError:
         text = raw.strip()
         if _E164.match(text):
             return text
@@ -119,7 +119,7 @@ class ImportRows:
         # unguarded only when it starts with the guard quote, lengths checked in one pass.
         get = record.fields.get
         phone_cell = get("phone_number", "")
-        phone = self._phone(unguard_cell(phone_cell) if phone_cell[:1] == "'" else phone_cell)
+        phone = self.phone(unguard_cell(phone_cell) if phone_cell[:1] == "'" else phone_cell)
         if isinstance(phone, RecordError):
             return phone
         first, last, email = get("first_name", ""), get("last_name", ""), get("email", "")

@@ -31,6 +31,7 @@ from cxone_outbound.client.models import Contact
 from cxone_outbound.engine.job import BaseJob, RunContext
 from cxone_outbound.engine.records import Batch, Item, Outcome, Record, RecordError
 from cxone_outbound.engine.results import SafeCsvWriter, unguard_cell
+from cxone_outbound.jobs.check import Checker, VerdictTally, judge_phone
 from cxone_outbound.jobs.sanitize_callback import Callback, post_callback
 from cxone_outbound.jobs.sanitize_directive import Directive
 from cxone_outbound.jobs.sanitize_plan import Action, Plan, PlanBuilder, PlanEntry
@@ -50,6 +51,7 @@ __all__ = [
     "PlanSource",
     "SanitizeJob",
     "fetch_contacts",
+    "import_command",
     "plan_list",
     "read_list",
     "restore_command",
@@ -95,6 +97,7 @@ async def plan_list(
     lookup: LineTypeLookup | None = None,
     path: Path | None = None,
     digits_only: bool = False,
+    checker: Checker | None = None,
 ) -> Plan:
     """The plan for a list, a page at a time: each distinct raw phone of a page screened once
     (a bounded memo across pages, lookups batched); entries kept at `path` (memory if None).
@@ -103,18 +106,37 @@ async def plan_list(
     country code included ("universal" format); a digits-only phone that does not read as a
     number of the default region is read as `+digits` (`phones.as_written`), and a phone whose
     digits are its E.164 number's is already right.
+
+    `checker` (`--check POLICY`): a contact whose verdict is `blocked` is purged like any bad
+    number (`not_dialable`, every blocking reason in its detail); the plan keeps the counts.
     """
     snapshot = as_snapshot(contacts)
     normaliser = PhoneNormalizer(directive.default_region)
     policy = directive.policy()
     builder = PlanBuilder(list_id, directive.describe(), path=path, digits_only=digits_only)
+    tally = VerdictTally(checker.now) if checker is not None else None
+    records = snapshot.records(SCREEN_PAGE) if checker is not None else None
     for pairs in snapshot.pairs(SCREEN_PAGE):
         distinct = list(dict.fromkeys(phone for _, phone in pairs))
         read = [as_written(r, normaliser) for r in distinct] if digits_only else distinct
         screened = await screen_phones(read, normaliser, policy, lookup)
         by_raw: dict[str, PhoneResult] = dict(zip(distinct, screened, strict=True))
-        builder.add((cid, phone, by_raw[phone]) for cid, phone in pairs)
-    return builder.finish(snapshot.fingerprint())
+        results = [by_raw[phone] for _, phone in pairs]
+        if checker is not None and records is not None and tally is not None:
+            results = [_judged(checker, tally, r, next(records)[1]) for r in results]
+        builder.add((cid, phone, r) for (cid, phone), r in zip(pairs, results, strict=True))
+    plan = builder.finish(snapshot.fingerprint())
+    if tally is not None:  # kept with the plan: an applied plan's run reports its verdicts
+        plan.directive = {**plan.directive, "check": tally.describe(None)}
+    return plan
+
+
+def _judged(checker: Checker, tally: VerdictTally, result: PhoneResult,
+            contact: Mapping[str, Any]) -> PhoneResult:
+    judged, verdict = judge_phone(checker, result, contact.get("attributes") or {})
+    if verdict is not None:
+        tally.add(verdict)
+    return judged
 
 
 def verify_unchanged(plan: Plan, contacts: Sequence[Contact] | ListSnapshot) -> None:
@@ -187,10 +209,15 @@ def restore_command(path: Path, plan: Plan) -> str:
 
     Names are not required (`--require phone_number`): a contact without one was deleted too.
     """
-    parts = ["cxo", "import", str(path), "--list", plan.list_id, "--require", "phone_number"]
     region = plan.directive.get("default_region")
+    return import_command(path, plan.list_id, str(region) if region else None)
+
+
+def import_command(path: Path, list_id: str, region: str | None) -> str:
+    """The `cxo import` line that brings a restore file's records back into a list."""
+    parts = ["cxo", "import", str(path), "--list", list_id, "--require", "phone_number"]
     if region:
-        parts += ["--default-region", str(region)]
+        parts += ["--default-region", region]
     return shlex.join(parts)
 
 
@@ -231,6 +258,10 @@ class RestoreWriter:
         }
         self._writer.writerow([_cell(values.get(name)) for name in self.header])
         self._writer.flush()
+
+    def sync(self) -> None:
+        """Every row written so far on disk (fsync): before a removal that cannot be undone."""
+        self._writer.sync()
 
     def close(self) -> None:
         self._writer.close()
@@ -452,11 +483,12 @@ class SanitizeJob(BaseJob):
             "success_rate": self.summary(ctx)["success_rate"],
             "purge_halted": self.halted,
         }
+        checked = self.plan.directive.get("check")
         restore = ctx.output_path("restore.csv")
         if restore.exists():
             command = restore_command(restore, self.plan)
             section["restore"] = {"file": str(restore), "command": command}
-        return {"sanitize": section}
+        return {"sanitize": section, **({"check": checked} if checked else {})}
 
     async def finish(self, ctx: RunContext) -> None:
         self._save_plan(ctx)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cxone_outbound.engine.metrics import LatencyHistogram
+from cxone_outbound.engine.records import OUTCOME_STATES
 from cxone_outbound.report.timeline import Timeline
 
 # Upper edges (ms) of the latency histogram's bins; the last bin is open-ended.
@@ -31,6 +32,8 @@ MAX_ELAPSED_MS = 86_400_000.0
 SUCCEEDED = "succeeded"
 FAILED = "failed"
 SKIPPED = "skipped"
+UNCHANGED = "unchanged"
+OUTCOMES = tuple(str(state) for state in OUTCOME_STATES)  # every state a record can end in
 REQUESTS = "requests"
 THROTTLED = "throttled"
 RETRIES = "retries"
@@ -145,18 +148,18 @@ class AuditStats:
 
     def _on_outcome(self, event: Mapping[str, Any], at: float) -> None:
         state = str(event.get("state", ""))
-        if state in (SUCCEEDED, FAILED, SKIPPED):
+        if state in OUTCOMES:
             self.timeline.add(at, state)
             self.outcomes[state] += 1
         if state == FAILED:
             _bounded_add(self.failure_codes, str(event.get("error_code") or "UNKNOWN"))
 
     def _on_outcomes(self, event: Mapping[str, Any], at: float) -> None:
-        """A flush's count of records without a line of their own (those that succeeded)."""
+        """A flush's count of records without a line of their own (succeeded, unchanged)."""
         counts = event.get("counts")
         if not isinstance(counts, Mapping):
             return
-        for state in (SUCCEEDED, FAILED, SKIPPED):
+        for state in OUTCOMES:
             n = counts.get(state)
             if isinstance(n, int) and not isinstance(n, bool) and n > 0:
                 self.timeline.add(at, state, n)
