@@ -12,7 +12,7 @@ import aiohttp
 import pytest
 
 from cxone_outbound import signing
-from cxone_outbound.listener import (
+from cxone_outbound.webhooks.listener import (
     ListenerThread,
     ReceivedEvent,
     Rejection,

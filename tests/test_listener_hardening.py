@@ -12,7 +12,7 @@ from tests.test_listener import NOW, SECRET, event_body, post
 
 from cxone_outbound import signing
 from cxone_outbound.cli.main import invoke
-from cxone_outbound.listener import (
+from cxone_outbound.webhooks.listener import (
     MAX_JSON_DEPTH,
     Rejection,
     ReplayGuard,

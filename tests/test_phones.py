@@ -10,7 +10,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cxone_outbound import phones
 from cxone_outbound.phones import (
     DisposableList,
     DisposableListError,
@@ -24,6 +23,7 @@ from cxone_outbound.phones import (
     parse_line_type,
     screen_phones,
 )
+from cxone_outbound.phones import normalize as phones
 
 # --- formats that normalise -------------------------------------------------------------------
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import pytest
 
-from cxone_outbound.jobs.sanitize_plan import (
+from cxone_outbound.jobs.sanitize.plan import (
     DUPLICATE,
     Action,
     Plan,

@@ -10,7 +10,7 @@ from pydantic import SecretStr
 
 from cxone_outbound.client.errors import NotFound
 from cxone_outbound.client.models import Webhook
-from cxone_outbound.jobs.webhooks import ensure_webhook, webhook_events, webhook_url
+from cxone_outbound.webhooks.registration import ensure_webhook, webhook_events, webhook_url
 
 EVENTS = ["campaign.preview.activated"]
 

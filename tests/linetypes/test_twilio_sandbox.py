@@ -11,9 +11,9 @@ from pydantic import SecretStr
 from cxone_outbound.client.clock import FakeClock
 from cxone_outbound.client.errors import ConfigurationError
 from cxone_outbound.config import Settings
-from cxone_outbound.linetypes import LineTypeCache, TwilioLineTypeLookup
-from cxone_outbound.linetypes.twilio import parse_answer
 from cxone_outbound.phones import LineType, PhoneResult, normalize_phone
+from cxone_outbound.phones.linetypes import LineTypeCache, TwilioLineTypeLookup
+from cxone_outbound.phones.linetypes.twilio import parse_answer
 from cxone_outbound.sandbox.lookups import ROUTE
 
 

@@ -18,7 +18,7 @@ from typing import Any, Protocol
 import phonenumbers
 from phonenumbers import phonenumberutil as _pnu
 
-from cxone_outbound.phone_reader import classify, length_check, read_plain
+from cxone_outbound.phones.reader import classify, length_check, read_plain
 
 __all__ = [
     "DisposableList",

@@ -10,13 +10,13 @@ from typing import Annotated, Any
 
 import typer
 
-from cxone_outbound.cli import runs
-from cxone_outbound.cli.dnc_cmd import open_screen
+from cxone_outbound.cli.commands import runs
+from cxone_outbound.cli.commands.dnc import open_screen
 from cxone_outbound.dialability.windows import PolicyError, load_policy
 from cxone_outbound.engine.job import Source
 from cxone_outbound.engine.launch import default_state_dir
 from cxone_outbound.jobs.check import CHECK_FIELDS, Checker, CheckJob
-from cxone_outbound.jobs.sanitize_store import SnapshotSource
+from cxone_outbound.jobs.list_snapshot import SnapshotSource
 from cxone_outbound.phones import LineType, PhoneNormalizer
 
 

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from cxone_outbound.cli import runs
+from cxone_outbound.cli.commands import runs
 from cxone_outbound.engine.launch import default_state_dir
 
 
@@ -33,10 +33,11 @@ def demo_command(
     ] = None,
 ) -> None:
     """Run import, update, enrich, sanitize and preview end to end on a local sandbox."""
-    from cxone_outbound.cli.main import invoke  # the demo runs `cxo` itself, in-process
     from cxone_outbound.demo import DemoOptions, run_demo
 
     state = runs.cli_state(ctx)
+    if state.invoke is None:  # the demo runs `cxo` itself, in-process, through its entry point
+        runs.usage_error("cxo demo runs through cxo's entry point (cli.main.invoke)")
     if state.json_output:
         runs.usage_error("cxo demo is a guided tour for people; it has no --json output")
     if progress not in ("auto", "rich", "plain", "none"):
@@ -55,5 +56,5 @@ def demo_command(
     )
     # Piped to a file or a CI log, a wide table stays readable (a terminal sets its own width).
     console = Console(highlight=False, width=None if sys.stdout.isatty() else 120)
-    result = run_demo(options, invoke, console)
+    result = run_demo(options, state.invoke, console)
     raise typer.Exit(0 if result.ok else 1)

@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from cxone_outbound.cli import runs
+from cxone_outbound.cli.commands import runs
 from cxone_outbound.cli.exit_codes import ExitCode
 from cxone_outbound.config import Settings
 from cxone_outbound.dnc import (

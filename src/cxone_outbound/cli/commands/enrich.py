@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from cxone_outbound.cli import runs
+from cxone_outbound.cli.commands import runs
 from cxone_outbound.cli.state import CliState
 from cxone_outbound.client.dialect import open_api
 from cxone_outbound.jobs.enrich.budget import DEFAULT_MAX_BATCH, DEFAULT_MS_PER_CONTACT

@@ -9,7 +9,7 @@ from typing import Annotated, Any, NoReturn
 import typer
 from rich.console import Console
 
-from cxone_outbound.cli import runs
+from cxone_outbound.cli.commands import runs
 from cxone_outbound.cli.exit_codes import ExitCode
 from cxone_outbound.client.capabilities import capabilities_for
 from cxone_outbound.client.dialect import open_api

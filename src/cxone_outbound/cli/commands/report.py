@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from cxone_outbound.cli import runs
+from cxone_outbound.cli.commands import runs
 from cxone_outbound.engine.launch import default_state_dir
 from cxone_outbound.engine.runner import run_dir_for
 from cxone_outbound.private_files import UnsafeTarget

@@ -22,7 +22,6 @@ from typer._click import exceptions as click_exceptions
 from cxone_outbound.cli.exit_codes import ExitCode, exit_code_for
 from cxone_outbound.cli.state import CliState
 from cxone_outbound.config import Settings
-from cxone_outbound.engine.csv_source import CsvOptions, CsvSource, SourceError, parse_mappings
 from cxone_outbound.engine.job import Job, Source
 from cxone_outbound.engine.journal import Journal
 from cxone_outbound.engine.launch import (
@@ -51,9 +50,15 @@ from cxone_outbound.engine.sources import (
     open_sql_source,
     source_kind,
 )
+from cxone_outbound.engine.sources.csv_source import (
+    CsvOptions,
+    CsvSource,
+    SourceError,
+    parse_mappings,
+)
 from cxone_outbound.engine.summary import render_summary
+from cxone_outbound.jobs.list_snapshot import ListSnapshot
 from cxone_outbound.jobs.sanitize import read_list as read_into
-from cxone_outbound.jobs.sanitize_store import ListSnapshot
 
 # The options every job command takes (use them as parameter annotations).
 StateDirOpt = Annotated[

@@ -10,11 +10,12 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from cxone_outbound.cli import runs
+from cxone_outbound.cli.commands import runs
 from cxone_outbound.client.capabilities import capabilities_for
 from cxone_outbound.config import Settings
 from cxone_outbound.engine.launch import default_state_dir
 from cxone_outbound.engine.runner import run_dir_for
+from cxone_outbound.jobs.list_snapshot import ListSnapshot
 from cxone_outbound.jobs.sanitize import (
     ListChangedError,
     PlanSource,
@@ -22,16 +23,15 @@ from cxone_outbound.jobs.sanitize import (
     plan_list,
     verify_unchanged,
 )
-from cxone_outbound.jobs.sanitize_callback import Callback
-from cxone_outbound.jobs.sanitize_directive import (
+from cxone_outbound.jobs.sanitize.callback import Callback
+from cxone_outbound.jobs.sanitize.directive import (
     Directive,
     DirectiveError,
     directive_from_options,
     load_directive,
 )
-from cxone_outbound.jobs.sanitize_plan import Plan, PlanError, PurgeGuardError, check_purge_guard
-from cxone_outbound.jobs.sanitize_store import ListSnapshot
-from cxone_outbound.linetypes import TwilioLineTypeLookup, open_line_type_lookup
+from cxone_outbound.jobs.sanitize.plan import Plan, PlanError, PurgeGuardError, check_purge_guard
+from cxone_outbound.phones.linetypes import TwilioLineTypeLookup, open_line_type_lookup
 
 
 def render_plan(plan: Plan, console: Console) -> None:

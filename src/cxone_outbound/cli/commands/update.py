@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 
-from cxone_outbound.cli import runs
-from cxone_outbound.cli.dnc_cmd import ScrubDncOpt, scrubbing
+from cxone_outbound.cli.commands import runs
+from cxone_outbound.cli.commands.dnc import ScrubDncOpt, scrubbing
 from cxone_outbound.client.capabilities import capabilities_for
 from cxone_outbound.engine import Item
 from cxone_outbound.jobs.update import CONTACT_FIELDS, UpdateJob

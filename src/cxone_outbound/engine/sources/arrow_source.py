@@ -12,9 +12,9 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from cxone_outbound.engine.csv_source import SourceError, file_fingerprint
 from cxone_outbound.engine.records import Record
-from cxone_outbound.engine.tabular import (
+from cxone_outbound.engine.sources.csv_source import SourceError, file_fingerprint
+from cxone_outbound.engine.sources.tabular import (
     SourceBroken,
     mapped_columns,
     render_row,

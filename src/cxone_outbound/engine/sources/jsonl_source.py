@@ -13,9 +13,9 @@ from typing import Any
 
 import orjson
 
-from cxone_outbound.engine.csv_source import SourceError, file_fingerprint
 from cxone_outbound.engine.records import Record, RecordError
-from cxone_outbound.engine.tabular import mapped_columns, render_value
+from cxone_outbound.engine.sources.csv_source import SourceError, file_fingerprint
+from cxone_outbound.engine.sources.tabular import mapped_columns, render_value
 
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
 

@@ -12,10 +12,10 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Protocol
 
-from cxone_outbound.engine.arrow_source import ARROW_SUFFIXES, PARQUET_SUFFIXES
-from cxone_outbound.engine.csv_source import CsvOptions, CsvSource, SourceError
 from cxone_outbound.engine.job import Source
-from cxone_outbound.engine.jsonl_source import JSONL_SUFFIXES
+from cxone_outbound.engine.sources.arrow_source import ARROW_SUFFIXES, PARQUET_SUFFIXES
+from cxone_outbound.engine.sources.csv_source import CsvOptions, CsvSource, SourceError
+from cxone_outbound.engine.sources.jsonl_source import JSONL_SUFFIXES
 
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
 
@@ -68,17 +68,17 @@ def open_file_source(
         raise SourceError("--sheet only applies to an .xlsx workbook")
     try:
         if kind == "xlsx":
-            from cxone_outbound.engine.xlsx_source import XlsxSource
+            from cxone_outbound.engine.sources.xlsx_source import XlsxSource
 
             return XlsxSource(path, sheet=sheet, mappings=options.mappings, aliases=aliases)
         if kind == "arrow":
-            from cxone_outbound.engine.arrow_source import ArrowSource
+            from cxone_outbound.engine.sources.arrow_source import ArrowSource
 
             return ArrowSource(path, mappings=options.mappings, aliases=aliases)
     except ImportError as exc:
         raise SourceError(f"reading {path.suffix} files needs {exc.name}: {_EXTRA}") from None
     if kind == "jsonl":
-        from cxone_outbound.engine.jsonl_source import JsonlSource
+        from cxone_outbound.engine.sources.jsonl_source import JsonlSource
 
         return JsonlSource(path, mappings=options.mappings, aliases=aliases)
     if path.suffix.lower() == ".tsv" and options.delimiter == ",":
@@ -94,7 +94,7 @@ def open_sql_source(
     aliases: Mapping[str, Sequence[str]] | None = None,
 ) -> TabularSource:
     """The source reading the rows of `query` on the database `dsn`."""
-    from cxone_outbound.engine.sql_source import SqlSource
+    from cxone_outbound.engine.sources.sql_source import SqlSource
 
     try:
         return SqlSource(query, dsn, mappings=mappings, aliases=aliases)

@@ -17,9 +17,9 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cxone_outbound.engine.csv_source import SourceError
 from cxone_outbound.engine.records import Record
-from cxone_outbound.engine.tabular import mapped_columns, render_row, row_record
+from cxone_outbound.engine.sources.csv_source import SourceError
+from cxone_outbound.engine.sources.tabular import mapped_columns, render_row, row_record
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import URL, Connection, CursorResult, Engine

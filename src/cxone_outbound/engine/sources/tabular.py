@@ -18,8 +18,8 @@ from typing import Any
 
 import orjson
 
-from cxone_outbound.engine.csv_source import SourceError, resolve_columns
 from cxone_outbound.engine.records import Record, RecordError
+from cxone_outbound.engine.sources.csv_source import SourceError, resolve_columns
 
 
 class SourceBroken(OSError):

@@ -11,9 +11,14 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from cxone_outbound.engine.csv_source import SourceError, file_fingerprint
 from cxone_outbound.engine.records import Record
-from cxone_outbound.engine.tabular import mapped_columns, render_row, render_value, row_record
+from cxone_outbound.engine.sources.csv_source import SourceError, file_fingerprint
+from cxone_outbound.engine.sources.tabular import (
+    mapped_columns,
+    render_row,
+    render_value,
+    row_record,
+)
 
 
 def _column_letter(index: int) -> str:

@@ -31,10 +31,10 @@ from cxone_outbound.client.models import Contact
 from cxone_outbound.engine.job import BaseJob, RunContext
 from cxone_outbound.engine.records import Batch, Item, Outcome, Record, RecordError
 from cxone_outbound.engine.results import SafeCsvWriter, unguard_cell
-from cxone_outbound.jobs.sanitize_callback import Callback, post_callback
-from cxone_outbound.jobs.sanitize_directive import Directive
-from cxone_outbound.jobs.sanitize_plan import Action, Plan, PlanBuilder, PlanEntry
-from cxone_outbound.jobs.sanitize_store import ListSnapshot, as_snapshot
+from cxone_outbound.jobs.list_snapshot import ListSnapshot, as_snapshot
+from cxone_outbound.jobs.sanitize.callback import Callback, post_callback
+from cxone_outbound.jobs.sanitize.directive import Directive
+from cxone_outbound.jobs.sanitize.plan import Action, Plan, PlanBuilder, PlanEntry
 from cxone_outbound.jobs.update import unverified
 from cxone_outbound.phones import (
     LineTypeLookup,

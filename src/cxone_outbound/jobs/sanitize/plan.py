@@ -18,7 +18,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import IO, Any
 
-from cxone_outbound.jobs.sanitize_store import fingerprint_pairs, open_db
+from cxone_outbound.jobs.list_snapshot import fingerprint_pairs, open_db
 from cxone_outbound.phones import PhoneResult
 
 __all__ = [

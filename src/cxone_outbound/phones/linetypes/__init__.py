@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from cxone_outbound.config import Settings
-from cxone_outbound.linetypes.cache import CACHE_FILE, Answer, LineTypeCache
-from cxone_outbound.linetypes.twilio import TwilioLineTypeLookup
 from cxone_outbound.phones import OfflineLineTypeLookup
+from cxone_outbound.phones.linetypes.cache import CACHE_FILE, Answer, LineTypeCache
+from cxone_outbound.phones.linetypes.twilio import TwilioLineTypeLookup
 
 __all__ = [
     "CACHE_FILE",

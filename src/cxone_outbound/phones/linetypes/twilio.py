@@ -39,8 +39,8 @@ from cxone_outbound.client.clock import Clock, SystemClock
 from cxone_outbound.client.ratelimit import AdaptiveRateLimiter
 from cxone_outbound.client.retry import full_jitter_backoff, parse_retry_after
 from cxone_outbound.config import Settings
-from cxone_outbound.linetypes.cache import Answer, LineTypeCache
 from cxone_outbound.phones import LineType, PhoneResult
+from cxone_outbound.phones.linetypes.cache import Answer, LineTypeCache
 
 __all__ = ["PROVIDER", "TWILIO_TYPES", "TwilioLineTypeLookup", "parse_answer"]
 
