@@ -1,7 +1,8 @@
 """The sanitise job: read a whole list, plan its phones' fixes and purges, apply the plan.
 
 One module a stage: `directive` (what to block or fix, from TOML), `plan` (the decisions, kept
-on disk), `job` (reading the list, the engine run that applies the plan, the restore file),
+on disk), `prepare` (reading the list, screening it into a plan), `job` (the engine run that applies
+the plan), `restore` (the file that puts purged contacts back),
 `callback` (the signed POST when a run ends). The list itself is a `jobs.list_snapshot`.
 """
 
@@ -12,18 +13,22 @@ from cxone_outbound.jobs.sanitize.job import (
     HALTED,
     MAX_BATCH,
     MAX_PATCH,
-    RESTORE_COLUMNS,
+    PlanSource,
+    SanitizeJob,
+)
+from cxone_outbound.jobs.sanitize.prepare import (
     SCREEN_PAGE,
     ListChangedError,
-    PlanSource,
-    RestoreWriter,
-    SanitizeJob,
     fetch_contacts,
     plan_list,
     read_list,
+    verify_unchanged,
+)
+from cxone_outbound.jobs.sanitize.restore import (
+    RESTORE_COLUMNS,
+    RestoreWriter,
     restore_command,
     restore_header,
-    verify_unchanged,
 )
 
 __all__ = [

@@ -1,6 +1,6 @@
 """The sanitise job: read a whole list, plan, then apply the plan on the run engine.
 
-Reading and planning happen before the run (`fetch_contacts`, `plan_list`); applying is an
+Reading and planning happen before the run (`prepare`: `read_list`, `plan_list`); applying is an
 engine run over the plan's actions (`PlanSource`, `SanitizeJob`): batch updates of normalised
 phones (v2: PATCH <= 100 a request; admin: a re-upload of up to 1000 records), then the purged
 contacts removed (v2: one DELETE each; admin: `removeProspects` with up to
@@ -19,10 +19,7 @@ customer data:
 
 from __future__ import annotations
 
-import csv
-import shlex
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from pathlib import Path
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from cxone_outbound.client import errors
@@ -30,102 +27,16 @@ from cxone_outbound.client.capabilities import Capabilities
 from cxone_outbound.client.models import Contact
 from cxone_outbound.engine.job import BaseJob, RunContext
 from cxone_outbound.engine.records import Batch, Item, Outcome, Record, RecordError
-from cxone_outbound.engine.results import SafeCsvWriter, unguard_cell
 from cxone_outbound.jobs.list_snapshot import ListSnapshot, as_snapshot
 from cxone_outbound.jobs.sanitize.callback import Callback, post_callback
-from cxone_outbound.jobs.sanitize.directive import Directive
-from cxone_outbound.jobs.sanitize.plan import Action, Plan, PlanBuilder, PlanEntry
+from cxone_outbound.jobs.sanitize.plan import Action, Plan, PlanEntry
+from cxone_outbound.jobs.sanitize.restore import RestoreWriter, restore_command, restore_header
 from cxone_outbound.jobs.update import unverified
-from cxone_outbound.phones import (
-    LineTypeLookup,
-    PhoneNormalizer,
-    PhoneResult,
-    as_written,
-    screen_phones,
-)
 
-__all__ = [
-    "RESTORE_COLUMNS",
-    "ListChangedError",
-    "PlanSource",
-    "SanitizeJob",
-    "fetch_contacts",
-    "plan_list",
-    "read_list",
-    "restore_command",
-    "verify_unchanged",
-]
-
-RESTORE_COLUMNS = ["phone_number", "first_name", "last_name", "email"]
 MAX_PATCH = 100
 MAX_BATCH = 1000  # actions per engine batch where the dialect takes bigger updates (admin)
 HALTED = "HALTED_AFTER_SERVER_ERROR"
 CHANGED = "CHANGED_SINCE_PLAN"
-
-
-class ListChangedError(Exception):
-    """The list is not the one the plan was made from: applying it could delete the wrong data."""
-
-
-async def fetch_contacts(client: Any, list_id: str, *, page_size: int = 1000) -> list[Contact]:
-    """Every contact of a list, following `nextPageUri` to the end (in memory: small lists)."""
-    contacts: list[Contact] = []
-    async for page in client.iter_contact_pages(list_id, page_size=page_size):
-        contacts.extend(page)
-    return contacts
-
-
-async def read_list(
-    client: Any, list_id: str, snapshot: ListSnapshot, *, page_size: int = 1000
-) -> ListSnapshot:
-    """Every contact of a list into `snapshot`, page by page: memory stays one page."""
-    async for page in client.iter_contact_pages(list_id, page_size=page_size):
-        snapshot.add(page)
-    return snapshot
-
-
-SCREEN_PAGE = 10_000  # contacts screened (and their lookups batched) at a time
-
-
-async def plan_list(
-    list_id: str,
-    contacts: Sequence[Contact] | ListSnapshot,
-    directive: Directive,
-    *,
-    lookup: LineTypeLookup | None = None,
-    path: Path | None = None,
-    digits_only: bool = False,
-) -> Plan:
-    """The plan for a list, a page at a time: each distinct raw phone of a page screened once
-    (a bounded memo across pages, lookups batched); entries kept at `path` (memory if None).
-
-    `digits_only` (`capabilities.phones_as_digits`): the API shows a phone as its digits, the
-    country code included ("universal" format); a digits-only phone that does not read as a
-    number of the default region is read as `+digits` (`phones.as_written`), and a phone whose
-    digits are its E.164 number's is already right.
-    """
-    snapshot = as_snapshot(contacts)
-    normaliser = PhoneNormalizer(directive.default_region)
-    policy = directive.policy()
-    builder = PlanBuilder(list_id, directive.describe(), path=path, digits_only=digits_only)
-    for pairs in snapshot.pairs(SCREEN_PAGE):
-        distinct = list(dict.fromkeys(phone for _, phone in pairs))
-        read = [as_written(r, normaliser) for r in distinct] if digits_only else distinct
-        screened = await screen_phones(read, normaliser, policy, lookup)
-        by_raw: dict[str, PhoneResult] = dict(zip(distinct, screened, strict=True))
-        builder.add((cid, phone, by_raw[phone]) for cid, phone in pairs)
-    return builder.finish(snapshot.fingerprint())
-
-
-def verify_unchanged(plan: Plan, contacts: Sequence[Contact] | ListSnapshot) -> None:
-    """Refuse a plan whose list has changed (ids or phones) since it was made."""
-    snapshot = as_snapshot(contacts)
-    if snapshot.fingerprint() != plan.list_fingerprint:
-        raise ListChangedError(
-            f"list {plan.list_id} changed since the plan was made ({len(snapshot)} contacts now, "
-            f"{plan.total} planned); make a new plan"
-        )
-
 
 _SOURCE_HEADER = ["contact_id", "action", "phone", "e164", "reason"]
 
@@ -173,67 +84,6 @@ class PlanSource:
             elif current not in (entry.raw, entry.e164 or entry.raw):
                 error = RecordError(CHANGED, "the contact's phone changed since the plan")
             yield Record(entry.contact_id, index, fields, raw, error)
-
-
-def restore_header(contacts: Iterable[Contact] | set[str]) -> list[str]:
-    """The restore CSV's columns: the import header, then every attribute name (sorted)."""
-    names = sorted(contacts if isinstance(contacts, set) else {
-        name for c in contacts for name in c.attributes})
-    return RESTORE_COLUMNS + [n for n in names if n not in RESTORE_COLUMNS]
-
-
-def restore_command(path: Path, plan: Plan) -> str:
-    """The command line that imports a run's restore.csv back into the plan's list.
-
-    Names are not required (`--require phone_number`): a contact without one was deleted too.
-    """
-    parts = ["cxo", "import", str(path), "--list", plan.list_id, "--require", "phone_number"]
-    region = plan.directive.get("default_region")
-    if region:
-        parts += ["--default-region", str(region)]
-    return shlex.join(parts)
-
-
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
-class RestoreWriter:
-    """Appends the full record of each contact about to be deleted, in the `cxo import` format.
-
-    Written (and flushed) before the DELETE is sent: a crash can leave a row for a contact that
-    still exists (re-importing it is an upsert by phone), never a deleted contact without one.
-    An existing file (a resumed run) keeps its header. Cells are written by the engine's
-    `SafeCsvWriter` (formula guard), which `cxo import` undoes (`unguard_cell`).
-    """
-
-    def __init__(self, path: Path, header: Sequence[str]) -> None:
-        self.path = path
-        self.header = list(header)
-        if path.exists() and path.stat().st_size:
-            with path.open(newline="", encoding="utf-8") as handle:
-                written = next(csv.reader(handle), None)
-            if written:
-                self.header = [unguard_cell(name) for name in written]
-        self._writer = SafeCsvWriter(path, self.header)
-
-    def write(self, contact: Contact) -> None:
-        values = {
-            "phone_number": contact.phone,
-            "first_name": contact.first_name,
-            "last_name": contact.last_name,
-            "email": contact.email,
-            **{k: v for k, v in contact.attributes.items() if k not in RESTORE_COLUMNS},
-        }
-        self._writer.writerow([_cell(values.get(name)) for name in self.header])
-        self._writer.flush()
-
-    def close(self) -> None:
-        self._writer.close()
 
 
 class SanitizeJob(BaseJob):

@@ -12,27 +12,24 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import IO, Any
 
 from cxone_outbound.jobs.list_snapshot import fingerprint_pairs, open_db
-from cxone_outbound.phones import PhoneResult
 
 __all__ = [
     "DUPLICATE",
     "PLAN_VERSION",
     "Action",
     "Plan",
-    "PlanBuilder",
     "PlanEntry",
     "PlanError",
     "PurgeGuardError",
     "check_purge_guard",
     "list_fingerprint",
-    "make_plan",
 ]
 
 PLAN_VERSION = 1
@@ -380,96 +377,6 @@ def _entry_from_json(item: Any) -> PlanEntry:
     if action is Action.PURGE and not entry.reason:
         raise ValueError(f"entry {entry.contact_id}: purge without a reason")
     return entry
-
-
-class PlanBuilder:
-    """Makes a plan a page at a time: each contact's screening now, duplicates at the end.
-
-    When several contacts reach the same E.164 number, the one already written that way keeps
-    it (else the first in list order) and the others are purged as duplicates: the API keeps
-    phones unique within a list, so their PATCH could only fail. That needs the whole list, so
-    it is decided by SQLite once every page is in.
-    """
-
-    def __init__(self, list_id: str, directive: Mapping[str, Any], *,
-                 path: Path | None = None, digits_only: bool = False) -> None:
-        self.plan = Plan(list_id, "", directive, path=path)
-        self._db = self.plan._db
-        # `digits_only`: the API shows phones as their digits (admin), so a phone whose digits
-        # are its E.164 number's is written as it should be — else a clean list would be
-        # re-uploaded on every run
-        # an entry's phone is already its E.164 number as text or, the parameter set, by its
-        # digits: `(raw = e164 OR (? = 1 AND '+' || raw = e164))` below
-        self._digits = 1 if digits_only else 0
-
-    def add(self, screened: Iterable[tuple[str, str, PhoneResult]]) -> None:
-        """(contact id, raw phone, its screening) in list order."""
-        rows = []
-        for cid, raw, result in screened:
-            rows.append((
-                cid, raw, result.e164, None if result.ok else str(result.reason),
-                "" if result.ok else result.detail, result.region,
-                result.line_type.value if result.e164 else None, 1 if result.ok else 0,
-            ))
-        self._db.execute("BEGIN")
-        self._db.executemany(
-            "INSERT INTO entries (contact_id, raw, e164, reason, detail, region, line_type, ok)"
-            " VALUES (?,?,?,?,?,?,?,?)",
-            rows,
-        )
-        self._db.execute("COMMIT")
-
-    def finish(self, list_fingerprint: str) -> Plan:
-        db = self._db
-        db.execute("BEGIN")
-        db.execute(
-            "CREATE TEMP TABLE keeper AS SELECT e164, contact_id FROM ("
-            " SELECT e164, contact_id, row_number() OVER"
-            " (PARTITION BY e164 ORDER BY (raw = e164 OR (? = 1 AND '+' || raw = e164)) DESC,"
-            " seq) AS n"
-            " FROM entries WHERE ok = 1) WHERE n = 1", (self._digits,)
-        )
-        db.execute("CREATE UNIQUE INDEX temp.keeper_e164 ON keeper (e164)")
-        db.execute("UPDATE entries SET action = 'purge', rank = 2 WHERE ok = 0")
-        db.execute(
-            "UPDATE entries SET action = 'purge', rank = 2, reason = ?,"
-            " duplicate_of = keeper.contact_id, detail = 'same number as contact '"
-            " || keeper.contact_id FROM keeper"
-            " WHERE entries.ok = 1 AND keeper.e164 = entries.e164"
-            " AND keeper.contact_id != entries.contact_id",
-            (DUPLICATE,),
-        )
-        db.execute(
-            "UPDATE entries SET action = CASE WHEN (raw = e164 OR (? = 1 AND '+' || raw = e164))"
-            " THEN 'unchanged' ELSE 'normalise' END, rank = CASE WHEN (raw = e164 OR"
-            " (? = 1 AND '+' || raw = e164)) THEN 0 ELSE 1 END WHERE action IS NULL",
-            (self._digits, self._digits)
-        )
-        db.execute("DROP TABLE keeper")
-        db.execute("COMMIT")
-        self.plan.list_fingerprint = list_fingerprint
-        self.plan.seal()
-        return self.plan
-
-
-def make_plan(
-    list_id: str,
-    contacts: Sequence[tuple[str, str | None]],
-    screen: Callable[[str], PhoneResult],
-    directive: Mapping[str, Any],
-    *,
-    digits_only: bool = False,
-) -> Plan:
-    """Decide every contact of a list, given as (contact id, raw phone) in list order.
-
-    `digits_only`: the API returns phones as their digits (admin), so a phone whose digits are
-    its E.164 number's is as it should be — else a clean list would be re-uploaded every run.
-
-    `screen` normalises and judges one raw phone (a memoised `PhoneNormalizer` + policy).
-    """
-    builder = PlanBuilder(list_id, directive, digits_only=digits_only)
-    builder.add((cid, phone or "", screen(phone or "")) for cid, phone in contacts)
-    return builder.finish(list_fingerprint(contacts))
 
 
 def check_purge_guard(plan: Plan, max_purge_percent: float, *, force: bool) -> None:
