@@ -3,7 +3,7 @@
 Pure and offline (libphonenumber metadata through `phonenumbers`). Nothing here raises on bad
 input: every raw value gets a `PhoneResult` that either carries an E.164 number or says why not.
 A purge deletes customer data, so every rejection names its `Reason`. Speed comes from
-`phone_reader` (the same decisions as phonenumbers, patterns compiled once) and a memo.
+`reader` and `metadata` (the same decisions as phonenumbers, patterns compiled once) and a memo.
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ from typing import Any, Protocol
 import phonenumbers
 from phonenumbers import phonenumberutil as _pnu
 
-from cxone_outbound.phones.reader import classify, length_check, read_plain
+from cxone_outbound.phones.metadata import classify, length_check
+from cxone_outbound.phones.reader import read_plain
 
 __all__ = [
     "DisposableList",
@@ -182,7 +183,7 @@ def _parse(text: str, region: str | None) -> phonenumbers.PhoneNumber | tuple[Re
 
 
 def _read(raw: str, text: str, region: str | None) -> PhoneResult:
-    """One reading of `text`: plain text through `phone_reader`'s exact replay of
+    """One reading of `text`: plain text through `reader`'s exact replay of
     phonenumbers.parse, anything else through phonenumbers itself; then one classification."""
     plain = read_plain(text, region)
     if plain is None:
