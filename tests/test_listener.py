@@ -12,14 +12,8 @@ import aiohttp
 import pytest
 
 from cxone_outbound import signing
-from cxone_outbound.webhooks.listener import (
-    ListenerThread,
-    ReceivedEvent,
-    Rejection,
-    ReplayGuard,
-    WebhookListener,
-    check_delivery,
-)
+from cxone_outbound.webhooks.delivery import ReceivedEvent, Rejection, ReplayGuard, check_delivery
+from cxone_outbound.webhooks.listener import ListenerThread, WebhookListener
 
 SECRET = "whsec-test"
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)

@@ -12,13 +12,8 @@ from tests.test_listener import NOW, SECRET, event_body, post
 
 from cxone_outbound import signing
 from cxone_outbound.cli.main import invoke
-from cxone_outbound.webhooks.listener import (
-    MAX_JSON_DEPTH,
-    Rejection,
-    ReplayGuard,
-    WebhookListener,
-    check_delivery,
-)
+from cxone_outbound.webhooks.delivery import MAX_JSON_DEPTH, Rejection, ReplayGuard, check_delivery
+from cxone_outbound.webhooks.listener import WebhookListener
 
 
 def verdict(body: bytes) -> object:

@@ -22,13 +22,13 @@ from cxone_outbound.client.errors import NotFound
 from cxone_outbound.client.models import Webhook
 from cxone_outbound.config import Settings
 from cxone_outbound.private_files import UnsafeTarget, check_regular_target
-from cxone_outbound.webhooks.listener import (
+from cxone_outbound.webhooks.delivery import (
     DEFAULT_MAX_BODY,
     DEFAULT_TOLERANCE,
     ReceivedEvent,
     Rejection,
-    WebhookListener,
 )
+from cxone_outbound.webhooks.listener import WebhookListener
 from cxone_outbound.webhooks.registration import webhook_events, webhook_url
 
 app = typer.Typer(help="Receive webhook deliveries; list and delete webhook registrations.")
