@@ -1,8 +1,8 @@
 """The `cxo` command: global options, sub-commands, and errors turned into exit codes.
 
 Every command module is thin: it parses its arguments, calls the library, renders the result.
-To add commands, write `cli/<name>.py` exposing a `typer.Typer` (or a function that registers
-commands on `app`) and register it below.
+To add commands, write `cli/commands/<name>.py` exposing a `typer.Typer` (or a function that
+registers commands on `app`) and register it below.
 """
 
 from __future__ import annotations

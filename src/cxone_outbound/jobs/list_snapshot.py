@@ -103,7 +103,7 @@ class ListSnapshot:
                 yield int(seq), orjson.loads(blob)
 
     def fingerprint(self) -> str:
-        """`sanitize_plan.list_fingerprint` of this list, computed by SQLite's sort.
+        """`sanitize.plan.list_fingerprint` of this list, computed by SQLite's sort.
 
         SQLite orders TEXT by its UTF-8 bytes, which is Python's order of the same strings.
         """
