@@ -21,21 +21,6 @@ from phonenumbers import phonenumberutil as _pnu
 from cxone_outbound.phones.metadata import classify, length_check
 from cxone_outbound.phones.reader import read_plain
 
-__all__ = [
-    "DisposableList",
-    "DisposableListError",
-    "LineType",
-    "LineTypeLookup",
-    "OfflineLineTypeLookup",
-    "PhoneNormalizer",
-    "PhonePolicy",
-    "PhoneResult",
-    "Reason",
-    "normalize_phone",
-    "parse_line_type",
-    "screen_phones",
-]
-
 
 class LineType(StrEnum):
     """What kind of line a number is, in libphonenumber's vocabulary."""
