@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
-from tests.test_listener import NOW, SECRET, event_body, post
+from tests.webhooks.test_listener import NOW, SECRET, event_body, post
 
 from cxone_outbound import signing
 from cxone_outbound.cli.main import invoke

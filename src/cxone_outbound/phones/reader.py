@@ -7,7 +7,7 @@ plain text (ASCII digits and `+-.()/ `), so for such text this module replays th
 in the same order against patterns compiled once. Anything else (letters, extensions,
 RFC 3966, other scripts' digits), and any surprise, is left to `phonenumbers` itself.
 
-Exactness is the contract: tests/test_phones.py compares every field against the public
+Exactness is the contract: tests/phones/test_phones.py compares every field against the public
 phonenumbers calls on a large generated corpus.
 """
 
