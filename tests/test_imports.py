@@ -1,4 +1,4 @@
-"""The package's shape: no import circle between its modules, no module too long to read.
+"""The package's shape: no import circle, no module too long to read, no folder too crowded.
 
 Read statically (`ast`), so a circle is found even where no test happens to import both ends.
 What counts as an import of module A by module B:
@@ -21,6 +21,7 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parent.parent / "src" / "cxone_outbound"
 ROOT = PACKAGE.name
 MAX_LINES = 450
+MAX_MODULES = 15  # a folder's modules besides __init__.py; more wants sub-packages
 
 # Known circles, each fixed on another branch: remove an entry when that branch is merged.
 KNOWN_CIRCLES: tuple[frozenset[str], ...] = (
@@ -40,6 +41,11 @@ KNOWN_LONG: Mapping[str, str] = {
     "client/admin/outbound.py": "adminscale",
     "engine/runner.py": "importspeed",
     "jobs/import_.py": "importspeed",
+}
+
+# Known crowded folders, each split on another branch: remove an entry when it is merged.
+KNOWN_CROWDED: Mapping[str, str] = {
+    "sandbox": "sandboxpkg",
 }
 
 
@@ -168,6 +174,16 @@ def test_no_module_is_longer_than_450_lines() -> None:
     }
     unexpected = {name: lines for name, lines in long.items() if name not in KNOWN_LONG}
     assert not unexpected, f"modules over {MAX_LINES} lines (split them): {unexpected}"
+
+
+def test_no_folder_holds_more_than_15_modules() -> None:
+    crowded = {
+        folder.relative_to(PACKAGE).as_posix(): count
+        for folder in [PACKAGE, *(p for p in PACKAGE.rglob("*") if p.is_dir())]
+        if (count := len([m for m in folder.glob("*.py") if m.name != "__init__.py"])) > MAX_MODULES
+    }
+    unexpected = {name: n for name, n in crowded.items() if name not in KNOWN_CROWDED}
+    assert not unexpected, f"folders over {MAX_MODULES} modules (make sub-packages): {unexpected}"
 
 
 def test_a_circle_is_found_and_named_by_a_shortest_path() -> None:
