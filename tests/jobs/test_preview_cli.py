@@ -7,12 +7,11 @@ import json
 from pathlib import Path
 
 import pytest
-from tests.jobs.conftest import SANDBOX_LIST_COLUMNS, Cxo
+from tests.jobs.conftest import Cxo
 
 from cxone_outbound.client import CXoneClient
 from cxone_outbound.config import Settings
 from cxone_outbound.sandbox.control import SandboxControl
-from cxone_outbound.sandbox.server import SandboxServer
 
 CONFIGURED = {
     "name": "Spring",
@@ -124,20 +123,8 @@ def test_webhooks_can_be_listed_and_deleted(cxo: Cxo) -> None:
 
 
 @pytest.fixture
-def admin(
-    cxo: Cxo, sandbox_server: SandboxServer | None, monkeypatch: pytest.MonkeyPatch,
-    tmp_path: Path,
-) -> Cxo:
-    """`cxo --dialect admin`, with the sandbox's access key and caches inside the test."""
-    if sandbox_server is None or not getattr(sandbox_server, "access_key_id", None):
-        pytest.skip("needs a local sandbox serving the admin dialect")
-    monkeypatch.setenv("CXONE_ACCESS_KEY_ID", str(sandbox_server.access_key_id))
-    monkeypatch.setenv("CXONE_ACCESS_KEY_SECRET", str(sandbox_server.access_key_secret))
-    # a tenant does not return a list's mapping: told as a profile would (docs/real-tenant.md)
-    monkeypatch.setenv("CXONE_LIST_COLUMNS", SANDBOX_LIST_COLUMNS)
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
-    return lambda *args: cxo("--dialect", "admin", *args)
+def admin(admin_cxo: Cxo) -> Cxo:
+    return admin_cxo
 
 
 def test_plan_then_apply_on_the_admin_dialect_writes_the_skill_parameters(

@@ -5,6 +5,10 @@ sent, when the run stopped early; + planned, in a dry run). The counts are kept 
 the journal and the result files, so a record that fell between the cracks (read, never
 answered for) shows up as a mismatch, and a mismatch fails the run loudly instead of a summary
 that silently adds up to less than the input.
+
+Records a job removes from a list (`import --mirror`) are not input lines: they are accounted
+apart (`Removals`): the list's records absent from the source = removed + already gone +
+failed to remove + held back.
 """
 
 from __future__ import annotations
@@ -63,6 +67,49 @@ class Ledger:
 
 
 @dataclass(frozen=True)
+class Removals:
+    """Where each record of a list absent from the source went (not input lines: kept apart).
+
+    `absent` is counted when the plan is made, the rest from each record's state since: a
+    record that is in none of them, or in two, is a mismatch.
+    """
+
+    absent: int
+    removed: int = 0
+    already_gone: int = 0
+    failed: int = 0
+    held_back: int = 0
+
+    @property
+    def problems(self) -> tuple[str, ...]:
+        total = self.removed + self.already_gone + self.failed + self.held_back
+        if total != self.absent:
+            return (f"{self.absent} list records absent from the source but {total} accounted "
+                    "for",)
+        return ()
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "absent": self.absent,
+            "removed": self.removed,
+            "already_gone": self.already_gone,
+            "failed": self.failed,
+            "held_back": self.held_back,
+            "balanced": not self.problems,
+        }
+
+    def render(self) -> str:
+        """One line: `absent = removed + failed to remove + held back [+ already gone]`."""
+        parts = [f"{self.removed} removed", f"{self.failed} failed to remove",
+                 f"{self.held_back} held back"]
+        if self.already_gone:
+            parts.append(f"{self.already_gone} already gone")
+        line = f"  list: {self.absent} absent from the source = {' + '.join(parts)}"
+        return line + (" (balanced)" if not self.problems else
+                       " -- MISMATCH: " + "; ".join(self.problems))
+
+
+@dataclass(frozen=True)
 class Accounting:
     """The checked invariant, as summary.json and the printed summary show it."""
 
@@ -74,10 +121,17 @@ class Accounting:
     not_sent: int = 0
     planned: int = 0
     problems: tuple[str, ...] = ()
+    removals: Removals | None = None  # a list's absent records (import --mirror)
 
     @property
     def balanced(self) -> bool:
         return not self.problems
+
+    def with_removals(self, removals: Removals) -> Accounting:
+        """This accounting with a list's removals, their problems among its own."""
+        return Accounting(self.read, self.succeeded, self.failed, self.skipped, self.in_flight,
+                          self.not_sent, self.planned, self.problems + removals.problems,
+                          removals)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -90,6 +144,7 @@ class Accounting:
             "planned": self.planned,
             "balanced": self.balanced,
             "problems": list(self.problems),
+            **({"removals": self.removals.as_dict()} if self.removals else {}),
         }
 
     def render(self) -> str:
@@ -100,14 +155,16 @@ class Accounting:
             if value:
                 parts.append(f"{value} {name}")
         line = f"  accounting: {self.read} read = {' + '.join(parts)}"
-        if self.balanced:
-            return line + " (balanced)"
-        return line + " -- MISMATCH: " + "; ".join(self.problems)
+        ledger = [p for p in self.problems if not self.removals or p not in
+                  self.removals.problems]
+        line += " -- MISMATCH: " + "; ".join(ledger) if ledger else " (balanced)"
+        return line if self.removals is None else line + "\n" + self.removals.render()
 
 
 def accounting_of(document: Mapping[str, Any]) -> Accounting:
     """The accounting of a summary.json document (for tests and tools reading it back)."""
     raw = document["accounting"]
+    removals = raw.get("removals")
     return Accounting(
         read=raw["read"],
         succeeded=raw["succeeded"],
@@ -117,4 +174,6 @@ def accounting_of(document: Mapping[str, Any]) -> Accounting:
         not_sent=raw["not_sent"],
         planned=raw["planned"],
         problems=tuple(raw["problems"]),
+        removals=Removals(**{k: v for k, v in removals.items() if k != "balanced"})
+        if removals else None,
     )

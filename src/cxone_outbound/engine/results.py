@@ -87,6 +87,11 @@ class SafeCsvWriter:
     def flush(self) -> None:
         self._fh.flush()
 
+    def sync(self) -> None:
+        """Flush, then have the disk hold it (before something that cannot be undone)."""
+        self._fh.flush()
+        os.fsync(self._fh.fileno())
+
     def close(self) -> None:
         self._fh.close()
 

@@ -25,7 +25,7 @@ from cxone_outbound.client import errors
 from cxone_outbound.client.clock import Clock, SystemClock
 from cxone_outbound.client.events import RequestEvent, RequestObserver
 from cxone_outbound.engine import journal as journal_mod
-from cxone_outbound.engine.accounting import Accounting, AccountingMismatch, Ledger
+from cxone_outbound.engine.accounting import Accounting, AccountingMismatch, Ledger, Removals
 from cxone_outbound.engine.audit import AuditLog
 from cxone_outbound.engine.job import Deferred, Job, RunContext, Source
 from cxone_outbound.engine.journal import Entry, Journal, RunInfo
@@ -139,6 +139,13 @@ def _windows(records: Iterable[Record], size: int) -> Iterator[list[Record]]:
     iterator = iter(records)
     while window := list(itertools.islice(iterator, size)):
         yield window
+
+
+def _removals_of(job: Job) -> Removals | None:
+    """A job's accounting of the list records it removes (`import --mirror`), if it keeps one."""
+    report = getattr(job, "removals", None)
+    found = report() if callable(report) else None
+    return found if isinstance(found, Removals) else None
 
 
 @contextlib.asynccontextmanager
@@ -350,6 +357,9 @@ class Runner:
         accounting = self.ledger.close(
             self.metrics.outcomes, counts if status == journal_mod.COMPLETED else None
         )
+        removals = _removals_of(self.job)
+        if removals is not None:  # list records a job removed: not input lines, checked apart
+            accounting = accounting.with_removals(removals)
         if not accounting.balanced:  # never a quiet summary that adds up to less than the input
             self.reporter.message("ACCOUNTING MISMATCH: " + "; ".join(accounting.problems))
             self._fatal = self._fatal or AccountingMismatch("; ".join(accounting.problems))

@@ -212,6 +212,12 @@ class ImportJob(BaseJob):
             "phone_number",
         )
 
+    def identity_of(self, record: Record) -> str | None:
+        """The phone a row is keyed by, as the import sends it (E.164); None when unusable.
+        What `--mirror` matches the list's records with (jobs/mirror.py)."""
+        phone = self._phone(unguard_cell(record.fields.get("phone_number", "")))
+        return None if isinstance(phone, RecordError) else phone
+
     def prepare(self, record: Record) -> Item | RecordError:
         fields = {name: unguard_cell(value) for name, value in record.fields.items()}
         phone = self._phone(fields.get("phone_number", ""))

@@ -29,6 +29,8 @@ from cxone_outbound.report.svg import (
     time_chart,
 )
 
+REMOVAL_FILES = ("removed.csv", "not-removed.csv", "to-remove.csv", "restore.csv")
+_ALWAYS_LISTED = frozenset({"summary.json", "audit.jsonl", "succeeded.csv", "failed.csv"})
 MAX_CELL = 300  # characters of a failed row's cell shown; the file has the rest
 NUMERIC_COLUMNS = frozenset({"line", "attempts"})
 MESSAGE_COLUMNS = frozenset({"error_message"})
@@ -156,6 +158,23 @@ def _kpi(label: str, value: str, tone: str = "") -> str:
     )
 
 
+def _removal_kpis(summary: Mapping[str, Any]) -> list[str]:
+    """Removed (and what was not) beside succeeded/failed, for a run that removes list records
+    (`import --mirror`): list records, not input lines, so in cards of their own."""
+    accounting = summary.get("accounting")
+    removals = accounting.get("removals") if isinstance(accounting, Mapping) else None
+    if not isinstance(removals, Mapping):
+        return []
+    removed, failed = _int(removals, "removed"), _int(removals, "failed")
+    held = _int(removals, "held_back")
+    cards = [_kpi("Removed", f"{removed:,}", "ok" if removed else "")]
+    if failed:
+        cards.append(_kpi("Failed to remove", f"{failed:,}", "bad"))
+    if held:
+        cards.append(_kpi("Held back", f"{held:,}", "warn"))
+    return cards
+
+
 def _kpis(data: RunData) -> str:
     s, audit = data.summary, data.audit
     counts = s.get("counts") if isinstance(s.get("counts"), Mapping) else None
@@ -185,6 +204,7 @@ def _kpis(data: RunData) -> str:
     ]
     if in_flight:
         cards.append(_kpi("In flight", f"{in_flight:,}", "warn"))
+    cards += _removal_kpis(s)
     cards += [
         _kpi("Records/s", format_number(round(float(rate), 1)) if rate else "—"),
         _kpi("Requests", f"{requests:,}"),
@@ -404,7 +424,9 @@ def _padded(row: Sequence[str], width: int) -> list[str]:
 def _footer(data: RunData) -> str:
     files = "".join(
         f"<li><code>{_e(data.run_dir / name)}</code></li>"
-        for name in ("summary.json", "audit.jsonl", "succeeded.csv", "failed.csv")
+        for name in ("summary.json", "audit.jsonl", "succeeded.csv", "failed.csv",
+                     *REMOVAL_FILES)
+        if name in _ALWAYS_LISTED or (data.run_dir / name).exists()
     )
     return (
         f"<footer>Generated {_e(_when(data.generated_at))} by cxone-outbound {_e(__version__)}"

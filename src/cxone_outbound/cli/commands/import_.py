@@ -9,6 +9,7 @@ import typer
 
 from cxone_outbound.cli.commands import runs
 from cxone_outbound.cli.commands.dnc import ScrubDncOpt, scrubbing
+from cxone_outbound.cli.mirror_cmd import MaxRemoveOpt, MirrorOpt, execute_mirrored
 from cxone_outbound.client.capabilities import capabilities_for
 from cxone_outbound.jobs.import_ import (
     DEFAULT_REQUIRED,
@@ -18,6 +19,7 @@ from cxone_outbound.jobs.import_ import (
     ImportOptions,
     parse_required,
 )
+from cxone_outbound.jobs.mirror import DEFAULT_MAX_REMOVE
 
 
 def import_contacts(
@@ -61,6 +63,8 @@ def import_contacts(
     dry_run: runs.DryRunOpt = False,
     progress: runs.ProgressOpt = "auto",
     scrub_dnc: ScrubDncOpt = None,
+    mirror: MirrorOpt = False,
+    max_remove: MaxRemoveOpt = DEFAULT_MAX_REMOVE,
 ) -> None:
     """Import contacts, resumable, each row once; see docs/import.md."""
     source = runs.open_source(
@@ -94,5 +98,9 @@ def import_contacts(
     phone = importer.columns.index("phone_number")
     with scrubbing(ctx, importer, scrub_dnc, source.header, lambda i: i.payload[phone],
                    dry_run=dry_run, default_region=options.default_region) as job:
+        if mirror:
+            execute_mirrored(ctx, job, source, importer, list_id=list_id, max_remove=max_remove,
+                             state_dir=state_dir, resume=resume, dry_run=dry_run,
+                             progress=progress)
         runs.execute(ctx, job, source, state_dir=state_dir, resume=resume, dry_run=dry_run,
                      progress=progress)

@@ -224,6 +224,9 @@ def exit_code_of(summary: RunSummary) -> int:
         return int(ExitCode.INTERRUPTED)
     if summary.counts.get(str(State.FAILED), 0) or summary.counts.get(str(State.IN_FLIGHT), 0):
         return int(ExitCode.FAILED_RECORDS)
+    removals = summary.accounting.removals if summary.accounting else None
+    if removals is not None and removals.failed:  # list records it could not remove
+        return int(ExitCode.FAILED_RECORDS)
     return int(ExitCode.OK)
 
 

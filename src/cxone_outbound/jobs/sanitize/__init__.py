@@ -27,6 +27,7 @@ from cxone_outbound.jobs.sanitize.prepare import (
 from cxone_outbound.jobs.sanitize.restore import (
     RESTORE_COLUMNS,
     RestoreWriter,
+    import_command,
     restore_command,
     restore_header,
 )
@@ -43,6 +44,7 @@ __all__ = [
     "RestoreWriter",
     "SanitizeJob",
     "fetch_contacts",
+    "import_command",
     "plan_list",
     "read_list",
     "restore_command",

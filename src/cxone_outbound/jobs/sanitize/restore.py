@@ -29,10 +29,15 @@ def restore_command(path: Path, plan: Plan) -> str:
 
     Names are not required (`--require phone_number`): a contact without one was deleted too.
     """
-    parts = ["cxo", "import", str(path), "--list", plan.list_id, "--require", "phone_number"]
     region = plan.directive.get("default_region")
+    return import_command(path, plan.list_id, str(region) if region else None)
+
+
+def import_command(path: Path, list_id: str, region: str | None) -> str:
+    """The `cxo import` line that brings a restore file's records back into a list."""
+    parts = ["cxo", "import", str(path), "--list", list_id, "--require", "phone_number"]
     if region:
-        parts += ["--default-region", str(region)]
+        parts += ["--default-region", region]
     return shlex.join(parts)
 
 
@@ -73,6 +78,10 @@ class RestoreWriter:
         }
         self._writer.writerow([_cell(values.get(name)) for name in self.header])
         self._writer.flush()
+
+    def sync(self) -> None:
+        """Every row written so far on disk (fsync): before a removal that cannot be undone."""
+        self._writer.sync()
 
     def close(self) -> None:
         self._writer.close()
