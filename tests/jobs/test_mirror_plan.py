@@ -20,7 +20,7 @@ from cxone_outbound.engine.metrics import RunMetrics
 from cxone_outbound.engine.records import Batch, Item, Outcome, Record
 from cxone_outbound.jobs.list_snapshot import ListSnapshot
 from cxone_outbound.jobs.mirror import MirrorJob, MirrorOptions
-from cxone_outbound.jobs.mirror_plan import RemovalPlan, RemovalState, SourceKeys
+from cxone_outbound.jobs.mirror.plan import RemovalPlan, RemovalState, SourceKeys
 from cxone_outbound.phones import PhoneNormalizer
 
 

@@ -9,7 +9,7 @@ import typer
 
 from cxone_outbound.cli.commands import runs
 from cxone_outbound.cli.commands.dnc import ScrubDncOpt, scrubbing
-from cxone_outbound.cli.mirror_cmd import MaxRemoveOpt, MirrorOpt, execute_mirrored
+from cxone_outbound.cli.commands.mirror import MaxRemoveOpt, MirrorOpt, execute_mirrored
 from cxone_outbound.client.capabilities import capabilities_for
 from cxone_outbound.jobs.import_ import (
     DEFAULT_REQUIRED,

@@ -1,4 +1,4 @@
-"""`cxo import --mirror`: the import run with the mirror step (jobs/mirror.py) wrapped around it."""
+"""`cxo import --mirror`: the import run with the mirror step (jobs/mirror/) wrapped around it."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from cxone_outbound.engine.job import Job, Source
 from cxone_outbound.engine.launch import default_state_dir
 from cxone_outbound.jobs.import_ import ImportJob
 from cxone_outbound.jobs.mirror import DEFAULT_MAX_REMOVE, KeyedSource, MirrorJob, MirrorOptions
-from cxone_outbound.jobs.mirror_plan import SourceKeys
+from cxone_outbound.jobs.mirror.plan import SourceKeys
 
 MirrorOpt = Annotated[
     bool,

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from cxone_outbound.client.models import Contact
 from cxone_outbound.engine.results import SafeCsvWriter
-from cxone_outbound.jobs.mirror_plan import RemovalPlan, RemovalState
+from cxone_outbound.jobs.mirror.plan import RemovalPlan, RemovalState
 from cxone_outbound.jobs.sanitize import RestoreWriter, restore_header
 
 __all__ = [

@@ -31,7 +31,7 @@ from cxone_outbound.engine.accounting import Removals
 from cxone_outbound.engine.job import Deferred, Job, RunContext, Source
 from cxone_outbound.engine.records import Batch, Item, Outcome, Record, RecordError
 from cxone_outbound.jobs.list_snapshot import ListSnapshot
-from cxone_outbound.jobs.mirror_files import (
+from cxone_outbound.jobs.mirror.files import (
     NOT_REMOVED_CSV,
     PLAN_DB,
     REMOVED_CSV,
@@ -41,7 +41,7 @@ from cxone_outbound.jobs.mirror_files import (
     write_restore,
     write_to_remove,
 )
-from cxone_outbound.jobs.mirror_plan import RemovalPlan, RemovalState, SourceKeys
+from cxone_outbound.jobs.mirror.plan import RemovalPlan, RemovalState, SourceKeys
 from cxone_outbound.jobs.sanitize import HALTED, import_command, read_list
 from cxone_outbound.phones import PhoneNormalizer, as_written
 
