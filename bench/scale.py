@@ -39,8 +39,10 @@ class Measured:
 
 @dataclass
 class ChildInvoke:
-    """`invoke` for the demo: each `cxo` command in a child process, measured."""
+    """`invoke` for the demo: each `cxo` command in a child process, measured; each step is
+    printed as it ends (`tag` names the run), so a run cut short still reports its steps."""
 
+    tag: str = ""
     steps: list[Measured] = field(default_factory=list)
 
     def __call__(self, argv: Sequence[str]) -> int:
@@ -55,8 +57,10 @@ class ChildInvoke:
         while process.poll() is None:
             peak_kb = max(peak_kb, _high_water_kb(process.pid))
             time.sleep(0.05)
-        self.steps.append(Measured(label, process.returncode, time.perf_counter() - started,
-                                   peak_kb / 1024))
+        step = Measured(label, process.returncode, time.perf_counter() - started, peak_kb / 1024)
+        self.steps.append(step)
+        print(f"  [{self.tag}] {label}: {step.wall_s:.1f} s, {step.peak_rss_mb:.0f} MB, exit "
+              f"{step.exit_code}", flush=True)
         return process.returncode
 
 
@@ -87,7 +91,7 @@ def _label(argv: Sequence[str]) -> str:
 
 
 def measure(size: int, dialect: str) -> list[Measured]:
-    invoke = ChildInvoke()
+    invoke = ChildInvoke(tag=f"{dialect} {size:,}")
     with tempfile.TemporaryDirectory(prefix="cxo-scale-") as folder:
         options = DemoOptions(state_dir=Path(folder), contacts=size, fresh=True,
                               progress="none", dialect=dialect)

@@ -24,29 +24,16 @@ MAX_LINES = 450
 MAX_MODULES = 16  # "~15": a folder's modules besides __init__.py; more wants sub-packages
 
 # Known circles, each fixed on another branch: remove an entry when that branch is merged.
-KNOWN_CIRCLES: tuple[frozenset[str], ...] = (
-    # adminscale: removes the client/api <-> capabilities <-> admin/outbound circle
-    frozenset({
-        "cxone_outbound.client.api",
-        "cxone_outbound.client.capabilities",
-        "cxone_outbound.client.admin.campaigns",
-        "cxone_outbound.client.admin.dnc",
-        "cxone_outbound.client.admin.lists",
-        "cxone_outbound.client.admin.outbound",
-    }),
-)
+KNOWN_CIRCLES: tuple[frozenset[str], ...] = ()
 
 # Known long modules, each split on another branch: remove an entry when it is merged.
 KNOWN_LONG: Mapping[str, str] = {
-    "client/admin/outbound.py": "adminscale",
     "engine/runner.py": "importspeed",
     "jobs/import_.py": "importspeed",
 }
 
 # Known crowded folders, each split on another branch: remove an entry when it is merged.
-KNOWN_CROWDED: Mapping[str, str] = {
-    "sandbox": "sandboxpkg",
-}
+KNOWN_CROWDED: Mapping[str, str] = {}
 
 
 def module_files() -> dict[str, Path]:

@@ -26,7 +26,7 @@ async def test_limiter_settles_near_the_rate_a_live_server_admits(fake_api):
 
 async def test_an_announced_rate_limit_seeds_the_limiter(fake_api, clock):
     # nearly no tokens spare (spare ones would be spent above the limit: test_ratelimit.py)
-    fake_api.rate_headers = {"X-RateLimit-Limit": "30", "X-RateLimit-Remaining": "3",
+    fake_api.rate_headers = {"X-RateLimit-Limit": "30", "X-RateLimit-Remaining": "2",
                              "X-RateLimit-Reset": "1"}
     fake_api.reply("GET", "/t", Reply(200, {}))
     async with CXoneClient(fake_api.settings(max_rate=500.0), clock=clock) as client:

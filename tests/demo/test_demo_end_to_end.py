@@ -14,8 +14,8 @@ from cxone_outbound.demo import DemoOptions, DemoResult, run_demo
 
 pytestmark = [pytest.mark.xdist_group("demo"), pytest.mark.timeout(120)]
 
-JOBS = ("import", "update", "enrich", "sanitize (plan)", "sanitize (apply)", "preview (apply)",
-        "check")
+JOBS = ("import", "update", "enrich", "enrich (changed only)", "sanitize (plan)",
+        "sanitize (apply)", "preview (apply)", "check")
 
 
 @pytest.fixture(scope="module", params=["v2", "admin"])
@@ -35,9 +35,21 @@ def test_demo_runs_as_designed(demo: tuple[DemoResult, str]) -> None:
     result, _ = demo
     assert result.problems == []
     assert [r.step.label for r in result.results] == [
-        "import", "update", "enrich", "sanitize (plan)", "sanitize (apply)",
-        "preview (plan)", "preview (apply)", "check",
+        "import", "update", "enrich", "enrich (changed only)", "sanitize (plan)",
+        "sanitize (apply)", "preview (plan)", "preview (apply)", "check",
     ]
+
+
+def test_the_second_enrichment_sends_nothing_the_list_already_holds(
+    demo: tuple[DemoResult, str],
+) -> None:
+    result, text = demo
+    first = next(r for r in result.results if r.step.label == "enrich")
+    again = next(r for r in result.results if r.step.label == "enrich (changed only)")
+    assert again.summary["counts"]["unchanged"] == first.summary["counts"]["succeeded"]
+    assert again.summary["counts"].get("succeeded", 0) == 0
+    assert again.summary["sync"]["sent"] == 0
+    assert f"{again.summary['sync']['unchanged']:,} unchanged, 0 sent" in text
 
 
 @pytest.mark.parametrize("label", JOBS)

@@ -48,13 +48,24 @@ def test_a_read_only_step_needs_no_run() -> None:
 
 def test_the_table_row_counts_records_and_shortens_the_report_path() -> None:
     row = table_row(_done(RUN, 1, {"succeeded": 1200, "failed": 3}), Path("/s"))
-    assert row == ("import", "1,203", "1,200", "3", "1.2s", "runs/r1/report.html")
+    assert row == ("import", "1,203", "1,200", "3", "-", "1.2s", "runs/r1/report.html")
+
+
+def test_the_table_row_counts_unchanged_records_of_a_sync() -> None:
+    sync = Step("enrich (changed only)", "enrich", (), "")
+    row = table_row(_done(sync, 0, {"unchanged": 1500, "failed": 4}))
+    assert row[1:5] == ("1,504", "0", "4", "1,500")
+
+
+def test_a_sync_whose_rows_all_held_already_is_as_designed() -> None:
+    sync = Step("enrich (changed only)", "enrich", (), "")
+    assert problems([_done(sync, 1, {"unchanged": 1500, "failed": 4})]) == []
 
 
 def test_a_plan_row_counts_what_it_planned() -> None:
     plan = Step("sanitize (plan)", "sanitize", (), "")
     result = _done(plan, 0, {"failed": 0}, status="dry-run", planned={"records": 42})
-    assert table_row(result)[1:4] == ("42 planned", "-", "-")
+    assert table_row(result)[1:5] == ("42 planned", "-", "-", "-")
 
 
 def _workload() -> Workload:

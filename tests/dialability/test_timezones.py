@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cxone_outbound.dialability import timezones
 from cxone_outbound.dialability.timezones import ZipInfo, ZoneFinder, ZoneStatus, zip_index
 
 
@@ -49,3 +54,22 @@ def test_the_shipped_zip_data_has_only_loadable_zones() -> None:
     index = zip_index()
     assert len(index) > 40_000
     assert index["10001"].zone == "America/New_York"
+
+
+# The fast path (`_phone_zone` on canonical E.164, by area code and exchange for +1) must give
+# libphonenumber's own answer, which `_parsed_phone_zone` asks for number by number.
+
+@settings(max_examples=400, deadline=None)
+@given(st.integers(200, 999), st.integers(0, 999), st.integers(0, 9999))
+def test_a_nanp_numbers_zone_is_libphonenumbers_own(npa: int, nxx: int, line: int) -> None:
+    e164 = f"+1{npa}{nxx:03d}{line:04d}"
+    assert timezones._phone_zone(e164) == timezones._parsed_phone_zone(e164)
+
+
+@pytest.mark.parametrize("e164", [
+    "+447911123456", "+442079460958", "+33612345678", "+4930123456", "+74951234567",
+    "+79161234567", "+61212345678", "+5511912345678", "+819012345678", "+999123456789",
+    "+18005550101", "+16055550101", "+12125550101",
+])
+def test_an_international_numbers_zone_is_libphonenumbers_own(e164: str) -> None:
+    assert timezones._phone_zone(e164) == timezones._parsed_phone_zone(e164)

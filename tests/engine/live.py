@@ -40,14 +40,15 @@ def _result_lines(run_dir: Path, name: str) -> list[str]:
 
 
 def assert_accounted(summary: RunSummary, source: Iterable[Record] | None = None) -> None:
-    """Every record read is accounted for: read = succeeded + failed + skipped (+ in flight,
-    not sent, planned), in the summary and in summary.json alike; for a completed run, read is
-    every record of the source (counted again here) and the result files list each once."""
+    """Every record read is accounted for: read = succeeded + failed + skipped + unchanged (+ in
+    flight, not sent, planned), in the summary and in summary.json alike; for a completed run,
+    read is every record of the source (counted again here) and the result files list each
+    once."""
     accounting = summary.accounting
     assert accounting is not None
     assert accounting.balanced, accounting.problems
     total = (
-        accounting.succeeded + accounting.failed + accounting.skipped
+        sum(accounting.settled.values())
         + accounting.in_flight + accounting.not_sent + accounting.planned
     )
     assert accounting.read == total
@@ -59,6 +60,9 @@ def assert_accounted(summary: RunSummary, source: Iterable[Record] | None = None
         assert accounting.read == sum(1 for _ in source)
     succeeded = _result_lines(summary.run_dir, "succeeded.csv")
     failed = _result_lines(summary.run_dir, "failed.csv")
+    unchanged = _result_lines(summary.run_dir, "unchanged.csv")
     assert len(succeeded) == accounting.succeeded
     assert len(failed) == accounting.failed
-    assert len(set(succeeded) | set(failed)) == len(succeeded) + len(failed)
+    assert len(unchanged) == accounting.unchanged
+    listed = [*succeeded, *failed, *unchanged]
+    assert len(set(listed)) == len(listed)

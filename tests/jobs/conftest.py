@@ -26,7 +26,7 @@ from cxone_outbound.sandbox.server import SandboxServer
 
 DIALECTS = ("v2", "admin")
 SANDBOX_LIST_COLUMNS = ("externalId=ExternalId,phone=PhoneNumber,firstName=FirstName,"
-                        "lastName=LastName,email=Email,attributes=*")
+                        "lastName=LastName,email=Email,timeZone=TimeZone,attributes=*")
 """The column mapping of a list made through v2 (the sandbox's, docs/admin-dialect.md): a
 real tenant does not return a list's mapping, so the tests tell it as a profile would."""
 

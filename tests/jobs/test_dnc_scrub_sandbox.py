@@ -17,8 +17,8 @@ from cxone_outbound.client.dialect import open_api
 from cxone_outbound.config import Settings
 from cxone_outbound.dnc import DncFile, DncScreen, DncSource, compile_dnc
 from cxone_outbound.engine import CsvSource
-from cxone_outbound.jobs.dnc_scrub import ScrubbingJob, read_tenant_dnc
 from cxone_outbound.jobs.import_ import IMPORT_FIELDS, ImportJob, ImportOptions
+from cxone_outbound.jobs.screening import ScreeningJob, read_tenant_dnc
 
 
 def _contacts(path: Path, n: int) -> list[str]:
@@ -60,11 +60,11 @@ async def test_dnc_matches_are_skipped_with_their_source_and_never_uploaded(
     list_id = sandbox_control.default_list_id()
     target = list_id_for(dialect_settings, sandbox_control, list_id)
     screen = DncScreen([DncFile(dnc_path)], index)
-    job = ScrubbingJob(
+    job = ScreeningJob(
         ImportJob(ImportOptions(list_id=target, chunk_size=50, poll_initial_s=0.05)),
-        screen,
         lambda item: item.payload[0],
         header=["phone_number", "first_name", "last_name"],
+        screen=screen,
     )
     try:
         summary = await run_live(job, CsvSource(tmp_path / "c.csv", aliases=IMPORT_FIELDS),

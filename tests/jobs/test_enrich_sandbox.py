@@ -36,8 +36,11 @@ from cxone_outbound.engine.sources.csv_source import CsvSource
 from cxone_outbound.jobs.enrich.job import EnrichJob
 from cxone_outbound.jobs.enrich.mapping import parse_mapping
 from cxone_outbound.jobs.enrich.setup import plan_enrichment, webhook_name
-from cxone_outbound.sandbox.access_keys import DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET
 from cxone_outbound.sandbox.control import SandboxControl
+from cxone_outbound.sandbox.store.admin.access_keys import (
+    DEFAULT_ACCESS_KEY_ID,
+    DEFAULT_ACCESS_KEY_SECRET,
+)
 from cxone_outbound.signing import verify
 
 MAPPING_TOML = """

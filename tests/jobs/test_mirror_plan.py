@@ -199,7 +199,7 @@ async def test_rows_still_being_imported_hold_every_removal_back(tmp_path: Path)
 
 
 def test_an_absent_record_accounted_for_nowhere_unbalances_the_run() -> None:
-    ledger = Accounting(read=9, succeeded=9, failed=0, skipped=0)
+    ledger = Accounting(read=9, settled={"succeeded": 9})
     checked = ledger.with_removals(Removals(absent=3, removed=2))
     assert not checked.balanced
     assert checked.problems == ("3 list records absent from the source but 2 accounted for",)

@@ -314,6 +314,7 @@ def test_corpus_mixes_every_outcome() -> None:
         Reason.REGION_NOT_ALLOWED,
         Reason.BLOCKED_LINE_TYPE,
         Reason.DISPOSABLE,
+        Reason.NOT_DIALABLE,  # a verdict's, not a reading's (sanitise --check)
     }
     assert {r.line_type for r in results if r.ok} == set(LineType) - {LineType.UNKNOWN}
     assert sum(r.extension is not None for r in results) > 10

@@ -1,4 +1,4 @@
-"""The sandbox's DNC groups over HTTP (sandbox/admin_dnc_routes.py): the published shapes.
+"""The sandbox's DNC groups over HTTP (sandbox/admin/dnc_routes.py): the published shapes.
 
 Each reply has exactly the keys of its contract fixture (tests/contracts/admin), which the
 client's parsers are tested against too.

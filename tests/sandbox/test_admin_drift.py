@@ -7,8 +7,8 @@ import pytest
 from tests.sandbox.httpapi import Api
 from tests.sandbox.test_admin_api import Admin
 
+from cxone_outbound.sandbox.admin.drift import Drift
 from cxone_outbound.sandbox.control import SandboxControl, SandboxControlError
-from cxone_outbound.sandbox.drift import Drift
 
 
 @pytest.fixture

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from cxone_outbound.sandbox.calling_lists import EXTERNAL_ID
 from cxone_outbound.sandbox.store import Store
+from cxone_outbound.sandbox.store.admin.calling_lists import EXTERNAL_ID
 
 TENANT = "demo"
 STEP = 100  # VM instructions per progress callback

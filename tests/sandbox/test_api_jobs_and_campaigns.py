@@ -10,7 +10,7 @@ import pytest
 from tests.sandbox.httpapi import Api
 
 from cxone_outbound.sandbox.control import SandboxControl
-from cxone_outbound.sandbox.validation import is_e164
+from cxone_outbound.sandbox.store.validation import is_e164
 
 CSV = {"Content-Type": "text/csv"}
 GZ = {"Content-Type": "text/csv", "Content-Encoding": "gzip"}

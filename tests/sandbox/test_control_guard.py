@@ -11,7 +11,7 @@ import pytest
 from tests.sandbox.httpapi import Api
 
 from cxone_outbound.sandbox.control import SandboxControl, SandboxControlError
-from cxone_outbound.sandbox.control_guard import TOKEN_HEADER, control_refusal
+from cxone_outbound.sandbox.control.guard import TOKEN_HEADER, control_refusal
 
 JSON = {"content-type": "application/json", "host": "127.0.0.1:8642"}
 

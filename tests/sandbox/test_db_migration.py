@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from cxone_outbound.sandbox.access_keys import DEFAULT_ACCESS_KEY_ID
-from cxone_outbound.sandbox.db import SCHEMA_VERSION
 from cxone_outbound.sandbox.errors import Conflict
 from cxone_outbound.sandbox.store import Store
+from cxone_outbound.sandbox.store.admin.access_keys import DEFAULT_ACCESS_KEY_ID
+from cxone_outbound.sandbox.store.schema import SCHEMA_VERSION
 
 V1_DUMP = Path(__file__).parent / "data" / "sandbox_v1.sql"
 

@@ -14,8 +14,8 @@ from tests.sandbox.httpapi import Api
 from tests.sandbox.test_admin_api import Admin, upload
 
 from cxone_outbound.sandbox.control import SandboxControl, SandboxControlError
-from cxone_outbound.sandbox.seed import seed_rows
-from cxone_outbound.sandbox.validation import is_e164
+from cxone_outbound.sandbox.store.lists.seed import seed_rows
+from cxone_outbound.sandbox.store.validation import is_e164
 
 LEGACY = ["(212) 555-0100", "0044 20 7946 0958", "011 33 6 12 34 56 78", "n/a", ""]
 

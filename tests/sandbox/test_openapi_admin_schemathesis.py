@@ -27,13 +27,13 @@ from schemathesis.specs.openapi.checks import (
 )
 from tests.sandbox.httpapi import Api
 
-from cxone_outbound.sandbox.admin_auth import ADMIN_AUTH_ROUTES
-from cxone_outbound.sandbox.admin_dnc_routes import DNC_ROUTES
-from cxone_outbound.sandbox.admin_routes import ADMIN_ROUTES
-from cxone_outbound.sandbox.admin_skill_routes import SKILL_ROUTES
-from cxone_outbound.sandbox.openapi import DOCUMENT
-from cxone_outbound.sandbox.openapi_admin import ADMIN_PATHS, SECTIONS
+from cxone_outbound.sandbox.admin.dnc_routes import DNC_ROUTES
+from cxone_outbound.sandbox.admin.login import ADMIN_AUTH_ROUTES
+from cxone_outbound.sandbox.admin.openapi import ADMIN_PATHS, SECTIONS
+from cxone_outbound.sandbox.admin.routes import ADMIN_ROUTES
+from cxone_outbound.sandbox.admin.skill_routes import SKILL_ROUTES
 from cxone_outbound.sandbox.server import SandboxServer
+from cxone_outbound.sandbox.v2.openapi import DOCUMENT
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_schema_conformance]

@@ -20,9 +20,9 @@ from schemathesis.specs.openapi.checks import (
 )
 from tests.sandbox.httpapi import Api
 
-from cxone_outbound.sandbox.openapi import DOCUMENT
-from cxone_outbound.sandbox.openapi_admin import ADMIN_PATHS
+from cxone_outbound.sandbox.admin.openapi import ADMIN_PATHS
 from cxone_outbound.sandbox.server import SandboxServer
+from cxone_outbound.sandbox.v2.openapi import DOCUMENT
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_schema_conformance]

@@ -6,10 +6,10 @@ import gzip
 
 import pytest
 
-from cxone_outbound.sandbox.csv_import import decompress, parse_import
 from cxone_outbound.sandbox.errors import PayloadTooLarge, ValidationFailed
-from cxone_outbound.sandbox.faults import FaultInjector, FaultSpecError, parse_fault_spec
-from cxone_outbound.sandbox.ratelimit import TokenBucket
+from cxone_outbound.sandbox.http.faults import FaultInjector, FaultSpecError, parse_fault_spec
+from cxone_outbound.sandbox.http.ratelimit import TokenBucket
+from cxone_outbound.sandbox.store.lists.csv_import import decompress, parse_import
 
 
 class Clock:

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 
-from cxone_outbound.sandbox.csv_import import parse_import
 from cxone_outbound.sandbox.errors import (
     Conflict,
     NotFound,
@@ -15,6 +14,7 @@ from cxone_outbound.sandbox.errors import (
     ValidationFailed,
 )
 from cxone_outbound.sandbox.store import Store
+from cxone_outbound.sandbox.store.lists.csv_import import parse_import
 
 TENANT = "demo"
 

@@ -1,13 +1,16 @@
 """What an API dialect can do natively: the only thing the jobs may branch on.
 
-Apart from `client.dialect` so that `CXoneClient` (the v2 dialect) can declare its own without
-an import cycle.
+Both dialects' declarations live here, apart from `client.dialect` and from the clients
+themselves, so that either client (and `capabilities_for`) can read them without an import
+cycle: this module imports nothing of ours but `limits`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Literal
+
+from cxone_outbound.limits import ADMIN_MAX_RECORD_CHARS
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,10 +49,28 @@ V2_CAPABILITIES = Capabilities(
 )
 
 
+ADMIN_UNHELD_LEAVES = ("previewSettings.agentPromptEnabled",)
+"""v2 leaves inside held fields with no published home on the admin dialect."""
+ADMIN_CAMPAIGN_FIELDS = frozenset({"type", "status", "dialingRules", "previewSettings",
+                                   *(f"-{leaf}" for leaf in ADMIN_UNHELD_LEAVES)})
+"""Top-level v2 campaign fields the admin dialect can write (`client.admin.campaigns`)."""
+
+ADMIN_CAPABILITIES = Capabilities(
+    dialect="admin",
+    per_record_update=False,
+    max_update_batch=10_000,
+    write_guard="read-compare-write",
+    server_webhooks=False,
+    list_refresh=False,
+    list_schema=False,
+    campaign_fields=ADMIN_CAMPAIGN_FIELDS,
+    skill_start=True,
+    max_delete_batch=100,  # removeProspects takes an array; the sandbox caps a call at 1000
+    phones_as_digits=True,
+    max_record_chars=ADMIN_MAX_RECORD_CHARS,
+)
+
+
 def capabilities_for(dialect: str) -> Capabilities:
     """A dialect's capabilities without opening a client (to size a job's batches up front)."""
-    if dialect == "admin":
-        from cxone_outbound.client.admin.outbound import ADMIN_CAPABILITIES
-
-        return ADMIN_CAPABILITIES
-    return V2_CAPABILITIES
+    return ADMIN_CAPABILITIES if dialect == "admin" else V2_CAPABILITIES

@@ -16,6 +16,7 @@ import random
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime
+from pathlib import Path
 from typing import Any, Protocol
 
 from cxone_outbound.client.api import CXoneClient
@@ -55,9 +56,14 @@ class OutboundApi(Protocol):
 
     def iter_contact_pages(
         self, list_id: str, *, page_size: int = 1000
-    ) -> AsyncIterator[list[Contact]]: ...
+    ) -> AsyncIterator[list[Contact]]:
+        """A whole list, page by page as the caller consumes them (v2: `nextPageUri`; admin: a
+        download by `skip`/`top`): memory holds one page, whatever the list's size."""
+        ...
 
-    def iter_contacts(self, list_id: str, *, page_size: int = 1000) -> AsyncIterator[Contact]: ...
+    def iter_contacts(self, list_id: str, *, page_size: int = 1000) -> AsyncIterator[Contact]:
+        """`iter_contact_pages`, one contact at a time."""
+        ...
 
     async def update_contact(
         self, contact_id: str, changes: Mapping[str, Any], *, list_id: str | None = None
@@ -150,10 +156,14 @@ def open_api(
     observer: RequestObserver | None = None,
     clock: Clock | None = None,
     rng: random.Random | None = None,
+    scratch: Path | None = None,
 ) -> OpenedApi:
-    """The API client for `settings.dialect`; use as `async with open_api(settings) as api:`."""
+    """The API client for `settings.dialect`; use as `async with open_api(settings) as api:`.
+    `scratch`: where the admin client keeps the lists it downloads while open (a temporary
+    folder if None; v2 keeps none)."""
     if settings.dialect == "admin":
         from cxone_outbound.client.admin.outbound import AdminOutboundApi
 
-        return AdminOutboundApi(settings, observer=observer, clock=clock, rng=rng)
+        return AdminOutboundApi(settings, observer=observer, clock=clock, rng=rng,
+                                scratch=scratch)
     return V2Api(settings, observer=observer, clock=clock, rng=rng)

@@ -21,9 +21,13 @@ from collections.abc import Mapping
 from cxone_outbound.client.clock import Clock
 
 MIN_RATE = 0.5  # requests/s: never stall completely
-# the server bucket counts as nearly empty below `concurrency` + this many seconds of its rate
-LOW_WATER_S = 0.05
-SPARE_SPEND_S = 2.0  # an announced burst is spent over about this long (it decays as it drains)
+# The server's bucket counts as nearly empty below the requests in flight + a margin: this many
+# seconds of its rate (at least MIN_MARGIN tokens), doubled by each 429 the headers did not
+# foresee, up to MAX_MARGIN_S (+ concurrency). What is left there when a run ends is never used.
+LOW_WATER_S = 0.01
+MIN_MARGIN = 2.0
+MAX_MARGIN_S = 0.05
+SPARE_SPEND_S = 0.25  # tokens above the low water are spent at up to 1/this of them a second
 MAX_EVENT_S = 1.0  # a congestion event lasts `concurrency` sends at the new rate, at most this
 
 
@@ -68,6 +72,11 @@ class TokenBucket:
         self._refill(self._clock.monotonic())
         self._tokens = 0.0
         self._generation += 1
+
+    def limit_banked(self, tokens: float) -> None:
+        """Bank no more than `tokens` (what a server says it has left beyond a margin)."""
+        self._refill(self._clock.monotonic())
+        self._tokens = min(self._tokens, max(0.0, tokens))
 
     def hold(self, seconds: float) -> None:
         """Send nothing for `seconds` (a server's Retry-After), then resume from an empty bucket."""
@@ -203,9 +212,14 @@ class AdaptiveRateLimiter:
       still-empty server bucket;
     - `Retry-After` holds every worker only for a fresh event, and no longer than a token of an
       announced limit takes to come back (a server rounding 3 ms up to 1 s stalls no one);
-    - with `X-RateLimit-Remaining`, the server's spare tokens are spent above the announced
-      limit (a fixed pool grabs them too), and a nearly empty server bucket stops probing above
-      it before any 429 (like ECN before loss), so the burst is used and the sustained rate held.
+    - the first 429 after the unthrottled start cuts by beta twice and regrows towards one cut:
+      the server's burst hid its limit, so the rate it came at is no last good rate;
+    - with `X-RateLimit-Remaining`, the server's tokens above a low water (the requests in
+      flight + a small margin) are spent at once (a fixed pool grabs them too), then the
+      announced limit is held before any 429 (like ECN before loss; CUBIC's slow probing above
+      it restarts from it at each low water).
+      What stays in the server's bucket is lost when the run ends, so the margin starts at
+      10 ms of the limit and doubles only on a 429 the headers did not foresee.
     """
 
     def __init__(self, max_rate: float, concurrency: int, clock: Clock) -> None:
@@ -216,11 +230,16 @@ class AdaptiveRateLimiter:
         self._cubic = Cubic(max_rate, clock.monotonic())
         self.concurrency = concurrency
         self._free = concurrency  # concurrency slots; FIFO waiters below
+        self.in_flight = 0  # sent and not answered (slots held by callers waiting for a token
+        # are not: the server has not seen those)
         self._waiters: deque[asyncio.Future[None]] = deque()
         self.adapting = False  # botocore's "enabled": set by the first throttle
         self.announced: float | None = None  # the X-RateLimit-Limit last seen
         self._event_ends = -math.inf  # 429s of requests sent before this belong to the last cut
         self._last_base = 0.0  # the rate the last cut started from
+        self.margin = 0.0  # tokens kept in the server's bucket beyond those in flight
+        self._reading_sent = -math.inf  # when the request of the freshest Remaining was sent
+        self._spare = 0.0  # the rate that reading allowed
         self.throttles = 0
         self.cuts = 0
 
@@ -232,6 +251,7 @@ class AdaptiveRateLimiter:
         """A slot and a token without waiting, or None: the per-request fast path."""
         if self._free > 0 and not self._waiters and self.bucket.try_take():
             self._free -= 1
+            self.in_flight += 1
             return self._clock.monotonic()
         return None
 
@@ -246,17 +266,22 @@ class AdaptiveRateLimiter:
                 await waiter
             except asyncio.CancelledError:
                 if waiter.done() and not waiter.cancelled():
-                    self.release()  # the slot was handed to us as we were cancelled: pass it on
+                    self._pass_slot()  # the slot was handed to us as we were cancelled
                 raise
         try:
             await self.bucket.acquire()
         except BaseException:
-            self.release()
+            self._pass_slot()
             raise
+        self.in_flight += 1
         return self._clock.monotonic()
 
     def release(self) -> None:
         """Give the concurrency slot back (before any backoff sleep): to the longest waiter."""
+        self.in_flight = max(0, self.in_flight - 1)
+        self._pass_slot()
+
+    def _pass_slot(self) -> None:
         while self._waiters:
             waiter = self._waiters.popleft()
             if not waiter.done():
@@ -279,7 +304,7 @@ class AdaptiveRateLimiter:
             return
         spare = 0.0
         if headers is not None and "X-RateLimit-Limit" in headers:
-            spare = self._on_announcement(headers)
+            spare = self._on_announcement(headers, sent_at)
         if self.adapting:
             new_rate = self._cubic.on_success(self._clock.monotonic())
             if measured > 0:
@@ -303,7 +328,15 @@ class AdaptiveRateLimiter:
         current = self.bucket.rate
         base = min(measured, current) if measured > 0 else current
         base = max(base, self._cubic.beta * self._last_base)  # at most one beta per event
+        if not self.adapting:
+            # The first 429 after sending at max_rate: the server's burst hid its limit, so the
+            # rate it came at is no "last good rate" to regrow to quickly. Cut twice, regrow
+            # towards one cut (the first event cost ~9 429s at R = 100/s, now ~5).
+            base *= self._cubic.beta
         new_rate = self._cubic.on_throttle(base, now)
+        if self.announced is not None:
+            # The headers said there were tokens left: keep more of them from now on.
+            self.margin = min(2 * self.margin, self._max_margin(self.announced))
         self.adapting = True
         self.cuts += 1
         self._last_base = base
@@ -323,7 +356,10 @@ class AdaptiveRateLimiter:
             return min(retry_after, 1.0 / announced)
         return retry_after
 
-    def _on_announcement(self, headers: Mapping[str, str]) -> float:
+    def _max_margin(self, announced: float) -> float:
+        return max(self.margin, self.concurrency + MAX_MARGIN_S * announced)
+
+    def _on_announcement(self, headers: Mapping[str, str], sent_at: float) -> float:
         """Seed from `X-RateLimit-Limit`; stop probing above it when the bucket runs low.
 
         Returns the rate the server's spare tokens allow (0: none announced): the announced
@@ -335,6 +371,8 @@ class AdaptiveRateLimiter:
             return 0.0
         first = self.announced is None
         self.announced = announced
+        if first:
+            self.margin = max(MIN_MARGIN, LOW_WATER_S * announced)
         if first and announced < self.bucket.rate:
             # Start CUBIC on its plateau at the announced rate: it probes above it while
             # nothing is refused (the header may mean a burst, not a rate) and cuts on a 429.
@@ -342,14 +380,23 @@ class AdaptiveRateLimiter:
         remaining = _header_number(headers.get("X-RateLimit-Remaining"), positive=False)
         if remaining is None:
             return 0.0
-        low = self.concurrency + LOW_WATER_S * announced
+        if sent_at < self._reading_sent:
+            return self._spare  # answers overtake each other: a later request's reading is fresher
+        self._reading_sent = sent_at
+        # Requests in flight may not be counted in `remaining` yet.
+        low = self.in_flight + self.margin
+        # Tokens banked here while sending slower than the limit were banked by the server
+        # too: spent here as a burst and above the limit as spare, they would be spent twice.
+        self.bucket.limit_banked(remaining - low)
         if remaining <= low:
             if self.bucket.rate > announced:
                 self._plateau(announced)  # the burst is spent: hold the sustained rate
-            return 0.0
-        if self._clock.monotonic() < self._event_ends:
-            return 0.0  # just cut: the announcement may predate the event
-        return announced + (remaining - low) / SPARE_SPEND_S
+            self._spare = 0.0
+        elif self._clock.monotonic() < self._event_ends:
+            self._spare = 0.0  # just cut: the announcement may predate the event
+        else:
+            self._spare = announced + (remaining - low) / SPARE_SPEND_S
+        return self._spare
 
     def _plateau(self, rate: float) -> None:
         """Send at `rate` from now on, with CUBIC on its plateau there (probing slowly above)."""

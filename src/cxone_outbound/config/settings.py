@@ -38,7 +38,7 @@ SANDBOX_PORT = 8642
 SANDBOX_URL = f"http://{SANDBOX_HOST}:{SANDBOX_PORT}"
 DEMO_CLIENT_ID = "demo-client"
 DEMO_CLIENT_SECRET = "demo-secret"  # noqa: S105 - the sandbox's documented demo credential
-DEMO_LOOKUP_ACCOUNT_SID = "ACsandbox"  # the sandbox's line-type lookup (sandbox/lookups.py)
+DEMO_LOOKUP_ACCOUNT_SID = "ACsandbox"  # the sandbox's line-type lookup (sandbox/lookups/)
 DEMO_LOOKUP_AUTH_TOKEN = "demo-lookup-token"  # noqa: S105 - documented demo credential
 
 ALL_SCOPES: tuple[str, ...] = (

@@ -220,6 +220,13 @@ class Demo:
             return
         if not self._step(steps.enrich_step(w, state_dir, progress), head):
             return
+        again = self._step(steps.enrich_again_step(w, state_dir, progress), head)
+        if again is None:
+            return
+        sync = again.summary.get("sync")
+        if isinstance(sync, dict):
+            self._say(f"{sync.get('unchanged', 0):,} unchanged, {sync.get('sent', 0):,} sent "
+                      f"(of {sync.get('rowsCompared', 0):,} rows compared with the list)")
         plan = self._step(steps.sanitize_plan_step(w, state_dir, progress), head)
         if plan is None or plan.run_dir is None:
             return
@@ -281,7 +288,7 @@ class Demo:
             caption=f"report paths are relative to {self.options.state_dir}",
             box=box.SIMPLE_HEAD,
         )
-        for column in ("job", "records", "succeeded", "failed", "elapsed"):
+        for column in ("job", "records", "succeeded", "failed", "unchanged", "elapsed"):
             table.add_column(column, justify="left" if column == "job" else "right", no_wrap=True)
         table.add_column("report", overflow="fold")
         for result in self.result.results:

@@ -85,6 +85,19 @@ def enrich_step(w: Workload, state_dir: Path, progress: str) -> Step:
     )
 
 
+def enrich_again_step(w: Workload, state_dir: Path, progress: str) -> Step:
+    """The same extract again, as a nightly sync would: only what changed is sent."""
+    return Step(
+        "enrich (changed only)",
+        "enrich",
+        ("enrich", str(w.crm_csv), "--list", w.list_id, "--campaign", w.campaign_id,
+         "--mapping", str(w.mapping), "--changed-only", "--state-dir", str(state_dir),
+         "--progress", progress),
+        "the same extract again: the list read once, rows whose attributes already hold are "
+        "counted unchanged and not sent",
+    )
+
+
 def sanitize_plan_step(w: Workload, state_dir: Path, progress: str) -> Step:
     return Step(
         "sanitize (plan)",
@@ -150,7 +163,7 @@ def counts_of(summary: Mapping[str, Any]) -> dict[str, int]:
 
 
 def table_row(result: StepResult, base: Path | None = None) -> tuple[str, ...]:
-    """job, records, succeeded, failed, elapsed, report: one line of the closing table.
+    """job, records, succeeded, failed, unchanged, elapsed, report: a line of the closing table.
 
     A plan (a dry run) counts the records it planned; a read-only step has no counts.
     """
@@ -164,16 +177,18 @@ def table_row(result: StepResult, base: Path | None = None) -> tuple[str, ...]:
         report = str(shown)
     elapsed = f"{result.elapsed_s:.1f}s"
     if result.run_id is None:
-        return (result.step.label, "-", "-", "-", elapsed, report)
+        return (result.step.label, "-", "-", "-", "-", elapsed, report)
     if result.summary.get("status") == "dry-run":
         records = int(planned.get("records", 0) or 0)
-        return (result.step.label, f"{records:,} planned", "-", "-", elapsed, report)
+        return (result.step.label, f"{records:,} planned", "-", "-", "-", elapsed, report)
     records = sum(counts.values())
+    unchanged = counts.get("unchanged", 0)
     return (
         result.step.label,
         f"{records:,}",
         f"{counts.get('succeeded', 0):,}",
         f"{counts.get('failed', 0):,}",
+        f"{unchanged:,}" if unchanged else "-",
         elapsed,
         report,
     )
@@ -191,7 +206,7 @@ def problems(results: Sequence[StepResult]) -> list[str]:
         elif (
             result.step.job is not None
             and "(plan)" not in label
-            and counts_of(result.summary).get("succeeded", 0) == 0
-        ):
+            and sum(counts_of(result.summary).get(s, 0) for s in ("succeeded", "unchanged")) == 0
+        ):  # a sync whose rows all held already did what it should
             found.append(f"{label}: no record succeeded")
     return found

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -19,8 +19,11 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import phonenumbers
+from phonenumbers.phonenumberutil import is_number_type_geographical
 
-__all__ = ["ZipInfo", "ZoneFinder", "ZoneResult", "ZoneStatus", "zip_index"]
+from cxone_outbound.phones.metadata import classify
+
+__all__ = ["ZipInfo", "ZoneFinder", "ZoneResult", "ZoneStatus", "is_iana_zone", "zip_index"]
 
 _ZIP = re.compile(r"^\s*(\d{5})(?:[-\s]?\d{4})?\s*$")
 _UNKNOWN_ZONE = "Etc/Unknown"
@@ -61,7 +64,7 @@ def _known_zones() -> frozenset[str]:
 
 
 @functools.cache
-def _valid(zone: str) -> bool:
+def is_iana_zone(zone: str) -> bool:
     if zone not in _known_zones():
         return False
     try:
@@ -86,7 +89,7 @@ def zip_index() -> Mapping[str, ZipInfo]:
         zone = str(row.get("timezone") or "")
         codes = tuple(str(code) for code in row.get("area_codes") or ())
         index[str(row["zip_code"])] = ZipInfo(
-            zone if _valid(zone) else None, str(row["state"]), codes
+            zone if is_iana_zone(zone) else None, str(row["state"]), codes
         )
     return index
 
@@ -209,18 +212,82 @@ def _geocoded_state(e164: str) -> str | None:
     return US_STATES.get(text.lower())
 
 
-@functools.lru_cache(maxsize=65_536)
+_CANONICAL_E164 = re.compile(r"^\+[1-9]\d{1,14}$")
+
+
 def _phone_zone(e164: str) -> ZoneResult:
+    """A number's zone as libphonenumber's `time_zones_for_number` gives it. A canonical E.164
+    string (what an import holds) takes the fast path: the same decisions (type by
+    `phones.metadata.classify`, then the longest prefix of libphonenumber's zone table) without
+    parsing, as an import decides a zone for every row; anything else is parsed."""
+    if len(e164) == 12 and e164.startswith("+1") and e164[2:].isdigit():  # most rows
+        return _nanp_zone(e164[2:8])
+    if _CANONICAL_E164.match(e164):
+        return _zone_of(_table_zones(e164[1:]))
+    return _parsed_phone_zone(e164)
+
+
+@functools.lru_cache(maxsize=65_536)
+def _nanp_zone(npa_nxx: str) -> ZoneResult:
+    """A +1 number's zone by its area code and exchange alone: in libphonenumber's data both
+    the type of a NANP number and its zone (zone keys are at most `1NPANXX`) are decided by
+    them, so a list's numbers share a few thousand answers (tests/dialability checks the
+    equality against libphonenumber's own)."""
+    return _zone_of(_table_zones(f"1{npa_nxx}0000"))
+
+
+@functools.lru_cache(maxsize=65_536)
+def _parsed_phone_zone(e164: str) -> ZoneResult:
     try:
         number = phonenumbers.parse(e164, None)
     except phonenumbers.NumberParseException:
         return ZoneResult(ZoneStatus.UNKNOWN, source="phone")
     from phonenumbers import timezone as phone_timezones  # loaded when a phone needs a zone
 
-    zones = tuple(
-        z for z in phone_timezones.time_zones_for_number(number) if z != _UNKNOWN_ZONE
-    )
-    usable = tuple(z for z in zones if _valid(z))
+    return _zone_of(tuple(phone_timezones.time_zones_for_number(number)))
+
+
+def _table_zones(digits: str) -> tuple[str, ...]:
+    """`time_zones_for_number` of the number `+digits`, read from the tables directly."""
+    table, longest = _zone_table()
+    country_code, national = _split_country_code(digits)
+    if not country_code:
+        return ()
+    _, kind = classify(country_code, national)
+    if kind == phonenumbers.PhoneNumberType.UNKNOWN:
+        return ()
+    if not is_number_type_geographical(kind, country_code):
+        digits = str(country_code)  # the country's zones, as libphonenumber gives them
+    for size in range(min(longest, len(digits)), 0, -1):
+        zones = table.get(digits[:size])
+        if zones is not None:
+            return tuple(zones)
+    return ()
+
+
+@functools.cache
+def _zone_table() -> tuple[Mapping[str, Sequence[str]], int]:
+    """libphonenumber's prefix -> zones table and its longest prefix (not in its stubs)."""
+    from phonenumbers import timezone as phone_timezones  # loaded when a phone needs a zone
+
+    table: Mapping[str, Sequence[str]] = getattr(phone_timezones, "TIMEZONE_DATA")  # noqa: B009
+    longest: int = getattr(phone_timezones, "TIMEZONE_LONGEST_PREFIX")  # noqa: B009
+    return table, longest
+
+
+def _split_country_code(digits: str) -> tuple[int, str]:
+    for size in range(1, 4):
+        code = int(digits[:size])
+        if code in phonenumbers.COUNTRY_CODE_TO_REGION_CODE:
+            return code, digits[size:]
+    return 0, digits
+
+
+@functools.lru_cache(maxsize=4_096)
+def _zone_of(zones: tuple[str, ...]) -> ZoneResult:
+    """The result a number's candidate zones give: one zone (or several that keep one local
+    time), ambiguous, or unknown."""
+    usable = tuple(z for z in zones if z != _UNKNOWN_ZONE and is_iana_zone(z))
     if not usable:
         return ZoneResult(ZoneStatus.UNKNOWN, source="phone")
     if len(usable) > 1 and not _equivalent(usable):

@@ -1,7 +1,8 @@
 """Where every record read from the source went: counted as it happens, checked at the end.
 
-The invariant of every run: records read = succeeded + failed + skipped (+ in flight and not
-sent, when the run stopped early; + planned, in a dry run). The counts are kept apart from
+The invariant of every run: records read = succeeded + failed + skipped + unchanged (every state
+of `records.OUTCOME_STATES`; + in flight and not sent, when the run stopped early; + planned, in
+a dry run). The counts are kept apart from
 the journal and the result files, so a record that fell between the cracks (read, never
 answered for) shows up as a mismatch, and a mismatch fails the run loudly instead of a summary
 that silently adds up to less than the input.
@@ -15,12 +16,14 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from cxone_outbound.engine.records import State
+from cxone_outbound.engine.records import OUTCOME_STATES, State
 
-_TERMINAL = (str(State.SUCCEEDED), str(State.FAILED), str(State.SKIPPED))
+_TERMINAL = tuple(str(state) for state in OUTCOME_STATES)
+# Always on the accounting line, even at 0; the other states only when some record ended so.
+_ALWAYS_SHOWN = (str(State.SUCCEEDED), str(State.FAILED), str(State.SKIPPED))
 
 
 class AccountingMismatch(Exception):
@@ -56,9 +59,7 @@ class Ledger:
                 problems.append(f"the journal holds {journaled}, the run counted {terminal}")
         return Accounting(
             read=self.read,
-            succeeded=terminal[str(State.SUCCEEDED)],
-            failed=terminal[str(State.FAILED)],
-            skipped=terminal[str(State.SKIPPED)],
+            settled=terminal,
             in_flight=self.in_flight,
             not_sent=self.not_sent,
             planned=self.planned,
@@ -114,9 +115,7 @@ class Accounting:
     """The checked invariant, as summary.json and the printed summary show it."""
 
     read: int
-    succeeded: int
-    failed: int
-    skipped: int
+    settled: Mapping[str, int]  # records by the state they ended in (`OUTCOME_STATES`)
     in_flight: int = 0
     not_sent: int = 0
     planned: int = 0
@@ -127,18 +126,30 @@ class Accounting:
     def balanced(self) -> bool:
         return not self.problems
 
+    @property
+    def succeeded(self) -> int:
+        return self.settled.get(str(State.SUCCEEDED), 0)
+
+    @property
+    def failed(self) -> int:
+        return self.settled.get(str(State.FAILED), 0)
+
+    @property
+    def skipped(self) -> int:
+        return self.settled.get(str(State.SKIPPED), 0)
+
+    @property
+    def unchanged(self) -> int:
+        return self.settled.get(str(State.UNCHANGED), 0)
+
     def with_removals(self, removals: Removals) -> Accounting:
         """This accounting with a list's removals, their problems among its own."""
-        return Accounting(self.read, self.succeeded, self.failed, self.skipped, self.in_flight,
-                          self.not_sent, self.planned, self.problems + removals.problems,
-                          removals)
+        return replace(self, problems=self.problems + removals.problems, removals=removals)
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "read": self.read,
-            "succeeded": self.succeeded,
-            "failed": self.failed,
-            "skipped": self.skipped,
+            **{state: self.settled.get(state, 0) for state in _TERMINAL},
             "in_flight": self.in_flight,
             "not_sent": self.not_sent,
             "planned": self.planned,
@@ -149,8 +160,10 @@ class Accounting:
 
     def render(self) -> str:
         """One line: `read = succeeded + failed + skipped [+ ...]`, and whether it holds."""
-        parts = [f"{self.succeeded} succeeded", f"{self.failed} failed", f"{self.skipped} skipped"]
-        for name, value in (("in flight", self.in_flight), ("not sent", self.not_sent),
+        parts = [f"{self.settled.get(state, 0)} {state}" for state in _ALWAYS_SHOWN]
+        others = [(state, self.settled.get(state, 0)) for state in _TERMINAL
+                  if state not in _ALWAYS_SHOWN]
+        for name, value in (*others, ("in flight", self.in_flight), ("not sent", self.not_sent),
                             ("planned", self.planned)):
             if value:
                 parts.append(f"{value} {name}")
@@ -167,9 +180,7 @@ def accounting_of(document: Mapping[str, Any]) -> Accounting:
     removals = raw.get("removals")
     return Accounting(
         read=raw["read"],
-        succeeded=raw["succeeded"],
-        failed=raw["failed"],
-        skipped=raw["skipped"],
+        settled={state: raw.get(state, 0) for state in _TERMINAL},
         in_flight=raw["in_flight"],
         not_sent=raw["not_sent"],
         planned=raw["planned"],

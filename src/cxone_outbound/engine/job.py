@@ -49,7 +49,11 @@ class Deferred(Exception):
 
 
 class Job(Protocol):
-    """A job: a name, a batch size, how many batches fly at once, and four steps."""
+    """A job: a name, a batch size, how many batches fly at once, and its steps.
+
+    Optional: `settle_dry_run(batch, ctx) -> Sequence[Outcome]`, the outcomes a dry run can
+    give without sending (records a screen skips): recorded, and not counted as would-send.
+    """
 
     name: str
     batch_size: int
@@ -59,8 +63,18 @@ class Job(Protocol):
         """The job's options, journaled with the run and shown by `cxo runs show`."""
         ...
 
+    async def start(self, ctx: RunContext) -> None:
+        """Called once, the client open, before the first record is read (e.g. to read what
+        `settle` compares against)."""
+        ...
+
     def prepare(self, record: Record) -> Item | RecordError:
         """Validate and transform one record (pure): the payload to send, or why not."""
+        ...
+
+    def settle(self, item: Item) -> Outcome | None:
+        """The outcome of a prepared item that needs no request (e.g. `unchanged`: its values
+        already hold), or None to send it. Called in input order, once per item a session."""
         ...
 
     def batch_id(self, items: Sequence[Item], attempt: int) -> str:
@@ -103,7 +117,8 @@ os.register_at_fork(after_in_child=_reseed_batch_ids)  # a forked child must not
 
 
 class BaseJob:
-    """Defaults for the optional parts of `Job`: random batch ids, resend on resume, no extras."""
+    """Defaults for the optional parts of `Job`: random batch ids, every item sent, resend on
+    resume, no extras."""
 
     name = "job"
     batch_size = 1
@@ -116,6 +131,12 @@ class BaseJob:
         # a random per-process prefix and a counter: unique like a uuid4, without a urandom
         # call per batch (per record when batches hold one)
         return f"{_BATCH_PREFIX}{next(_batch_counter):08x}"
+
+    async def start(self, ctx: RunContext) -> None:
+        return None
+
+    def settle(self, item: Item) -> Outcome | None:
+        return None
 
     async def reconcile(self, batch: Batch, ctx: RunContext) -> Sequence[Outcome] | None:
         return None

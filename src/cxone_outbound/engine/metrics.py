@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cxone_outbound.client.events import RequestEvent
-from cxone_outbound.engine.records import State
+from cxone_outbound.engine.records import OUTCOME_STATES, State
 
 
 class LatencyHistogram:
@@ -80,9 +80,7 @@ class RunMetrics:
             return round(value * 1000, 2) if value is not None else None
 
         return {
-            "succeeded": self.outcomes[str(State.SUCCEEDED)],
-            "failed": self.outcomes[str(State.FAILED)],
-            "skipped": self.outcomes[str(State.SKIPPED)],
+            **{str(state): self.outcomes[str(state)] for state in OUTCOME_STATES},
             "processed": self.done,
             "previously_done": self.previously_done,
             "records_per_s": round(self.done / elapsed_s, 1) if elapsed_s > 0 else None,

@@ -19,9 +19,14 @@ class State(StrEnum):
     SUCCEEDED = "succeeded"
     FAILED = "failed"
     SKIPPED = "skipped"
+    UNCHANGED = "unchanged"  # its values already held: not sent (`--changed-only`)
 
 
-TERMINAL_STATES = frozenset({State.SUCCEEDED, State.FAILED, State.SKIPPED})
+OUTCOME_STATES: tuple[State, ...] = tuple(
+    s for s in State if s not in (State.PENDING, State.IN_FLIGHT)
+)
+"""Where a record can end, in the order counts are shown: a new state is one enum line."""
+TERMINAL_STATES = frozenset(OUTCOME_STATES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +88,8 @@ class Batch:
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    """The end of one record in this run. Build it with `succeeded`, `failed` or `skipped`."""
+    """The end of one record in this run. Build it with `succeeded`, `failed`, `skipped` or
+    `unchanged`."""
 
     key: str
     state: State
@@ -116,3 +122,8 @@ class Outcome:
     @classmethod
     def skipped(cls, key: str, reason: str) -> Outcome:
         return cls(key, State.SKIPPED, error=RecordError("SKIPPED", reason))
+
+    @classmethod
+    def unchanged(cls, key: str, *, remote_id: str | None = None) -> Outcome:
+        """A record whose every value already holds: settled without a request."""
+        return cls(key, State.UNCHANGED, remote_id=remote_id, attempts=0)

@@ -1,4 +1,5 @@
-"""The per-run result files: succeeded.csv and failed.csv, safe to open in a spreadsheet.
+"""The per-run result files: succeeded.csv, failed.csv (and unchanged.csv once a record ends
+so), safe to open in a spreadsheet.
 
 A run's first session writes them directly. A resumed session writes its rows to a hidden
 segment file per session, and `merge_sessions` then rewrites each file from the journal's
@@ -24,9 +25,20 @@ from cxone_outbound.private_files import open_private, private_dir
 
 FAILED_COLUMNS = ("line", "error_code", "error_message", "error_field", "attempts")
 SUCCEEDED_COLUMNS = ("line", "remote_id")
-RESULT_FILES = {State.SUCCEEDED: "succeeded.csv", State.FAILED: "failed.csv"}
+UNCHANGED_COLUMNS = ("line", "remote_id")
+RESULT_COLUMNS = {
+    State.SUCCEEDED: SUCCEEDED_COLUMNS,
+    State.FAILED: FAILED_COLUMNS,
+    State.UNCHANGED: UNCHANGED_COLUMNS,
+}
+"""The result file of each state that has one (skipped records are in the journal and the
+audit only): its columns, before the source's own. A new one is one line here."""
+RESULT_FILES = {state: f"{state}.csv" for state in RESULT_COLUMNS}
+ALWAYS_WRITTEN = frozenset({State.SUCCEEDED, State.FAILED})  # the others once a record needs it
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-_SEGMENT = re.compile(r"^\.(succeeded|failed)\.session-(\d+)\.csv$")
+_SEGMENT = re.compile(
+    r"^\.(" + "|".join(str(s) for s in RESULT_COLUMNS) + r")\.session-(\d+)\.csv$"
+)
 _MERGE_WINDOW = 1000
 
 LineStates = Callable[[Sequence[int]], Mapping[int, tuple[State, int]]]
@@ -97,19 +109,31 @@ class SafeCsvWriter:
 
 
 class ResultFiles:
-    """Writes succeeded and failed records to the run folder's CSV files.
+    """Writes finished records to the run folder's CSV files, one file per state.
 
     The result columns come first so that ragged source rows still line up; the original cells
     follow under the source header. Session 1 writes the files themselves; a later session
-    writes segments that `merge_sessions` folds in.
+    writes segments that `merge_sessions` folds in. succeeded.csv and failed.csv always exist;
+    another state's file is made when its first record is written.
     """
 
     def __init__(self, run_dir: Path, source_header: Sequence[str], session: int = 1) -> None:
-        header = list(source_header)
+        self._run_dir = run_dir
+        self._header = list(source_header)
+        self._session = session
         self.succeeded_path = run_dir / RESULT_FILES[State.SUCCEEDED]
         self.failed_path = run_dir / RESULT_FILES[State.FAILED]
-        self._ok = self._open(run_dir, State.SUCCEEDED, session, [*SUCCEEDED_COLUMNS, *header])
-        self._failed = self._open(run_dir, State.FAILED, session, [*FAILED_COLUMNS, *header])
+        self._writers: dict[State, SafeCsvWriter] = {}
+        for state in RESULT_COLUMNS:
+            if state in ALWAYS_WRITTEN:
+                self._writer(state)
+
+    def _writer(self, state: State) -> SafeCsvWriter:
+        writer = self._writers.get(state)
+        if writer is None:
+            header = [*RESULT_COLUMNS[state], *self._header]
+            writer = self._writers[state] = self._open(self._run_dir, state, self._session, header)
+        return writer
 
     @staticmethod
     def _open(run_dir: Path, state: State, session: int, header: list[str]) -> SafeCsvWriter:
@@ -119,23 +143,25 @@ class ResultFiles:
         return SafeCsvWriter(segment_path(run_dir, state, session), None)
 
     def write(self, record: Record, outcome: Outcome, attempts: int) -> None:
-        if outcome.state is State.SUCCEEDED:
-            self._ok.writerow([record.line, outcome.remote_id or "", *record.raw])
-            return
-        if outcome.state is not State.FAILED or outcome.error is None:
+        state = outcome.state
+        if state is State.FAILED:
+            error = outcome.error
+            if error is None:
+                return
+            cells = [error.code, error.message, error.field or "", attempts]
+        elif state in RESULT_COLUMNS:
+            cells = [outcome.remote_id or ""]
+        else:
             return  # skipped records are in the journal and the audit, not in a result file
-        error = outcome.error
-        self._failed.writerow(
-            [record.line, error.code, error.message, error.field or "", attempts, *record.raw]
-        )
+        self._writer(state).writerow([record.line, *cells, *record.raw])
 
     def flush(self) -> None:
-        self._ok.flush()
-        self._failed.flush()
+        for writer in self._writers.values():
+            writer.flush()
 
     def close(self) -> None:
-        self._ok.close()
-        self._failed.close()
+        for writer in self._writers.values():
+            writer.close()
 
 
 def _segments(run_dir: Path, state: State) -> list[tuple[int, Path]]:
@@ -163,7 +189,7 @@ def _kept(
 
 
 def merge_sessions(run_dir: Path, states: LineStates) -> bool:
-    """Fold the segments of resumed sessions into succeeded.csv and failed.csv.
+    """Fold the segments of resumed sessions into the result files (`RESULT_FILES`).
 
     A row of the main file stays when its record's journaled state is still that file's and
     no segment's session has decided it since; a segment's row is taken when its session is

@@ -1,4 +1,4 @@
-"""The run loop every job shares: stream, prepare, batch, claim, send, journal, report.
+"""The run loop every job shares: stream, prepare, settle, batch, claim, send, journal, report.
 
 One pass over the source. On resume each window of records is looked up in the journal: what
 ended is not sent again, what was in-flight is handed to `Job.reconcile`, the rest is sent.
@@ -40,7 +40,13 @@ from cxone_outbound.engine.records import (
     RecordError,
     State,
 )
-from cxone_outbound.engine.results import ResultFiles, SafeCsvWriter, merge_sessions
+from cxone_outbound.engine.results import (
+    ALWAYS_WRITTEN,
+    RESULT_FILES,
+    ResultFiles,
+    SafeCsvWriter,
+    merge_sessions,
+)
 from cxone_outbound.engine.runlock import RunLock
 from cxone_outbound.private_files import write_private
 
@@ -102,7 +108,7 @@ class RunSummary:
     fatal_error: str | None = None
     fatal_exception: BaseException | None = None
     sections: dict[str, Any] = field(default_factory=dict)  # the job's, by `Job.summary_extra`
-    accounting: Accounting | None = None  # records read = succeeded + failed + skipped (+ ...)
+    accounting: Accounting | None = None  # records read = every outcome state's (+ ...)
 
     @property
     def resumable(self) -> bool:
@@ -126,9 +132,15 @@ class RunSummary:
             "accounting": self.accounting.as_dict() if self.accounting else None,
             "files": {
                 name: str(self.run_dir / name)
-                for name in ("succeeded.csv", "failed.csv", "audit.jsonl", "summary.json")
+                for name in ("succeeded.csv", "failed.csv", *self._other_result_files(),
+                             "audit.jsonl", "summary.json")
             },
         }
+
+    def _other_result_files(self) -> list[str]:
+        """The result files beyond succeeded.csv and failed.csv that some record is in."""
+        return [name for state, name in RESULT_FILES.items()
+                if state not in ALWAYS_WRITTEN and self.counts.get(str(state))]
 
 
 ENGINE_KEYS = frozenset(RunSummary("", "", "", Path(), "", {}, {})._engine_dict())
@@ -289,6 +301,7 @@ class Runner:
         try:
             async with factory(self._observe) as client:
                 ctx.client = client
+                await self.job.start(ctx)
                 await self._execute(ctx, resumed)
                 if not self.stop_requested:
                     await self.job.finish(ctx)
@@ -353,6 +366,8 @@ class Runner:
             status = journal_mod.INTERRUPTED  # deferred batches: a resume finishes them
         if self.config.dry_run:
             counts = {str(State.FAILED): self.metrics.failed}
+            if skipped := self.metrics.outcomes[str(State.SKIPPED)]:
+                counts[str(State.SKIPPED)] = skipped
         self.ledger.planned = self._planned_records
         accounting = self.ledger.close(
             self.metrics.outcomes, counts if status == journal_mod.COMPLETED else None
@@ -444,6 +459,10 @@ class Runner:
                 if isinstance(prepared, RecordError):
                     self._record(record, Outcome(record.key, State.FAILED, prepared, None, 0))
                     continue
+                settled = self.job.settle(prepared)  # also an in-flight one: its values may hold
+                if settled is not None:
+                    self._record(record, settled)
+                    continue
                 if entry is not None and entry.state is State.IN_FLIGHT and record.key in batch_of:
                     batch_id = batch_of[record.key]
                     bucket = buckets.setdefault(batch_id, {})
@@ -530,14 +549,28 @@ class Runner:
             self.ledger.not_sent += len(batch.items)
             return
         if self.config.dry_run:
-            self._planned_batches += 1
-            self._planned_records += len(batch.items)
+            settled = self._settle_dry(batch, ctx)
+            if len(settled) < len(batch.items):
+                self._planned_batches += 1
+                self._planned_records += len(batch.items) - len(settled)
             slots.release()
             return
         assert self.info is not None
         if not reconcile:
             self.journal.claim(self.info.id, [batch])
         self._start(batch, ctx, slots, reconcile=reconcile)
+
+    def _settle_dry(self, batch: Batch, ctx: RunContext) -> Sequence[Outcome]:
+        """A dry run's outcomes the job can give without sending (a screened-out record is
+        skipped whether or not the run is real): recorded, and not counted as would-send."""
+        settle = getattr(self.job, "settle_dry_run", None)
+        if settle is None:
+            return ()
+        settled: Sequence[Outcome] = settle(batch, ctx)
+        records = {item.key: item.record for item in batch.items}
+        for outcome in settled:
+            self._record(records[outcome.key], outcome)
+        return settled
 
     async def _run_batch(
         self, batch: Batch, ctx: RunContext, slots: asyncio.Semaphore, reconcile: bool

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from cxone_outbound.engine.records import OUTCOME_STATES, State
 from cxone_outbound.engine.runner import RunSummary
 
 MAX_FACTS_PER_SECTION = 8
@@ -33,15 +34,24 @@ def render_section(name: str, data: Any) -> str:
     return f"  {name}: {shown}" + (f", … {more} more in summary.json" if more > 0 else "")
 
 
+_ALWAYS_COUNTED = (State.SUCCEEDED, State.FAILED, State.SKIPPED)
+
+
+def render_counts(counts: Mapping[str, int]) -> str:
+    """`8 succeeded, 2 failed, 0 skipped[, 5 unchanged], 0 in flight`: every state that ended a
+    record (the first three always), then what is still in flight."""
+    shown = [s for s in OUTCOME_STATES if s in _ALWAYS_COUNTED or counts.get(str(s), 0)]
+    parts = [f"{counts.get(str(s), 0)} {s}" for s in shown]
+    return ", ".join([*parts, f"{counts.get(str(State.IN_FLIGHT), 0)} in flight"])
+
+
 def render_summary(summary: RunSummary) -> str:
     """A few lines: status, counts, speed, latency, throttling, files, how to resume."""
     m = summary.metrics
-    c = summary.counts
     lat = m.get("latency_ms", {})
     lines = [
         f"run {summary.run_id} ({summary.job}): {summary.status}",
-        f"  records: {c.get('succeeded', 0)} succeeded, {c.get('failed', 0)} failed,"
-        f" {c.get('skipped', 0)} skipped, {c.get('in-flight', 0)} in flight"
+        f"  records: {render_counts(summary.counts)}"
         f" (this session: {m['processed']} at {m['records_per_s'] or 0}/s;"
         f" {m['previously_done']} done before)",
         f"  requests: {m['requests']}, 429s: {m['throttled_429']}, retries: {m['retries']},"

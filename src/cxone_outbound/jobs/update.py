@@ -14,6 +14,9 @@ on resume.
 
 A row over one of the API's limits (`limits.py`: an attribute's size, a name's on the PATCH, the
 admin dialect's record length as far as the row alone shows it) fails before it is sent.
+
+With `changed_only` (`--changed-only`), the list's current values are read at the start and a
+row whose every change already holds ends `unchanged`, unsent (jobs/sync/, docs/sync.md).
 """
 
 from __future__ import annotations
@@ -24,7 +27,17 @@ from typing import Any
 from cxone_outbound.client import errors
 from cxone_outbound.client.capabilities import Capabilities
 from cxone_outbound.client.models import BatchUpdateResult
-from cxone_outbound.engine import BaseJob, Batch, Item, Outcome, Record, RecordError, RunContext
+from cxone_outbound.engine import (
+    BaseJob,
+    Batch,
+    Item,
+    Outcome,
+    Record,
+    RecordError,
+    RunContext,
+    Source,
+)
+from cxone_outbound.jobs.sync import ChangedOnly, Compared, LookAhead
 from cxone_outbound.limits import (
     MAX_ATTRIBUTE_CHARS,
     MAX_EMAIL_CHARS,
@@ -44,6 +57,13 @@ CONTACT_FIELDS: dict[str, tuple[str, ...]] = {
 
 MISSING_FILE = "missing-contacts.csv"
 MAX_GROUP = 1000  # rows per grouped update: a resent batch stays small
+
+
+def compared_fields(columns: Sequence[str]) -> Compared:
+    """What rows with these (canonical) columns can change: the fields `--changed-only`
+    compares (`build_changes`' split: known contact fields, the other columns attributes)."""
+    named = frozenset(c for c in columns if c in CONTACT_FIELDS and c != "contactId")
+    return Compared(named, frozenset(c for c in columns if c not in CONTACT_FIELDS))
 
 
 def build_changes(fields: Mapping[str, str]) -> dict[str, Any]:
@@ -108,8 +128,15 @@ class UpdateJob(BaseJob):
         list_id: str | None = None,
         capabilities: Capabilities | None = None,
         per_contact: bool = False,
+        changed_only: Compared | None = None,
     ) -> None:
         self.concurrency = self.requests_in_flight = concurrency
+        # `changed_only`: what the rows can change (`compared_fields`), compared with the list
+        if changed_only is not None and list_id is None:
+            raise ValueError("--changed-only compares with a list's values: name the list")
+        self.changed_only = (
+            ChangedOnly(list_id, changed_only) if changed_only is not None and list_id else None
+        )
         self.list_id = list_id  # the batch PATCH's list; the admin dialect's ids are per list
         self.grouped = (
             capabilities is not None
@@ -127,8 +154,34 @@ class UpdateJob(BaseJob):
         self._max_record = capabilities.max_record_chars if capabilities else None
 
     def options(self) -> Mapping[str, Any]:
+        changed_only = {"changed_only": True} if self.changed_only else {}
         return {"concurrency": self.requests_in_flight, "list_id": self.list_id,
-                "grouped": self.grouped}
+                "grouped": self.grouped, **changed_only}
+
+    async def start(self, ctx: RunContext) -> None:
+        if self.changed_only is not None:
+            await self.changed_only.start(ctx)
+
+    def settle(self, item: Item) -> Outcome | None:
+        if self.changed_only is None:
+            return None
+        contact_id, changes = item.payload
+        return self.changed_only.settle(item.key, contact_id, changes)
+
+    async def finish(self, ctx: RunContext) -> None:
+        if self.changed_only is not None:
+            self.changed_only.close()
+
+    def with_look_ahead(self, source: Source) -> Source:
+        """The source this job reads, its rows' contacts fetched from the index a window at a
+        time when comparing (`--changed-only`); else the source itself."""
+        if self.changed_only is None:
+            return source
+        return LookAhead(source, self.changed_only,
+                         lambda record: record.fields.get("contactId", "").strip())
+
+    def summary_extra(self, ctx: RunContext) -> Mapping[str, Any]:
+        return {} if self.changed_only is None else {"sync": self.changed_only.report()}
 
     def prepare(self, record: Record) -> Item | RecordError:
         contact_id = record.fields.get("contactId", "").strip()

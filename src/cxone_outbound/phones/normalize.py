@@ -50,6 +50,7 @@ class Reason(StrEnum):
     REGION_NOT_ALLOWED = "region_not_allowed"
     BLOCKED_LINE_TYPE = "blocked_line_type"
     DISPOSABLE = "disposable"
+    NOT_DIALABLE = "not_dialable"  # a dialability verdict blocked it (sanitise --check)
 
 
 _PN_TYPE_TO_LINE_TYPE: dict[int, LineType] = {

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cxone_outbound.engine.metrics import LatencyHistogram
+from cxone_outbound.engine.records import OUTCOME_STATES
 from cxone_outbound.report.timeline import Timeline
 
 # Upper edges (ms) of the latency histogram's bins; the last bin is open-ended.
@@ -31,6 +32,8 @@ MAX_ELAPSED_MS = 86_400_000.0
 SUCCEEDED = "succeeded"
 FAILED = "failed"
 SKIPPED = "skipped"
+UNCHANGED = "unchanged"
+OUTCOMES = tuple(str(state) for state in OUTCOME_STATES)  # every state a record can end in
 REQUESTS = "requests"
 THROTTLED = "throttled"
 RETRIES = "retries"
@@ -143,7 +146,7 @@ class AuditStats:
 
     def _on_outcome(self, event: Mapping[str, Any], at: float) -> None:
         state = str(event.get("state", ""))
-        if state in (SUCCEEDED, FAILED, SKIPPED):
+        if state in OUTCOMES:
             self.timeline.add(at, state)
             self.outcomes[state] += 1
         if state == FAILED:

@@ -14,6 +14,7 @@ from html import escape
 from typing import Any
 
 from cxone_outbound import __version__
+from cxone_outbound.engine.results import RESULT_FILES
 from cxone_outbound.report import audit_stats as a
 from cxone_outbound.report.audit_stats import LATENCY_EDGES_MS, AuditStats
 from cxone_outbound.report.load import FailureRows, RunData
@@ -30,17 +31,14 @@ from cxone_outbound.report.svg import (
 )
 
 REMOVAL_FILES = ("removed.csv", "not-removed.csv", "to-remove.csv", "restore.csv")
-_ALWAYS_LISTED = frozenset({"summary.json", "audit.jsonl", "succeeded.csv", "failed.csv"})
 MAX_CELL = 300  # characters of a failed row's cell shown; the file has the rest
 NUMERIC_COLUMNS = frozenset({"line", "attempts"})
 MESSAGE_COLUMNS = frozenset({"error_message"})
 CODE_COLUMNS = frozenset({"error_code"})
 THROTTLED_SERIES = Series(a.THROTTLED, "429 Too Many Requests", "c-throttled")
-OUTCOME_SERIES = (
-    Series(a.SUCCEEDED, "succeeded", "c-succeeded"),
-    Series(a.FAILED, "failed", "c-failed"),
-    Series(a.SKIPPED, "skipped", "c-skipped"),
-)
+OUTCOME_SERIES = tuple(Series(state, state, f"c-{state}") for state in a.OUTCOMES)
+ALWAYS_SHOWN = (a.SUCCEEDED, a.FAILED, a.SKIPPED)  # the other outcomes once a record has one
+KPI_TONES = {a.SUCCEEDED: "ok", a.FAILED: "bad"}
 PUSHBACK_LINES = (
     Series(a.RETRIES, "retries", "c-retries"),
     Series(a.ERRORS, "5xx or no answer", "c-errors"),
@@ -175,15 +173,18 @@ def _removal_kpis(summary: Mapping[str, Any]) -> list[str]:
     return cards
 
 
+def _counts(data: RunData) -> Mapping[str, Any]:
+    """Records by state: the summary's, else (no summary) what the audit saw."""
+    counts = data.summary.get("counts")
+    return counts if isinstance(counts, Mapping) else dict(data.audit.outcomes)
+
+
 def _kpis(data: RunData) -> str:
     s, audit = data.summary, data.audit
-    counts = s.get("counts") if isinstance(s.get("counts"), Mapping) else None
-    if counts is None:  # no summary: what the audit saw
-        counts = dict(audit.outcomes)
+    counts = _counts(data)
     metrics = s.get("metrics") if isinstance(s.get("metrics"), Mapping) else {}
     assert isinstance(metrics, Mapping)
-    succeeded, failed = _int(counts, "succeeded"), _int(counts, "failed")
-    skipped, in_flight = _int(counts, "skipped"), _int(counts, "in-flight")
+    in_flight = _int(counts, "in-flight")
     active = audit.active_s or float(metrics.get("elapsed_s") or 0)
     done_in_audit = sum(audit.outcomes.values())
     rate = done_in_audit / active if active > 0 and done_in_audit else metrics.get("records_per_s")
@@ -198,9 +199,9 @@ def _kpis(data: RunData) -> str:
         return _ms(value if value is not None else latency.get(key))
 
     cards = [
-        _kpi("Succeeded", f"{succeeded:,}", "ok" if succeeded else ""),
-        _kpi("Failed", f"{failed:,}", "bad" if failed else ""),
-        _kpi("Skipped", f"{skipped:,}"),
+        _kpi(state.capitalize(), f"{n:,}", KPI_TONES.get(state, "") if n else "")
+        for state in a.OUTCOMES
+        if (n := _int(counts, state)) or state in ALWAYS_SHOWN
     ]
     if in_flight:
         cards.append(_kpi("In flight", f"{in_flight:,}", "warn"))
@@ -422,12 +423,12 @@ def _padded(row: Sequence[str], width: int) -> list[str]:
 
 
 def _footer(data: RunData) -> str:
-    files = "".join(
-        f"<li><code>{_e(data.run_dir / name)}</code></li>"
-        for name in ("summary.json", "audit.jsonl", "succeeded.csv", "failed.csv",
-                     *REMOVAL_FILES)
-        if name in _ALWAYS_LISTED or (data.run_dir / name).exists()
-    )
+    names = ["summary.json", "audit.jsonl", "succeeded.csv", "failed.csv"]
+    counts = _counts(data)
+    names += [name for state, name in RESULT_FILES.items()
+              if name not in names and _int(counts, str(state))]
+    names += [name for name in REMOVAL_FILES if (data.run_dir / name).exists()]
+    files = "".join(f"<li><code>{_e(data.run_dir / name)}</code></li>" for name in names)
     return (
         f"<footer>Generated {_e(_when(data.generated_at))} by cxone-outbound {_e(__version__)}"
         f" from {data.audit.lines:,} audit line(s). Files of this run:<ul>{files}</ul></footer>"

@@ -9,6 +9,7 @@ STYLE = """
 :root {
   --fg: #1f2328; --muted: #59636e; --line: #d1d9e0; --soft: #f6f8fa; --bg: #ffffff;
   --ok: #2f9e44; --fail: #d6336c; --skip: #adb5bd; --req: #4263eb; --throttle: #f08c00;
+  --same: #74c0fc;
   --retry: #7048e8; --err: #c92a2a; --accent: #1c7ed6;
 }
 * { box-sizing: border-box; }
@@ -66,6 +67,7 @@ svg.chart .hit:hover { fill: rgba(66, 99, 235, 0.08); }
 .c-succeeded { fill: var(--ok); stroke: var(--ok); }
 .c-failed { fill: var(--fail); stroke: var(--fail); }
 .c-skipped { fill: var(--skip); stroke: var(--skip); }
+.c-unchanged { fill: var(--same); stroke: var(--same); }
 .c-requests { fill: var(--req); stroke: var(--req); }
 .c-throttled { fill: var(--throttle); stroke: var(--throttle); }
 .c-retries { fill: var(--retry); stroke: var(--retry); }
@@ -77,6 +79,7 @@ svg.chart .hit:hover { fill: rgba(66, 99, 235, 0.08); }
   margin-right: 6px; vertical-align: -1px; }
 .sw-succeeded { background: var(--ok); } .sw-failed { background: var(--fail); }
 .sw-skipped { background: var(--skip); } .sw-throttled { background: var(--throttle); }
+.sw-unchanged { background: var(--same); }
 .sw-retries { background: var(--retry); } .sw-errors { background: var(--err); }
 .bars { display: grid; grid-template-columns: minmax(90px, max-content) 1fr max-content;
   gap: 6px 12px; align-items: center; font-size: 0.9rem; }

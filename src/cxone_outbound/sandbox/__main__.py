@@ -13,10 +13,10 @@ from pathlib import Path
 
 import orjson
 
-from cxone_outbound.sandbox.access_keys import DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET
-from cxone_outbound.sandbox.auth import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_TENANT
-from cxone_outbound.sandbox.control_guard import TOKEN_ENV
-from cxone_outbound.sandbox.faults import FaultSpecError, parse_fault_spec
+from cxone_outbound.sandbox.control.guard import TOKEN_ENV
+from cxone_outbound.sandbox.http.faults import FaultSpecError, parse_fault_spec
+from cxone_outbound.sandbox.http.ratelimit import DEFAULT_BURST, DEFAULT_RATE
+from cxone_outbound.sandbox.http.serving import serve
 from cxone_outbound.sandbox.options import (
     DEFAULT_HOST,
     DEFAULT_IMPORT_ROWS_PER_S,
@@ -24,8 +24,15 @@ from cxone_outbound.sandbox.options import (
     DEFAULT_TOKEN_TTL,
     SandboxOptions,
 )
-from cxone_outbound.sandbox.ratelimit import DEFAULT_BURST, DEFAULT_RATE
-from cxone_outbound.sandbox.serving import serve
+from cxone_outbound.sandbox.store.admin.access_keys import (
+    DEFAULT_ACCESS_KEY_ID,
+    DEFAULT_ACCESS_KEY_SECRET,
+)
+from cxone_outbound.sandbox.store.auth import (
+    DEFAULT_CLIENT_ID,
+    DEFAULT_CLIENT_SECRET,
+    DEFAULT_TENANT,
+)
 
 
 def parse_args(argv: list[str]) -> SandboxOptions:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from cxone_outbound.sandbox.ratelimit import DEFAULT_BURST, DEFAULT_RATE
+from cxone_outbound.sandbox.http.ratelimit import DEFAULT_BURST, DEFAULT_RATE
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8642

@@ -18,12 +18,19 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
 
-from cxone_outbound.sandbox.access_keys import DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET
-from cxone_outbound.sandbox.auth import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_TENANT
-from cxone_outbound.sandbox.control import SandboxControl
-from cxone_outbound.sandbox.control_guard import TOKEN_ENV
+from cxone_outbound.sandbox.control.client import SandboxControl
+from cxone_outbound.sandbox.control.guard import TOKEN_ENV
+from cxone_outbound.sandbox.http.ratelimit import DEFAULT_BURST, DEFAULT_RATE
 from cxone_outbound.sandbox.options import DEFAULT_IMPORT_ROWS_PER_S, DEFAULT_TOKEN_TTL
-from cxone_outbound.sandbox.ratelimit import DEFAULT_BURST, DEFAULT_RATE
+from cxone_outbound.sandbox.store.admin.access_keys import (
+    DEFAULT_ACCESS_KEY_ID,
+    DEFAULT_ACCESS_KEY_SECRET,
+)
+from cxone_outbound.sandbox.store.auth import (
+    DEFAULT_CLIENT_ID,
+    DEFAULT_CLIENT_SECRET,
+    DEFAULT_TENANT,
+)
 
 START_TIMEOUT_S = 30.0
 

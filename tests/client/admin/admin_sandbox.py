@@ -14,7 +14,7 @@ from cxone_outbound.config import Settings
 from cxone_outbound.sandbox.server import SandboxServer
 
 SANDBOX_LIST_COLUMNS = ("externalId=ExternalId,phone=PhoneNumber,firstName=FirstName,"
-                        "lastName=LastName,email=Email,attributes=*")
+                        "lastName=LastName,email=Email,timeZone=TimeZone,attributes=*")
 """The mapping of a list made through v2 (a tenant does not return it: told as a profile would)."""
 
 

@@ -63,7 +63,7 @@ def admin_cli(
         f'[profiles.real]\ndialect = "admin"\nbase_url = "{sandbox_server.base_url}"\n'
         f'access_key_id = "{sandbox_server.access_key_id}"\n'
         'list_columns = "externalId=ExternalId,phone=PhoneNumber,firstName=FirstName,'
-        'lastName=LastName,email=Email,attributes=*"\n'
+        'lastName=LastName,email=Email,timeZone=TimeZone,attributes=*"\n'
     )
     config.chmod(0o600)
     monkeypatch.setenv("CXONE_CONFIG", str(config))

@@ -25,7 +25,7 @@ async def _no_client(observer: Any) -> AsyncIterator[None]:
     yield None  # a check reads a file (or a snapshot already read) and sends nothing
 
 
-def _now(text: str | None) -> datetime:
+def parse_now(text: str | None) -> datetime:
     if not text:
         return datetime.now(UTC)
     try:
@@ -92,7 +92,7 @@ def check_command(
                if r.strip()}
     screen = (open_screen(ctx, dnc_files, tenant=True, default_region=default_region)
               if dnc_files else None)
-    checker = Checker(policy, _now(now), normalizer=PhoneNormalizer(default_region),
+    checker = Checker(policy, parse_now(now), normalizer=PhoneNormalizer(default_region),
                       dnc=screen.match if screen else None,
                       allowed_regions=regions, blocked_line_types=blocked)
 

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
@@ -25,10 +23,8 @@ from cxone_outbound.dnc import (
     compile_dnc,
     parse_source_arg,
 )
-from cxone_outbound.engine import Item
-from cxone_outbound.engine.job import Job
-from cxone_outbound.jobs.dnc_scrub import ScrubbingJob, read_tenant_dnc
 from cxone_outbound.jobs.preview.eligibility import SuppressionIndex
+from cxone_outbound.jobs.screening import read_tenant_dnc
 from cxone_outbound.phones import normalize_phone
 from cxone_outbound.private_files import open_private
 
@@ -160,33 +156,6 @@ async def _tenant_dnc(settings: Settings, default_region: str | None) -> Suppres
 
     async with open_api(settings) as api:  # v2 or admin: the same protocol method
         return await read_tenant_dnc(api, now=datetime.now(UTC), default_region=default_region)
-
-
-ScrubDncOpt = Annotated[
-    list[Path] | None,
-    typer.Option("--scrub-dnc", help="Skip rows whose phone is in this compiled DNC file (cxo dnc "
-                 "compile; repeatable) or in the tenant's DNC groups; see docs/dnc.md."),
-]
-
-
-@contextlib.contextmanager
-def scrubbing(
-    ctx: typer.Context, job: Job, files: list[Path] | None, header: list[str],
-    phone_of: Callable[[Item], str | None], *, dry_run: bool, default_region: str | None,
-) -> Iterator[Job]:
-    """`job` behind a DNC screen (the files, then unless a dry run the tenant's groups) while
-    the block runs, the files closed after it; `job` itself when no file is given."""
-    if not files:
-        yield job
-        return
-    if dry_run:
-        runs.cli_state(ctx).output.info("dry run: scrubbing against the DNC files only (the "
-                                        "tenant's DNC groups are read on a real run)")
-    screen = open_screen(ctx, files, tenant=not dry_run, default_region=default_region or "US")
-    try:
-        yield ScrubbingJob(job, screen, phone_of, header=header)
-    finally:
-        screen.close()
 
 
 def open_screen(

@@ -80,6 +80,7 @@ def enrich_command(
     source_sql: runs.SourceSqlOpt = None,
     dsn: runs.DsnOpt = None,
     sheet: runs.SheetOpt = None,
+    changed_only: runs.ChangedOnlyOpt = False,
 ) -> None:
     """Set contact attributes from a CRM extract, in atomic batches within the campaign's budget.
 
@@ -128,12 +129,13 @@ def enrich_command(
         concurrency=concurrency,
         extra_options={"mapping": str(mapping_file), "plan": checked.as_dict()},
         plan=checked.as_dict(),
+        changed_only=changed_only,
     )
     try:
         runs.execute(
             ctx,
             job,
-            source,
+            job.with_look_ahead(source),
             state_dir=state_dir,
             resume=resume,
             dry_run=dry_run,

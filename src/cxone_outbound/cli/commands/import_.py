@@ -8,9 +8,18 @@ from typing import Annotated
 import typer
 
 from cxone_outbound.cli.commands import runs
-from cxone_outbound.cli.commands.dnc import ScrubDncOpt, scrubbing
-from cxone_outbound.cli.commands.mirror import MaxRemoveOpt, MirrorOpt, execute_mirrored
+from cxone_outbound.cli.commands.job_options.mirror import MaxRemoveOpt, MirrorOpt, execute_mirrored
+from cxone_outbound.cli.commands.job_options.screening import (
+    CheckOpt,
+    NowOpt,
+    ScrubDncOpt,
+    checker_for,
+    screening,
+)
 from cxone_outbound.client.capabilities import capabilities_for
+from cxone_outbound.dialability.timezones import ZoneFinder
+from cxone_outbound.dialability.zone_fill import TIME_ZONE_ATTRIBUTE, ZoneFill, own_zone_column
+from cxone_outbound.jobs.check import fact_columns
 from cxone_outbound.jobs.import_ import (
     DEFAULT_REQUIRED,
     IMPORT_FIELDS,
@@ -20,6 +29,7 @@ from cxone_outbound.jobs.import_ import (
     parse_required,
 )
 from cxone_outbound.jobs.mirror import DEFAULT_MAX_REMOVE
+from cxone_outbound.jobs.screening import TimeZoneCell
 
 
 def import_contacts(
@@ -65,6 +75,13 @@ def import_contacts(
     scrub_dnc: ScrubDncOpt = None,
     mirror: MirrorOpt = False,
     max_remove: MaxRemoveOpt = DEFAULT_MAX_REMOVE,
+    check: CheckOpt = None,
+    now: NowOpt = None,
+    no_time_zone: Annotated[
+        bool,
+        typer.Option("--no-time-zone", help="Send no time zone (by default each row's own "
+                     "time_zone column, else its ZIP's, else its phone's; docs/import.md)."),
+    ] = False,
 ) -> None:
     """Import contacts, resumable, each row once; see docs/import.md."""
     source = runs.open_source(
@@ -90,14 +107,24 @@ def import_contacts(
         poll_deadline_s=poll_deadline,
         required=required,
     )
-    attributes = [c for c in source.columns if c not in IMPORT_FIELDS]
+    own_zone = None if no_time_zone else own_zone_column(source.columns)
+    attributes = [c for c in source.columns if c not in IMPORT_FIELDS and c != own_zone]
+    if not no_time_zone:
+        attributes.append(TIME_ZONE_ATTRIBUTE)
     try:
         importer = ImportJob(options, attributes, capabilities_for(dialect))
     except ValueError as exc:
         runs.usage_error(f"{file}: {exc}")
+    finder = ZoneFinder()
+    checker = checker_for(check, now, finder=finder, default_region=options.default_region)
+    facts = fact_columns(source.columns)
+    time_zone = None if no_time_zone else TimeZoneCell(
+        ZoneFill(finder, own_column=own_zone, zip_column=facts.get("zip_code")),
+        importer.columns.index(TIME_ZONE_ATTRIBUTE))
     phone = importer.columns.index("phone_number")
-    with scrubbing(ctx, importer, scrub_dnc, source.header, lambda i: i.payload[phone],
-                   dry_run=dry_run, default_region=options.default_region) as job:
+    with screening(ctx, importer, header=source.header, phone_of=lambda i: i.payload[phone],
+                   dry_run=dry_run, default_region=options.default_region, dnc_files=scrub_dnc,
+                   checker=checker, time_zone=time_zone, facts=facts) as job:
         if mirror:
             execute_mirrored(ctx, job, source, importer, list_id=list_id, max_remove=max_remove,
                              state_dir=state_dir, resume=resume, dry_run=dry_run,

@@ -94,6 +94,14 @@ DsnOpt = Annotated[
 SheetOpt = Annotated[
     str | None, typer.Option("--sheet", help="The .xlsx sheet to read (default: the first).")
 ]
+ChangedOnlyOpt = Annotated[
+    bool,
+    typer.Option(
+        "--changed-only",
+        help="Read the list's current values first; rows whose values already hold are "
+        "counted unchanged and not sent (docs/sync.md).",
+    ),
+]
 
 runs_app = typer.Typer(
     help="List and inspect runs (journal and result files).", no_args_is_help=True
@@ -204,7 +212,7 @@ def read_list(settings: Settings, list_id: str, path: Path) -> ListSnapshot:
     from cxone_outbound.client.dialect import open_api
 
     async def read() -> ListSnapshot:
-        async with open_api(settings) as client:
+        async with open_api(settings, scratch=path.parent) as client:
             return await read_into(client, list_id, ListSnapshot(path))
 
     return asyncio.run(read())
@@ -272,7 +280,8 @@ def execute(
         effective = settings or state.settings()
 
         def client_factory(observer: Any) -> OpenedApi:
-            return open_api(effective, observer=observer)  # v2 or admin, by settings.dialect
+            # v2 or admin, by settings.dialect; admin keeps a downloaded list in the state dir
+            return open_api(effective, observer=observer, scratch=directory)
 
     config = RunConfig(state_dir=directory, resume=run_id, dry_run=dry_run)
     reporter = make_reporter(mode, json_output=state.json_output)

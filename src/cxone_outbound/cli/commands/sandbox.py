@@ -9,10 +9,10 @@ from typing import Annotated
 import typer
 
 from cxone_outbound.cli.exit_codes import ExitCode
-from cxone_outbound.sandbox.access_keys import DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET
-from cxone_outbound.sandbox.auth import DEFAULT_TENANT
-from cxone_outbound.sandbox.control_guard import TOKEN_ENV
-from cxone_outbound.sandbox.faults import FaultSpecError, parse_fault_spec
+from cxone_outbound.sandbox.control.guard import TOKEN_ENV
+from cxone_outbound.sandbox.http.faults import FaultSpecError, parse_fault_spec
+from cxone_outbound.sandbox.http.ratelimit import DEFAULT_BURST, DEFAULT_RATE
+from cxone_outbound.sandbox.http.serving import serve
 from cxone_outbound.sandbox.options import (
     DEFAULT_HOST,
     DEFAULT_IMPORT_ROWS_PER_S,
@@ -20,8 +20,11 @@ from cxone_outbound.sandbox.options import (
     DEFAULT_TOKEN_TTL,
     SandboxOptions,
 )
-from cxone_outbound.sandbox.ratelimit import DEFAULT_BURST, DEFAULT_RATE
-from cxone_outbound.sandbox.serving import serve
+from cxone_outbound.sandbox.store.admin.access_keys import (
+    DEFAULT_ACCESS_KEY_ID,
+    DEFAULT_ACCESS_KEY_SECRET,
+)
+from cxone_outbound.sandbox.store.auth import DEFAULT_TENANT
 
 app = typer.Typer(help="The local sandbox: an emulator of the CXone outbound API.",
                   no_args_is_help=True)

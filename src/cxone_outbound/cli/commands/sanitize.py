@@ -11,10 +11,13 @@ from rich.console import Console
 from rich.table import Table
 
 from cxone_outbound.cli.commands import runs
+from cxone_outbound.cli.commands.job_options.screening import CheckOpt, NowOpt, checker_for
 from cxone_outbound.client.capabilities import capabilities_for
 from cxone_outbound.config import Settings
+from cxone_outbound.dialability.timezones import ZoneFinder
 from cxone_outbound.engine.launch import default_state_dir
 from cxone_outbound.engine.runner import run_dir_for
+from cxone_outbound.jobs.check import Checker
 from cxone_outbound.jobs.list_snapshot import ListSnapshot
 from cxone_outbound.jobs.sanitize import (
     ListChangedError,
@@ -99,7 +102,7 @@ def _directive(
 
 async def _plan(
     list_id: str, contacts: ListSnapshot, directive: Directive, work: Path, settings: Settings,
-    state_dir: Path, *, digits_only: bool,
+    state_dir: Path, *, digits_only: bool, checker: Checker | None = None,
 ) -> Plan:
     """The plan, line types from the directive's lookup (a carrier lookup's answers cached in
     the state dir)."""
@@ -108,12 +111,13 @@ async def _plan(
         async with lookup:
             try:
                 return await plan_list(list_id, contacts, directive, lookup=lookup,
-                                       path=work / "plan.sqlite3", digits_only=digits_only)
+                                       path=work / "plan.sqlite3", digits_only=digits_only,
+                                       checker=checker)
             finally:
                 if lookup.cache is not None:
                     lookup.cache.close()
     return await plan_list(list_id, contacts, directive, path=work / "plan.sqlite3",
-                           digits_only=digits_only)
+                           digits_only=digits_only, checker=checker)
 
 
 def _load_plan(path: Path, work: Path) -> Plan:
@@ -207,12 +211,17 @@ def sanitize_command(
     resume: runs.ResumeOpt = None,
     dry_run: runs.DryRunOpt = False,
     progress: runs.ProgressOpt = "auto",
+    check: CheckOpt = None,
+    now: NowOpt = None,
 ) -> None:
     """Normalise phones to E.164 and purge the unusable ones; a plan first, see docs/sanitize.md."""
     directive = _directive(
         directive_file, allow_region, block_line_type, disposable, default_region,
         line_type_lookup,
     )
+    checker = checker_for(check, now, finder=ZoneFinder(), default_region=directive.default_region)
+    if checker is not None and (plan_file is not None or resume):
+        runs.usage_error("--check judges while a plan is made: not with --plan or --resume")
     directory = state_dir or default_state_dir()
     if resume == "auto":
         runs.usage_error("sanitize resumes a given run: --resume RUN_ID (see `cxo runs list`)")
@@ -223,7 +232,7 @@ def sanitize_command(
     with runs.scratch_dir(directory, "sanitize") as work:
         _sanitize(
             ctx, list_id, directive, work, directory, plan_file, resume, apply, dry_run, force,
-            max_purge, callback, secret, concurrency, progress,
+            max_purge, callback, secret, concurrency, progress, checker=checker,
         )
 
 
@@ -231,7 +240,7 @@ def _sanitize(
     ctx: typer.Context, list_id: str, directive: Directive, work: Path, directory: Path,
     plan_file: Path | None, resume: str | None, apply: bool, dry_run: bool, force: bool,
     max_purge: float, callback: str | None, callback_secret: str | None, concurrency: int,
-    progress: str,
+    progress: str, *, checker: Checker | None = None,
 ) -> None:
     state = runs.cli_state(ctx)
     out = state.output
@@ -244,7 +253,8 @@ def _sanitize(
     else:
         digits = capabilities_for(settings.dialect).phones_as_digits
         plan = asyncio.run(
-            _plan(list_id, contacts, directive, work, settings, directory, digits_only=digits)
+            _plan(list_id, contacts, directive, work, settings, directory, digits_only=digits,
+                  checker=checker)
         )
     if plan.list_id != list_id:
         runs.usage_error(f"the plan is for list {plan.list_id}, not {list_id}")

@@ -8,10 +8,10 @@ from typing import Annotated
 import typer
 
 from cxone_outbound.cli.commands import runs
-from cxone_outbound.cli.commands.dnc import ScrubDncOpt, scrubbing
+from cxone_outbound.cli.commands.job_options.screening import ScrubDncOpt, screening
 from cxone_outbound.client.capabilities import capabilities_for
 from cxone_outbound.engine import Item
-from cxone_outbound.jobs.update import CONTACT_FIELDS, UpdateJob
+from cxone_outbound.jobs.update import CONTACT_FIELDS, UpdateJob, compared_fields
 from cxone_outbound.phones import normalize_phone
 
 
@@ -48,6 +48,7 @@ def update_contacts(
                      " way)."),
     ] = False,
     scrub_dnc: ScrubDncOpt = None,
+    changed_only: runs.ChangedOnlyOpt = False,
 ) -> None:
     """Update existing contacts (batch PATCH with --list, else one PATCH each), resumable;
     see docs/update.md."""
@@ -63,13 +64,17 @@ def update_contacts(
     if settings.dialect == "admin" and not list_id:
         runs.usage_error("on the admin dialect a contact id is an external id within a list: "
                          "pass --list (docs/real-tenant.md)")
+    if changed_only and not list_id:
+        runs.usage_error("--changed-only compares rows with a list's current values: "
+                         "pass --list")
     updater = UpdateJob(concurrency=settings.concurrency, list_id=list_id,
-                        capabilities=capabilities_for(settings.dialect), per_contact=per_contact)
+                        capabilities=capabilities_for(settings.dialect), per_contact=per_contact,
+                        changed_only=compared_fields(source.columns) if changed_only else None)
     # a row that would write a listed phone is skipped whole
-    with scrubbing(ctx, updater, scrub_dnc, source.header, new_phone, dry_run=dry_run,
-                   default_region="US") as job:
-        runs.execute(ctx, job, source, state_dir=state_dir, resume=resume, dry_run=dry_run,
-                     progress=progress, settings=settings)
+    with screening(ctx, updater, header=source.header, phone_of=new_phone, dry_run=dry_run,
+                   default_region="US", dnc_files=scrub_dnc) as job:
+        runs.execute(ctx, job, updater.with_look_ahead(source), state_dir=state_dir,
+                     resume=resume, dry_run=dry_run, progress=progress, settings=settings)
 
 
 def new_phone(item: Item) -> str | None:

@@ -51,6 +51,7 @@ from cxone_outbound.client.admin import contract
 from cxone_outbound.client.admin.paging import PAGE_MAX, JsonCall, pages
 from cxone_outbound.client.admin.records import text_of
 from cxone_outbound.client.api import seg
+from cxone_outbound.client.capabilities import ADMIN_CAMPAIGN_FIELDS, ADMIN_UNHELD_LEAVES
 from cxone_outbound.client.errors import (
     ConfigurationError,
     CXoneError,
@@ -106,11 +107,10 @@ HOMES: Mapping[Path, Home] = {
         *PARAMETER_HOMES,
     )
 }
-UNHELD_LEAVES = ("previewSettings.agentPromptEnabled",)
+UNHELD_LEAVES = ADMIN_UNHELD_LEAVES
 """v2 leaves inside held fields with no published home (`Capabilities.campaign_fields` lists
 them with a `-`)."""
-HELD_FIELDS = frozenset({"type", "status", "dialingRules", "previewSettings",
-                         *(f"-{leaf}" for leaf in UNHELD_LEAVES)})
+HELD_FIELDS = ADMIN_CAMPAIGN_FIELDS
 """Top-level v2 campaign fields the admin dialect can write (`Capabilities.campaign_fields`)."""
 READ_ONLY = frozenset({"id", "campaignId", "skillId", "version", "createdAt", "updatedAt"})
 WRITABLE_STATUSES = ("active", "inactive")

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from cxone_outbound.client.errors import SchemaDrift, ValidationError
+from cxone_outbound.client.errors import ConfigurationError, SchemaDrift, ValidationError
 from cxone_outbound.client.models import Contact
 from cxone_outbound.limits import ADMIN_MAX_UPLOAD_BYTES, ADMIN_MAX_UPLOAD_RECORDS
 
@@ -34,9 +34,12 @@ def text_of(item: Mapping[str, Any], *names: str) -> str | None:
 MAX_UPLOAD_RECORDS = ADMIN_MAX_UPLOAD_RECORDS
 MAX_UPLOAD_BYTES = ADMIN_MAX_UPLOAD_BYTES
 V2_IMPORT_COLUMNS = ("phone_number", "first_name", "last_name", "email")
+TIME_ZONE_FIELD = "timeZone"
+"""The attribute a contact's IANA time zone travels as (v2), kept in the list's
+`timeZoneColumn` on this dialect."""
 ANY_COLUMN = "*"
 _ROLES = {"externalId": "external_id", "phone": "phone", "firstName": "first_name",
-          "lastName": "last_name", "email": "email"}
+          "lastName": "last_name", "email": "email", "timeZone": "time_zone"}
 
 
 def digits(phone: str | None) -> str:
@@ -59,12 +62,14 @@ class ListColumns:
     last_name: str | None = "LastName"
     email: str | None = "Email"
     attributes: frozenset[str] | None = frozenset()
+    time_zone: str | None = None  # the list's `timeZoneColumn`
 
     @classmethod
     def parse(cls, spec: str) -> ListColumns:
         """`externalId=ExternalId,phone=PhoneNumber,firstName=..,attributes=tier;region` (or
         `attributes=*`): the mapping of a list the tool did not create."""
-        values: dict[str, Any] = {"first_name": None, "last_name": None, "email": None}
+        values: dict[str, Any] = {"first_name": None, "last_name": None, "email": None,
+                                  "time_zone": None}
         attributes: frozenset[str] | None = frozenset()
         for part in (p.strip() for p in spec.split(",") if p.strip()):
             role, _, column = (x.strip() for x in part.partition("="))
@@ -83,6 +88,7 @@ class ListColumns:
     def to_json(self) -> dict[str, Any]:
         return {"externalId": self.external_id, "phone": self.phone,
                 "firstName": self.first_name, "lastName": self.last_name, "email": self.email,
+                "timeZone": self.time_zone,
                 "attributes": None if self.attributes is None else sorted(self.attributes)}
 
     @classmethod
@@ -90,12 +96,13 @@ class ListColumns:
         attributes = data.get("attributes")
         return cls(external_id=str(data["externalId"]), phone=str(data["phone"]),
                    first_name=data.get("firstName"), last_name=data.get("lastName"),
-                   email=data.get("email"),
+                   email=data.get("email"), time_zone=data.get("timeZone"),
                    attributes=None if attributes is None else frozenset(attributes))
 
     @property
     def standard(self) -> list[str]:
-        named = [self.external_id, self.phone, self.first_name, self.last_name, self.email]
+        named = [self.external_id, self.phone, self.first_name, self.last_name, self.email,
+                 self.time_zone]
         return [c for c in named if c]
 
     def by_contact_field(self) -> dict[str, str]:
@@ -108,7 +115,13 @@ class ListColumns:
         if self.attributes is None:
             return []
         known = set(self.standard) | self.attributes
+        if self.time_zone:
+            known.add(TIME_ZONE_FIELD)
         return sorted({c for c in columns if c not in known})
+
+    def to_upload(self, field: str) -> str:
+        """The upload column of a contact's attribute (the time zone's is the list's own)."""
+        return self.time_zone if field == TIME_ZONE_FIELD and self.time_zone else field
 
 
 def contact_from_record(record: Mapping[str, Any], list_id: str, columns: ListColumns,
@@ -128,6 +141,8 @@ def contact_from_record(record: Mapping[str, Any], list_id: str, columns: ListCo
     for name, column in columns.by_contact_field().items():
         value = values.pop(column, None)
         known[name] = None if value in (None, "") else str(value)
+    if columns.time_zone and columns.time_zone in values:  # an attribute, as v2 shows it
+        values[TIME_ZONE_FIELD] = values.pop(columns.time_zone)
     return Contact.model_validate({**known, "attributes": values})
 
 
@@ -138,7 +153,7 @@ def upload_row(contact: Contact, columns: ListColumns) -> dict[str, str]:
         value = getattr(contact, name)
         row[column] = "" if value is None else text_value(value)
     for name, value in contact.attributes.items():
-        row[name] = "" if value is None else text_value(value)
+        row[columns.to_upload(name)] = "" if value is None else text_value(value)
     return row
 
 
@@ -185,7 +200,14 @@ def v2_import_to_upload(body: bytes, columns: ListColumns, *, gzipped: bool) -> 
     """
     text = (gzip.decompress(body) if gzipped else body).decode("utf-8-sig")
     reader = csv.DictReader(io.StringIO(text))
-    refused = columns.uncarried(n for n in reader.fieldnames or () if n not in V2_IMPORT_COLUMNS)
+    names = [n for n in reader.fieldnames or () if n not in V2_IMPORT_COLUMNS]
+    if TIME_ZONE_FIELD in names and not columns.time_zone:
+        raise ConfigurationError(
+            "the calling list's mapping names no time-zone column (timeZoneColumn), so the "
+            f"records' {TIME_ZONE_FIELD} would not reach the dialer: lists cxo creates map one "
+            "(TimeZone); for another list add timeZone=COLUMN to list_columns, or import with "
+            "--no-time-zone. Nothing was sent")
+    refused = columns.uncarried(names)
     if refused:
         raise ValidationError(
             f"the calling list's mapping cannot carry the column(s) {', '.join(refused)}: map "
@@ -199,7 +221,7 @@ def v2_import_to_upload(body: bytes, columns: ListColumns, *, gzipped: bool) -> 
         for name, value in raw.items():
             if name is None:
                 continue
-            target = rename.get(name, name)
+            target = rename[name] if name in rename else columns.to_upload(name)
             if target:
                 row[target] = value or ""
         rows.append(row)

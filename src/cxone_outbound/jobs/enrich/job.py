@@ -3,7 +3,9 @@
 `prepare` maps one CSV record (pure apart from the fill-rate tally); `send` POSTs a batch and,
 when the server refuses it, follows `BatchResolution` until every contact is applied or set
 aside with its reason; `finish` refreshes the list once and writes the fill rates;
-`summary_extra` puts the job's report under `enrich` in the run's summary.
+`summary_extra` puts the job's report under `enrich` in the run's summary. With
+`changed_only` (`--changed-only`), a row whose every attribute already holds in the list ends
+`unchanged`, unsent (jobs/sync/, docs/sync.md).
 """
 
 from __future__ import annotations
@@ -17,13 +19,14 @@ import orjson
 
 from cxone_outbound.client.errors import IdempotencyKeyReused, PayloadTooLarge, ValidationError
 from cxone_outbound.client.models import EnrichmentItem
-from cxone_outbound.engine.job import BaseJob, RunContext
+from cxone_outbound.engine.job import BaseJob, RunContext, Source
 from cxone_outbound.engine.records import Batch, Item, Outcome, Record, RecordError
 from cxone_outbound.engine.resolution import BatchResolution, RefusalDetail
 from cxone_outbound.jobs.enrich.mapping import EnrichmentMapping
 from cxone_outbound.jobs.enrich.metrics import BatchLatencies, FillRates
 from cxone_outbound.jobs.enrich.transform import apply_mapping
-from cxone_outbound.jobs.enrich.values import Value
+from cxone_outbound.jobs.enrich.values import Value, is_null_like
+from cxone_outbound.jobs.sync import ChangedOnly, Compared, LookAhead
 from cxone_outbound.limits import MAX_ATTRIBUTE_CHARS
 
 FILL_RATES_FILE = "fill_rates.json"
@@ -56,8 +59,13 @@ class EnrichJob(BaseJob):
         refresh: bool = True,
         extra_options: Mapping[str, Any] | None = None,
         plan: Mapping[str, Any] | None = None,
+        changed_only: bool = False,
     ) -> None:
         self.mapping = mapping
+        self.changed_only = (
+            ChangedOnly(list_id, Compared(attributes=frozenset(mapping.attributes)))
+            if changed_only else None
+        )
         self.list_id = list_id
         self.campaign_id = campaign_id
         self.batch_size = batch_size
@@ -78,8 +86,32 @@ class EnrichJob(BaseJob):
             "campaign": self.campaign_id,
             "batchSize": self.batch_size,
             "attributes": list(self.mapping.attributes),
+            **({"changedOnly": True} if self.changed_only else {}),
             **self.extra_options,
         }
+
+    async def start(self, ctx: RunContext) -> None:
+        if self.changed_only is not None:
+            await self.changed_only.start(ctx)
+
+    def settle(self, item: Item) -> Outcome | None:
+        if self.changed_only is None:
+            return None
+        writes = {"attributes": item.payload["attributes"]}
+        return self.changed_only.settle(item.key, contact_id_of(item), writes)
+
+    def with_look_ahead(self, source: Source) -> Source:
+        """The source this job reads, its rows' contacts fetched from the index a window at a
+        time when comparing (`--changed-only`); else the source itself."""
+        if self.changed_only is None:
+            return source
+        column = self.mapping.key_column
+
+        def key_of(record: Record) -> str:
+            raw = record.fields.get(column)
+            return "" if raw is None or is_null_like(raw) else raw.strip()
+
+        return LookAhead(source, self.changed_only, key_of)
 
     def prepare(self, record: Record) -> Item | RecordError:
         result = apply_mapping(self.mapping, record.fields, record.line)
@@ -168,7 +200,13 @@ class EnrichJob(BaseJob):
         return outcomes
 
     async def finish(self, ctx: RunContext) -> None:
-        if self.refresh and not ctx.dry_run and ctx.client is not None:
+        sync = self.changed_only
+        if sync is not None:
+            sync.close()
+        # a sync that found nothing to send (and sent nothing in an earlier session) changed
+        # nothing the dialer would read again
+        idle = sync is not None and sync.rows_compared == sync.unchanged and not ctx.resumed
+        if self.refresh and not idle and not ctx.dry_run and ctx.client is not None:
             refreshed = await ctx.client.refresh_list(self.list_id)
             self.refresh_id = refreshed.refresh_id
             ctx.audit({"event": "list_refreshed", "list": self.list_id, "refresh": self.refresh_id})
@@ -188,7 +226,8 @@ class EnrichJob(BaseJob):
 
     def summary_extra(self, ctx: RunContext) -> Mapping[str, Any]:
         plan = {} if self.plan is None else {"plan": self.plan}
-        return {"enrich": {**self.report(), **plan}}
+        sync = {} if self.changed_only is None else {"sync": self.changed_only.report()}
+        return {"enrich": {**self.report(), **plan}, **sync}
 
 
 def _digest(value: Any) -> str:

@@ -127,8 +127,14 @@ class MirrorJob:
     def options(self) -> Mapping[str, Any]:
         return {**self.inner.options(), "mirror": {"max_remove": self.opts.max_remove}}
 
+    async def start(self, ctx: RunContext) -> None:
+        await self.inner.start(ctx)
+
     def prepare(self, record: Record) -> Item | RecordError:
         return self.inner.prepare(record)
+
+    def settle(self, item: Item) -> Outcome | None:
+        return self.inner.settle(item)
 
     def batch_id(self, items: Sequence[Item], attempt: int) -> str:
         return self.inner.batch_id(items, attempt)

@@ -302,11 +302,12 @@ class SanitizeJob(BaseJob):
             "success_rate": self.summary(ctx)["success_rate"],
             "purge_halted": self.halted,
         }
+        checked = self.plan.directive.get("check")
         restore = ctx.output_path("restore.csv")
         if restore.exists():
             command = restore_command(restore, self.plan)
             section["restore"] = {"file": str(restore), "command": command}
-        return {"sanitize": section}
+        return {"sanitize": section, **({"check": checked} if checked else {})}
 
     async def finish(self, ctx: RunContext) -> None:
         self._save_plan(ctx)

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from cxone_outbound.client.models import Contact
+from cxone_outbound.jobs.check import Checker, VerdictTally, judge_phone
 from cxone_outbound.jobs.list_snapshot import ListSnapshot, as_snapshot
 from cxone_outbound.jobs.sanitize.directive import Directive
 from cxone_outbound.jobs.sanitize.plan import DUPLICATE, Plan, list_fingerprint
@@ -54,6 +55,7 @@ async def plan_list(
     lookup: LineTypeLookup | None = None,
     path: Path | None = None,
     digits_only: bool = False,
+    checker: Checker | None = None,
 ) -> Plan:
     """The plan for a list, a page at a time: each distinct raw phone of a page screened once
     (a bounded memo across pages, lookups batched); entries kept at `path` (memory if None).
@@ -62,18 +64,37 @@ async def plan_list(
     country code included ("universal" format); a digits-only phone that does not read as a
     number of the default region is read as `+digits` (`phones.as_written`), and a phone whose
     digits are its E.164 number's is already right.
+
+    `checker` (`--check POLICY`): a contact whose verdict is `blocked` is purged like any bad
+    number (`not_dialable`, every blocking reason in its detail); the plan keeps the counts.
     """
     snapshot = as_snapshot(contacts)
     normaliser = PhoneNormalizer(directive.default_region)
     policy = directive.policy()
     builder = PlanBuilder(list_id, directive.describe(), path=path, digits_only=digits_only)
+    tally = VerdictTally(checker.now) if checker is not None else None
+    records = snapshot.records(SCREEN_PAGE) if checker is not None else None
     for pairs in snapshot.pairs(SCREEN_PAGE):
         distinct = list(dict.fromkeys(phone for _, phone in pairs))
         read = [as_written(r, normaliser) for r in distinct] if digits_only else distinct
         screened = await screen_phones(read, normaliser, policy, lookup)
         by_raw: dict[str, PhoneResult] = dict(zip(distinct, screened, strict=True))
-        builder.add((cid, phone, by_raw[phone]) for cid, phone in pairs)
-    return builder.finish(snapshot.fingerprint())
+        results = [by_raw[phone] for _, phone in pairs]
+        if checker is not None and records is not None and tally is not None:
+            results = [_judged(checker, tally, r, next(records)[1]) for r in results]
+        builder.add((cid, phone, r) for (cid, phone), r in zip(pairs, results, strict=True))
+    plan = builder.finish(snapshot.fingerprint())
+    if tally is not None:  # kept with the plan: an applied plan's run reports its verdicts
+        plan.directive = {**plan.directive, "check": tally.describe(None)}
+    return plan
+
+
+def _judged(checker: Checker, tally: VerdictTally, result: PhoneResult,
+            contact: Mapping[str, Any]) -> PhoneResult:
+    judged, verdict = judge_phone(checker, result, contact.get("attributes") or {})
+    if verdict is not None:
+        tally.add(verdict)
+    return judged
 
 
 def verify_unchanged(plan: Plan, contacts: Sequence[Contact] | ListSnapshot) -> None:
