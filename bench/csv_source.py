@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from cxone_outbound.engine.csv_source import CsvSource
+from cxone_outbound.engine.sources.csv_source import CsvSource
 
 
 def write_rows(path: Path, rows: int) -> None:
@@ -54,7 +54,7 @@ def peak_rss_mb(path: Path) -> float:
     """Peak RSS of a fresh child that reads `path` through CsvSource."""
     code = (
         "import sys\nfrom pathlib import Path\n"
-        "from cxone_outbound.engine.csv_source import CsvSource\n"
+        "from cxone_outbound.engine.sources.csv_source import CsvSource\n"
         "print(sum(1 for r in CsvSource(Path(sys.argv[1])) if r.error))\n"
     )
     subprocess.run([sys.executable, "-c", code, str(path)], check=True, capture_output=True)

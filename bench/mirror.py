@@ -22,9 +22,9 @@ import time
 from pathlib import Path
 
 from cxone_outbound.client.models import Contact
-from cxone_outbound.jobs.mirror_plan import RemovalPlan, SourceKeys
+from cxone_outbound.jobs.list_snapshot import ListSnapshot
+from cxone_outbound.jobs.mirror.plan import RemovalPlan, SourceKeys
 from cxone_outbound.jobs.sanitize import RestoreWriter, restore_header
-from cxone_outbound.jobs.sanitize_store import ListSnapshot
 from cxone_outbound.phones import PhoneNormalizer
 
 PAGE = 1000

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from cxone_outbound.cli.auth_cmd import token_report
+from cxone_outbound.cli.commands.auth import token_report
 from cxone_outbound.cli.exit_codes import ExitCode
 from cxone_outbound.client import AccessToken
 from cxone_outbound.config import Settings

@@ -9,7 +9,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests.engine.fakes import write_csv
 
-from cxone_outbound.engine.csv_source import CsvOptions, CsvSource, SourceError, parse_mappings
+from cxone_outbound.engine.sources.csv_source import (
+    CsvOptions,
+    CsvSource,
+    SourceError,
+    parse_mappings,
+)
 
 
 def records(path: Path, **kw: object) -> list:

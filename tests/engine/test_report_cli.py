@@ -8,7 +8,7 @@ import orjson
 import pytest
 from tests.engine.report_runs import busy_run, cxo, isolate_cli
 
-from cxone_outbound.cli import report_cmd
+from cxone_outbound.cli.commands import report as report_cmd
 
 
 @pytest.fixture(autouse=True)

@@ -15,10 +15,10 @@ from tests.engine.fakes import FakeSink, write_csv
 
 from cxone_outbound.client.events import RequestObserver
 from cxone_outbound.engine import CsvSource, RunConfig, Runner, RunSummary
-from cxone_outbound.engine import runner as runner_mod
 from cxone_outbound.engine.journal import Journal
 from cxone_outbound.engine.records import State
 from cxone_outbound.engine.runner import journal_path
+from cxone_outbound.engine.runner import loop as runner_mod
 
 
 @contextlib.asynccontextmanager

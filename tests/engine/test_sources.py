@@ -16,12 +16,12 @@ import pytest
 from tests.engine import source_workload as w
 from tests.engine.postgres import postgres_server
 
-from cxone_outbound.engine.csv_source import CsvOptions, SourceError
 from cxone_outbound.engine.job import Source
 from cxone_outbound.engine.records import Record
 from cxone_outbound.engine.sources import open_file_source, open_sql_source
-from cxone_outbound.engine.sql_source import masked_dsn
-from cxone_outbound.engine.tabular import render_value
+from cxone_outbound.engine.sources.csv_source import CsvOptions, SourceError
+from cxone_outbound.engine.sources.sql_source import masked_dsn
+from cxone_outbound.engine.sources.tabular import render_value
 from cxone_outbound.jobs.import_ import IMPORT_FIELDS
 
 ROWS = w.contacts(2000)
@@ -320,8 +320,8 @@ def test_a_parquet_file_corrupt_part_way_stops_the_read_with_a_clear_error(
 ) -> None:
     import pyarrow.parquet as pq
 
-    from cxone_outbound.engine.arrow_source import ArrowSource
-    from cxone_outbound.engine.tabular import SourceBroken
+    from cxone_outbound.engine.sources.arrow_source import ArrowSource
+    from cxone_outbound.engine.sources.tabular import SourceBroken
 
     path = tmp_path / "c.parquet"
     pq.write_table(w.arrow_table(ROWS), path, row_group_size=500, compression="snappy")
@@ -340,7 +340,7 @@ def test_a_parquet_file_corrupt_part_way_stops_the_read_with_a_clear_error(
 def test_a_connection_lost_mid_query_stops_the_read_as_source_lost(postgres: str) -> None:
     import sqlalchemy
 
-    from cxone_outbound.engine.sql_source import SourceLost, SqlSource
+    from cxone_outbound.engine.sources.sql_source import SourceLost, SqlSource
 
     _load_postgres(postgres, ROWS[:300], table="contacts_lost")
     source = SqlSource('SELECT "Phone" FROM contacts_lost ORDER BY id', postgres, yield_per=10)

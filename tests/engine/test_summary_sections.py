@@ -13,7 +13,7 @@ import typer
 from tests.engine.fakes import FakeSink, write_csv
 from typer.testing import CliRunner
 
-from cxone_outbound.cli import runs
+from cxone_outbound.cli.commands import runs
 from cxone_outbound.cli.state import CliState
 from cxone_outbound.client.events import RequestObserver
 from cxone_outbound.engine import CsvSource, RunConfig, RunContext, Runner, RunSummary

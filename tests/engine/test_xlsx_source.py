@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from tests.engine import source_workload as w
 
-from cxone_outbound.engine.csv_source import SourceError
-from cxone_outbound.engine.xlsx_source import XlsxSource
+from cxone_outbound.engine.sources.csv_source import SourceError
+from cxone_outbound.engine.sources.xlsx_source import XlsxSource
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 RELS = "http://schemas.openxmlformats.org/package/2006/relationships"

@@ -16,8 +16,8 @@ from typing import Any
 
 from cxone_outbound.client.errors import IdempotencyKeyReused, ValidationError
 from cxone_outbound.client.models import EnrichmentItem, EnrichmentResult, RefreshResult
-from cxone_outbound.engine.csv_source import CsvSource
 from cxone_outbound.engine.runner import RunConfig, Runner, RunSummary
+from cxone_outbound.engine.sources.csv_source import CsvSource
 from cxone_outbound.jobs.enrich.job import EnrichJob
 from cxone_outbound.jobs.enrich.mapping import parse_mapping
 

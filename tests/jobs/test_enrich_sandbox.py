@@ -31,8 +31,8 @@ from cxone_outbound.client.api import CXoneClient
 from cxone_outbound.client.dialect import OpenedApi, open_api
 from cxone_outbound.client.models import SchemaField
 from cxone_outbound.config import Settings
-from cxone_outbound.engine.csv_source import CsvSource
 from cxone_outbound.engine.runner import RunConfig, Runner, RunSummary
+from cxone_outbound.engine.sources.csv_source import CsvSource
 from cxone_outbound.jobs.enrich.job import EnrichJob
 from cxone_outbound.jobs.enrich.mapping import parse_mapping
 from cxone_outbound.jobs.enrich.setup import plan_enrichment, webhook_name

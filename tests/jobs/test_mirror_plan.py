@@ -18,9 +18,9 @@ from cxone_outbound.engine.accounting import Accounting, Removals
 from cxone_outbound.engine.job import BaseJob, Deferred, RunContext
 from cxone_outbound.engine.metrics import RunMetrics
 from cxone_outbound.engine.records import Batch, Item, Outcome, Record
+from cxone_outbound.jobs.list_snapshot import ListSnapshot
 from cxone_outbound.jobs.mirror import MirrorJob, MirrorOptions
-from cxone_outbound.jobs.mirror_plan import RemovalPlan, RemovalState, SourceKeys
-from cxone_outbound.jobs.sanitize_store import ListSnapshot
+from cxone_outbound.jobs.mirror.plan import RemovalPlan, RemovalState, SourceKeys
 from cxone_outbound.phones import PhoneNormalizer
 
 

@@ -20,7 +20,7 @@ from tests.engine.live import assert_accounted
 from tests.jobs.conftest import list_id_for
 
 from cxone_outbound import signing
-from cxone_outbound.cli.runs import exit_code_of
+from cxone_outbound.cli.commands.runs import exit_code_of
 from cxone_outbound.client import CXoneClient
 from cxone_outbound.client.dialect import OpenedApi, open_api
 from cxone_outbound.client.events import RequestObserver
@@ -35,9 +35,9 @@ from cxone_outbound.jobs.preview.run import (
     plan_preview,
     prepare_apply,
 )
-from cxone_outbound.jobs.webhooks import ensure_webhook
-from cxone_outbound.listener import WebhookListener
 from cxone_outbound.sandbox.control import SandboxControl
+from cxone_outbound.webhooks.listener import WebhookListener
+from cxone_outbound.webhooks.registration import ensure_webhook
 
 CONFIGURED: dict[str, Any] = {
     "name": "Spring",

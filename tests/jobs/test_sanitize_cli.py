@@ -20,7 +20,7 @@ from cxone_outbound.client.clock import FakeClock
 from cxone_outbound.client.models import Contact
 from cxone_outbound.config import Settings
 from cxone_outbound.jobs.sanitize import fetch_contacts
-from cxone_outbound.jobs.sanitize_callback import Callback, post_callback
+from cxone_outbound.jobs.sanitize.callback import Callback, post_callback
 from cxone_outbound.report import load_run, render_report
 from cxone_outbound.sandbox.control import SandboxControl
 from cxone_outbound.signing import SIGNATURE_HEADER, verify

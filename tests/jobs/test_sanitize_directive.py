@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from cxone_outbound.client.errors import ConfigurationError
-from cxone_outbound.jobs.sanitize_directive import (
+from cxone_outbound.jobs.sanitize.directive import (
     Directive,
     DirectiveError,
     directive_from_options,

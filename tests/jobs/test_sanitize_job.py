@@ -8,7 +8,7 @@ from pathlib import Path
 from cxone_outbound.client.models import Contact
 from cxone_outbound.engine.results import unguard_cell
 from cxone_outbound.jobs.sanitize import CHANGED, PlanSource, RestoreWriter, restore_header
-from cxone_outbound.jobs.sanitize_plan import make_plan
+from cxone_outbound.jobs.sanitize.prepare import make_plan
 from cxone_outbound.phones import PhoneNormalizer
 
 _normalise = PhoneNormalizer("US")

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from tests.jobs.conftest import Cxo
 
-from cxone_outbound.jobs.sanitize_directive import DirectiveError, load_directive
-from cxone_outbound.linetypes import CACHE_FILE
+from cxone_outbound.jobs.sanitize.directive import DirectiveError, load_directive
+from cxone_outbound.phones.linetypes import CACHE_FILE
 from cxone_outbound.sandbox.control import SandboxControl
 from cxone_outbound.sandbox.lookups import ROUTE
 

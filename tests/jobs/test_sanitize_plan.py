@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import pytest
 
-from cxone_outbound.jobs.sanitize_plan import (
+from cxone_outbound.jobs.sanitize.plan import (
     DUPLICATE,
     Action,
     Plan,
@@ -15,8 +15,8 @@ from cxone_outbound.jobs.sanitize_plan import (
     PurgeGuardError,
     check_purge_guard,
     list_fingerprint,
-    make_plan,
 )
+from cxone_outbound.jobs.sanitize.prepare import make_plan
 from cxone_outbound.phones import LineType, PhoneNormalizer, PhonePolicy, PhoneResult
 
 

@@ -11,7 +11,7 @@ import pytest
 from tests.jobs.conftest import Cxo
 from tests.jobs.test_sanitize_cli import _list, _Receiver, receiver
 
-from cxone_outbound.jobs.sanitize_callback import Callback
+from cxone_outbound.jobs.sanitize.callback import Callback
 from cxone_outbound.sandbox.control import SandboxControl
 from cxone_outbound.signing import verify
 

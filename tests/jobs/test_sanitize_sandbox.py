@@ -38,8 +38,8 @@ from cxone_outbound.jobs.sanitize import (
     fetch_contacts,
     plan_list,
 )
-from cxone_outbound.jobs.sanitize_directive import directive_from_options
-from cxone_outbound.jobs.sanitize_plan import Action, Plan
+from cxone_outbound.jobs.sanitize.directive import directive_from_options
+from cxone_outbound.jobs.sanitize.plan import Action, Plan
 
 ALLOWED = {"US", "GB", "CA"}
 E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")

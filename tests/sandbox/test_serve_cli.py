@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from cxone_outbound.cli import sandbox as sandbox_cli
+from cxone_outbound.cli.commands import sandbox as sandbox_cli
 from cxone_outbound.cli.main import app
 from cxone_outbound.sandbox.options import SandboxOptions
 

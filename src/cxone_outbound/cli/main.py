@@ -1,8 +1,8 @@
 """The `cxo` command: global options, sub-commands, and errors turned into exit codes.
 
 Every command module is thin: it parses its arguments, calls the library, renders the result.
-To add commands, write `cli/<name>.py` exposing a `typer.Typer` (or a function that registers
-commands on `app`) and register it below.
+To add commands, write `cli/commands/<name>.py` exposing a `typer.Typer` (or a function that
+registers commands on `app`) and register it below.
 """
 
 from __future__ import annotations
@@ -22,24 +22,24 @@ except ImportError:  # pragma: no cover
     from click import exceptions as click_exceptions  # type: ignore[no-redef]
 
 from cxone_outbound._version import __version__
-from cxone_outbound.cli import sandbox
-from cxone_outbound.cli.auth_cmd import auth_app
-from cxone_outbound.cli.check_cmd import check_command
-from cxone_outbound.cli.config_cmd import config_app
-from cxone_outbound.cli.demo import demo_command
-from cxone_outbound.cli.dnc_cmd import app as dnc_app
-from cxone_outbound.cli.enrich import enrich_command
+from cxone_outbound.cli.commands import sandbox
+from cxone_outbound.cli.commands.auth import auth_app
+from cxone_outbound.cli.commands.check import check_command
+from cxone_outbound.cli.commands.config import config_app
+from cxone_outbound.cli.commands.demo import demo_command
+from cxone_outbound.cli.commands.dnc import app as dnc_app
+from cxone_outbound.cli.commands.enrich import enrich_command
+from cxone_outbound.cli.commands.import_ import import_contacts
+from cxone_outbound.cli.commands.preview import app as preview_app
+from cxone_outbound.cli.commands.report import report_run
+from cxone_outbound.cli.commands.runs import runs_app
+from cxone_outbound.cli.commands.sanitize import sanitize_command
+from cxone_outbound.cli.commands.tenant import tenant_app
+from cxone_outbound.cli.commands.update import update_contacts
+from cxone_outbound.cli.commands.webhooks import app as webhooks_app
 from cxone_outbound.cli.exit_codes import ExitCode, exit_code_for
-from cxone_outbound.cli.import_cmd import import_contacts
 from cxone_outbound.cli.output import configure_logging, emit_json
-from cxone_outbound.cli.preview import app as preview_app
-from cxone_outbound.cli.report_cmd import report_run
-from cxone_outbound.cli.runs import runs_app
-from cxone_outbound.cli.sanitize import sanitize_command
 from cxone_outbound.cli.state import CliState
-from cxone_outbound.cli.tenant_cmd import tenant_app
-from cxone_outbound.cli.update_cmd import update_contacts
-from cxone_outbound.cli.webhooks import app as webhooks_app
 from cxone_outbound.client.errors import CXoneError
 
 app = typer.Typer(
@@ -143,7 +143,7 @@ def invoke(argv: Sequence[str] | None = None) -> int:
 
 
 def _invoke(argv: Sequence[str] | None) -> int:
-    state = CliState()
+    state = CliState(invoke=invoke)
     try:
         result = app(
             args=list(sys.argv[1:] if argv is None else argv),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,6 +26,9 @@ class CliState:
     config_file: Path | None = None
     json_output: bool = False
     verbose: int = 0
+    # `cli.main.invoke` hands itself in: `cxo demo` runs `cxo` in-process without importing
+    # cli.main (which imports every command, the demo's too).
+    invoke: Callable[[Sequence[str]], int] | None = field(default=None, repr=False)
     redactor: RedactingFilter = field(default_factory=RedactingFilter, repr=False)
     _loaded: LoadedSettings | None = field(default=None, init=False, repr=False)
     _loaded_flags: dict[str, object] | None = field(default=None, init=False, repr=False)

@@ -28,9 +28,9 @@ from cxone_outbound.demo.files import write_csv, write_text
 from cxone_outbound.demo.steps import Step, StepResult, Workload
 from cxone_outbound.engine.journal import Journal
 from cxone_outbound.engine.runner import journal_path, run_dir_for
-from cxone_outbound.listener import ListenerThread
 from cxone_outbound.report import write_report
 from cxone_outbound.sandbox.server import SandboxServer
+from cxone_outbound.webhooks.listener import ListenerThread
 
 Invoke = Callable[[Sequence[str]], int]
 

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 import phonenumbers
 from phonenumbers.phonenumberutil import is_number_type_geographical
 
-from cxone_outbound.phone_reader import classify
+from cxone_outbound.phones.metadata import classify
 
 __all__ = ["ZipInfo", "ZoneFinder", "ZoneResult", "ZoneStatus", "is_iana_zone", "zip_index"]
 
@@ -218,7 +218,7 @@ _CANONICAL_E164 = re.compile(r"^\+[1-9]\d{1,14}$")
 def _phone_zone(e164: str) -> ZoneResult:
     """A number's zone as libphonenumber's `time_zones_for_number` gives it. A canonical E.164
     string (what an import holds) takes the fast path: the same decisions (type by
-    `phone_reader.classify`, then the longest prefix of libphonenumber's zone table) without
+    `phones.metadata.classify`, then the longest prefix of libphonenumber's zone table) without
     parsing, as an import decides a zone for every row; anything else is parsed."""
     if len(e164) == 12 and e164.startswith("+1") and e164[2:].isdigit():  # most rows
         return _nanp_zone(e164[2:8])

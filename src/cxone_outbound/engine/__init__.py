@@ -6,7 +6,6 @@ rest. See docs/engine.md.
 
 from __future__ import annotations
 
-from cxone_outbound.engine.csv_source import CsvOptions, CsvSource, SourceError, parse_mappings
 from cxone_outbound.engine.job import BaseJob, Deferred, Job, RunContext, Source
 from cxone_outbound.engine.records import Batch, Item, Outcome, Record, RecordError, State
 from cxone_outbound.engine.runner import (
@@ -15,6 +14,12 @@ from cxone_outbound.engine.runner import (
     RunConfig,
     Runner,
     RunSummary,
+)
+from cxone_outbound.engine.sources.csv_source import (
+    CsvOptions,
+    CsvSource,
+    SourceError,
+    parse_mappings,
 )
 
 __all__ = [

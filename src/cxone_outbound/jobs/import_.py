@@ -158,7 +158,7 @@ class ImportJob(BaseJob):
 
     def identity_of(self, record: Record) -> str | None:
         """The phone a row is keyed by, as the import sends it (E.164); None when unusable.
-        What `--mirror` matches the list's records with (jobs/mirror.py)."""
+        What `--mirror` matches the list's records with (jobs/mirror/)."""
         phone = self._rows.phone(unguard_cell(record.fields.get("phone_number", "")))
         return None if isinstance(phone, RecordError) else phone
 

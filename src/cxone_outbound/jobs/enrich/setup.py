@@ -22,7 +22,7 @@ from cxone_outbound.jobs.enrich.mapping import (
     check_header,
     validate_against_schema,
 )
-from cxone_outbound.jobs.webhooks import ensure_webhook
+from cxone_outbound.webhooks.registration import ensure_webhook
 
 WEBHOOK_EVENTS = ("contact.enriched",)
 

@@ -23,7 +23,7 @@ from cxone_outbound.jobs.preview.run import (
     PreviewError,
     commit_apply,
 )
-from cxone_outbound.jobs.webhooks import ensure_webhook
+from cxone_outbound.webhooks.registration import ensure_webhook
 
 ACTIVATED_EVENT = "campaign.preview.activated"
 DEFAULT_WEBHOOK_NAME = "cxo-preview-activated"
