@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cxone_outbound.dialability import timezones
+from cxone_outbound.dialability import timezones, zip_data
 from cxone_outbound.dialability.timezones import ZipInfo, ZoneFinder, ZoneStatus, zip_index
 
 
@@ -73,3 +75,17 @@ def test_a_nanp_numbers_zone_is_libphonenumbers_own(npa: int, nxx: int, line: in
 ])
 def test_an_international_numbers_zone_is_libphonenumbers_own(e164: str) -> None:
     assert timezones._phone_zone(e164) == timezones._parsed_phone_zone(e164)
+
+
+def test_the_cached_zip_data_equals_the_package_reduced_in_process(tmp_path: Path) -> None:
+    cache = tmp_path / "cache" / "zip-index.json"
+    rows = zip_data.load_zip_rows(cache)
+    assert cache.exists()  # written by the child process
+    assert rows == zip_data._reduced()
+    assert zip_data.load_zip_rows(cache) == rows  # and read back as it was
+
+
+def test_a_damaged_zip_cache_is_rebuilt(tmp_path: Path) -> None:
+    cache = tmp_path / "zip-index.json"
+    cache.write_text('{"10001": "not a row"}')
+    assert zip_data.load_zip_rows(cache)["10001"][1] == "NY"

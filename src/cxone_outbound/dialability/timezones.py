@@ -15,12 +15,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import phonenumbers
 from phonenumbers.phonenumberutil import is_number_type_geographical
 
+from cxone_outbound.dialability.zip_data import load_zip_rows
 from cxone_outbound.phones.metadata import classify
 
 __all__ = ["ZipInfo", "ZoneFinder", "ZoneResult", "ZoneStatus", "is_iana_zone", "zip_index"]
@@ -76,22 +76,16 @@ def is_iana_zone(zone: str) -> bool:
 
 @functools.cache
 def zip_index() -> Mapping[str, ZipInfo]:
-    """ZIP code -> (IANA zone or None, state), built once from the `zipcodes` package.
+    """ZIP code -> (IANA zone or None, state), built once from the `zipcodes` package (through
+    its compact on-disk reduction, `zip_data`: the package's own objects weigh ~140 MB).
 
     A few USPS rows carry no zone or a name that is not an IANA zone: those ZIPs get None and
     the record falls back to its phone.
     """
-    import zipcodes  # a 40k-row data set: loaded only when a ZIP is looked up
-
-    index: dict[str, ZipInfo] = {}
-    rows: list[dict[str, Any]] = zipcodes.list_all()  # type: ignore[no-untyped-call]  # untyped
-    for row in rows:
-        zone = str(row.get("timezone") or "")
-        codes = tuple(str(code) for code in row.get("area_codes") or ())
-        index[str(row["zip_code"])] = ZipInfo(
-            zone if is_iana_zone(zone) else None, str(row["state"]), codes
-        )
-    return index
+    return {
+        zip_code: ZipInfo(zone if is_iana_zone(zone) else None, state, codes)
+        for zip_code, (zone, state, codes) in load_zip_rows().items()
+    }
 
 
 def area_code_states(zips: Mapping[str, ZipInfo]) -> Mapping[str, frozenset[str]]:

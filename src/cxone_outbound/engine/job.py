@@ -40,6 +40,29 @@ class Source(Protocol):
     def __iter__(self) -> Iterator[Record]: ...
 
 
+
+class PassThroughSource:
+    """A source seen through another: its header, description, fingerprint and progress are
+    the inner source's (a resume offers itself on the same input); subclasses decide what
+    `__iter__` does as the records pass (keep their keys, fetch ahead...)."""
+
+    def __init__(self, source: Source) -> None:
+        self.source = source
+        self.header = source.header
+
+    @property
+    def description(self) -> str:
+        return self.source.description
+
+    def fingerprint(self) -> str:
+        return self.source.fingerprint()
+
+    def progress(self) -> float | None:
+        return self.source.progress()
+
+    def __iter__(self) -> Iterator[Record]:
+        return iter(self.source)
+
 class Deferred(Exception):
     """Raised by `Job.send` to leave a batch in-flight (e.g. stopping while a job is polled).
 

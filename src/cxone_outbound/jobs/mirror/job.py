@@ -28,7 +28,7 @@ from typing import Any
 from cxone_outbound.client import errors
 from cxone_outbound.client.models import Contact
 from cxone_outbound.engine.accounting import Removals
-from cxone_outbound.engine.job import Deferred, Job, RunContext, Source
+from cxone_outbound.engine.job import Deferred, Job, PassThroughSource, RunContext, Source
 from cxone_outbound.engine.records import Batch, Item, Outcome, Record, RecordError
 from cxone_outbound.jobs.list_snapshot import ListSnapshot
 from cxone_outbound.jobs.mirror.files import (
@@ -70,26 +70,15 @@ class MirrorOptions:
     digits_only: bool = False  # `capabilities.phones_as_digits` (admin)
 
 
-class KeyedSource:
+class KeyedSource(PassThroughSource):
     """A source whose rows' identity keys are kept as they pass (every row, every session)."""
 
     def __init__(
         self, source: Source, identity: Callable[[Record], str | None], keys: SourceKeys
     ) -> None:
-        self.source = source
-        self.header = source.header
+        super().__init__(source)
         self.identity = identity
         self.keys = keys
-
-    @property
-    def description(self) -> str:
-        return self.source.description
-
-    def fingerprint(self) -> str:
-        return self.source.fingerprint()
-
-    def progress(self) -> float | None:
-        return self.source.progress()
 
     def __iter__(self) -> Iterator[Record]:
         for record in self.source:

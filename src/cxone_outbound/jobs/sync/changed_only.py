@@ -17,7 +17,7 @@ import itertools
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
-from cxone_outbound.engine.job import RunContext, Source
+from cxone_outbound.engine.job import PassThroughSource, RunContext, Source
 from cxone_outbound.engine.records import Outcome, Record
 from cxone_outbound.jobs.sync.index import Compared, CurrentValues
 from cxone_outbound.jobs.sync.values import writes_hold
@@ -99,25 +99,14 @@ class ChangedOnly:
                 "sent": self.rows_compared - self.unchanged}
 
 
-class LookAhead:
+class LookAhead(PassThroughSource):
     """A source as it is, whose next rows' contacts are fetched a window at a time by the
     `ChangedOnly` it serves (`key_of`: a record's contact id, "" when it has none)."""
 
     def __init__(self, source: Source, sync: ChangedOnly, key_of: Callable[[Record], str]) -> None:
-        self.source = source
+        super().__init__(source)
         self.sync = sync
         self.key_of = key_of
-        self.header = source.header
-
-    @property
-    def description(self) -> str:
-        return self.source.description
-
-    def fingerprint(self) -> str:
-        return self.source.fingerprint()
-
-    def progress(self) -> float | None:
-        return self.source.progress()
 
     def __iter__(self) -> Iterator[Record]:
         records = iter(self.source)
