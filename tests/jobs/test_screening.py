@@ -285,3 +285,13 @@ def test_any_line_is_a_key_a_refusal_or_nothing_never_an_exception(raw: bytes) -
     assert result is None or isinstance(result, int) or result.reason
     if isinstance(result, int):
         assert 0 < result < 10**15
+
+
+def test_the_wrapped_jobs_choice_of_succeeded_rows_is_kept() -> None:
+    from cxone_outbound.jobs.import_ import ImportJob
+
+    assert ImportJob.succeeded_rows is False  # import's succeeded.csv: `line, remote_id`
+    inner = Recorder()
+    inner.succeeded_rows = False
+    assert ScreeningJob(inner, lambda item: item.payload, header=["phone"]).succeeded_rows is False
+    assert _job()[0].succeeded_rows is True

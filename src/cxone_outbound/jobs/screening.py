@@ -137,6 +137,8 @@ class ScreeningJob:
         self.name = inner.name
         self.batch_size = inner.batch_size
         self.concurrency = inner.concurrency
+        # what succeeded.csv holds is the wrapped job's choice (import: `line, remote_id`)
+        self.succeeded_rows: bool = getattr(inner, "succeeded_rows", True)
         # counted in this invocation (a dry run's would-be)
         self.matched: Counter[str] = Counter()  # DNC matches by source
         self.blocked: Counter[str] = Counter()  # blocking reasons of the records screened out

@@ -108,6 +108,8 @@ class MirrorJob:
         self.name = inner.name
         self.batch_size = inner.batch_size
         self.concurrency = inner.concurrency
+        # what succeeded.csv holds is the wrapped job's choice (import: `line, remote_id`)
+        self.succeeded_rows: bool = getattr(inner, "succeeded_rows", True)
         self.deferred = 0  # rows whose import job is still running: their outcome unknown
         self.halted = False
         self._removals: Removals | None = None
