@@ -10,6 +10,7 @@ aside with its reason; `finish` refreshes the list once and writes the fill rate
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
@@ -26,7 +27,7 @@ from cxone_outbound.jobs.enrich.mapping import EnrichmentMapping
 from cxone_outbound.jobs.enrich.metrics import BatchLatencies, FillRates
 from cxone_outbound.jobs.enrich.transform import apply_mapping
 from cxone_outbound.jobs.enrich.values import Value, is_null_like
-from cxone_outbound.jobs.sync import ChangedOnly, Compared, LookAhead
+from cxone_outbound.jobs.sync import Against, ChangedOnly, Compared, LookAhead
 from cxone_outbound.limits import MAX_ATTRIBUTE_CHARS
 
 FILL_RATES_FILE = "fill_rates.json"
@@ -41,6 +42,12 @@ def wire_value(value: Value) -> str | int | float | bool:
 
 def contact_id_of(item: Item) -> str:
     return str(item.payload["contactId"])
+
+
+def mapping_scope(mapping: EnrichmentMapping) -> Any:
+    """What tells a mapping's last-sync snapshot apart: its key column and every field's
+    column, attribute, cast and options (a changed mapping compares with the list again)."""
+    return orjson.loads(orjson.dumps(dataclasses.asdict(mapping), default=str))
 
 
 class EnrichJob(BaseJob):
@@ -60,10 +67,14 @@ class EnrichJob(BaseJob):
         extra_options: Mapping[str, Any] | None = None,
         plan: Mapping[str, Any] | None = None,
         changed_only: bool = False,
+        against: Against = "list",
+        relist_days: float | None = None,
     ) -> None:
         self.mapping = mapping
         self.changed_only = (
-            ChangedOnly(list_id, Compared(attributes=frozenset(mapping.attributes)))
+            ChangedOnly(list_id, Compared(attributes=frozenset(mapping.attributes)),
+                        job=self.name, scope=mapping_scope(mapping), against=against,
+                        relist_days=relist_days)
             if changed_only else None
         )
         self.list_id = list_id
@@ -86,7 +97,8 @@ class EnrichJob(BaseJob):
             "campaign": self.campaign_id,
             "batchSize": self.batch_size,
             "attributes": list(self.mapping.attributes),
-            **({"changedOnly": True} if self.changed_only else {}),
+            **({"changedOnly": True, "against": self.changed_only.against}
+               if self.changed_only else {}),
             **self.extra_options,
         }
 
@@ -142,6 +154,16 @@ class EnrichJob(BaseJob):
         return _digest([self.list_id, attempt, [item.payload for item in items]])
 
     async def send(self, batch: Batch, ctx: RunContext) -> Sequence[Outcome]:
+        sync = self.changed_only
+        if sync is None:
+            return await self._send(batch, ctx)
+        sync.sending(contact_id_of(item) for item in batch.items)  # unknown until answered
+        outcomes = await self._send(batch, ctx)
+        sync.answered(batch.items, outcomes, lambda item: (
+            contact_id_of(item), {"attributes": item.payload["attributes"]}))
+        return outcomes
+
+    async def _send(self, batch: Batch, ctx: RunContext) -> Sequence[Outcome]:
         if ctx.client is None:  # the engine sends nothing in a dry run; nothing is applied
             raise RuntimeError("enrich: no API client to send with")
         resolution: BatchResolution[Item] = BatchResolution(batch.items, contact_id_of)
@@ -202,7 +224,7 @@ class EnrichJob(BaseJob):
     async def finish(self, ctx: RunContext) -> None:
         sync = self.changed_only
         if sync is not None:
-            sync.close()
+            sync.finished()
         # a sync that found nothing to send (and sent nothing in an earlier session) changed
         # nothing the dialer would read again
         idle = sync is not None and sync.rows_compared == sync.unchanged and not ctx.resumed
