@@ -126,8 +126,8 @@ class ChangedOnly:
     def _unusable(self, snapshot: Snapshot) -> str | None:
         """Why the snapshot cannot serve as the baseline, or None when it can."""
         state = snapshot.state()
-        if not state.exists:
-            return "no snapshot of this list for these fields yet"
+        if not state.complete:
+            return "no complete snapshot of this list for these fields yet"
         if self.relist_days is not None and (
             state.listed_at is None or self.now() - state.listed_at > self.relist_days * DAY
         ):

@@ -67,10 +67,11 @@ def recorded(writes: Mapping[str, Any], *, phones_as_digits: bool) -> dict[str, 
 
 @dataclass(frozen=True)
 class ScopeState:
-    """A scope's standing: whether a snapshot is there to compare with, and since when the
-    list was last read for it (seconds since the epoch; None: never completely)."""
+    """A scope's standing: whether a complete snapshot is there to compare with (a run that
+    built it from a list read went through all its rows), and when that read was (seconds
+    since the epoch)."""
 
-    exists: bool
+    complete: bool
     listed_at: float | None
 
 
@@ -103,7 +104,7 @@ class Snapshot:
         ).fetchone()
         if row is None:
             return ScopeState(False, None)
-        return ScopeState(bool(row[1]), row[0])
+        return ScopeState(bool(row[1]), None if row[0] is None else float(row[0]))
 
     def begin(self) -> None:
         """Open the scope for recording (a scope never read completely stays unusable)."""
