@@ -27,10 +27,12 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, Literal
 
+import orjson
+
 from cxone_outbound.engine.job import PassThroughSource, RunContext, Source
 from cxone_outbound.engine.records import Item, Outcome, Record, State
 from cxone_outbound.jobs.sync.index import Compared, CurrentValues
-from cxone_outbound.jobs.sync.snapshot import Snapshot, recorded, scope_of, snapshot_path
+from cxone_outbound.jobs.sync.snapshot import Snapshot, scope_of, snapshot_path
 from cxone_outbound.jobs.sync.values import writes_hold
 from cxone_outbound.private_files import private_dir
 
@@ -80,7 +82,7 @@ class ChangedOnly:
         self.contacts_read = 0
         self.rows_compared = 0
         self.unchanged = 0
-        self._ahead: dict[str, Mapping[str, Any] | None] = {}  # `look_ahead`'s window
+        self._ahead: dict[str, Mapping[str, Any] | bytes | None] = {}  # `look_ahead`'s window
         self._seen_equal: dict[str, Mapping[str, Any]] = {}  # unchanged on a read, to record
         self._to_forget: list[str] = []  # sent rows' contacts, to drop from the snapshot
 
@@ -144,7 +146,7 @@ class ChangedOnly:
             current = self.index.get(contact_id)
         if current is None:
             return None  # not in the list (sent, and refused as in a full run) or written already
-        if writes_hold(writes, current, phones_as_digits=self.phones_as_digits):
+        if self._holds(writes, current):
             self.unchanged += 1
             if self.baseline == "list":  # verified by the read: the snapshot keeps it
                 self._seen_equal[contact_id] = writes
@@ -158,6 +160,15 @@ class ChangedOnly:
         self._seen_equal.pop(contact_id, None)
         self._ahead[contact_id] = None
         return None
+
+    def _holds(self, writes: Mapping[str, Any], current: Mapping[str, Any] | bytes) -> bool:
+        if isinstance(current, bytes):  # the snapshot's: the same writes as last time, as bytes
+            if current == orjson.dumps(writes):
+                return True
+            held: Mapping[str, Any] = orjson.loads(current)
+        else:
+            held = current
+        return writes_hold(writes, held, phones_as_digits=self.phones_as_digits)
 
     def look_ahead(self, contact_ids: Sequence[str]) -> None:
         """Fetch the current values of the next rows' contacts in one go (one query, not one a
@@ -174,13 +185,7 @@ class ChangedOnly:
         forget, self._to_forget = self._to_forget, []
         self.snapshot.forget(forget)
         equal, self._seen_equal = self._seen_equal, {}
-        self.snapshot.record(self._recorded(equal.items()))
-
-    def _recorded(
-        self, pairs: Iterable[tuple[str, Mapping[str, Any]]]
-    ) -> Iterator[tuple[str, Mapping[str, Any]]]:
-        for contact_id, writes in pairs:
-            yield contact_id, recorded(writes, phones_as_digits=self.phones_as_digits)
+        self.snapshot.record(equal.items())
 
     def sending(self, contact_ids: Iterable[str]) -> None:
         """Contacts whose rows are about to be sent: out of the snapshot (committed) first."""
@@ -198,8 +203,7 @@ class ChangedOnly:
         if self.snapshot is None:
             return
         done = {o.key for o in outcomes if o.state is State.SUCCEEDED}
-        self.snapshot.record(self._recorded(
-            writes_of(item) for item in items if item.key in done))
+        self.snapshot.record(writes_of(item) for item in items if item.key in done)
 
     def finished(self) -> None:
         """Every row was compared: a snapshot this run built from a list read is complete."""

@@ -4,8 +4,10 @@ last-sync`), so a nightly sync can compare its rows without reading the list.
 Kept the way reverse-ETL tools keep theirs (they diff against what their last sync verifiably
 wrote, not against the destination), and only ever true of what this tool saw:
 
-- a value goes in only when the server answered that the record was written (the row's values,
-  after the mapping), or when a list read found the row's values already held (`unchanged`);
+- a value goes in only when the server answered that the record was written, or when a list
+  read found the row's values already held (`unchanged`); what goes in is the row's writes as
+  it sent them (after the mapping), so the next night's row of the same values is recognised by
+  its bytes alone, before any parsing (`values.writes_hold` decides the rest);
 - a contact about to be sent is dropped first, durably, in every scope of the list (another
   field set of this tool may hold it too): a failed, unverified or interrupted write leaves it
   absent, so the next sync sends it again;
@@ -15,8 +17,7 @@ wrote, not against the destination), and only ever true of what this tool saw:
 One SQLite file per list and tenant (base URL, client, tenant, dialect) under the state dir
 (`<state>/sync/<hash>.sqlite3`, 0600: it holds contact values), one *scope* per job kind and
 compared fields or mapping (`scope_of`): a run whose scope differs finds no snapshot and reads
-the list. A row is looked up in the same shape as `CurrentValues` (`values.writes_hold`), so the
-comparison is the one `--against list` makes. Memory does not grow with the list.
+the list. Memory does not grow with the list.
 """
 
 from __future__ import annotations
@@ -30,7 +31,6 @@ from typing import Any
 
 import orjson
 
-from cxone_outbound.jobs.sync.values import ATTRIBUTES, canonical, digits
 from cxone_outbound.private_files import private_dir, private_sqlite
 
 SYNC_DIR = "sync"
@@ -49,20 +49,6 @@ def snapshot_path(state_dir: Path, tenant: Sequence[str], list_id: str) -> Path:
 def scope_of(job: str, description: Any) -> str:
     """A scope: the job kind and what its rows can write (fields, the mapping's casts)."""
     return _digest([job, description])
-
-
-def recorded(writes: Mapping[str, Any], *, phones_as_digits: bool) -> dict[str, Any]:
-    """What a verified row's writes say the list holds, in `CurrentValues`' shape (canonical
-    text; a phone as its digits where the API keeps digits)."""
-    doc: dict[str, Any] = {}
-    for name, sent in writes.items():
-        if name == ATTRIBUTES and isinstance(sent, Mapping):
-            held = {k: text for k, v in sent.items() if (text := canonical(v)) is not None}
-            if held:
-                doc[ATTRIBUTES] = held
-        elif (text := canonical(sent)) is not None:
-            doc[name] = digits(text) if name == "phone" and phones_as_digits else text
-    return doc
 
 
 @dataclass(frozen=True)
@@ -116,9 +102,10 @@ class Snapshot:
             "UPDATE scopes SET listed_at = ?, complete = 1 WHERE scope = ?", (at, self.scope)
         )
 
-    def get_many(self, contact_ids: Sequence[str]) -> dict[str, Mapping[str, Any]]:
-        """The verified values of those contacts the snapshot holds (one query per 500)."""
-        found: dict[str, Mapping[str, Any]] = {}
+    def get_many(self, contact_ids: Sequence[str]) -> dict[str, bytes]:
+        """The verified writes (JSON) of those contacts the snapshot holds (one query per
+        500)."""
+        found: dict[str, bytes] = {}
         for start in range(0, len(contact_ids), CHUNK):
             part = list(contact_ids[start : start + CHUNK])
             marks = ",".join("?" * len(part))
@@ -126,10 +113,10 @@ class Snapshot:
                 f"SELECT id, doc FROM verified WHERE scope = ? AND id IN ({marks})",  # noqa: S608
                 [self.scope, *part],
             )
-            found.update((str(cid), orjson.loads(doc)) for cid, doc in rows)
+            found.update((str(cid), bytes(doc)) for cid, doc in rows)
         return found
 
-    def get(self, contact_id: str) -> Mapping[str, Any] | None:
+    def get(self, contact_id: str) -> bytes | None:
         return self.get_many([contact_id]).get(contact_id)
 
     def forget(self, contact_ids: Iterable[str]) -> None:
@@ -151,7 +138,7 @@ class Snapshot:
         self._db.execute("COMMIT")
 
     def record(self, verified: Iterable[tuple[str, Mapping[str, Any]]]) -> None:
-        """Keep contacts' verified values (`recorded`' shape), in one transaction."""
+        """Keep contacts' verified writes (contact id, a row's writes), in one transaction."""
         rows = [(self.scope, cid, orjson.dumps(doc)) for cid, doc in verified if doc]
         if not rows:
             return
