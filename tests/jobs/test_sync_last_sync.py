@@ -145,6 +145,22 @@ async def test_a_contact_another_field_set_wrote_is_not_taken_for_unchanged(
     assert (await tiers_of(settings, list_id))[contacts[0]["id"]] == "gold"
 
 
+async def test_a_contact_a_run_without_changed_only_wrote_is_sent_again(
+    tmp_path: Path, settings: Settings, sandbox_control: Any
+) -> None:
+    state = tmp_path / "state"
+    list_id, contacts = listed(sandbox_control, 4)
+    full = nightly(tmp_path / "full.csv", contacts, {})
+    await sync(settings, updater(settings, sandbox_control, list_id, full), full, state)
+    moved = nightly(tmp_path / "moved.csv", contacts, {2: "silver"})
+    plain = UpdateJob(list_id=list_id, capabilities=capabilities_for("v2"))  # a full run
+    assert (await sync(settings, plain, moved, state)).counts == {"succeeded": 4}
+    again = await sync(settings, updater(settings, sandbox_control, list_id, full), full, state)
+    assert again.sections["sync"]["against"] == "last-sync"
+    assert again.counts == {"succeeded": 4}  # the full run dropped every contact it wrote
+    assert (await tiers_of(settings, list_id))[contacts[2]["id"]] == "gold"
+
+
 async def test_a_changed_field_set_falls_back_to_the_list_read(
     tmp_path: Path, settings: Settings, sandbox_control: Any
 ) -> None:

@@ -37,7 +37,7 @@ from cxone_outbound.engine import (
     RunContext,
     Source,
 )
-from cxone_outbound.jobs.sync import Against, ChangedOnly, Compared, LookAhead
+from cxone_outbound.jobs.sync import Against, ChangedOnly, Compared, LookAhead, SnapshotGuard
 from cxone_outbound.limits import (
     MAX_ATTRIBUTE_CHARS,
     MAX_EMAIL_CHARS,
@@ -141,6 +141,8 @@ class UpdateJob(BaseJob):
                         relist_days=relist_days)
             if changed_only is not None and list_id else None
         )
+        # whatever the run, a list's last-sync snapshot learns of what it writes
+        self.keeper = self.changed_only or (SnapshotGuard(list_id) if list_id else None)
         self.list_id = list_id  # the batch PATCH's list; the admin dialect's ids are per list
         self.grouped = (
             capabilities is not None
@@ -166,8 +168,8 @@ class UpdateJob(BaseJob):
                 "grouped": self.grouped, **changed_only}
 
     async def start(self, ctx: RunContext) -> None:
-        if self.changed_only is not None:
-            await self.changed_only.start(ctx)
+        if self.keeper is not None:
+            await self.keeper.start(ctx)
 
     def settle(self, item: Item) -> Outcome | None:
         if self.changed_only is None:
@@ -176,8 +178,8 @@ class UpdateJob(BaseJob):
         return self.changed_only.settle(item.key, contact_id, changes)
 
     async def finish(self, ctx: RunContext) -> None:
-        if self.changed_only is not None:
-            self.changed_only.finished()
+        if self.keeper is not None:
+            self.keeper.finished()
 
     def with_look_ahead(self, source: Source) -> Source:
         """The source this job reads, its rows' contacts fetched from the index a window at a
@@ -224,7 +226,7 @@ class UpdateJob(BaseJob):
         return None
 
     async def send(self, batch: Batch, ctx: RunContext) -> Sequence[Outcome]:
-        sync = self.changed_only
+        sync = self.keeper
         if sync is None:
             return await self._send(batch, ctx)
         sync.sending(item.payload[0] for item in batch.items)  # unknown until answered

@@ -27,7 +27,7 @@ from cxone_outbound.jobs.enrich.mapping import EnrichmentMapping
 from cxone_outbound.jobs.enrich.metrics import BatchLatencies, FillRates
 from cxone_outbound.jobs.enrich.transform import apply_mapping
 from cxone_outbound.jobs.enrich.values import Value, is_null_like
-from cxone_outbound.jobs.sync import Against, ChangedOnly, Compared, LookAhead
+from cxone_outbound.jobs.sync import Against, ChangedOnly, Compared, LookAhead, SnapshotGuard
 from cxone_outbound.limits import MAX_ATTRIBUTE_CHARS
 
 FILL_RATES_FILE = "fill_rates.json"
@@ -77,6 +77,7 @@ class EnrichJob(BaseJob):
                         relist_days=relist_days)
             if changed_only else None
         )
+        self.keeper = self.changed_only or SnapshotGuard(list_id)  # the snapshot learns of writes
         self.list_id = list_id
         self.campaign_id = campaign_id
         self.batch_size = batch_size
@@ -103,8 +104,7 @@ class EnrichJob(BaseJob):
         }
 
     async def start(self, ctx: RunContext) -> None:
-        if self.changed_only is not None:
-            await self.changed_only.start(ctx)
+        await self.keeper.start(ctx)
 
     def settle(self, item: Item) -> Outcome | None:
         if self.changed_only is None:
@@ -154,12 +154,9 @@ class EnrichJob(BaseJob):
         return _digest([self.list_id, attempt, [item.payload for item in items]])
 
     async def send(self, batch: Batch, ctx: RunContext) -> Sequence[Outcome]:
-        sync = self.changed_only
-        if sync is None:
-            return await self._send(batch, ctx)
-        sync.sending(contact_id_of(item) for item in batch.items)  # unknown until answered
+        self.keeper.sending(contact_id_of(item) for item in batch.items)  # unknown till answered
         outcomes = await self._send(batch, ctx)
-        sync.answered(batch.items, outcomes, lambda item: (
+        self.keeper.answered(batch.items, outcomes, lambda item: (
             contact_id_of(item), {"attributes": item.payload["attributes"]}))
         return outcomes
 
@@ -223,8 +220,7 @@ class EnrichJob(BaseJob):
 
     async def finish(self, ctx: RunContext) -> None:
         sync = self.changed_only
-        if sync is not None:
-            sync.finished()
+        self.keeper.finished()
         # a sync that found nothing to send (and sent nothing in an earlier session) changed
         # nothing the dialer would read again
         idle = sync is not None and sync.rows_compared == sync.unchanged and not ctx.resumed

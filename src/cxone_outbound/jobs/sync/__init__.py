@@ -5,11 +5,18 @@ docs/sync.md."""
 
 from __future__ import annotations
 
-from cxone_outbound.jobs.sync.changed_only import AGAINST, Against, ChangedOnly, LookAhead
+from cxone_outbound.jobs.sync.changed_only import (
+    AGAINST,
+    Against,
+    ChangedOnly,
+    LookAhead,
+    SnapshotGuard,
+)
 from cxone_outbound.jobs.sync.index import Compared, CurrentValues
 from cxone_outbound.jobs.sync.values import canonical, writes_hold
 
 __all__ = [
-    "AGAINST", "Against", "ChangedOnly", "Compared", "CurrentValues", "LookAhead", "canonical",
+    "AGAINST", "Against", "ChangedOnly", "Compared", "CurrentValues", "LookAhead", "SnapshotGuard",
+    "canonical",
     "writes_hold",
 ]

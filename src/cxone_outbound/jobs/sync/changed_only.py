@@ -25,6 +25,7 @@ from __future__ import annotations
 import itertools
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
 from typing import Any, Literal
 
 import orjson
@@ -50,6 +51,47 @@ def tenant_of(client: Any) -> list[str]:
     settings = getattr(client, "settings", None)
     return [str(getattr(settings, name, "") or "")
             for name in ("base_url", "client_id", "tenant_id", "dialect")]
+
+
+def snapshot_file(ctx: RunContext, list_id: str) -> Path:
+    """The last-sync snapshot of a list of the run's tenant, under the run's state dir."""
+    state_dir = ctx.run_dir.parent.parent  # engine.runner.runs.run_dir_for: <state>/runs/<id>
+    return snapshot_path(state_dir, tenant_of(ctx.client), list_id)
+
+
+class SnapshotGuard:
+    """What a run without `--changed-only` owes the list's snapshot, if there is one: it
+    writes contacts too, so they are dropped from it before they are sent (else a later
+    `--against last-sync` would compare with what this run may have changed)."""
+
+    def __init__(self, list_id: str) -> None:
+        self.list_id = list_id
+        self.snapshot: Snapshot | None = None
+
+    async def start(self, ctx: RunContext) -> None:
+        self.close()
+        if ctx.client is not None and (path := snapshot_file(ctx, self.list_id)).exists():
+            self.snapshot = Snapshot(path, scope="")
+
+    def sending(self, contact_ids: Iterable[str]) -> None:
+        if self.snapshot is not None:
+            self.snapshot.forget(contact_ids)
+
+    def answered(
+        self,
+        items: Sequence[Item],
+        outcomes: Sequence[Outcome],
+        writes_of: Callable[[Item], tuple[str, Mapping[str, Any]]],
+    ) -> None:
+        """Nothing to keep: no scope of this run's is compared with."""
+
+    def finished(self) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self.snapshot is not None:
+            self.snapshot.close()
+            self.snapshot = None
 
 
 class ChangedOnly:
@@ -94,9 +136,7 @@ class ChangedOnly:
         if ctx.client is None:
             return
         self.phones_as_digits = bool(ctx.client.capabilities.phones_as_digits)
-        state_dir = ctx.run_dir.parent.parent  # engine.runner.runs.run_dir_for: <state>/runs/<id>
-        snapshot = Snapshot(snapshot_path(state_dir, tenant_of(ctx.client), self.list_id),
-                            self.scope)
+        snapshot = Snapshot(snapshot_file(ctx, self.list_id), self.scope)
         self.snapshot = snapshot
         if self.against == "last-sync":
             why = self._unusable(snapshot)
