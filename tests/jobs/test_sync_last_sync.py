@@ -145,7 +145,7 @@ async def test_a_contact_another_field_set_wrote_is_not_taken_for_unchanged(
     assert (await tiers_of(settings, list_id))[contacts[0]["id"]] == "gold"
 
 
-async def test_a_contact_a_run_without_changed_only_wrote_is_sent_again(
+async def test_a_run_without_changed_only_makes_the_next_last_sync_read_the_list(
     tmp_path: Path, settings: Settings, sandbox_control: Any
 ) -> None:
     state = tmp_path / "state"
@@ -156,8 +156,8 @@ async def test_a_contact_a_run_without_changed_only_wrote_is_sent_again(
     plain = UpdateJob(list_id=list_id, capabilities=capabilities_for("v2"))  # a full run
     assert (await sync(settings, plain, moved, state)).counts == {"succeeded": 4}
     again = await sync(settings, updater(settings, sandbox_control, list_id, full), full, state)
-    assert again.sections["sync"]["against"] == "last-sync"
-    assert again.counts == {"succeeded": 4}  # the full run dropped every contact it wrote
+    assert again.sections["sync"]["against"] == "list"  # the full run dropped the snapshot
+    assert again.counts == {"succeeded": 1, "unchanged": 3}
     assert (await tiers_of(settings, list_id))[contacts[2]["id"]] == "gold"
 
 

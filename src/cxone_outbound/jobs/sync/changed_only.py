@@ -61,21 +61,25 @@ def snapshot_file(ctx: RunContext, list_id: str) -> Path:
 
 class SnapshotGuard:
     """What a run without `--changed-only` owes the list's snapshot, if there is one: it
-    writes contacts too, so they are dropped from it before they are sent (else a later
-    `--against last-sync` would compare with what this run may have changed)."""
+    writes contacts the snapshot cannot follow one by one (without a commit per batch), so the
+    snapshot is invalidated at its start, and the next sync of each scope reads the list."""
 
     def __init__(self, list_id: str) -> None:
         self.list_id = list_id
-        self.snapshot: Snapshot | None = None
 
     async def start(self, ctx: RunContext) -> None:
-        self.close()
-        if ctx.client is not None and (path := snapshot_file(ctx, self.list_id)).exists():
-            self.snapshot = Snapshot(path, scope="")
+        if ctx.client is None or ctx.dry_run:
+            return
+        path = snapshot_file(ctx, self.list_id)
+        if path.exists():
+            snapshot = Snapshot(path, scope="")
+            snapshot.invalidate()
+            snapshot.close()
+            ctx.log(f"list {self.list_id}'s last-sync snapshot is dropped: this run writes"
+                    " without comparing (the next --against last-sync reads the list)")
 
     def sending(self, contact_ids: Iterable[str]) -> None:
-        if self.snapshot is not None:
-            self.snapshot.forget(contact_ids)
+        """Nothing to drop: the snapshot was invalidated at the start."""
 
     def answered(
         self,
@@ -86,12 +90,7 @@ class SnapshotGuard:
         """Nothing to keep: no scope of this run's is compared with."""
 
     def finished(self) -> None:
-        self.close()
-
-    def close(self) -> None:
-        if self.snapshot is not None:
-            self.snapshot.close()
-            self.snapshot = None
+        """Nothing open."""
 
 
 class ChangedOnly:

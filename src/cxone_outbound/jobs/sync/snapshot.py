@@ -156,5 +156,14 @@ class Snapshot:
         self._db.execute("UPDATE scopes SET complete = 0 WHERE scope = ?", (self.scope,))
         self._db.execute("COMMIT")
 
+    def invalidate(self) -> None:
+        """Drop every scope's values and completeness: something this snapshot cannot follow
+        contact by contact (a run without `--changed-only`) writes the list; the next sync of
+        each scope reads the list again."""
+        self._db.execute("BEGIN IMMEDIATE")
+        self._db.execute("DELETE FROM verified")
+        self._db.execute("UPDATE scopes SET complete = 0")
+        self._db.execute("COMMIT")
+
     def close(self) -> None:
         self._db.close()
