@@ -161,6 +161,28 @@ async def test_a_run_without_changed_only_makes_the_next_last_sync_read_the_list
     assert (await tiers_of(settings, list_id))[contacts[2]["id"]] == "gold"
 
 
+async def test_the_last_of_several_rows_of_one_contact_wins_against_the_last_sync(
+    tmp_path: Path, dialect_settings: Settings, sandbox_control: Any
+) -> None:
+    # rows 1 and 3 write silver, row 2 bronze: row 3 must not be taken for unchanged because
+    # row 1's write was verified while row 2 was on its way
+    settings, state = dialect_settings, tmp_path / "state"
+    list_id, contacts = listed(sandbox_control, 2)
+    full = nightly(tmp_path / "full.csv", contacts, {})
+    await sync(settings, updater(settings, sandbox_control, list_id, full), full, state)
+    cid = contacts[0]["id"]
+    path = tmp_path / "thrice.csv"
+    path.write_text(f"contactId,tier\n{cid},silver\n{cid},bronze\n{cid},silver\n")
+    job = updater(settings, sandbox_control, list_id, path)
+    job.batch_size = 1
+    summary = await sync(settings, job, path, state, claim_records=1)
+    assert summary.counts == {"succeeded": 3}
+    assert (await tiers_of(settings, list_id))[cid] == "silver"
+    again = await sync(settings, updater(settings, sandbox_control, list_id, path), path, state)
+    assert (await tiers_of(settings, list_id))[cid] == "silver"
+    assert again.counts.get("failed", 0) == 0
+
+
 async def test_a_changed_field_set_falls_back_to_the_list_read(
     tmp_path: Path, settings: Settings, sandbox_control: Any
 ) -> None:

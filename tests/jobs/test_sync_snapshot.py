@@ -9,6 +9,8 @@ from pathlib import Path
 
 import orjson
 
+from cxone_outbound.engine.records import Item, Outcome, Record
+from cxone_outbound.jobs.sync import ChangedOnly, Compared
 from cxone_outbound.jobs.sync.snapshot import ScopeState, Snapshot, scope_of, snapshot_path
 
 WRITES = {"firstName": "Ann", "attributes": {"tier": "gold", "score": "7"}}
@@ -93,3 +95,26 @@ def test_keeping_a_large_list_takes_memory_for_a_window_not_for_the_list(
         tracemalloc.stop()
         snapshot.close()
     assert peaks[1] < 2 * peaks[0]  # ten times the contacts, not ten times the memory
+
+
+def test_a_contact_with_two_rows_on_their_way_is_neither_compared_nor_kept(
+    tmp_path: Path,
+) -> None:
+    # rows A (silver) and B (bronze) of one contact are both sent; A is answered first; row C
+    # (silver, a later window) must be sent, and neither answer kept: which landed last is
+    # not known
+    sync = ChangedOnly("L1", Compared(attributes=frozenset({"tier"})), against="last-sync")
+    snapshot = opened(tmp_path, sync.scope)
+    snapshot.record([("c1", {"attributes": {"tier": "gold"}})])
+    sync.snapshot = sync.index = snapshot
+    sync.baseline = "last-sync"
+    silver, bronze = {"attributes": {"tier": "silver"}}, {"attributes": {"tier": "bronze"}}
+    items = [Item(Record(str(n), n, {}, []), ("c1", w)) for n, w in ((1, silver), (2, bronze))]
+    assert sync.settle("1", "c1", silver) is None and sync.settle("2", "c1", bronze) is None
+    sync.look_ahead(["c1"])  # the next window
+    sync.sending(["c1"])
+    sync.answered(items[:1], [Outcome.succeeded("1")], lambda item: item.payload)
+    sync.look_ahead(["c1"])  # the next window
+    assert sync.settle("3", "c1", silver) is None  # B is on its way: C is sent
+    sync.answered(items[1:], [Outcome.succeeded("2")], lambda item: item.payload)
+    assert snapshot.get("c1") is None

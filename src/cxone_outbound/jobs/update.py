@@ -230,8 +230,11 @@ class UpdateJob(BaseJob):
         if sync is None:
             return await self._send(batch, ctx)
         sync.sending(item.payload[0] for item in batch.items)  # unknown until answered
-        outcomes = await self._send(batch, ctx)
-        sync.answered(batch.items, outcomes, lambda item: item.payload)
+        outcomes: Sequence[Outcome] = ()
+        try:
+            outcomes = await self._send(batch, ctx)
+        finally:
+            sync.answered(batch.items, outcomes, lambda item: item.payload)
         return outcomes
 
     async def _send(self, batch: Batch, ctx: RunContext) -> Sequence[Outcome]:

@@ -155,9 +155,12 @@ class EnrichJob(BaseJob):
 
     async def send(self, batch: Batch, ctx: RunContext) -> Sequence[Outcome]:
         self.keeper.sending(contact_id_of(item) for item in batch.items)  # unknown till answered
-        outcomes = await self._send(batch, ctx)
-        self.keeper.answered(batch.items, outcomes, lambda item: (
-            contact_id_of(item), {"attributes": item.payload["attributes"]}))
+        outcomes: Sequence[Outcome] = ()
+        try:
+            outcomes = await self._send(batch, ctx)
+        finally:
+            self.keeper.answered(batch.items, outcomes, lambda item: (
+                contact_id_of(item), {"attributes": item.payload["attributes"]}))
         return outcomes
 
     async def _send(self, batch: Batch, ctx: RunContext) -> Sequence[Outcome]:

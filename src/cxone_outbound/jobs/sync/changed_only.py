@@ -126,6 +126,10 @@ class ChangedOnly:
         self._ahead: dict[str, Mapping[str, Any] | bytes | None] = {}  # `look_ahead`'s window
         self._seen_equal: dict[str, Mapping[str, Any]] = {}  # unchanged on a read, to record
         self._to_forget: list[str] = []  # sent rows' contacts, to drop from the snapshot
+        # contacts of rows decided to send and not answered yet (as many as are queued or in
+        # flight: bounded by the engine's batches), and those that had two at once
+        self._pending: dict[str, int] = {}
+        self._overlapped: set[str] = set()
 
     async def start(self, ctx: RunContext) -> None:
         """Open the snapshot and pick the baseline; read the list into the index unless the
@@ -180,24 +184,28 @@ class ChangedOnly:
         if self.index is None:
             return None
         self.rows_compared += 1
-        current = self._ahead.get(contact_id, _MISSING)
-        if current is _MISSING:
-            current = self.index.get(contact_id)
-        if current is None:
-            return None  # not in the list (sent, and refused as in a full run) or written already
-        if self._holds(writes, current):
-            self.unchanged += 1
-            if self.baseline == "list":  # verified by the read: the snapshot keeps it
-                self._seen_equal[contact_id] = writes
-                if len(self._seen_equal) >= LOOK_AHEAD:  # a source read without `LookAhead`
-                    self._commit_window()
-            return Outcome.unchanged(key, remote_id=contact_id)
-        if isinstance(self.index, Snapshot):
-            self._to_forget.append(contact_id)  # dropped with the next window (one commit)
-        else:
-            self.index.forget(contact_id)
+        if contact_id not in self._pending:  # else an earlier row of it is on its way: send
+            current = self._ahead.get(contact_id, _MISSING)
+            if current is _MISSING:
+                current = self.index.get(contact_id)
+            if current is not None and self._holds(writes, current):
+                self.unchanged += 1
+                if self.baseline == "list":  # verified by the read: the snapshot keeps it
+                    self._seen_equal[contact_id] = writes
+                    if len(self._seen_equal) >= LOOK_AHEAD:  # a source without `LookAhead`
+                        self._commit_window()
+                return Outcome.unchanged(key, remote_id=contact_id)
+            if current is None:
+                pass  # not in the list (sent, and refused as in a full run) or written already
+            elif isinstance(self.index, Snapshot):
+                self._to_forget.append(contact_id)  # dropped with the next window (one commit)
+            else:
+                self.index.forget(contact_id)
         self._seen_equal.pop(contact_id, None)
         self._ahead[contact_id] = None
+        count = self._pending[contact_id] = self._pending.get(contact_id, 0) + 1
+        if count > 1:
+            self._overlapped.add(contact_id)
         return None
 
     def _holds(self, writes: Mapping[str, Any], current: Mapping[str, Any] | bytes) -> bool:
@@ -237,12 +245,24 @@ class ChangedOnly:
         outcomes: Sequence[Outcome],
         writes_of: Callable[[Item], tuple[str, Mapping[str, Any]]],
     ) -> None:
-        """A sent batch's answer: the rows the server answered written (`succeeded`) go into
-        the snapshot with the values they wrote (`writes_of`: contact id, writes)."""
-        if self.snapshot is None:
-            return
+        """A sent batch's answer (no outcomes: its send raised): the rows the server answered
+        written (`succeeded`) go into the snapshot with the values they wrote (`writes_of`:
+        contact id, writes), unless another row of the contact was on its way meanwhile (which
+        landed last is not known: it stays out, and is sent next time)."""
         done = {o.key for o in outcomes if o.state is State.SUCCEEDED}
-        self.snapshot.record(writes_of(item) for item in items if item.key in done)
+        verified = []
+        for item in items:
+            contact_id, writes = writes_of(item)
+            left = self._pending.pop(contact_id, 1) - 1
+            if left > 0:
+                self._pending[contact_id] = left
+                continue
+            overlapped = contact_id in self._overlapped
+            self._overlapped.discard(contact_id)
+            if item.key in done and not overlapped:
+                verified.append((contact_id, writes))
+        if self.snapshot is not None:
+            self.snapshot.record(verified)
 
     def finished(self) -> None:
         """Every row was compared: a snapshot this run built from a list read is complete."""

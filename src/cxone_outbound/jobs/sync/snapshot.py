@@ -143,6 +143,8 @@ class Snapshot:
         if not rows:
             return
         self._db.execute("BEGIN IMMEDIATE")
+        # the scope is listed, so that `forget` (which goes scope by scope) finds these
+        self._db.execute("INSERT OR IGNORE INTO scopes (scope) VALUES (?)", (self.scope,))
         self._db.executemany(
             "INSERT OR REPLACE INTO verified (scope, id, doc) VALUES (?, ?, ?)", rows
         )
