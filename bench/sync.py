@@ -144,8 +144,8 @@ def main() -> None:
         for n in range(args.runs):
             results: dict[str, dict[str, Any]] = {}
             for mode in MODES[n % 3:] + MODES[: n % 3]:
-                if args.rate:
-                    control.set_rate_limit(args.rate)
+                if args.rate:  # a burst of one second's requests: the count decides
+                    control.set_rate_limit(args.rate, burst=max(1, int(args.rate)))
                 results[mode] = measured(control, base, two, state, list_id, mode)
                 control.set_rate_limit(0)
                 back = measured(control, base, one, state, list_id, "list")  # night 1 again
