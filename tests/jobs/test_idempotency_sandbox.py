@@ -120,7 +120,7 @@ async def test_a_key_reused_for_another_request_is_an_error_not_a_success(
                                   idempotency_key=sent)
         with pytest.raises(IdempotencyKeyReused) as caught:
             await call
-    assert (caught.value.status, caught.value.code) == (422, "IDEMPOTENCY_KEY_REUSED")
+    assert (caught.value.status, caught.value.code) == (409, "IDEMPOTENCY_KEY_REUSED")
 
 
 async def test_a_resumed_import_resends_its_in_flight_chunk_under_the_same_key(
