@@ -3,8 +3,8 @@
 The first answer to a key is kept and replayed for the same request (method, full URL with its
 query, body); the same key with any other request is refused (409 `IDEMPOTENCY_KEY_REUSED`,
 API.md §2), never answered with another request's result. Keys expire (24 h by default):
-after that the key is new again. The TTL and the idempotency clock's offset are settable through the control API,
-so tests can age keys without waiting.
+after that the key is new again. The TTL and the idempotency clock's offset are settable
+through the control API, so tests can age keys without waiting.
 """
 
 from __future__ import annotations
