@@ -261,7 +261,10 @@ def execute(
     run_id: str | None = resume
     if not dry_run and (resume is None or resume == "auto"):
         fingerprint = source.fingerprint()
-        candidate = find_resumable_run(directory, job.name, fingerprint)
+        try:
+            candidate = find_resumable_run(directory, job.name, fingerprint)
+        except RunLocked as exc:  # in progress in another process: exit 2, nothing sent
+            usage_error(str(exc))
         interactive = sys.stdin.isatty() and sys.stderr.isatty() and not state.json_output
         changed = None
         if resume == "auto" and candidate is None:
