@@ -185,3 +185,55 @@ def test_a_run_from_postgresql_never_writes_the_password_anywhere(
     written = b"".join(p.read_bytes() for p in state.rglob("*") if p.is_file())
     assert password.encode() not in written
     assert password not in out + err + listed
+
+
+def test_a_password_dsn_on_the_command_line_is_warned_about_and_never_written(
+    cxo: Cxo, postgres: str, sandbox_control: SandboxControl, tmp_path: Path
+) -> None:
+    import sqlalchemy
+
+    password = str(sqlalchemy.engine.make_url(postgres).password)
+    engine = sqlalchemy.create_engine(postgres)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE flagged (id int, phone text, first_name text, "
+                             "last_name text)")
+        conn.exec_driver_sql("INSERT INTO flagged VALUES (1, '+14155550100', 'Zoë', 'Q'), "
+                             "(2, '12345', 'Ann', 'B')")
+    engine.dispose()
+    list_id = sandbox_control.create_list("flagged")
+    code, out, err = cxo("--json", "import", "--source-sql", "SELECT * FROM flagged ORDER BY id",
+                         "--dsn", postgres, "--list", list_id, "--progress", "none")
+    assert code == 1, err  # a real run: one row imported, the bad phone failed
+    summary = orjson.loads(out)
+    assert summary["counts"] == {"succeeded": 1, "failed": 1}
+    (warning,) = [line for line in err.splitlines() if "--dsn holds a password" in line]
+    assert "CXONE_SOURCE_DSN" in warning and "127.0.0.1" not in warning
+    state = tmp_path / "state"
+    files = [p for p in state.rglob("*") if p.is_file()]
+    assert {"audit.jsonl", "summary.json", "failed.csv"} <= {p.name for p in files}
+    written = b"".join(p.read_bytes() for p in files)
+    assert password.encode() not in written
+    assert password not in out + err
+
+
+def test_a_dsn_from_the_environment_is_not_warned_about(
+    cxo: Cxo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = w.write_sqlite(tmp_path / "crm.db", ROWS[:2])
+    monkeypatch.setenv("CXONE_SOURCE_DSN", f"sqlite:///{db}")
+    code, _, err = cxo("import", "--source-sql", w.SELECT, "--dry-run", "--progress", "none")
+    assert code == 0, err
+    assert "--dsn holds a password" not in err
+
+
+def test_a_dsn_password_is_kept_out_of_a_refused_connection_message(
+    cxo: Cxo, tmp_path: Path
+) -> None:
+    dsn = "postgresql+psycopg://crm:Fl4gPassw0rd@127.0.0.1:1/x?sslpassword=Second%2FSecret"
+    code, out, err = cxo("import", "--source-sql", "SELECT 1", "--dsn", dsn, "--dry-run")
+    assert code == 2
+    assert "--dsn holds a password" in err
+    for secret in ("Fl4gPassw0rd", "Second%2FSecret", "Second/Secret"):
+        assert secret not in out + err
+        assert not any(secret.encode() in p.read_bytes()
+                       for p in (tmp_path / "state").rglob("*") if p.is_file())

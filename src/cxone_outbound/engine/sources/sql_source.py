@@ -32,6 +32,26 @@ class SourceLost(ConnectionError):
     """The database stopped answering mid-run: the run stops, resumable (exit 4)."""
 
 
+def dsn_secrets(dsn: str) -> list[str]:
+    """The secrets a DSN carries (its password, password-like query parameters), as written
+    and percent-decoded: what must never be printed. Plain parsing, no driver needed."""
+    from urllib.parse import parse_qsl, unquote, urlsplit
+
+    try:
+        parts = urlsplit(dsn)
+        found = [parts.password or ""]
+    except ValueError:  # not a URL: nothing to find, and `_parse_dsn` refuses it
+        return []
+    found += [value for key, value in parse_qsl(parts.query, keep_blank_values=False)
+              if key.lower() in _SECRET_QUERY_KEYS]
+    for raw in parts.query.split("&"):  # the value as written, before parse_qsl decodes it
+        key, _, value = raw.partition("=")
+        if key.lower() in _SECRET_QUERY_KEYS:
+            found.append(value)
+    found += [unquote(value) for value in found]
+    return sorted({value for value in found if value})
+
+
 def _parse_dsn(dsn: str) -> URL:
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError
