@@ -20,6 +20,7 @@ from tests.jobs.conftest import Cxo
 
 from cxone_outbound.client import CXoneClient
 from cxone_outbound.config import Settings
+from cxone_outbound.engine.accounting import accounting_of
 from cxone_outbound.sandbox.control import SandboxControl
 
 ROWS = [
@@ -237,3 +238,33 @@ def test_a_dsn_password_is_kept_out_of_a_refused_connection_message(
         assert secret not in out + err
         assert not any(secret.encode() in p.read_bytes()
                        for p in (tmp_path / "state").rglob("*") if p.is_file())
+
+
+def test_a_file_that_breaks_part_way_exits_2_and_its_summary_says_the_input_was_not_all_read(
+    cxo: Cxo, sandbox_control: SandboxControl, tmp_path: Path
+) -> None:
+    import pyarrow.parquet as pq
+
+    rows = w.contacts(10_000, seed=3)  # groups of 1000 rows, read 8192 (BATCH_ROWS) at a time
+    path = tmp_path / "c.parquet"
+    pq.write_table(w.arrow_table(rows), path, row_group_size=1000, compression="snappy")
+    data = bytearray(path.read_bytes())
+    start = pq.read_metadata(path).row_group(9).column(1).data_page_offset
+    data[start + 8 : start + 200] = b"\xff" * 192  # the last group: the second batch breaks
+    path.write_bytes(bytes(data))
+    list_id = sandbox_control.create_list(
+        "broken", [{"name": name, "type": "string"} for name in ATTRIBUTES])
+    code, out, err = cxo("--json", "import", str(path), "--list", list_id, "--progress", "none")
+    assert code == 2, err  # bad input, not "finished with failed records"
+    summary = orjson.loads(out)
+    assert summary["status"] == "failed"
+    accounting = summary["accounting"]
+    assert accounting["input_complete"] is False
+    assert 0 < accounting["read"] < len(rows)
+    assert accounting["balanced"] is True  # every line read is accounted for, none sent twice
+    assert accounting["read"] == 8192 == sum(
+        accounting[k] for k in ("succeeded", "failed", "skipped", "in_flight", "not_sent"))
+    assert accounting["succeeded"] > 0  # the chunks sent before the break were answered
+    assert "unreadable after row 8192" in summary["fatal_error"]
+    assert "NOT read to its end" in accounting_of(summary).render()
+    assert "Traceback" not in err

@@ -19,7 +19,12 @@ from typing import TYPE_CHECKING, Any
 
 from cxone_outbound.engine.records import Record
 from cxone_outbound.engine.sources.csv_source import SourceError
-from cxone_outbound.engine.sources.tabular import mapped_columns, render_row, row_record
+from cxone_outbound.engine.sources.tabular import (
+    SourceBroken,
+    mapped_columns,
+    render_row,
+    row_record,
+)
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import URL, Connection, CursorResult, Engine
@@ -28,8 +33,9 @@ YIELD_PER = 2000
 _SECRET_QUERY_KEYS = ("password", "passwd", "pass", "secret", "token", "sslpassword")
 
 
-class SourceLost(ConnectionError):
-    """The database stopped answering mid-run: the run stops, resumable (exit 4)."""
+class SourceLost(SourceBroken, ConnectionError):
+    """The database stopped answering mid-run: the run stops, resumable (exit 4: a connection
+    error, the service unavailable); like any broken source, its input was not all read."""
 
 
 def dsn_secrets(dsn: str) -> list[str]:
