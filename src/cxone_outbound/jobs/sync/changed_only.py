@@ -125,7 +125,6 @@ class ChangedOnly:
         self.unchanged = 0
         self._ahead: dict[str, Mapping[str, Any] | bytes | None] = {}  # `look_ahead`'s window
         self._seen_equal: dict[str, Mapping[str, Any]] = {}  # unchanged on a read, to record
-        self._to_forget: list[str] = []  # sent rows' contacts, to drop from the snapshot
         # contacts of rows decided to send and not answered yet (as many as are queued or in
         # flight: bounded by the engine's batches), and those that had two at once
         self._pending: dict[str, int] = {}
@@ -195,12 +194,10 @@ class ChangedOnly:
                     if len(self._seen_equal) >= LOOK_AHEAD:  # a source without `LookAhead`
                         self._commit_window()
                 return Outcome.unchanged(key, remote_id=contact_id)
-            if current is None:
-                pass  # not in the list (sent, and refused as in a full run) or written already
-            elif isinstance(self.index, Snapshot):
-                self._to_forget.append(contact_id)  # dropped with the next window (one commit)
-            else:
+            if isinstance(self.index, CurrentValues) and current is not None:
                 self.index.forget(contact_id)
+            # the snapshot drops it when its batch is sent (`sending`); until it is answered,
+            # `_pending` has a later row of it sent whatever the snapshot still says
         self._seen_equal.pop(contact_id, None)
         self._ahead[contact_id] = None
         count = self._pending[contact_id] = self._pending.get(contact_id, 0) + 1
@@ -219,8 +216,8 @@ class ChangedOnly:
 
     def look_ahead(self, contact_ids: Sequence[str]) -> None:
         """Fetch the current values of the next rows' contacts in one go (one query, not one a
-        row); `settle` looks there first. The previous window's snapshot changes are committed
-        first. Until the list is read, nothing to fetch."""
+        row); `settle` looks there first. The rows the previous window found unchanged on a
+        list read are put in the snapshot first. Until the list is read, nothing to fetch."""
         self._commit_window()
         if self.index is not None:
             found = self.index.get_many(contact_ids)
@@ -229,8 +226,6 @@ class ChangedOnly:
     def _commit_window(self) -> None:
         if self.snapshot is None:
             return
-        forget, self._to_forget = self._to_forget, []
-        self.snapshot.forget(forget)
         equal, self._seen_equal = self._seen_equal, {}
         self.snapshot.record(equal.items())
 

@@ -11,8 +11,9 @@ wrote, not against the destination), and only ever true of what this tool saw:
 - a contact about to be sent is dropped first, durably, in every scope of the list (another
   field set of this tool may hold it too): a failed, unverified or interrupted write leaves it
   absent, so the next sync sends it again;
-- every change is committed as it is made (synchronous=FULL), so an interrupted run leaves a
-  snapshot that is still true.
+- every change is committed as it is made (a forget synced to disk before its request, in
+  WAL order after every earlier record), so an interrupted run leaves a snapshot that is
+  still true.
 
 One SQLite file per list and tenant (base URL, client, tenant, dialect) under the state dir
 (`<state>/sync/<hash>.sqlite3`, 0600: it holds contact values), one *scope* per job kind and
@@ -125,6 +126,7 @@ class Snapshot:
         ids = list(dict.fromkeys(contact_ids))
         if not ids:
             return
+        self._db.execute("PRAGMA synchronous=FULL")  # on disk before the request leaves
         self._db.execute("BEGIN IMMEDIATE")
         scopes = [row[0] for row in self._db.execute("SELECT scope FROM scopes")]
         for scope in scopes:  # by the key, scope first: no scan of the table
@@ -142,6 +144,9 @@ class Snapshot:
         rows = [(self.scope, cid, orjson.dumps(doc)) for cid, doc in verified if doc]
         if not rows:
             return
+        # a lost record only costs a request next time: no sync of its own (a later forget's
+        # sync of the log covers it, in order)
+        self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute("BEGIN IMMEDIATE")
         # the scope is listed, so that `forget` (which goes scope by scope) finds these
         self._db.execute("INSERT OR IGNORE INTO scopes (scope) VALUES (?)", (self.scope,))
