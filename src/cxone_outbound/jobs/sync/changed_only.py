@@ -13,7 +13,8 @@ it writes equals the baseline's (`values.writes_hold`) it ends `unchanged` witho
 otherwise it is sent as in a full run, and the contact is dropped from the baseline so a later
 row of the same contact is sent too. Every `--changed-only` run keeps the snapshot: rows found
 unchanged on a list read and rows the server answered written go in; a contact is dropped from
-it before its row is sent (`sending`, `answered`: called by the job's `send`).
+it before its row is sent (`sending`, `answered`: called by the job's `send`). A run of the
+list without `--changed-only` invalidates its snapshot at its start (`SnapshotGuard`).
 
 A change made to the list by someone else after the read (or, with `last-sync`, since the last
 sync) is not seen by this run: a row that held is counted unchanged and the other writer's
