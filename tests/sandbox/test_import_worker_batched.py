@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 import sqlite3
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ import pytest
 
 from cxone_outbound.limits import MAX_ATTRIBUTE_CHARS
 from cxone_outbound.sandbox.store import Store
+from cxone_outbound.sandbox.store.database import Database
 from cxone_outbound.sandbox.store.lists.csv_import import ContactValues, RowChecker, parse_import
 
 TENANT = "demo"
@@ -111,3 +113,11 @@ def test_row_checker_reports_every_problem_of_a_row_in_header_order() -> None:
     too_long = check(4, ["+14155550100", "", "", "x" * (MAX_ATTRIBUTE_CHARS + 1)])
     assert isinstance(too_long, list)
     assert [(p.field, p.code) for p in too_long] == [("tier", "INVALID_TYPE")]
+
+
+def test_ids_made_by_the_thousand_are_distinct_version_4_uuids() -> None:
+    ids = Database.new_ids(5000)
+    parsed = [uuid.UUID(i) for i in ids]
+    assert len(set(ids)) == 5000 and [str(p) for p in parsed] == ids
+    assert {(p.version, p.variant) for p in parsed} == {(4, uuid.RFC_4122)}
+    assert {i[19] for i in ids} == set("89ab")  # every variant digit occurs: bits are random

@@ -328,14 +328,15 @@ class Contacts:
                 target[2] = email
             target[3].update(attributes)
             target[4] += 1
-        new_id, dumps = self.db.new_id, orjson.dumps
+        dumps = orjson.dumps
         conn.executemany(
             "INSERT INTO contacts (id, tenant_id, list_id, phone, first_name, last_name,"
             " email, attributes, created_at, updated_at, writes)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [(new_id(), tenant_id, list_id, phone, first, last, email,
+            [(contact_id, tenant_id, list_id, phone, first, last, email,
               dumps(attributes).decode(), now, now, writes)
-             for phone, (first, last, email, attributes, writes, _) in added.items()])
+             for contact_id, (phone, (first, last, email, attributes, writes, _))
+             in zip(self.db.new_ids(len(added)), added.items(), strict=True)])
         conn.executemany(
             "UPDATE contacts SET first_name = COALESCE(?, first_name),"
             " last_name = COALESCE(?, last_name), email = COALESCE(?, email),"
