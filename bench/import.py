@@ -141,16 +141,17 @@ def run_cxo(
     env = dict(os.environ)
     if src is not None:
         env["PYTHONPATH"] = str(src.resolve())
+    server = SandboxServer(import_rows_per_s=2_000_000, rate_limit=1000, burst=1000)
     saved = os.environ.get("PYTHONPATH")
     os.environ["PYTHONPATH"] = env.get("PYTHONPATH", "")  # the sandbox inherits it
     try:
-        server = SandboxServer(import_rows_per_s=2_000_000, rate_limit=1000, burst=1000).start()
+        server.start()
     finally:
         if saved is None:
             os.environ.pop("PYTHONPATH")
         else:
             os.environ["PYTHONPATH"] = saved
-    with server:
+    try:
         server_cpu = process_cpu_s(server.pid)
         started = time.perf_counter()
         result = subprocess.run(
@@ -165,6 +166,8 @@ def run_cxo(
         )
         elapsed = time.perf_counter() - started
         server_cpu = process_cpu_s(server.pid) - server_cpu
+    finally:
+        server.stop()
     if result.returncode != 0:
         sys.exit(f"cxo import failed ({result.returncode}): {result.stderr[-2000:]}")
     lines = result.stderr.splitlines()
