@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from cxone_outbound._version import __version__
 from cxone_outbound.client import errors
 from cxone_outbound.client.capabilities import Capabilities
 from cxone_outbound.client.models import BatchUpdateResult
@@ -37,7 +38,14 @@ from cxone_outbound.engine import (
     RunContext,
     Source,
 )
-from cxone_outbound.jobs.sync import Against, ChangedOnly, Compared, LookAhead, SnapshotGuard
+from cxone_outbound.jobs.sync import (
+    SETTLED_EARLY,
+    Against,
+    ChangedOnly,
+    Compared,
+    LookAhead,
+    SnapshotGuard,
+)
 from cxone_outbound.limits import (
     MAX_ATTRIBUTE_CHARS,
     MAX_EMAIL_CHARS,
@@ -136,13 +144,6 @@ class UpdateJob(BaseJob):
         # `changed_only`: what the rows can change (`compared_fields`), compared with the list
         if changed_only is not None and list_id is None:
             raise ValueError("--changed-only compares with a list's values: name the list")
-        self.changed_only = (
-            ChangedOnly(list_id, changed_only, job=self.name, against=against,
-                        relist_days=relist_days)
-            if changed_only is not None and list_id else None
-        )
-        # whatever the run, a list's last-sync snapshot learns of what it writes
-        self.keeper = self.changed_only or (SnapshotGuard(list_id) if list_id else None)
         self.list_id = list_id  # the batch PATCH's list; the admin dialect's ids are per list
         self.grouped = (
             capabilities is not None
@@ -158,6 +159,19 @@ class UpdateJob(BaseJob):
             # still caps requests in flight at `concurrency`).
             self.concurrency = 2 * concurrency
         self._max_record = capabilities.max_record_chars if capabilities else None
+        # what `prepare` depends on besides a row's cells: a row whose cells equal those of a
+        # row the server verified under the same fingerprint is settled before `prepare`
+        fingerprint = [__version__, self.name, self.grouped, self._max_record,
+                       MAX_ATTRIBUTE_CHARS, MAX_EMAIL_CHARS, MAX_NAME_CHARS]
+        self.changed_only = (
+            ChangedOnly(list_id, changed_only, job=self.name, against=against,
+                        relist_days=relist_days, fingerprint=fingerprint)
+            if changed_only is not None and list_id else None
+        )
+        # whatever the run, a list's last-sync snapshot learns of what it writes
+        self.keeper = self.changed_only or (SnapshotGuard(list_id) if list_id else None)
+        # off when a wrapper (DNC screening) decides on the prepared body: it must see it
+        self.early_settling = True
 
     def options(self) -> Mapping[str, Any]:
         changed_only = (
@@ -175,7 +189,9 @@ class UpdateJob(BaseJob):
         if self.changed_only is None:
             return None
         contact_id, changes = item.payload
-        return self.changed_only.settle(item.key, contact_id, changes)
+        if changes is SETTLED_EARLY:
+            return self.changed_only.settle_early(item.key, contact_id)
+        return self.changed_only.settle(item.key, contact_id, changes, item.record)
 
     async def finish(self, ctx: RunContext) -> None:
         if self.keeper is not None:
@@ -196,6 +212,9 @@ class UpdateJob(BaseJob):
         contact_id = record.fields.get("contactId", "").strip()
         if not contact_id:
             return RecordError("MISSING_CONTACT_ID", "contactId is empty", "contactId")
+        sync = self.changed_only
+        if sync is not None and self.early_settling and sync.settles_early(record, contact_id):
+            return Item(record, (contact_id, SETTLED_EARLY))  # `settle` ends it unchanged
         changes = build_changes(record.fields)
         if not changes:
             return RecordError("NO_CHANGES", "the row has no field to change")

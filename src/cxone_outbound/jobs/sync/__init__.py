@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from cxone_outbound.jobs.sync.changed_only import (
     AGAINST,
+    SETTLED_EARLY,
     Against,
     ChangedOnly,
     LookAhead,
@@ -16,7 +17,8 @@ from cxone_outbound.jobs.sync.index import Compared, CurrentValues
 from cxone_outbound.jobs.sync.values import canonical, writes_hold
 
 __all__ = [
-    "AGAINST", "Against", "ChangedOnly", "Compared", "CurrentValues", "LookAhead", "SnapshotGuard",
+    "AGAINST", "SETTLED_EARLY", "Against", "ChangedOnly", "Compared", "CurrentValues",
+    "LookAhead", "SnapshotGuard",
     "canonical",
     "writes_hold",
 ]

@@ -16,6 +16,12 @@ unchanged on a list read and rows the server answered written go in; a contact i
 it before its row is sent (`sending`, `answered`: called by the job's `send`). A run of the
 list without `--changed-only` invalidates its snapshot at its start (`SnapshotGuard`).
 
+Early settling (`--against last-sync`, a job that gives a `fingerprint`): the snapshot also
+keeps a digest of the row the server verified (its cells after the header mapping, with the
+fingerprint of everything else `prepare` depends on). A row whose digest equals its contact's
+would prepare into the very writes verified, so it is settled `unchanged` before `prepare`
+(`settles_early`): no parsing, no building of the body, no comparison of values.
+
 A change made to the list by someone else after the read (or, with `last-sync`, since the last
 sync) is not seen by this run: a row that held is counted unchanged and the other writer's
 value stays, until a sync against the list.
@@ -23,10 +29,12 @@ value stays, until a sync against the list.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, Literal
 
 import orjson
@@ -45,6 +53,8 @@ DAY = 86_400.0
 Against = Literal["list", "last-sync"]
 AGAINST: tuple[Against, ...] = ("list", "last-sync")
 _MISSING: Any = object()
+SETTLED_EARLY: Mapping[str, Any] = MappingProxyType({})
+"""The writes of a row settled before `prepare` (`ChangedOnly.settles_early`): not built."""
 
 
 def tenant_of(client: Any) -> list[str]:
@@ -107,6 +117,7 @@ class ChangedOnly:
         against: Against = "list",
         relist_days: float | None = None,
         now: Callable[[], float] = time.time,
+        fingerprint: Any = None,
     ) -> None:
         self.list_id = list_id
         self.compared = compared
@@ -116,6 +127,10 @@ class ChangedOnly:
         self.against: Against = against
         self.relist_days = relist_days
         self.now = now
+        # everything but a row's cells that its writes depend on; None: no early settling
+        self._fingerprint = None if fingerprint is None else orjson.dumps(fingerprint)
+        self._raw_ahead: dict[str, bytes] = {}  # the window's verified rows' digests
+        self.settled_early = 0
         self.index: CurrentValues | Snapshot | None = None
         self.snapshot: Snapshot | None = None
         self.baseline: Against | None = None  # what this session compared with
@@ -126,6 +141,7 @@ class ChangedOnly:
         self.unchanged = 0
         self._ahead: dict[str, Mapping[str, Any] | bytes | None] = {}  # `look_ahead`'s window
         self._seen_equal: dict[str, Mapping[str, Any]] = {}  # unchanged on a read, to record
+        self._seen_raw: dict[str, bytes] = {}  # their rows' digests
         # contacts of rows decided to send and not answered yet (as many as are queued or in
         # flight: bounded by the engine's batches), and those that had two at once
         self._pending: dict[str, int] = {}
@@ -179,8 +195,35 @@ class ChangedOnly:
             return f"the list was last read over {self.relist_days:g} days ago"
         return None
 
-    def settle(self, key: str, contact_id: str, writes: Mapping[str, Any]) -> Outcome | None:
-        """`unchanged` when every value `writes` sets already holds, else None (send it)."""
+    def raw_digest(self, record: Record) -> bytes | None:
+        """What a row's writes follow from: its cells and the job's fingerprint (None when the
+        job gives none)."""
+        if self._fingerprint is None:
+            return None
+        return hashlib.blake2b(self._fingerprint + orjson.dumps(record.fields),
+                               digest_size=16).digest()
+
+    def settles_early(self, record: Record, contact_id: str) -> bool:
+        """Whether a row can end `unchanged` before `prepare`: against the last sync, its digest
+        is that of the row the server verified for its contact (so it would prepare into the
+        same writes), and no earlier row of the contact is on its way."""
+        if self.baseline != "last-sync" or contact_id in self._pending:
+            return False
+        verified = self._raw_ahead.get(contact_id)
+        return verified is not None and verified == self.raw_digest(record)
+
+    def settle_early(self, key: str, contact_id: str) -> Outcome:
+        """The outcome of a row `settles_early` let through (counted as compared, unchanged)."""
+        self.rows_compared += 1
+        self.unchanged += 1
+        self.settled_early += 1
+        return Outcome.unchanged(key, remote_id=contact_id)
+
+    def settle(
+        self, key: str, contact_id: str, writes: Mapping[str, Any], record: Record | None = None
+    ) -> Outcome | None:
+        """`unchanged` when every value `writes` sets already holds, else None (send it);
+        `record`: the row, whose digest the snapshot keeps when a list read verifies it."""
         if self.index is None:
             return None
         self.rows_compared += 1
@@ -192,6 +235,9 @@ class ChangedOnly:
                 self.unchanged += 1
                 if self.baseline == "list":  # verified by the read: the snapshot keeps it
                     self._seen_equal[contact_id] = writes
+                    raw = None if record is None else self.raw_digest(record)
+                    if raw is not None:
+                        self._seen_raw[contact_id] = raw
                     if len(self._seen_equal) >= LOOK_AHEAD:  # a source without `LookAhead`
                         self._commit_window()
                 return Outcome.unchanged(key, remote_id=contact_id)
@@ -200,7 +246,9 @@ class ChangedOnly:
             # the snapshot drops it when its batch is sent (`sending`); until it is answered,
             # `_pending` has a later row of it sent whatever the snapshot still says
         self._seen_equal.pop(contact_id, None)
+        self._seen_raw.pop(contact_id, None)
         self._ahead[contact_id] = None
+        self._raw_ahead.pop(contact_id, None)
         count = self._pending[contact_id] = self._pending.get(contact_id, 0) + 1
         if count > 1:
             self._overlapped.add(contact_id)
@@ -220,15 +268,19 @@ class ChangedOnly:
         row); `settle` looks there first. The rows the previous window found unchanged on a
         list read are put in the snapshot first. Until the list is read, nothing to fetch."""
         self._commit_window()
-        if self.index is not None:
-            found = self.index.get_many(contact_ids)
+        if isinstance(self.index, Snapshot):
+            found, self._raw_ahead = self.index.lookup(contact_ids)
             self._ahead = {cid: found.get(cid) for cid in contact_ids}
+        elif self.index is not None:
+            found_now = self.index.get_many(contact_ids)
+            self._ahead = {cid: found_now.get(cid) for cid in contact_ids}
 
     def _commit_window(self) -> None:
         if self.snapshot is None:
             return
         equal, self._seen_equal = self._seen_equal, {}
-        self.snapshot.record(equal.items())
+        raws, self._seen_raw = self._seen_raw, {}
+        self.snapshot.record(equal.items(), raws)
 
     def sending(self, contact_ids: Iterable[str]) -> None:
         """Contacts whose rows are about to be sent: out of the snapshot (committed) first."""
@@ -247,6 +299,7 @@ class ChangedOnly:
         landed last is not known: it stays out, and is sent next time)."""
         done = {o.key for o in outcomes if o.state is State.SUCCEEDED}
         verified = []
+        raws: dict[str, bytes] = {}
         for item in items:
             contact_id, writes = writes_of(item)
             left = self._pending.pop(contact_id, 1) - 1
@@ -257,8 +310,11 @@ class ChangedOnly:
             self._overlapped.discard(contact_id)
             if item.key in done and not overlapped:
                 verified.append((contact_id, writes))
+                raw = self.raw_digest(item.record)
+                if raw is not None:
+                    raws[contact_id] = raw
         if self.snapshot is not None:
-            self.snapshot.record(verified)
+            self.snapshot.record(verified, raws)
 
     def finished(self) -> None:
         """Every row was compared: a snapshot this run built from a list read is complete."""
@@ -280,9 +336,11 @@ class ChangedOnly:
 
     def report(self) -> dict[str, Any]:
         """This session's comparison, for the summary (`sync`)."""
+        early = {} if self._fingerprint is None else {"settledEarly": self.settled_early}
         return {"list": self.list_id, "against": self.baseline or self.against,
                 "contactsRead": self.contacts_read, "rowsCompared": self.rows_compared,
-                "unchanged": self.unchanged, "sent": self.rows_compared - self.unchanged}
+                "unchanged": self.unchanged, **early,
+                "sent": self.rows_compared - self.unchanged}
 
 
 class LookAhead(PassThroughSource):

@@ -81,8 +81,11 @@ class Snapshot:
         )
         self._db.execute(
             "CREATE TABLE IF NOT EXISTS verified (scope TEXT NOT NULL, id TEXT NOT NULL,"
-            " doc BLOB NOT NULL, PRIMARY KEY (scope, id)) WITHOUT ROWID"
+            " doc BLOB NOT NULL, raw BLOB, PRIMARY KEY (scope, id)) WITHOUT ROWID"
         )
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(verified)")}
+        if "raw" not in columns:  # a snapshot from before `raw`: its rows compare the slow way
+            self._db.execute("ALTER TABLE verified ADD COLUMN raw BLOB")
         self.count = 0  # contacts looked up in it (`CurrentValues.count`'s place in reports)
 
     def state(self) -> ScopeState:
@@ -106,16 +109,25 @@ class Snapshot:
     def get_many(self, contact_ids: Sequence[str]) -> dict[str, bytes]:
         """The verified writes (JSON) of those contacts the snapshot holds (one query per
         500)."""
+        return self.lookup(contact_ids)[0]
+
+    def lookup(self, contact_ids: Sequence[str]) -> tuple[dict[str, bytes], dict[str, bytes]]:
+        """Those contacts' verified writes (JSON) and, where kept, the digest of the row that
+        wrote them (`ChangedOnly.raw_digest`), in one query per 500."""
         found: dict[str, bytes] = {}
+        raws: dict[str, bytes] = {}
         for start in range(0, len(contact_ids), CHUNK):
             part = list(contact_ids[start : start + CHUNK])
             marks = ",".join("?" * len(part))
             rows = self._db.execute(
-                f"SELECT id, doc FROM verified WHERE scope = ? AND id IN ({marks})",  # noqa: S608
+                f"SELECT id, doc, raw FROM verified WHERE scope = ? AND id IN ({marks})",  # noqa: S608
                 [self.scope, *part],
             )
-            found.update((str(cid), bytes(doc)) for cid, doc in rows)
-        return found
+            for cid, doc, raw in rows:
+                found[str(cid)] = bytes(doc)
+                if raw is not None:
+                    raws[str(cid)] = bytes(raw)
+        return found, raws
 
     def get(self, contact_id: str) -> bytes | None:
         return self.get_many([contact_id]).get(contact_id)
@@ -139,9 +151,16 @@ class Snapshot:
                 )
         self._db.execute("COMMIT")
 
-    def record(self, verified: Iterable[tuple[str, Mapping[str, Any]]]) -> None:
-        """Keep contacts' verified writes (contact id, a row's writes), in one transaction."""
-        rows = [(self.scope, cid, orjson.dumps(doc)) for cid, doc in verified if doc]
+    def record(
+        self,
+        verified: Iterable[tuple[str, Mapping[str, Any]]],
+        raws: Mapping[str, bytes] | None = None,
+    ) -> None:
+        """Keep contacts' verified writes (contact id, a row's writes), in one transaction,
+        with the digest of the row that wrote them where given (`raws`, by contact id)."""
+        raw_of = raws or {}
+        rows = [(self.scope, cid, orjson.dumps(doc), raw_of.get(cid))
+                for cid, doc in verified if doc]
         if not rows:
             return
         # a lost record only costs a request next time: no sync of its own (a later forget's
@@ -151,7 +170,7 @@ class Snapshot:
         # the scope is listed, so that `forget` (which goes scope by scope) finds these
         self._db.execute("INSERT OR IGNORE INTO scopes (scope) VALUES (?)", (self.scope,))
         self._db.executemany(
-            "INSERT OR REPLACE INTO verified (scope, id, doc) VALUES (?, ?, ?)", rows
+            "INSERT OR REPLACE INTO verified (scope, id, doc, raw) VALUES (?, ?, ?, ?)", rows
         )
         self._db.execute("COMMIT")
 

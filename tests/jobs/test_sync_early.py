@@ -1,0 +1,129 @@
+"""Early settling against the last sync (issue 18): a row whose cells equal those of the row
+the server verified for its contact, under the same fingerprint, ends `unchanged` before
+`prepare`; any other row is compared (or sent) exactly as before."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Any
+
+from tests.engine.live import assert_accounted
+from tests.jobs.test_changed_only_sandbox import StopAfter, listed
+from tests.jobs.test_sync_last_sync import nightly, sync, updater, written
+from tests.jobs.test_sync_snapshot import opened
+
+from cxone_outbound.client.dialect import OpenedApi, open_api
+from cxone_outbound.client.events import RequestObserver
+from cxone_outbound.config import Settings
+from cxone_outbound.engine import CsvSource, RunConfig, Runner
+from cxone_outbound.engine.records import Item, Outcome, Record
+from cxone_outbound.jobs.sync import ChangedOnly, Compared
+from cxone_outbound.jobs.update import CONTACT_FIELDS
+
+GOLD = {"attributes": {"tier": "gold"}}
+
+
+def against_last_sync(tmp_path: Path, fingerprint: Any) -> ChangedOnly:
+    sync = ChangedOnly("L1", Compared(attributes=frozenset({"tier"})), against="last-sync",
+                       fingerprint=fingerprint)
+    sync.snapshot = sync.index = opened(tmp_path, sync.scope)
+    sync.baseline = "last-sync"
+    return sync
+
+
+def row(key: int, tier: str, contact_id: str = "c1") -> Record:
+    return Record(str(key), key, {"contactId": contact_id, "tier": tier}, [contact_id, tier])
+
+
+def test_a_row_equal_to_the_verified_one_settles_early_and_another_does_not(
+    tmp_path: Path,
+) -> None:
+    sync = against_last_sync(tmp_path, ["update", 1])
+    verified = row(1, "gold")
+    sync.sending(["c1"])
+    sync.settle("1", "c1", GOLD)  # sent: pending until answered
+    sync.answered([Item(verified, ("c1", GOLD))], [Outcome.succeeded("1")],
+                  lambda item: item.payload)
+    sync.look_ahead(["c1"])
+    assert sync.settles_early(row(2, "gold"), "c1")
+    assert not sync.settles_early(row(3, "silver"), "c1")
+    assert not sync.settles_early(row(4, "gold", "c2"), "c2")  # nothing verified of c2
+
+
+def test_another_fingerprint_disables_early_settling(tmp_path: Path) -> None:
+    first = against_last_sync(tmp_path, ["update", 1])
+    first.settle("1", "c1", GOLD)
+    first.answered([Item(row(1, "gold"), ("c1", GOLD))], [Outcome.succeeded("1")],
+                   lambda item: item.payload)
+    first.close()
+    other = against_last_sync(tmp_path, ["update", 2])  # e.g. another record limit
+    other.look_ahead(["c1"])
+    assert not other.settles_early(row(2, "gold"), "c1")
+    assert other.settle("2", "c1", GOLD) is not None  # the full comparison still holds it
+
+
+def test_a_later_row_of_a_contact_on_its_way_is_not_settled_early(tmp_path: Path) -> None:
+    sync = against_last_sync(tmp_path, ["update", 1])
+    sync.settle("1", "c1", GOLD)
+    sync.answered([Item(row(1, "gold"), ("c1", GOLD))], [Outcome.succeeded("1")],
+                  lambda item: item.payload)
+    sync.look_ahead(["c1", "c1"])
+    assert sync.settle("2", "c1", {"attributes": {"tier": "silver"}}) is None  # on its way
+    assert not sync.settles_early(row(3, "gold"), "c1")
+
+
+async def test_a_nightly_sync_settles_early_exactly_the_rows_whose_cells_equal_the_verified(
+    tmp_path: Path, dialect_settings: Settings, sandbox_control: Any
+) -> None:
+    settings, state = dialect_settings, tmp_path / "state"
+    list_id, contacts = listed(sandbox_control, 20)
+    one = nightly(tmp_path / "one.csv", contacts, {1: "silver"})
+    await sync(settings, updater(settings, sandbox_control, list_id, one), one, state)
+    two = nightly(tmp_path / "two.csv", contacts, {1: "silver", 7: "bronze"})
+    lines = two.read_text().splitlines()
+    lines[1 + 4] = lines[1 + 4].replace(contacts[4]["id"], f" {contacts[4]['id']} ")
+    two.write_text("\n".join(lines) + "\n")  # row 4: other cells, the same writes
+    before = sandbox_control.writes(list_id)
+    second = await sync(settings, updater(settings, sandbox_control, list_id, two), two, state)
+    assert second.counts == {"succeeded": 1, "unchanged": 19}
+    assert second.sections["sync"]["settledEarly"] == 18  # all but the sent row and row 4
+    assert written(sandbox_control, list_id, before, contacts) == {7}
+    assert_accounted(second)
+
+
+async def test_a_resume_after_a_stop_within_a_window_neither_resends_nor_counts_twice(
+    tmp_path: Path, dialect_settings: Settings, sandbox_control: Any
+) -> None:
+    settings, state = dialect_settings, tmp_path / "state"
+    list_id, contacts = listed(sandbox_control, 40)
+    one = nightly(tmp_path / "one.csv", contacts, {})
+    await sync(settings, updater(settings, sandbox_control, list_id, one), one, state)
+    changed = {3, 12, 30, 33}
+    two = nightly(tmp_path / "two.csv", contacts, dict.fromkeys(changed, "silver"))
+
+    def factory(observer: RequestObserver) -> OpenedApi:
+        return open_api(settings, observer=observer)
+
+    job = updater(settings, sandbox_control, list_id, two)
+    job.batch_size = 1
+    source = StopAfter(job.with_look_ahead(CsvSource(two, aliases=CONTACT_FIELDS)), 15)
+    runner = Runner(job, source, RunConfig(state, window=5, claim_records=1),
+                    client_factory=factory)  # type: ignore[arg-type]
+    source.stop = runner.request_stop
+    before = sandbox_control.writes(list_id)
+    first = await runner.run()
+    assert first.status == "interrupted"
+    assert_accounted(first)
+    assert first.sections["sync"]["settledEarly"] > 0  # the stop came within a window
+    resumed = await sync(settings, updater(settings, sandbox_control, list_id, two), two, state,
+                         resume=first.run_id)
+    assert resumed.status == "completed"
+    assert resumed.counts == {"succeeded": 4, "unchanged": 36}
+    assert_accounted(resumed)
+    assert written(sandbox_control, list_id, before, contacts) == changed
+    after = sandbox_control.writes(list_id)
+    assert all(after[c["id"]] - before[c["id"]] <= 1 for c in contacts)  # none sent twice
+    unchanged = [r["line"] for r in csv.DictReader((resumed.run_dir / "unchanged.csv").open())]
+    assert sorted(unchanged, key=int) == sorted(
+        {str(i + 2) for i in range(40)} - {str(i + 2) for i in changed}, key=int)
