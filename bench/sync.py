@@ -163,7 +163,8 @@ def main() -> None:
                       f" ({r['total']:,} requests: {r['total'] / full['total']:.2%} of the full"
                       f" run's) in {r['elapsed']:.1f} s, {r['cpu']:.1f} s CPU;"
                       f" time full/sync {ratios[mode][-1]:.1f}x,"
-                      f" CPU {full['cpu'] / r['cpu']:.1f}x")
+                      f" CPU {full['cpu'] / r['cpu']:.1f}x;"
+                      f" settled before prepare: {r['sync'].get('settledEarly', 0):,}")
         if args.runs > 1:
             for mode, found in ratios.items():
                 print(f"time full/--against {mode}: min {min(found):.1f}x"
