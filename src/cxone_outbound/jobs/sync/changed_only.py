@@ -200,8 +200,12 @@ class ChangedOnly:
         job gives none)."""
         if self._fingerprint is None:
             return None
-        return hashlib.blake2b(self._fingerprint + orjson.dumps(record.fields),
-                               digest_size=16).digest()
+        fields = record.fields if type(record.fields) is dict else dict(record.fields)
+        try:
+            cells = orjson.dumps(fields)
+        except orjson.JSONEncodeError:  # not text a source renders: compared the slow way
+            return None
+        return hashlib.blake2b(self._fingerprint + cells, digest_size=16).digest()
 
     def settles_early(self, record: Record, contact_id: str) -> bool:
         """Whether a row can end `unchanged` before `prepare`: against the last sync, its digest
