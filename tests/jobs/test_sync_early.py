@@ -5,14 +5,18 @@ the server verified for its contact, under the same fingerprint, ends `unchanged
 from __future__ import annotations
 
 import csv
+import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from tests.engine.live import assert_accounted
 from tests.jobs.test_changed_only_sandbox import StopAfter, listed
+from tests.jobs.test_dnc_scrub_sandbox import _dnc
 from tests.jobs.test_sync_last_sync import nightly, sync, updater, written
 from tests.jobs.test_sync_snapshot import opened
 
+from cxone_outbound.cli.main import invoke
 from cxone_outbound.client.dialect import OpenedApi, open_api
 from cxone_outbound.client.events import RequestObserver
 from cxone_outbound.config import Settings
@@ -127,3 +131,35 @@ async def test_a_resume_after_a_stop_within_a_window_neither_resends_nor_counts_
     unchanged = [r["line"] for r in csv.DictReader((resumed.run_dir / "unchanged.csv").open())]
     assert sorted(unchanged, key=int) == sorted(
         {str(i + 2) for i in range(40)} - {str(i + 2) for i in changed}, key=int)
+
+
+def test_a_row_screened_out_by_a_dnc_file_is_skipped_not_settled_early(
+    tmp_path: Path, settings: Settings, sandbox_control: Any,
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("CXONE_CLIENT_ID", settings.client_id)
+    monkeypatch.setenv("CXONE_CLIENT_SECRET", settings.client_secret.get_secret_value())
+    list_id = sandbox_control.default_list_id()
+    contacts = sandbox_control.add_contacts(
+        list_id, [{"phone": f"+1415234{i:04d}", "firstName": "A", "lastName": "B"}
+                  for i in range(2)])
+    path = tmp_path / "u.csv"
+    with path.open("w", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["contactId", "phone", "first_name"])
+        writer.writerow([contacts[0]["id"], "+13125550142", "X"])
+        writer.writerow([contacts[1]["id"], "+13125550143", "Y"])
+    args = ["--base-url", settings.base_url, "--json", "update", str(path), "--list", list_id,
+            "--changed-only", "--against", "last-sync", "--state-dir", str(tmp_path / "state"),
+            "--progress", "none"]
+    assert invoke(args) == 0
+    capsys.readouterr()
+    assert invoke(args) == 0
+    assert json.loads(capsys.readouterr().out)["sync"]["settledEarly"] == 2  # without a screen
+    dnc_path = _dnc(tmp_path, ["+13125550142"], [])
+    code = invoke([*args, "--scrub-dnc", str(dnc_path)])
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    document = json.loads(out.out)
+    assert document["counts"] == {"skipped": 1, "unchanged": 1}  # as a full run screens it
+    assert document["sync"]["settledEarly"] == 0
