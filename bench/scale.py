@@ -73,10 +73,12 @@ def _high_water_kb(pid: int | str) -> int:
     return 0
 
 
-def run_measured(argv: Sequence[str]) -> tuple[int, float, float]:
-    """Run `argv` to its end, polling its VmHWM: (exit code, wall s, peak RSS MB)."""
+def run_measured(argv: Sequence[str], *, quiet: bool = True) -> tuple[int, float, float]:
+    """Run `argv` to its end, polling its VmHWM: (exit code, wall s, peak RSS MB). `quiet`:
+    its output is dropped (a `cxo` step); else it shares ours (the demo, printing its rows)."""
     started = time.perf_counter()
-    process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    sink = subprocess.DEVNULL if quiet else None
+    process = subprocess.Popen(argv, stdout=sink, stderr=sink)
     peak_kb = 0
     while process.poll() is None:
         peak_kb = max(peak_kb, _high_water_kb(process.pid))
@@ -140,7 +142,7 @@ def measure(out: Path, dialect: str, size: int) -> list[Measured]:
     run = uuid.uuid4().hex[:12]
     code, wall_s, peak_mb = run_measured(
         [sys.executable, __file__, "--demo-child", run, "--dialects", dialect,
-         "--sizes", str(size), "--out", str(out)])
+         "--sizes", str(size), "--out", str(out)], quiet=False)
     rows = [m for m in read_rows(out) if m.run == run]
     if not any(m.label == DEMO_LABEL for m in rows):
         cut = Measured(run, dialect, size, f"{DEMO_LABEL} (exit {code}, polled)", code,
