@@ -9,6 +9,7 @@ import pytest
 from fake_api import CLIENT_ID, Reply
 
 from cxone_outbound.client import (
+    Conflict,
     CXoneClient,
     EnrichmentItem,
     IdempotencyKeyReused,
@@ -274,3 +275,46 @@ async def test_a_refused_key_reuse_is_its_own_error_and_not_sent_again(fake_api,
     assert (caught.value.status, caught.value.code) == (422, "IDEMPOTENCY_KEY_REUSED")
     assert not isinstance(caught.value, ValidationError)
     assert len(fake_api.requests_to("POST", path)) == 1
+
+
+@pytest.mark.parametrize("error", [
+    {"code": "IDEMPOTENCY_KEY_REUSED", "message": "used", "field": "Idempotency-Key"},
+    {"code": "KEY_IN_USE", "message": "another server's code"},
+    {"message": "no code at all"},
+], ids=["the-sandbox-code", "another-code", "no-code"])
+async def test_a_409_on_a_keyed_post_is_a_reused_key_whatever_its_code(fake_api, client, error):
+    path = "/api/v2/contacts/lists/L1/contacts"
+    fake_api.reply("POST", path, Reply(409, {"error": error}))
+    items = [EnrichmentItem(contact_id="c1", attributes={"tier": "gold"})]
+    with pytest.raises(IdempotencyKeyReused) as caught:
+        await client.enrich_contacts("L1", items, idempotency_key="batch-1")
+    assert caught.value.status == 409
+    assert len(fake_api.requests_to("POST", path)) == 1  # not retried
+
+
+async def test_a_409_naming_a_field_of_the_body_is_a_conflict_not_a_reused_key(fake_api, client):
+    path = "/api/v2/outbound/suppressions"
+    fake_api.reply("POST", path, Reply(409, {"error": {
+        "code": "ALREADY_SUPPRESSED", "message": "+15551230001 is already suppressed",
+        "field": "phoneNumber"}}))
+    with pytest.raises(Conflict) as caught:
+        await client.create_suppression("+15551230001")
+    assert not isinstance(caught.value, IdempotencyKeyReused)
+    assert caught.value.code == "ALREADY_SUPPRESSED"
+
+
+async def test_a_409_without_a_key_is_a_conflict(fake_api, client):
+    fake_api.reply("PATCH", "/api/v2/contacts/c1", Reply(409, {"error": {
+        "code": "DUPLICATE_PHONE", "message": "another contact has it"}}))
+    with pytest.raises(Conflict) as caught:
+        await client.update_contact("c1", {"phone": "+15551230002"})
+    assert not isinstance(caught.value, IdempotencyKeyReused)
+
+
+def test_a_keyed_409_from_a_dialect_without_keys_in_its_contract_stays_a_conflict():
+    from cxone_outbound.client.errors import error_from_response
+
+    error = error_from_response(409, {"error": "Conflict", "error_description": "in use"},
+                                context="POST lists/call-lists/7/upload", request_id=None,
+                                keyed_409_is_reuse=False)
+    assert type(error) is Conflict

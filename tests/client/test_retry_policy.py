@@ -93,6 +93,11 @@ def test_post_without_key_is_not_retried_even_on_503():
     assert not decision.retry and "Idempotency-Key" in decision.reason
 
 
+def test_post_without_key_is_retried_after_a_429_which_refused_it_unhandled():
+    decision = decide(RetryPolicy(), Outcome(429, retry_after=1.0), method="POST")
+    assert decision.retry and decision.delay == 1.0
+
+
 def test_retry_after_sets_the_delay():
     assert decide(RetryPolicy(), Outcome(429, retry_after=7.0)).delay == 7.0
 

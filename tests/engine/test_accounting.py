@@ -40,7 +40,7 @@ async def test_a_completed_run_accounts_for_every_line_in_summary_and_json(tmp_p
     assert_accounted(summary, CsvSource(path))
     assert summary.accounting.as_dict() == {
         "read": 10, "succeeded": 8, "failed": 2, "skipped": 0, "unchanged": 0, "in_flight": 0,
-        "not_sent": 0, "planned": 0, "balanced": True, "problems": [],
+        "not_sent": 0, "planned": 0, "balanced": True, "problems": [], "input_complete": True,
     }  # fmt: skip
     assert "accounting: 10 read = 8 succeeded + 2 failed + 0 skipped (balanced)" in (
         render_summary(summary)

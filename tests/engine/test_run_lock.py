@@ -20,8 +20,12 @@ from tests.engine.test_runner import run
 
 from cxone_outbound.cli.main import invoke
 from cxone_outbound.engine import CsvSource
-from cxone_outbound.engine.journal import COMPLETED, INTERRUPTED, Journal
-from cxone_outbound.engine.launch import find_changed_input_run, resolve_resume
+from cxone_outbound.engine.journal import COMPLETED, INTERRUPTED, RUNNING, Journal
+from cxone_outbound.engine.launch import (
+    find_changed_input_run,
+    find_resumable_run,
+    resolve_resume,
+)
 from cxone_outbound.engine.runlock import LOCK_FILE, RunLock, RunLocked
 from cxone_outbound.engine.runner import journal_path, run_dir_for
 
@@ -31,12 +35,14 @@ HOLD = (
 )
 
 
-def interrupted_run(state: Path, path: Path, job: str, run_id: str = "r1") -> str:
+def interrupted_run(
+    state: Path, path: Path, job: str, run_id: str = "r1", status: str = INTERRUPTED
+) -> str:
     """A journaled, unfinished run of `job` over `path` (as a killed process leaves one)."""
     source = CsvSource(path)
     with Journal(journal_path(state)) as journal:
         journal.create_run(run_id, job, source.fingerprint(), source.description, {}, 1.0)
-        journal.set_status(run_id, INTERRUPTED)
+        journal.set_status(run_id, status)
     return run_id
 
 
@@ -76,6 +82,38 @@ def test_resuming_a_run_another_process_holds_exits_2_naming_it_and_sends_nothin
         run_info = journal.get_run(run_id)
         assert run_info is not None and run_info.status == INTERRUPTED  # untouched
         assert journal.counts(run_id) == {}
+
+
+@pytest.mark.parametrize("resume", [[], ["--resume", "auto"]], ids=["no-resume", "auto"])
+def test_a_second_cxo_on_an_input_whose_run_is_in_progress_exits_2_naming_it(
+    resume: list[str], tmp_path: Path, holder: tuple[Path, subprocess.Popen[str]],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _, proc = holder
+    path = write_csv(tmp_path / "u.csv", "contactId,firstName\nc1,A\n")
+    state = tmp_path / "state"
+    run_id = interrupted_run(state, path, "update", status=RUNNING)
+    code = invoke(["--base-url", "http://127.0.0.1:9", "update", str(path),
+                   "--state-dir", str(state), "--progress", "none", *resume])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert f"run {run_id} of this job on this input is in progress (pid {proc.pid} on " in err
+    assert "note:" not in err and "resuming" not in err  # neither offered nor taken
+    with Journal(journal_path(state)) as journal:
+        assert [r.id for r in journal.list_runs()] == [run_id]  # no second run beside it
+        assert journal.counts(run_id) == {}
+
+
+def test_an_unfinished_run_whose_process_died_is_still_offered(tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "in.csv", "id,name\n1,a\n")
+    state = tmp_path / "state"
+    interrupted_run(state, path, "fake", status=RUNNING)  # killed: its status never changed
+    lock_file = run_dir_for(state, "r1") / LOCK_FILE
+    lock_file.parent.mkdir(parents=True)
+    lock_file.write_text(json.dumps({"pid": dead_pid(), "host": "h", "since": 1.0}))
+    found = find_resumable_run(state, "fake", CsvSource(path).fingerprint())
+    assert found is not None and found.id == "r1"
+    assert lock_file.read_text() != ""  # the probe took nothing over
 
 
 async def test_a_held_run_refuses_the_engine_before_anything_is_sent(

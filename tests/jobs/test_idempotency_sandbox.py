@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from tests.engine.live import run_live
 
-from cxone_outbound.client import CXoneClient, IdempotencyKeyReused
+from cxone_outbound.client import Conflict, CXoneClient, IdempotencyKeyReused
 from cxone_outbound.config import Settings
 from cxone_outbound.engine import CsvSource, Item, RunContext
 from cxone_outbound.engine.journal import Journal
@@ -120,7 +120,18 @@ async def test_a_key_reused_for_another_request_is_an_error_not_a_success(
                                   idempotency_key=sent)
         with pytest.raises(IdempotencyKeyReused) as caught:
             await call
-    assert (caught.value.status, caught.value.code) == (422, "IDEMPOTENCY_KEY_REUSED")
+    assert (caught.value.status, caught.value.code) == (409, "IDEMPOTENCY_KEY_REUSED")
+
+
+async def test_a_phone_already_suppressed_is_a_conflict_not_a_reused_key(
+    settings: Settings,
+) -> None:
+    async with CXoneClient(settings) as client:
+        await client.create_suppression("+14155550199")
+        with pytest.raises(Conflict) as caught:  # a fresh key: the 409 is about the phone
+            await client.create_suppression("+14155550199")
+    assert not isinstance(caught.value, IdempotencyKeyReused)
+    assert caught.value.status == 409
 
 
 async def test_a_resumed_import_resends_its_in_flight_chunk_under_the_same_key(

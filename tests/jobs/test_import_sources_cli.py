@@ -20,6 +20,7 @@ from tests.jobs.conftest import Cxo
 
 from cxone_outbound.client import CXoneClient
 from cxone_outbound.config import Settings
+from cxone_outbound.engine.accounting import accounting_of
 from cxone_outbound.sandbox.control import SandboxControl
 
 ROWS = [
@@ -185,3 +186,85 @@ def test_a_run_from_postgresql_never_writes_the_password_anywhere(
     written = b"".join(p.read_bytes() for p in state.rglob("*") if p.is_file())
     assert password.encode() not in written
     assert password not in out + err + listed
+
+
+def test_a_password_dsn_on_the_command_line_is_warned_about_and_never_written(
+    cxo: Cxo, postgres: str, sandbox_control: SandboxControl, tmp_path: Path
+) -> None:
+    import sqlalchemy
+
+    password = str(sqlalchemy.engine.make_url(postgres).password)
+    engine = sqlalchemy.create_engine(postgres)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE flagged (id int, phone text, first_name text, "
+                             "last_name text)")
+        conn.exec_driver_sql("INSERT INTO flagged VALUES (1, '+14155550100', 'Zoë', 'Q'), "
+                             "(2, '12345', 'Ann', 'B')")
+    engine.dispose()
+    list_id = sandbox_control.create_list("flagged")
+    code, out, err = cxo("--json", "import", "--source-sql", "SELECT * FROM flagged ORDER BY id",
+                         "--dsn", postgres, "--list", list_id, "--progress", "none")
+    assert code == 1, err  # a real run: one row imported, the bad phone failed
+    summary = orjson.loads(out)
+    assert summary["counts"] == {"succeeded": 1, "failed": 1}
+    (warning,) = [line for line in err.splitlines() if "--dsn holds a password" in line]
+    assert "CXONE_SOURCE_DSN" in warning and "127.0.0.1" not in warning
+    state = tmp_path / "state"
+    files = [p for p in state.rglob("*") if p.is_file()]
+    assert {"audit.jsonl", "summary.json", "failed.csv"} <= {p.name for p in files}
+    written = b"".join(p.read_bytes() for p in files)
+    assert password.encode() not in written
+    assert password not in out + err
+
+
+def test_a_dsn_from_the_environment_is_not_warned_about(
+    cxo: Cxo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = w.write_sqlite(tmp_path / "crm.db", ROWS[:2])
+    monkeypatch.setenv("CXONE_SOURCE_DSN", f"sqlite:///{db}")
+    code, _, err = cxo("import", "--source-sql", w.SELECT, "--dry-run", "--progress", "none")
+    assert code == 0, err
+    assert "--dsn holds a password" not in err
+
+
+def test_a_dsn_password_is_kept_out_of_a_refused_connection_message(
+    cxo: Cxo, tmp_path: Path
+) -> None:
+    dsn = "postgresql+psycopg://crm:Fl4gPassw0rd@127.0.0.1:1/x?sslpassword=Second%2FSecret"
+    code, out, err = cxo("import", "--source-sql", "SELECT 1", "--dsn", dsn, "--dry-run")
+    assert code == 2
+    assert "--dsn holds a password" in err
+    for secret in ("Fl4gPassw0rd", "Second%2FSecret", "Second/Secret"):
+        assert secret not in out + err
+        assert not any(secret.encode() in p.read_bytes()
+                       for p in (tmp_path / "state").rglob("*") if p.is_file())
+
+
+def test_a_file_that_breaks_part_way_exits_2_and_its_summary_says_the_input_was_not_all_read(
+    cxo: Cxo, sandbox_control: SandboxControl, tmp_path: Path
+) -> None:
+    import pyarrow.parquet as pq
+
+    rows = w.contacts(10_000, seed=3)  # groups of 1000 rows, read 8192 (BATCH_ROWS) at a time
+    path = tmp_path / "c.parquet"
+    pq.write_table(w.arrow_table(rows), path, row_group_size=1000, compression="snappy")
+    data = bytearray(path.read_bytes())
+    start = pq.read_metadata(path).row_group(9).column(1).data_page_offset
+    data[start + 8 : start + 200] = b"\xff" * 192  # the last group: the second batch breaks
+    path.write_bytes(bytes(data))
+    list_id = sandbox_control.create_list(
+        "broken", [{"name": name, "type": "string"} for name in ATTRIBUTES])
+    code, out, err = cxo("--json", "import", str(path), "--list", list_id, "--progress", "none")
+    assert code == 2, err  # bad input, not "finished with failed records"
+    summary = orjson.loads(out)
+    assert summary["status"] == "failed"
+    accounting = summary["accounting"]
+    assert accounting["input_complete"] is False
+    assert 0 < accounting["read"] < len(rows)
+    assert accounting["balanced"] is True  # every line read is accounted for, none sent twice
+    assert accounting["read"] == 8192 == sum(
+        accounting[k] for k in ("succeeded", "failed", "skipped", "in_flight", "not_sent"))
+    assert accounting["succeeded"] > 0  # the chunks sent before the break were answered
+    assert "unreadable after row 8192" in summary["fatal_error"]
+    assert "NOT read to its end" in accounting_of(summary).render()
+    assert "Traceback" not in err

@@ -222,3 +222,33 @@ def test_server_errors_never_count_a_removal_and_a_resume_finishes_once(
     assert mirror.phones() == sorted(KEPT + NEW)
     assert (run_dir / "restore.csv").read_bytes() == restore  # written once, kept
     assert len(_csv(run_dir / "removed.csv")) == 3
+
+
+def test_succeeded_csv_behind_the_mirror_and_the_screen_is_line_and_remote_id(
+    cxo: Cxo, settings: Settings, sandbox_control: SandboxControl, tmp_path: Path
+) -> None:
+    # `cxo import --mirror` is the import behind the time-zone screen behind the mirror step
+    mirror = Mirror(cxo, "v2", settings, sandbox_control, tmp_path)
+    code, document, err = mirror.run(_rows(KEPT + NEW))
+    assert code == 0, err
+    with (Path(document["run_dir"]) / "succeeded.csv").open(newline="") as handle:
+        header, *rows = list(csv.reader(handle))
+    assert header == ["line", "remote_id"]
+    assert [line for line, _ in rows] == [str(n) for n in range(2, 11)]
+    assert all(remote_id for _, remote_id in rows)
+
+
+def test_a_dry_run_behind_the_mirror_counts_screened_rows_as_skipped_not_as_would_send(
+    cxo: Cxo, settings: Settings, sandbox_control: SandboxControl, tmp_path: Path
+) -> None:
+    registry = tmp_path / "registry.txt"
+    registry.write_text(NEW[0].removeprefix("+1") + "\n", encoding="utf-8")
+    dnc = tmp_path / "dnc.bin"
+    assert cxo("dnc", "compile", f"national={registry}", "-o", str(dnc))[0] == 0
+    mirror = Mirror(cxo, "v2", settings, sandbox_control, tmp_path)
+    code, document, err = mirror.run(_rows(KEPT + NEW), "--scrub-dnc", str(dnc), "--dry-run")
+    assert code == 0, err
+    assert document["planned"]["records"] == 8
+    assert document["counts"].get("skipped") == 1
+    assert document["accounting"]["balanced"] is True
+    assert document["mirror"]["removed"] == 0

@@ -183,8 +183,8 @@ def test_a_repeated_idempotency_key_replays_the_first_response(api: Api) -> None
     assert len(api.get("/api/v2/outbound/campaigns").json["entity"]) == 1
 
 
-def test_the_same_idempotency_key_with_another_body_is_422(api: Api) -> None:
+def test_the_same_idempotency_key_with_another_body_is_409_as_the_contract_says(api: Api) -> None:
     api.post("/api/v2/outbound/campaigns", {"name": "a"}, headers={"Idempotency-Key": "k2"})
     answer = api.post("/api/v2/outbound/campaigns", {"name": "b"},
                       headers={"Idempotency-Key": "k2"})
-    assert (answer.status, answer.code) == (422, "IDEMPOTENCY_KEY_REUSED")
+    assert (answer.status, answer.code) == (409, "IDEMPOTENCY_KEY_REUSED")

@@ -25,7 +25,7 @@ def test_a_key_reused_for_another_list_is_refused_not_replayed(
     again = api.send("POST", f"/api/v2/contacts/import?contactListId={other_list}",
                      body=ROWS, headers=headers)
     assert first.status == 201
-    assert (again.status, again.code) == (422, "IDEMPOTENCY_KEY_REUSED")
+    assert (again.status, again.code) == (409, "IDEMPOTENCY_KEY_REUSED")
     assert "Idempotent-Replayed" not in again.headers
 
 
@@ -34,7 +34,7 @@ def test_a_key_reused_on_another_path_is_refused(api: Api) -> None:
     assert api.post("/api/v2/outbound/campaigns", {"name": "a"}, headers=headers).status == 201
     answer = api.post("/api/v2/outbound/suppressions", {"phoneNumber": "+14155550100"},
                       headers=headers)
-    assert (answer.status, answer.code) == (422, "IDEMPOTENCY_KEY_REUSED")
+    assert (answer.status, answer.code) == (409, "IDEMPOTENCY_KEY_REUSED")
 
 
 def test_the_same_request_under_its_key_is_replayed_within_the_ttl(

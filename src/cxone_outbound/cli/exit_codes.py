@@ -8,6 +8,7 @@ from enum import IntEnum
 from pydantic import ValidationError as PydanticValidationError
 
 from cxone_outbound.client import errors
+from cxone_outbound.engine.sources.tabular import SourceBroken
 
 
 class ExitCode(IntEnum):
@@ -35,8 +36,10 @@ def exit_code_for(exc: BaseException) -> ExitCode:
         return ExitCode.INTERRUPTED
     # Errors that escaped the client's classification: a refused connection or a timeout means
     # the service is unavailable; a missing or unreadable input file is bad input.
-    if isinstance(exc, ConnectionError | TimeoutError):
+    if isinstance(exc, ConnectionError | TimeoutError):  # a database lost mid-query too
         return ExitCode.UNAVAILABLE
+    if isinstance(exc, SourceBroken):  # an input file unreadable part-way: not all read
+        return ExitCode.BAD_INPUT
     if isinstance(exc, FileNotFoundError | IsADirectoryError | NotADirectoryError):
         return ExitCode.BAD_INPUT
     if isinstance(exc, PermissionError | UnicodeDecodeError | PydanticValidationError):

@@ -63,13 +63,15 @@ class NotFound(CXoneError):
 
 
 class Conflict(CXoneError):
-    """409: e.g. an idempotency key reused with a different body."""
+    """409: the request clashes with the server's state (e.g. a phone already suppressed)."""
 
 
-class IdempotencyKeyReused(CXoneError):
-    """The server already knew the request's Idempotency-Key for a different request (409/422
-    `IDEMPOTENCY_KEY_REUSED`): nothing of this one was applied, and its answer is no answer
-    about it."""
+class IdempotencyKeyReused(Conflict):
+    """The server already knew the request's Idempotency-Key for a different request: nothing
+    of this one was applied, it is not retryable, and its answer is no answer about it.
+
+    A `Conflict`, so a caller that treats a 409 as "not applied" stays right whichever way an
+    ambiguous 409 is read (`error_from_response`)."""
 
 
 class PreconditionFailed(CXoneError):
@@ -167,6 +169,7 @@ def error_from_response(
     request_id: str | None,
     retry_after: float | None = None,
     note: str = "",
+    keyed_409_is_reuse: bool = False,
 ) -> CXoneError:
     """Build the error for an HTTP error answer from the contract's error body.
 
@@ -174,6 +177,8 @@ def error_from_response(
     `{"error": {"code", "message", "field", "details"}, "requestId"}`; the RFC 6749 form
     `{"error": "invalid_client", "error_description": ...}` is read too. `context` names the call
     (`"GET /api/v2/contacts/..."`); `note` says why retries stopped, when they did.
+    `keyed_409_is_reuse`: the request carried an Idempotency-Key to a server whose contract
+    answers a reused key with 409 (v2, API.md §2; see `_is_key_reuse`).
     """
     code: str | None = None
     message: str | None = None
@@ -196,7 +201,7 @@ def error_from_response(
     if note:
         text += f" ({note})"
     cls = error_class_for_status(status)
-    if code == IDEMPOTENCY_KEY_REUSED and status < 500:
+    if _is_key_reuse(status, code, field, keyed_409_is_reuse):
         cls = IdempotencyKeyReused
     kw: dict[str, Any] = {
         "status": status,
@@ -209,6 +214,22 @@ def error_from_response(
     if cls is RateLimited:
         return RateLimited(text, retry_after=retry_after, **kw)
     return cls(text, **kw)
+
+
+def _is_key_reuse(status: int, code: str | None, field: str | None, keyed_409: bool) -> bool:
+    """Whether an error answer says the request's Idempotency-Key named another request.
+
+    The code says so outright (409 or 422: the sandbox answered 422 until it followed API.md).
+    Otherwise API.md gives a keyed POST one 409 of its own, the reused key, and names no code: a
+    real server may send another one. So a keyed 409 is a reused key unless the error names a
+    field of the request's content (the sandbox's `ALREADY_SUPPRESSED` names `phoneNumber`):
+    then the server looked at this body, and it is a conflict about it.
+    """
+    if code == IDEMPOTENCY_KEY_REUSED:
+        return status < 500
+    if status != 409 or not keyed_409:
+        return False
+    return field is None or field.lower() == "idempotency-key"
 
 
 def _text(value: Any) -> str | None:

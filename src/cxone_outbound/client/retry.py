@@ -159,7 +159,11 @@ class RetryPolicy:
         """Whether to retry after failed attempt `attempt` (1-based), `elapsed` s into the call."""
         if outcome.status is not None and not is_retryable_status(outcome.status):
             return Decision(False, reason=f"HTTP {outcome.status} is not retryable")
-        if not is_safe_to_retry(method, has_idempotency_key=has_idempotency_key):
+        # A 429 is a refusal before the request was handled (the rate limiter answers instead
+        # of the endpoint), so even a POST without a key cannot be applied twice by a retry.
+        if outcome.status != 429 and not is_safe_to_retry(
+            method, has_idempotency_key=has_idempotency_key
+        ):
             return Decision(
                 False, reason=f"{method.upper()} without an Idempotency-Key is not retried"
             )

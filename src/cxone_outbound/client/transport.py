@@ -241,6 +241,8 @@ class Transport:
             request_id=response.headers.get("X-Request-Id") or response.request_id,
             retry_after=parse_retry_after(response.headers.get("Retry-After")),
             note=note,
+            # API.md §2: a keyed POST's 409 is its reused key; the admin API documents no key
+            keyed_409_is_reuse=idempotency_key is not None and self.settings.dialect == "v2",
         )
 
     # -- the retry loop --------------------------------------------------------------------

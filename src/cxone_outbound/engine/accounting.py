@@ -121,6 +121,9 @@ class Accounting:
     planned: int = 0
     problems: tuple[str, ...] = ()
     removals: Removals | None = None  # a list's absent records (import --mirror)
+    # False when the source broke mid-read: what was read adds up, but the input was not all
+    # read, so the run is not complete however its records balance
+    input_complete: bool = True
 
     @property
     def balanced(self) -> bool:
@@ -155,6 +158,7 @@ class Accounting:
             "planned": self.planned,
             "balanced": self.balanced,
             "problems": list(self.problems),
+            "input_complete": self.input_complete,
             **({"removals": self.removals.as_dict()} if self.removals else {}),
         }
 
@@ -171,6 +175,8 @@ class Accounting:
         ledger = [p for p in self.problems if not self.removals or p not in
                   self.removals.problems]
         line += " -- MISMATCH: " + "; ".join(ledger) if ledger else " (balanced)"
+        if not self.input_complete:
+            line += "; the input was NOT read to its end (the source broke): the run is incomplete"
         return line if self.removals is None else line + "\n" + self.removals.render()
 
 
@@ -185,6 +191,7 @@ def accounting_of(document: Mapping[str, Any]) -> Accounting:
         not_sent=raw["not_sent"],
         planned=raw["planned"],
         problems=tuple(raw["problems"]),
+        input_complete=bool(raw.get("input_complete", True)),
         removals=Removals(**{k: v for k, v in removals.items() if k != "balanced"})
         if removals else None,
     )

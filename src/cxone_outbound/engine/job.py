@@ -19,6 +19,7 @@ from typing import Any, Protocol, runtime_checkable
 import orjson
 
 from cxone_outbound.client.clock import Clock
+from cxone_outbound.engine.accounting import Removals
 from cxone_outbound.engine.metrics import RunMetrics
 from cxone_outbound.engine.records import Batch, Item, Outcome, Record, RecordError
 from cxone_outbound.engine.results import SafeCsvWriter
@@ -74,13 +75,18 @@ class Deferred(Exception):
 class Job(Protocol):
     """A job: a name, a batch size, how many batches fly at once, and its steps.
 
-    Optional: `settle_dry_run(batch, ctx) -> Sequence[Outcome]`, the outcomes a dry run can
-    give without sending (records a screen skips): recorded, and not counted as would-send.
+    The engine also uses the parts of `JobExtras` when a job has them.
     """
 
-    name: str
-    batch_size: int
-    concurrency: int
+    # read-only here (the engine never sets them), so a wrapper may answer them as properties
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def batch_size(self) -> int: ...
+
+    @property
+    def concurrency(self) -> int: ...
 
     def options(self) -> Mapping[str, Any]:
         """The job's options, journaled with the run and shown by `cxo runs show`."""
@@ -123,6 +129,23 @@ class Job(Protocol):
         `finish`; each name becomes a top-level key of summary.json and of the `--json`
         document, and is printed with the summary. Names of the engine's keys are refused.
         """
+        ...
+
+
+class JobExtras(Protocol):
+    """The optional parts of a job: the engine looks each up by name and uses it only when the
+    job has it (`tests/engine/test_wrapping_job.py` checks that the engine asks for no other)."""
+
+    # whether succeeded.csv repeats each record's row after `line, remote_id` (default True)
+    succeeded_rows: bool
+
+    def settle_dry_run(self, batch: Batch, ctx: RunContext) -> Sequence[Outcome]:
+        """The outcomes a dry run can give without sending (records a screen skips): recorded,
+        and not counted as would-send."""
+        ...
+
+    def removals(self) -> Removals | None:
+        """The accounting of the list records the job removed (`import --mirror`)."""
         ...
 
 
@@ -173,6 +196,77 @@ class BaseJob:
 
     def summary_extra(self, ctx: RunContext) -> Mapping[str, Any]:
         return {}
+
+
+class WrappingJob:
+    """A job around another (`inner`): every part of `Job`, of `BaseJob` and of `JobExtras` is
+    the inner job's unless the wrapper overrides it (the DNC screen, the mirror step).
+
+    Hand-copied delegation drops what it forgets (a wrapper once lost `succeeded_rows`, and
+    import's succeeded.csv its `line, remote_id` shape); here a wrapper overrides only what it
+    changes, and `tests/engine/test_wrapping_job.py` fails if a part is not forwarded. The
+    attributes are read-only properties: assigning one in a wrapper raises instead of freezing
+    a copy.
+    """
+
+    def __init__(self, inner: Job) -> None:
+        self.inner = inner
+
+    @property
+    def name(self) -> str:
+        return self.inner.name
+
+    @property
+    def batch_size(self) -> int:
+        return self.inner.batch_size
+
+    @property
+    def concurrency(self) -> int:
+        return self.inner.concurrency
+
+    @property
+    def succeeded_rows(self) -> bool:
+        rows: bool = getattr(self.inner, "succeeded_rows", True)
+        return rows
+
+    def options(self) -> Mapping[str, Any]:
+        return self.inner.options()
+
+    async def start(self, ctx: RunContext) -> None:
+        await self.inner.start(ctx)
+
+    def prepare(self, record: Record) -> Item | RecordError:
+        return self.inner.prepare(record)
+
+    def settle(self, item: Item) -> Outcome | None:
+        return self.inner.settle(item)
+
+    def batch_id(self, items: Sequence[Item], attempt: int) -> str:
+        return self.inner.batch_id(items, attempt)
+
+    async def send(self, batch: Batch, ctx: RunContext) -> Sequence[Outcome]:
+        return await self.inner.send(batch, ctx)
+
+    async def reconcile(self, batch: Batch, ctx: RunContext) -> Sequence[Outcome] | None:
+        return await self.inner.reconcile(batch, ctx)
+
+    async def finish(self, ctx: RunContext) -> None:
+        await self.inner.finish(ctx)
+
+    def summary_extra(self, ctx: RunContext) -> Mapping[str, Any]:
+        return self.inner.summary_extra(ctx)
+
+    # `JobExtras`: an inner job without one is answered as the engine treats a job without it
+
+    def settle_dry_run(self, batch: Batch, ctx: RunContext) -> Sequence[Outcome]:
+        settle = getattr(self.inner, "settle_dry_run", None)
+        settled: Sequence[Outcome] = () if settle is None else settle(batch, ctx)
+        return settled
+
+    def removals(self) -> Removals | None:
+        report = getattr(self.inner, "removals", None)
+        found: Removals | None = report() if callable(report) else None
+        return found
 
 
 def batch_key(run_id: str, batch_id: str, *parts: Any) -> str:

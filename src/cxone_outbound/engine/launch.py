@@ -20,7 +20,15 @@ from cxone_outbound.engine import journal as journal_mod
 from cxone_outbound.engine.job import Job, Source
 from cxone_outbound.engine.journal import Journal, RunInfo
 from cxone_outbound.engine.progress import Reporter
-from cxone_outbound.engine.runner import ClientFactory, RunConfig, Runner, RunSummary, journal_path
+from cxone_outbound.engine.runlock import check_not_held
+from cxone_outbound.engine.runner import (
+    ClientFactory,
+    RunConfig,
+    Runner,
+    RunSummary,
+    journal_path,
+    run_dir_for,
+)
 from cxone_outbound.private_files import private_dir
 
 APP_NAME = "cxone-outbound"
@@ -68,12 +76,20 @@ def find_changed_input_run(
 
 
 def find_resumable_run(state_dir: Path, job: str, fingerprint: str) -> RunInfo | None:
-    """An unfinished run of `job` on the same input, if the journal has one."""
+    """An unfinished run of `job` on the same input, if the journal has one.
+
+    Raises `RunLocked` when that run is in progress in another live process: it is neither
+    offered (resuming it would be refused) nor worked around with a new run beside it (every
+    record would be sent twice).
+    """
     path = journal_path(state_dir)
     if not path.exists():
         return None
     with Journal(path) as journal:
-        return journal.find_resumable(job, fingerprint)
+        candidate = journal.find_resumable(job, fingerprint)
+    if candidate is not None:
+        check_not_held(run_dir_for(state_dir, candidate.id))
+    return candidate
 
 
 def resolve_resume(

@@ -22,6 +22,8 @@ from pathlib import Path
 from cxone_outbound.private_files import FILE_MODE, private_dir
 
 LOCK_FILE = "run.lock"
+PROBE_RETRIES = 3  # tries more before a held lock is a live holder (`check_not_held` probes)
+PROBE_WAIT_S = 0.01
 
 
 @dataclass(frozen=True)
@@ -40,11 +42,19 @@ class LockHolder:
 class RunLocked(Exception):
     """Another live process holds the run: a usage error (exit 2) naming it."""
 
-    def __init__(self, run_id: str, holder: LockHolder | None) -> None:
+    def __init__(
+        self, run_id: str, holder: LockHolder | None, *, in_progress: bool = False
+    ) -> None:
         who = holder.describe() if holder else "another process"
-        super().__init__(
-            f"run {run_id} is in use by {who}; wait for it to end (or stop it) and resume again"
-        )
+        if in_progress:  # found by the resume offer, not asked for: say why nothing starts
+            text = (f"run {run_id} of this job on this input is in progress ({who}); wait for it"
+                    " to end (or stop it), then run again: two runs at once would send every"
+                    " record twice")
+        else:
+            text = (f"run {run_id} is in use by {who}; wait for it to end (or stop it) and"
+                    " resume again")
+        super().__init__(text)
+        self.run_id = run_id
         self.holder = holder
 
 
@@ -56,6 +66,26 @@ def _read_holder(fd: int) -> LockHolder | None:
         return LockHolder(int(data["pid"]), str(data["host"]), float(data["since"]))
     except (ValueError, TypeError, KeyError):
         return None  # empty (released cleanly) or damaged: nobody to name
+
+
+def check_not_held(run_dir: Path) -> None:
+    """Raise `RunLocked` (in progress) when a live process holds the run in `run_dir` now.
+
+    A probe: a shared lock tried and dropped at once, never kept, so the run is not taken. A
+    process acquiring the run in that instant retries (`RunLock.acquire`).
+    """
+    try:
+        fd = os.open(run_dir / LOCK_FILE, os.O_RDONLY)
+    except FileNotFoundError:
+        return  # never locked: no process ever held it
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise RunLocked(run_dir.name, _read_holder(fd), in_progress=True) from None
+        fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
 
 
 class RunLock:
@@ -74,12 +104,16 @@ class RunLock:
         """Take the lock; returns the dead holder it took over, if any. Raises `RunLocked`."""
         private_dir(self.path.parent)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, FILE_MODE)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = _read_holder(fd)
-            os.close(fd)
-            raise RunLocked(self.run_id, holder) from None
+        for attempt in range(PROBE_RETRIES + 1):
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if attempt == PROBE_RETRIES:
+                    holder = _read_holder(fd)
+                    os.close(fd)
+                    raise RunLocked(self.run_id, holder) from None
+                time.sleep(PROBE_WAIT_S)  # perhaps only another process's probe, held for µs
         stale = _read_holder(fd)
         me = LockHolder(self._pid, socket.gethostname(), self._now())
         os.ftruncate(fd, 0)

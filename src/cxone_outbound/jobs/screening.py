@@ -33,7 +33,7 @@ from cxone_outbound.dialability.verdict import Reason, Verdict, VerdictKind
 from cxone_outbound.dialability.zone_fill import InvalidZone, ZoneCell, ZoneFill
 from cxone_outbound.dnc import DncScreen
 from cxone_outbound.engine import Batch, Item, Outcome, Record, RecordError, RunContext
-from cxone_outbound.engine.job import Job
+from cxone_outbound.engine.job import Job, WrappingJob
 from cxone_outbound.engine.results import SafeCsvWriter
 from cxone_outbound.jobs.check import (
     DIALABILITY_CSV,
@@ -109,7 +109,7 @@ class _Note:
     zone: ZoneCell | None = None
 
 
-class ScreeningJob:
+class ScreeningJob(WrappingJob):
     """`inner` with screened-out records taken out before it batches, sends or reconciles.
 
     `facts` names the source columns of the facts a verdict reads besides the phone
@@ -127,18 +127,13 @@ class ScreeningJob:
         time_zone: TimeZoneCell | None = None,
         facts: Mapping[str, str] | None = None,
     ) -> None:
-        self.inner = inner
+        super().__init__(inner)
         self.phone_of = phone_of
         self.header = list(header)
         self.screen = screen
         self.checker = checker
         self.time_zone = time_zone
         self.facts = dict(facts or {})
-        self.name = inner.name
-        self.batch_size = inner.batch_size
-        self.concurrency = inner.concurrency
-        # what succeeded.csv holds is the wrapped job's choice (import: `line, remote_id`)
-        self.succeeded_rows: bool = getattr(inner, "succeeded_rows", True)
         # counted in this invocation (a dry run's would-be)
         self.matched: Counter[str] = Counter()  # DNC matches by source
         self.blocked: Counter[str] = Counter()  # blocking reasons of the records screened out
@@ -205,9 +200,6 @@ class ScreeningJob:
         item = Item(item.record, (*row[:at], cell.zone, *row[at + 1:]))
         return item, (cell if cell.gap is not None else None)
 
-    async def start(self, ctx: RunContext) -> None:
-        await self.inner.start(ctx)
-
     def settle(self, item: Item) -> Outcome | None:
         """A screened record is skipped in `send`; the wrapped job settles the others."""
         return None if isinstance(item.payload, Screened) else self.inner.settle(item)
@@ -255,8 +247,14 @@ class ScreeningJob:
         return verdict_row(item.record.line, contact, phone, verdict)
 
     def settle_dry_run(self, batch: Batch, ctx: RunContext) -> Sequence[Outcome]:
-        """A dry run's screened rows: skipped and listed as on a real run, never would-send."""
-        return self._settle(batch.items, ctx)
+        """A dry run's screened rows: skipped and listed as on a real run, never would-send;
+        then what the wrapped job settles of the others."""
+        kept, _ = self._split(batch.items)
+        outcomes = self._settle(batch.items, ctx)
+        if kept:
+            kept_batch = Batch(batch.id, kept, batch.remote_id, batch.attempt)
+            outcomes += super().settle_dry_run(kept_batch, ctx)
+        return outcomes
 
     async def send(self, batch: Batch, ctx: RunContext) -> Sequence[Outcome]:
         kept, _ = self._split(batch.items)
@@ -276,9 +274,6 @@ class ScreeningJob:
                 return None  # sent again through `send`, which settles the screened rows
             return [*self._settle(batch.items, ctx), *answered]
         return self._settle(batch.items, ctx)
-
-    async def finish(self, ctx: RunContext) -> None:
-        await self.inner.finish(ctx)
 
     def summary_extra(self, ctx: RunContext) -> Mapping[str, Any]:
         sections = dict(self.inner.summary_extra(ctx))

@@ -79,9 +79,10 @@ class Conflict(SandboxError):
 
 
 class IdempotencyKeyReused(SandboxError):
-    """A key already named another request (method, URL or body): refused, as Stripe does."""
+    """A key already named another request (method, URL or body): refused with 409, as API.md
+    §2 says (the code is the sandbox's: the contract names none)."""
 
-    status = 422
+    status = 409
     code = "IDEMPOTENCY_KEY_REUSED"
 
 

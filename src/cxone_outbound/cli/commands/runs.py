@@ -56,6 +56,7 @@ from cxone_outbound.engine.sources.csv_source import (
     SourceError,
     parse_mappings,
 )
+from cxone_outbound.engine.sources.sql_source import dsn_secrets
 from cxone_outbound.engine.summary import render_summary
 from cxone_outbound.jobs.list_snapshot import ListSnapshot
 from cxone_outbound.jobs.sanitize import read_list as read_into
@@ -164,7 +165,14 @@ def open_source(
                 usage_error("--source-sql needs a database: --dsn URL, CXONE_SOURCE_DSN, "
                             "or source_dsn in the profile")
             url = secret.get_secret_value()
-            _redact_dsn_password(state, url)
+            hidden = dsn_secrets(url)
+            for value in hidden:  # out of every line the command prints or logs
+                state.redactor.add_secret(value)
+            if dsn is not None and hidden:
+                state.output.warn(
+                    "--dsn holds a password, which every local user can read in the process"
+                    " list; set CXONE_SOURCE_DSN or source_dsn in a profile instead"
+                    " (docs/sources.md)")
             if sheet is not None:
                 usage_error("--sheet only applies to an .xlsx workbook")
             return open_sql_source(sql, url, mappings=parse_mappings(mappings or []),
@@ -179,19 +187,6 @@ def open_source(
         return open_file_source(path, csv_options=options, sheet=sheet, aliases=aliases)
     except (SourceError, OSError) as exc:
         usage_error(str(exc))
-
-
-def _redact_dsn_password(state: CliState, dsn: str) -> None:
-    """Keep the DSN's password out of logs and output, whatever prints it."""
-    from urllib.parse import unquote, urlsplit
-
-    try:
-        password = urlsplit(dsn).password
-    except ValueError:
-        return
-    if password:
-        state.redactor.add_secret(password)
-        state.redactor.add_secret(unquote(password))
 
 
 @contextlib.contextmanager
@@ -261,7 +256,10 @@ def execute(
     run_id: str | None = resume
     if not dry_run and (resume is None or resume == "auto"):
         fingerprint = source.fingerprint()
-        candidate = find_resumable_run(directory, job.name, fingerprint)
+        try:
+            candidate = find_resumable_run(directory, job.name, fingerprint)
+        except RunLocked as exc:  # in progress in another process: exit 2, nothing sent
+            usage_error(str(exc))
         interactive = sys.stdin.isatty() and sys.stderr.isatty() and not state.json_output
         changed = None
         if resume == "auto" and candidate is None:

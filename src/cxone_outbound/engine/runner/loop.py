@@ -16,6 +16,7 @@ import random
 import time
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractAsyncContextManager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +53,7 @@ from cxone_outbound.engine.runner.runs import (
     run_dir_for,
 )
 from cxone_outbound.engine.runner.sending import Sender
+from cxone_outbound.engine.sources.tabular import SourceBroken
 from cxone_outbound.private_files import write_private
 
 ClientFactory = Callable[[RequestObserver], AbstractAsyncContextManager[Any]]
@@ -109,6 +111,7 @@ class Runner:
         self._outputs: dict[str, SafeCsvWriter] = {}  # the job's own CSV files, by name
         self._sender: Sender | None = None
         self._lock: RunLock | None = None
+        self._broken: SourceBroken | None = None  # the source's error, if it broke mid-read
         self.ledger = Ledger()  # where each record read went (engine/accounting.py)
 
     # control, callable from signal handlers
@@ -239,6 +242,8 @@ class Runner:
         accounting = self.ledger.close(
             self.metrics.outcomes, counts if status == journal_mod.COMPLETED else None
         )
+        if isinstance(self._fatal, SourceBroken):
+            accounting = replace(accounting, input_complete=False)
         removals = _removals_of(self.job)
         if removals is not None:  # list records a job removed: not input lines, checked apart
             accounting = accounting.with_removals(removals)
@@ -313,7 +318,7 @@ class Runner:
             on_settled=self._record,
             log=self.reporter.message,
         )
-        for window in _windows(self.source, self.config.window):
+        for window in _windows(self._until_broken(), self.config.window):
             if self.stop_requested:
                 break
             entries = self.journal.lookup(run_id, window) if resumed else {}
@@ -361,6 +366,8 @@ class Runner:
                         ready, prior = [], {}
             self._maybe_flush()
             await asyncio.sleep(0)
+        if self._broken is not None:  # nothing more starts; `finish` is skipped (--mirror must
+            self._on_fatal(self._broken)  # not remove what the source did not get to say)
         if not self.stop_requested:
             if current:
                 ready.append(sender.new_batch(current))
@@ -374,6 +381,14 @@ class Runner:
                 + sum(len(b.items) for b in ready)
             )
         await sender.drain()
+
+    def _until_broken(self) -> Iterator[Record]:
+        """The source's records, ending where it breaks: what it read is sent and accounted for,
+        in-flight batches are answered, and the error ends the run (`_broken`)."""
+        try:
+            yield from self.source
+        except SourceBroken as exc:
+            self._broken = exc
 
     # outcomes, journal, files
 

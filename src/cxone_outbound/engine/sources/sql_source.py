@@ -19,7 +19,12 @@ from typing import TYPE_CHECKING, Any
 
 from cxone_outbound.engine.records import Record
 from cxone_outbound.engine.sources.csv_source import SourceError
-from cxone_outbound.engine.sources.tabular import mapped_columns, render_row, row_record
+from cxone_outbound.engine.sources.tabular import (
+    SourceBroken,
+    mapped_columns,
+    render_row,
+    row_record,
+)
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import URL, Connection, CursorResult, Engine
@@ -28,8 +33,29 @@ YIELD_PER = 2000
 _SECRET_QUERY_KEYS = ("password", "passwd", "pass", "secret", "token", "sslpassword")
 
 
-class SourceLost(ConnectionError):
-    """The database stopped answering mid-run: the run stops, resumable (exit 4)."""
+class SourceLost(SourceBroken, ConnectionError):
+    """The database stopped answering mid-run: the run stops, resumable (exit 4: a connection
+    error, the service unavailable); like any broken source, its input was not all read."""
+
+
+def dsn_secrets(dsn: str) -> list[str]:
+    """The secrets a DSN carries (its password, password-like query parameters), as written
+    and percent-decoded: what must never be printed. Plain parsing, no driver needed."""
+    from urllib.parse import parse_qsl, unquote, urlsplit
+
+    try:
+        parts = urlsplit(dsn)
+        found = [parts.password or ""]
+    except ValueError:  # not a URL: nothing to find, and `_parse_dsn` refuses it
+        return []
+    found += [value for key, value in parse_qsl(parts.query, keep_blank_values=False)
+              if key.lower() in _SECRET_QUERY_KEYS]
+    for raw in parts.query.split("&"):  # the value as written, before parse_qsl decodes it
+        key, _, value = raw.partition("=")
+        if key.lower() in _SECRET_QUERY_KEYS:
+            found.append(value)
+    found += [unquote(value) for value in found]
+    return sorted({value for value in found if value})
 
 
 def _parse_dsn(dsn: str) -> URL:

@@ -24,7 +24,8 @@ from cxone_outbound.engine.sources.csv_source import SourceError, resolve_column
 
 class SourceBroken(OSError):
     """The input turned out unreadable part-way (a corrupt Parquet page): the run stops there,
-    failed and resumable, with what was read so far journaled."""
+    failed, with what was read so far journaled and its accounting saying the input was not
+    all read. Bad input (exit 2): the same file breaks at the same place again."""
 
 
 def render_value(value: Any) -> str:

@@ -28,8 +28,15 @@ from typing import Any
 from cxone_outbound.client import errors
 from cxone_outbound.client.models import Contact
 from cxone_outbound.engine.accounting import Removals
-from cxone_outbound.engine.job import Deferred, Job, PassThroughSource, RunContext, Source
-from cxone_outbound.engine.records import Batch, Item, Outcome, Record, RecordError
+from cxone_outbound.engine.job import (
+    Deferred,
+    Job,
+    PassThroughSource,
+    RunContext,
+    Source,
+    WrappingJob,
+)
+from cxone_outbound.engine.records import Batch, Outcome, Record
 from cxone_outbound.jobs.list_snapshot import ListSnapshot
 from cxone_outbound.jobs.mirror.files import (
     NOT_REMOVED_CSV,
@@ -88,7 +95,7 @@ class KeyedSource(PassThroughSource):
             yield record
 
 
-class MirrorJob:
+class MirrorJob(WrappingJob):
     """`inner` (the import), then the list's records absent from the source removed."""
 
     def __init__(
@@ -100,16 +107,11 @@ class MirrorJob:
         *,
         snapshot: ListSnapshot | None = None,
     ) -> None:
-        self.inner = inner
+        super().__init__(inner)
         self.keys = keys
         self.opts = options
         self.work = work
         self.snapshot = snapshot  # the list as read before a dry run (no client in one)
-        self.name = inner.name
-        self.batch_size = inner.batch_size
-        self.concurrency = inner.concurrency
-        # what succeeded.csv holds is the wrapped job's choice (import: `line, remote_id`)
-        self.succeeded_rows: bool = getattr(inner, "succeeded_rows", True)
         self.deferred = 0  # rows whose import job is still running: their outcome unknown
         self.halted = False
         self._removals: Removals | None = None
@@ -117,18 +119,6 @@ class MirrorJob:
 
     def options(self) -> Mapping[str, Any]:
         return {**self.inner.options(), "mirror": {"max_remove": self.opts.max_remove}}
-
-    async def start(self, ctx: RunContext) -> None:
-        await self.inner.start(ctx)
-
-    def prepare(self, record: Record) -> Item | RecordError:
-        return self.inner.prepare(record)
-
-    def settle(self, item: Item) -> Outcome | None:
-        return self.inner.settle(item)
-
-    def batch_id(self, items: Sequence[Item], attempt: int) -> str:
-        return self.inner.batch_id(items, attempt)
 
     async def send(self, batch: Batch, ctx: RunContext) -> Sequence[Outcome]:
         try:

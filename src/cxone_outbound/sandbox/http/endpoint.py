@@ -236,7 +236,7 @@ def _render(reply: Reply) -> Response:
 
 
 async def _idempotent(call: Call, key: str, handler: Handler, route: str) -> Response:
-    """Replay the first response for the same request under a key; 422 for another request."""
+    """Replay the first response for the same request under a key; 409 for another request."""
     if not key.strip() or len(key) > MAX_KEY:
         raise ValidationFailed(f"Idempotency-Key must be 1-{MAX_KEY} characters",
                                field="Idempotency-Key", code="INVALID_HEADER")

@@ -1,10 +1,10 @@
 """Idempotency keys on POST, as Stripe keeps them: a key names one request of one tenant.
 
 The first answer to a key is kept and replayed for the same request (method, full URL with its
-query, body); the same key with any other request is refused (422 `IDEMPOTENCY_KEY_REUSED`),
-never answered with another request's result. Keys expire (24 h by default): after that the key
-is new again. The TTL and the idempotency clock's offset are settable through the control API,
-so tests can age keys without waiting.
+query, body); the same key with any other request is refused (409 `IDEMPOTENCY_KEY_REUSED`,
+API.md §2), never answered with another request's result. Keys expire (24 h by default):
+after that the key is new again. The TTL and the idempotency clock's offset are settable
+through the control API, so tests can age keys without waiting.
 """
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ class Idempotency:
         return self.db.wall() + self.offset_s
 
     def lookup(self, tenant_id: str, key: str, print_: str) -> StoredResponse | None:
-        """The kept answer for `key`, None if new or expired; 422 when it named another request."""
+        """The kept answer for `key`, None if new or expired; 409 when it named another request."""
         row = self.db.conn.execute(
             "SELECT * FROM idempotency WHERE tenant_id = ? AND key = ?", (tenant_id, key)
         ).fetchone()
