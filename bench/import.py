@@ -6,10 +6,14 @@ chunk-and-POST loop (csv.reader, chunks rendered and gzipped at the same level, 
 flight, each job polled to its end; no validation, journal or result files): the ratio says
 what the engine's per-row work costs (issue 15's goal: >= 20k rows/s at 1M). Also a bare
 `csv.reader` pass. Peak RSS is the child's maximum resident set (goal < 250 MB: the file is
-streamed); state is what the run leaves in its state dir (goal <= 2x the input file).
+streamed); state is what the run leaves in its state dir (goal <= 2x the input file). CPU is
+counted for each side (`cxo`'s process, the sandbox's process from /proc): on a loaded machine
+the CPU microseconds a row on each side say more than the wall rate (with both processes on one
+quiet 2-core machine, 20k rows/s wants well under 50 us a row on each side).
 
     .venv/bin/python bench/import.py [--rows 1000000] [--five-million] [--chunk-size 5000]
-        [--baseline-src DIR]   # also another version's `src` (e.g. main's, `git archive`d)
+        [--baseline-src DIR]   # also another version's `src` (e.g. main's, `git archive`d):
+                               # its `cxo` against its own sandbox
 """
 
 from __future__ import annotations
@@ -59,6 +63,12 @@ def generate(path: Path, rows: int) -> None:
                     "gold" if i % 3 else "silver",
                 ]
             )
+
+
+def process_cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a live process (Linux /proc), e.g. the sandbox's."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def bare_read(path: Path) -> float:
@@ -125,13 +135,24 @@ def state_bytes(state: Path) -> dict[str, int]:
 
 def run_cxo(
     path: Path, state: Path, chunk: int, concurrency: int, src: Path | None
-) -> tuple[float, float, float]:
+) -> tuple[float, float, float, float]:
     """`cxo import` in a child (of the code in `src`, else this checkout) against a fresh
-    sandbox: (wall seconds, peak RSS MB, CPU seconds)."""
+    sandbox (of the same code): (wall seconds, peak RSS MB, CPU seconds, sandbox CPU seconds)."""
     env = dict(os.environ)
     if src is not None:
         env["PYTHONPATH"] = str(src.resolve())
-    with SandboxServer(import_rows_per_s=2_000_000, rate_limit=1000, burst=1000) as server:
+    server = SandboxServer(import_rows_per_s=2_000_000, rate_limit=1000, burst=1000)
+    saved = os.environ.get("PYTHONPATH")
+    os.environ["PYTHONPATH"] = env.get("PYTHONPATH", "")  # the sandbox inherits it
+    try:
+        server.start()
+    finally:
+        if saved is None:
+            os.environ.pop("PYTHONPATH")
+        else:
+            os.environ["PYTHONPATH"] = saved
+    try:
+        server_cpu = process_cpu_s(server.pid)
         started = time.perf_counter()
         result = subprocess.run(
             [
@@ -144,12 +165,15 @@ def run_cxo(
             env=env,
         )
         elapsed = time.perf_counter() - started
+        server_cpu = process_cpu_s(server.pid) - server_cpu
+    finally:
+        server.stop()
     if result.returncode != 0:
         sys.exit(f"cxo import failed ({result.returncode}): {result.stderr[-2000:]}")
     lines = result.stderr.splitlines()
     peak_kb = next(int(line.split("=")[1]) for line in lines if "PEAK_RSS_KB=" in line)
     cpu_s = next(float(line.split("=")[1]) for line in lines if "CPU_S=" in line)
-    return elapsed, peak_kb / 1024, cpu_s  # Linux reports KiB
+    return elapsed, peak_kb / 1024, cpu_s, server_cpu  # Linux reports KiB
 
 
 def main() -> None:
@@ -169,10 +193,12 @@ def main() -> None:
         bare = bare_read(path)
         with SandboxServer(import_rows_per_s=2_000_000, rate_limit=1000, burst=1000) as server:
             started, cpu = time.perf_counter(), time.process_time()
+            loop_server_cpu = process_cpu_s(server.pid)
             posted = asyncio.run(
                 bare_post_loop(server.base_url, path, args.chunk_size, args.concurrency)
             )
             loop_s, loop_cpu = time.perf_counter() - started, time.process_time() - cpu
+            loop_server_cpu = process_cpu_s(server.pid) - loop_server_cpu
         figures = run_cxo(path, Path(tmp) / "state", args.chunk_size, args.concurrency, None)
         state = state_bytes(Path(tmp) / "state")
         before, before_state = None, 0
@@ -180,28 +206,33 @@ def main() -> None:
             before = run_cxo(path, Path(tmp) / "before", args.chunk_size, args.concurrency,
                              args.baseline_src)
             before_state = sum(state_bytes(Path(tmp) / "before").values())
-    elapsed, peak_mb, cpu_s = figures
+    elapsed, peak_mb, cpu_s, server_s = figures
+    print(f"load average at the end: {os.getloadavg()[0]:.2f} (1 min), {os.cpu_count()} CPUs")
     print(
         f"{rows} rows ({size_mb:.0f} MB), chunks of {args.chunk_size}, {args.concurrency} in flight"
     )
     print(
         f"  cxo import: {rows / elapsed:,.0f} rows/s ({elapsed:.1f} s), peak RSS {peak_mb:.0f} MB"
         f" (goal < 250 MB); {rows / cpu_s:,.0f} rows per CPU second of its process"
+        f" ({cpu_s / rows * 1e6:.1f} us a row); sandbox {rows / server_s:,.0f} rows per CPU"
+        f" second ({server_s / rows * 1e6:.1f} us a row)"
     )
     if before is not None:
-        b_elapsed, b_peak, b_cpu = before
+        b_elapsed, b_peak, b_cpu, b_server = before
         print(
             f"  baseline {args.baseline_src}: {rows / b_elapsed:,.0f} rows/s ({b_elapsed:.1f} s),"
-            f" peak RSS {b_peak:.0f} MB, {rows / b_cpu:,.0f} rows per CPU second,"
-            f" state {before_state / input_bytes:.2f}x the input;"
+            f" peak RSS {b_peak:.0f} MB, {rows / b_cpu:,.0f} rows per CPU second"
+            f" ({b_cpu / rows * 1e6:.1f} us a row), its sandbox {b_server / rows * 1e6:.1f} us"
+            f" a row, state {before_state / input_bytes:.2f}x the input;"
             f" this / baseline speed: {b_elapsed / elapsed:.2f},"
-            f" per CPU second: {b_cpu / cpu_s:.2f}"
+            f" per CPU second: cxo {b_cpu / cpu_s:.2f}, sandbox {b_server / server_s:.2f}"
         )
     print(
         f"  bare chunk-and-POST loop: {posted / loop_s:,.0f} rows/s ({loop_s:.1f} s);"
         f" import / bare-loop speed ratio: {loop_s / elapsed:.2f};"
         f" {posted / loop_cpu:,.0f} rows per CPU second"
-        f" (import / bare-loop, per CPU second: {loop_cpu * rows / posted / cpu_s:.2f})"
+        f" (import / bare-loop, per CPU second: {loop_cpu * rows / posted / cpu_s:.2f});"
+        f" its sandbox {loop_server_cpu / posted * 1e6:.1f} us a row"
     )
     print(
         f"  bare csv.reader pass: {rows / bare:,.0f} rows/s;"

@@ -1,19 +1,24 @@
 """A nightly sync with `--changed-only` against a full run of the same file, in the same run.
 
 A sandbox list of N contacts (default 200,000; schema `tier` string, `score` integer) and a
-nightly extract of every contact (contactId, firstName, tier, score). Night 1 is a full update
-(the list then holds the extract). Night 2's extract has `--changed` (2 %) of its rows changed;
-it is synced twice, on the same list state each time:
+nightly extract of every contact (contactId, firstName, tier, score). Night 1 is synced with
+`--changed-only --against last-sync` on the fresh list: no snapshot yet, so the list is read,
+every row differs and is sent (a full run in effect), and the snapshot of what was verified is
+kept. Night 2's extract has `--changed` (2 %) of its rows changed; on the same list state each
+time (list and snapshot put back to night 1 by a `--changed-only --against list` run of night
+1, not measured), it is synced three ways:
 
-(a) `--changed-only`: the list read once (paged) into the on-disk index, the changed rows sent;
-(b) the full run of the same night-2 file (every row sent again), after the list was put back
-    to night 1's values by a full run of night 1 (not measured).
+(full)      every row sent again (no --changed-only);
+(list)      `--changed-only --against list`: the list read once (paged), the changed rows sent;
+(last-sync) `--changed-only --against last-sync`: no list read, the changed rows sent.
 
-Runs alternate order by round. Prints, per round, the requests each sent (writes: the batch
-PATCHes; reads: the list pages) from the sandbox's counters, and full/changed-only time.
-Goals: changed-only writes <= 3 % of the full run's requests, full/changed-only time >= 10.
+The order of the three turns by round. Prints, per round, the requests each sent (writes: the
+batch PATCHes; reads: the list pages; total) from the sandbox's counters, the wall time and this
+process's CPU time, and the ratios to the full run. Goals: requests <= 3 % of the full run's,
+full/sync time >= 10. `--rate R` limits the sandbox to R requests/s for the measured runs (the
+setup runs unlimited): the request count then decides the time.
 
-    .venv/bin/python bench/sync.py [--contacts 200000] [--changed 0.02] [--runs 1]
+    .venv/bin/python bench/sync.py [--contacts 200000] [--changed 0.02] [--runs 1] [--rate R]
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import csv
+import os
 import random
 import statistics
 import tempfile
@@ -70,8 +76,11 @@ def night_two(
     return out, len(changed)
 
 
+MODES = ("full", "list", "last-sync")
+
+
 async def update(
-    base: str, path: Path, state: Path, list_id: str, changed_only: bool
+    base: str, path: Path, state: Path, list_id: str, mode: str
 ) -> RunSummary:
     settings = Settings(base_url=base, max_rate=1e9)
 
@@ -81,22 +90,23 @@ async def update(
     source = CsvSource(path, aliases=CONTACT_FIELDS)
     job = UpdateJob(concurrency=settings.concurrency, list_id=list_id,
                     capabilities=V2_CAPABILITIES,
-                    changed_only=compared_fields(source.columns) if changed_only else None)
+                    changed_only=None if mode == "full" else compared_fields(source.columns),
+                    against="last-sync" if mode == "last-sync" else "list")
     return await Runner(job, job.with_look_ahead(source), RunConfig(state),
                         client_factory=factory).run()
 
 
 def measured(control: Any, base: str, path: Path, state: Path, list_id: str,
-             changed_only: bool) -> dict[str, Any]:
+             mode: str) -> dict[str, Any]:
     control.reset_counters()
-    started = time.perf_counter()
-    summary = asyncio.run(update(base, path, state, list_id, changed_only))
-    elapsed = time.perf_counter() - started
+    started, cpu = time.perf_counter(), time.process_time()
+    summary = asyncio.run(update(base, path, state, list_id, mode))
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
     assert summary.status == "completed" and summary.accounting is not None, summary.status
     assert summary.accounting.balanced, summary.accounting.problems
-    return {"elapsed": elapsed, "writes": control.requests_to(WRITE_ROUTE),
+    return {"elapsed": elapsed, "cpu": cpu, "writes": control.requests_to(WRITE_ROUTE),
             "reads": control.requests_to(READ_ROUTE), "total": control.counters()["total"],
-            "counts": summary.counts}
+            "counts": summary.counts, "sync": summary.sections.get("sync", {})}
 
 
 def main() -> None:
@@ -104,11 +114,15 @@ def main() -> None:
     parser.add_argument("--contacts", type=int, default=200_000)
     parser.add_argument("--changed", type=float, default=0.02)
     parser.add_argument("--runs", type=int, default=1)
+    parser.add_argument("--rate", type=float, default=0.0,
+                        help="the sandbox's requests/s in the measured runs (0: unlimited)")
     parser.add_argument("--seed", type=int, default=18)
     args = parser.parse_args()
     rng = random.Random(args.seed)
+    print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     with SandboxServer(rate_limit=0) as server, tempfile.TemporaryDirectory() as tmp:
         control, base = server.control, server.base_url
+        state = Path(tmp) / "state"  # one state dir: the snapshot lives there across nights
         list_id = control.create_list("nightly", [{"name": "tier", "type": "string"},
                                                   {"name": "score", "type": "integer"}])
         started = time.perf_counter()
@@ -120,39 +134,41 @@ def main() -> None:
         one = write_extract(Path(tmp) / "night1.csv", first)
         second, n_changed = night_two(first, args.changed, rng)
         two = write_extract(Path(tmp) / "night2.csv", second)
-        setup = measured(control, base, one, Path(tmp) / "setup", list_id, False)
-        print(f"night 1, full run: {setup['writes']:,} PATCHes in {setup['elapsed']:.1f} s")
+        setup = measured(control, base, one, state, list_id, "last-sync")
+        print(f"night 1 (--against last-sync, no snapshot yet: the list read, every row sent):"
+              f" {setup['writes']:,} PATCHes + {setup['reads']:,} pages"
+              f" in {setup['elapsed']:.1f} s")
         print(f"night 2: {n_changed:,} of {len(second):,} rows changed"
               f" ({n_changed / len(second):.1%})")
-        ratios: list[float] = []
+        ratios: dict[str, list[float]] = {mode: [] for mode in MODES[1:]}
         for n in range(args.runs):
-            def sync(n: int = n) -> dict[str, Any]:
-                return measured(control, base, two, Path(tmp) / f"sync{n}", list_id, True)
-
-            def full(n: int = n) -> dict[str, Any]:
-                measured(control, base, one, Path(tmp) / f"reset{n}", list_id, False)  # back
-                return measured(control, base, two, Path(tmp) / f"full{n}", list_id, False)
-
-            if n % 2:
-                f = full()
-                measured(control, base, one, Path(tmp) / f"back{n}", list_id, False)
-                s = sync()
-            else:
-                s = sync()
-                f = full()
-            assert s["counts"].get("unchanged", 0) == len(second) - n_changed, s["counts"]
-            assert s["counts"].get("succeeded", 0) == n_changed, s["counts"]
-            ratios.append(f["elapsed"] / s["elapsed"])
-            print(f"round {n + 1}: full run {f['writes']:,} PATCHes ({f['total']:,} requests)"
-                  f" in {f['elapsed']:.1f} s;"
-                  f" --changed-only {s['writes']:,} PATCHes + {s['reads']:,} list pages"
-                  f" ({s['total']:,} requests) in {s['elapsed']:.1f} s")
-            print(f"  writes sent: {s['writes'] / f['writes']:.2%} of the full run's;"
-                  f" all requests: {s['total'] / f['total']:.2%};"
-                  f" time full/changed-only {ratios[-1]:.1f}x")
-        if len(ratios) > 1:
-            print(f"time full/changed-only: min {min(ratios):.1f}x"
-                  f" median {statistics.median(ratios):.1f}x max {max(ratios):.1f}x")
+            results: dict[str, dict[str, Any]] = {}
+            for mode in MODES[n % 3:] + MODES[: n % 3]:
+                if args.rate:  # a burst of one second's requests: the count decides
+                    control.set_rate_limit(args.rate, burst=max(1, int(args.rate)))
+                results[mode] = measured(control, base, two, state, list_id, mode)
+                control.set_rate_limit(0)
+                back = measured(control, base, one, state, list_id, "list")  # night 1 again
+                assert back["counts"].get("unchanged", 0) >= len(first) - n_changed, back
+            full = results["full"]
+            print(f"round {n + 1}: full run {full['writes']:,} PATCHes ({full['total']:,}"
+                  f" requests) in {full['elapsed']:.1f} s, {full['cpu']:.1f} s CPU")
+            for mode in MODES[1:]:
+                r = results[mode]
+                assert r["counts"].get("unchanged", 0) == len(second) - n_changed, r["counts"]
+                assert r["counts"].get("succeeded", 0) == n_changed, r["counts"]
+                assert r["sync"].get("against") == mode, r["sync"]
+                ratios[mode].append(full["elapsed"] / r["elapsed"])
+                print(f"  --against {mode}: {r['writes']:,} PATCHes + {r['reads']:,} list pages"
+                      f" ({r['total']:,} requests: {r['total'] / full['total']:.2%} of the full"
+                      f" run's) in {r['elapsed']:.1f} s, {r['cpu']:.1f} s CPU;"
+                      f" time full/sync {ratios[mode][-1]:.1f}x,"
+                      f" CPU {full['cpu'] / r['cpu']:.1f}x")
+        if args.runs > 1:
+            for mode, found in ratios.items():
+                print(f"time full/--against {mode}: min {min(found):.1f}x"
+                      f" median {statistics.median(found):.1f}x max {max(found):.1f}x")
+        print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, settings
 from pydantic import SecretStr
 
 from cxone_outbound.config import Settings
@@ -19,6 +20,13 @@ from cxone_outbound.sandbox.control import SandboxControl
 from cxone_outbound.sandbox.server import SandboxServer
 
 REMOTE_URL = os.environ.get("CXONE_TEST_BASE_URL")
+
+# Property tests check what holds, not how fast: on a loaded 2-core CI machine an example can
+# take seconds, which must not fail a test (hypothesis' deadline) or the run (its health check).
+settings.register_profile(
+    "shared-machine", deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.load_profile("shared-machine")
 
 
 @dataclass(frozen=True)

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import random
+from collections import Counter
+
 import pytest
 
 from cxone_outbound.dialability.timezones import ZoneFinder, ZoneStatus
-from cxone_outbound.dialability.zone_fill import InvalidZone, ZoneFill, own_zone_column
+from cxone_outbound.dialability.zone_fill import (
+    InvalidZone,
+    ZoneCell,
+    ZoneFill,
+    own_zone_column,
+)
 
 
 def _fill(**kw: str | None) -> ZoneFill:
@@ -66,3 +74,35 @@ def test_a_files_own_zone_column_is_found_by_its_spellings(
     columns: list[str], found: str | None
 ) -> None:
     assert own_zone_column(columns) == found
+
+
+def test_memoised_cells_equal_a_fresh_lookup_for_every_row_and_count_alike() -> None:
+    """The memo is keyed by what decides a zone (the ZIP's text; a +1 number's area code and
+    exchange; else the number): over many rows, each cell is the one a fresh look-up gives,
+    and every row is counted."""
+    rng = random.Random(15)
+    finder = ZoneFinder()
+    real_zips = sorted(finder.zips)[:: max(1, len(finder.zips) // 400)]
+    zips = [*real_zips, "", "00000", "ABCDE", "9410", " 94105-1234 ", "10001 2345"]
+    phones: list[str | None] = [
+        None, "", "+447911123456", "+33612345678", "+819012345678", "+999123456789",
+        "+18005550101", "12125550101", "+1212555010", "+1-212-555-0101",
+    ]
+    fill, fresh = _fill(zip="zip"), Counter[str]()
+    for _ in range(6000):
+        phone = (rng.choice(phones) if rng.random() < 0.05
+                 else f"+1{rng.randrange(200, 1000)}{rng.randrange(1000):03d}"
+                      f"{rng.randrange(10_000):04d}")
+        zip_code = rng.choice(zips) if rng.random() < 0.3 else ""
+        found = (zip_code and finder.by_zip(zip_code)) or finder.by_phone(phone)
+        expected = ZoneCell(found.zone or "", found.source or "phone") if (
+            found.status is ZoneStatus.OK and found.zone) else ZoneCell(
+            "", "", found.status, found.candidates)
+        fresh[expected.source or f"empty:{expected.gap}"] += 1
+        assert fill.cell({"zip": zip_code}, phone) == expected, (zip_code, phone)
+    described = fill.describe()
+    assert described["filled"] + described["left_empty"] == 6000
+    assert described["filled_by_source"] == {
+        k: v for k, v in fresh.items() if not k.startswith("empty:")}
+    assert described["left_empty_by_reason"] == {
+        k.removeprefix("empty:"): v for k, v in fresh.items() if k.startswith("empty:")}

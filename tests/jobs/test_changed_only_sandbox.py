@@ -271,7 +271,8 @@ async def test_an_enrichment_sends_only_contacts_whose_attributes_differ(
     after = sandbox_control.writes(list_id)
     assert {c["id"] for c in contacts if after[c["id"]] > before[c["id"]]} == {
         contacts[4]["id"], contacts[7]["id"]}
-    assert summary.sections["sync"] == {"list": target, "contactsRead": 10, "rowsCompared": 10,
+    assert summary.sections["sync"] == {"list": target, "against": "list", "contactsRead": 10,
+                                        "rowsCompared": 10,
                                         "unchanged": 8, "sent": 2}
 
 

@@ -159,19 +159,24 @@ def postgres() -> Iterator[str]:
         yield dsn
 
 
+def _two_leads(dsn: str, table: str) -> str:
+    """A table of two leads (one with a bad phone) on the server; the DSN's password."""
+    import sqlalchemy
+
+    engine = sqlalchemy.create_engine(dsn)
+    with engine.begin() as conn:
+        conn.exec_driver_sql(f"CREATE TABLE {table} (id int, phone text, first_name text, "
+                             "last_name text)")
+        conn.exec_driver_sql(f"INSERT INTO {table} VALUES (1, '+14155550100', 'Zoë', 'Q'), "
+                             "(2, '12345', 'Ann', 'B')")
+    engine.dispose()
+    return str(sqlalchemy.engine.make_url(dsn).password)
+
+
 def test_a_run_from_postgresql_never_writes_the_password_anywhere(
     cxo: Cxo, postgres: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import sqlalchemy
-
-    password = str(sqlalchemy.engine.make_url(postgres).password)
-    engine = sqlalchemy.create_engine(postgres)
-    with engine.begin() as conn:
-        conn.exec_driver_sql("CREATE TABLE leads (id int, phone text, first_name text, "
-                             "last_name text)")
-        conn.exec_driver_sql("INSERT INTO leads VALUES (1, '+14155550100', 'Zoë', 'Q'), "
-                             "(2, '12345', 'Ann', 'B')")
-    engine.dispose()
+    password = _two_leads(postgres, "leads")
     monkeypatch.setenv("CXONE_SOURCE_DSN", postgres)
     code, out, err = cxo("--json", "import", "--source-sql", "SELECT * FROM leads ORDER BY id",
                          "--dry-run", "--progress", "none")
@@ -191,16 +196,7 @@ def test_a_run_from_postgresql_never_writes_the_password_anywhere(
 def test_a_password_dsn_on_the_command_line_is_warned_about_and_never_written(
     cxo: Cxo, postgres: str, sandbox_control: SandboxControl, tmp_path: Path
 ) -> None:
-    import sqlalchemy
-
-    password = str(sqlalchemy.engine.make_url(postgres).password)
-    engine = sqlalchemy.create_engine(postgres)
-    with engine.begin() as conn:
-        conn.exec_driver_sql("CREATE TABLE flagged (id int, phone text, first_name text, "
-                             "last_name text)")
-        conn.exec_driver_sql("INSERT INTO flagged VALUES (1, '+14155550100', 'Zoë', 'Q'), "
-                             "(2, '12345', 'Ann', 'B')")
-    engine.dispose()
+    password = _two_leads(postgres, "flagged")
     list_id = sandbox_control.create_list("flagged")
     code, out, err = cxo("--json", "import", "--source-sql", "SELECT * FROM flagged ORDER BY id",
                          "--dsn", postgres, "--list", list_id, "--progress", "none")

@@ -61,6 +61,16 @@ def _cell_of(found: ZoneResult) -> ZoneCell:
     return ZoneCell("", "", found.status, found.candidates)
 
 
+def _answer(found: ZoneResult) -> tuple[ZoneCell, str | None]:
+    """A zone result's cell and the name of its gap (None when filled)."""
+    cell = _cell_of(found)
+    return cell, None if cell.gap is None else cell.gap.value
+
+
+_NO_ZIP = (ZoneCell("", ""), None)  # a ZIP cell that names no zone: the phone decides
+_MEMO_SIZE = 65_536
+
+
 class ZoneFill:
     """Decides each record's zone and counts where the zones came from and why some are empty."""
 
@@ -71,6 +81,8 @@ class ZoneFill:
         self.zip_column = zip_column
         self.by_source: Counter[str] = Counter()
         self.empty: Counter[str] = Counter()
+        self._by_zip: dict[str, tuple[ZoneCell, str | None]] = {}
+        self._by_phone: dict[str, tuple[ZoneCell, str | None]] = {}
 
     def cell(self, fields: Mapping[str, str], e164: str | None,
              found: ZoneResult | None = None) -> ZoneCell:
@@ -88,13 +100,43 @@ class ZoneFill:
             return ZoneCell(own, "column")
         if found is None:
             zip_code = fields.get(self.zip_column) if self.zip_column else None
-            found = (zip_code and self.finder.by_zip(zip_code)) or self.finder.by_phone(e164)
-        cell = _cell_of(found)
-        if cell.gap is None:
+            cell, gap = self._looked_up(zip_code, e164)
+        else:
+            cell = _cell_of(found)
+            gap = None if cell.gap is None else cell.gap.value
+        if gap is None:
             self.by_source[cell.source] += 1
         else:
-            self.empty[cell.gap.value] += 1
+            self.empty[gap] += 1
         return cell
+
+    def _looked_up(self, zip_code: str | None, e164: str | None) -> tuple[ZoneCell, str | None]:
+        """The cell a ZIP, else a phone, gives (and its gap's name), memoised by what decides
+        it (issue 15: an import asks for every row): the ZIP cell's own text, and for a
+        canonical +1 number its area code and exchange (`timezones._phone_zone` decides by
+        them alone), else the whole number. Bounded: cleared when full."""
+        if zip_code:
+            cached = self._by_zip.get(zip_code)
+            if cached is None:
+                found = self.finder.by_zip(zip_code)
+                cached = self._by_zip[zip_code] = (_answer(found) if found is not None
+                                                   else _NO_ZIP)
+                if len(self._by_zip) > _MEMO_SIZE:
+                    self._by_zip.clear()
+            if cached is not _NO_ZIP:
+                return cached
+        if not e164:
+            key = ""
+        elif len(e164) == 12 and e164.startswith("+1") and e164[2:].isdigit():
+            key = e164[:8]
+        else:
+            key = e164
+        answer = self._by_phone.get(key)
+        if answer is None:
+            answer = self._by_phone[key] = _answer(self.finder.by_phone(e164))
+            if len(self._by_phone) > _MEMO_SIZE:
+                self._by_phone.clear()
+        return answer
 
     def describe(self) -> dict[str, Any]:
         """The summary's `time_zone` section: filled by source, left empty by reason."""

@@ -96,7 +96,9 @@ class SafeCsvWriter:
             self.writerow(header)
 
     def writerow(self, cells: Iterable[Any]) -> None:
-        self._writer.writerow([neutralise_cell(c) if isinstance(c, str) else c for c in cells])
+        # a cell whose first character cannot start a formula or a guard is written as it is
+        self._writer.writerow([neutralise_cell(c) if isinstance(c, str) and c[:1] in _GUARDED_STARTS
+                               else c for c in cells])
 
     def render_cell(self, value: str) -> str:
         """A cell as this writer writes it (guarded, quoted when it must be)."""

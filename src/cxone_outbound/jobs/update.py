@@ -37,7 +37,7 @@ from cxone_outbound.engine import (
     RunContext,
     Source,
 )
-from cxone_outbound.jobs.sync import ChangedOnly, Compared, LookAhead
+from cxone_outbound.jobs.sync import Against, ChangedOnly, Compared, LookAhead, SnapshotGuard
 from cxone_outbound.limits import (
     MAX_ATTRIBUTE_CHARS,
     MAX_EMAIL_CHARS,
@@ -129,14 +129,20 @@ class UpdateJob(BaseJob):
         capabilities: Capabilities | None = None,
         per_contact: bool = False,
         changed_only: Compared | None = None,
+        against: Against = "list",
+        relist_days: float | None = None,
     ) -> None:
         self.concurrency = self.requests_in_flight = concurrency
         # `changed_only`: what the rows can change (`compared_fields`), compared with the list
         if changed_only is not None and list_id is None:
             raise ValueError("--changed-only compares with a list's values: name the list")
         self.changed_only = (
-            ChangedOnly(list_id, changed_only) if changed_only is not None and list_id else None
+            ChangedOnly(list_id, changed_only, job=self.name, against=against,
+                        relist_days=relist_days)
+            if changed_only is not None and list_id else None
         )
+        # whatever the run, a list's last-sync snapshot learns of what it writes
+        self.keeper = self.changed_only or (SnapshotGuard(list_id) if list_id else None)
         self.list_id = list_id  # the batch PATCH's list; the admin dialect's ids are per list
         self.grouped = (
             capabilities is not None
@@ -154,13 +160,16 @@ class UpdateJob(BaseJob):
         self._max_record = capabilities.max_record_chars if capabilities else None
 
     def options(self) -> Mapping[str, Any]:
-        changed_only = {"changed_only": True} if self.changed_only else {}
+        changed_only = (
+            {"changed_only": True, "against": self.changed_only.against}
+            if self.changed_only else {}
+        )
         return {"concurrency": self.requests_in_flight, "list_id": self.list_id,
                 "grouped": self.grouped, **changed_only}
 
     async def start(self, ctx: RunContext) -> None:
-        if self.changed_only is not None:
-            await self.changed_only.start(ctx)
+        if self.keeper is not None:
+            await self.keeper.start(ctx)
 
     def settle(self, item: Item) -> Outcome | None:
         if self.changed_only is None:
@@ -169,8 +178,8 @@ class UpdateJob(BaseJob):
         return self.changed_only.settle(item.key, contact_id, changes)
 
     async def finish(self, ctx: RunContext) -> None:
-        if self.changed_only is not None:
-            self.changed_only.close()
+        if self.keeper is not None:
+            self.keeper.finished()
 
     def with_look_ahead(self, source: Source) -> Source:
         """The source this job reads, its rows' contacts fetched from the index a window at a
@@ -217,6 +226,18 @@ class UpdateJob(BaseJob):
         return None
 
     async def send(self, batch: Batch, ctx: RunContext) -> Sequence[Outcome]:
+        sync = self.keeper
+        if sync is None:
+            return await self._send(batch, ctx)
+        sync.sending(item.payload[0] for item in batch.items)  # unknown until answered
+        outcomes: Sequence[Outcome] = ()
+        try:
+            outcomes = await self._send(batch, ctx)
+        finally:
+            sync.answered(batch.items, outcomes, lambda item: item.payload)
+        return outcomes
+
+    async def _send(self, batch: Batch, ctx: RunContext) -> Sequence[Outcome]:
         if self.grouped:
             return await self._send_grouped(batch, ctx)
         outcomes: list[Outcome] = []

@@ -81,6 +81,13 @@ class SandboxServer:
             raise RuntimeError("the sandbox is not running")
         return SandboxControl(self.base_url, token=self.control_token or "")
 
+    @property
+    def pid(self) -> int:
+        """The server process's id (a benchmark reads its CPU time from /proc)."""
+        if self._process is None:
+            raise RuntimeError("the sandbox is not running")
+        return self._process.pid
+
     def start(self) -> SandboxServer:
         self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 - closed in stop()
         env = os.environ | {"PYTHONUNBUFFERED": "1", TOKEN_ENV: self.control_token or ""}

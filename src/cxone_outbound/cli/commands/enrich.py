@@ -81,6 +81,8 @@ def enrich_command(
     dsn: runs.DsnOpt = None,
     sheet: runs.SheetOpt = None,
     changed_only: runs.ChangedOnlyOpt = False,
+    against: runs.AgainstOpt = "list",
+    relist_days: runs.RelistDaysOpt = 7.0,
 ) -> None:
     """Set contact attributes from a CRM extract, in atomic batches within the campaign's budget.
 
@@ -90,6 +92,7 @@ def enrich_command(
     """
     state = ctx.obj if isinstance(ctx.obj, CliState) else CliState()
     out = state.output
+    baseline = runs.sync_baseline(changed_only, against)
     try:
         mapping = load_mapping(mapping_file)
     except MappingError as exc:
@@ -130,6 +133,8 @@ def enrich_command(
         extra_options={"mapping": str(mapping_file), "plan": checked.as_dict()},
         plan=checked.as_dict(),
         changed_only=changed_only,
+        against=baseline,
+        relist_days=relist_days,
     )
     try:
         runs.execute(

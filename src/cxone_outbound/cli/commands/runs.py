@@ -60,6 +60,7 @@ from cxone_outbound.engine.sources.sql_source import dsn_secrets
 from cxone_outbound.engine.summary import render_summary
 from cxone_outbound.jobs.list_snapshot import ListSnapshot
 from cxone_outbound.jobs.sanitize import read_list as read_into
+from cxone_outbound.jobs.sync import AGAINST, Against
 
 # The options every job command takes (use them as parameter annotations).
 StateDirOpt = Annotated[
@@ -103,6 +104,34 @@ ChangedOnlyOpt = Annotated[
         "counted unchanged and not sent (docs/sync.md).",
     ),
 ]
+AgainstOpt = Annotated[
+    str,
+    typer.Option(
+        "--against",
+        help="With --changed-only, what rows are compared with: 'list' (read the list: exact) "
+        "or 'last-sync' (what earlier runs verified the list holds: no list read; changes "
+        "made in CXone since are not seen; docs/sync.md).",
+    ),
+]
+RelistDaysOpt = Annotated[
+    float,
+    typer.Option(
+        "--relist-days",
+        min=0,
+        help="With --against last-sync, read the list instead when it was last read more "
+        "than this many days ago.",
+    ),
+]
+
+
+def sync_baseline(changed_only: bool, against: str) -> Against:
+    """The checked `--against` (a usage error without --changed-only, or an unknown one)."""
+    if against not in AGAINST:
+        usage_error(f"--against: {against!r} is not one of {', '.join(AGAINST)}")
+    if against != "list" and not changed_only:
+        usage_error("--against compares rows for --changed-only: add --changed-only")
+    return "last-sync" if against == "last-sync" else "list"
+
 
 runs_app = typer.Typer(
     help="List and inspect runs (journal and result files).", no_args_is_help=True

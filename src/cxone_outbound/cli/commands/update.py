@@ -49,6 +49,8 @@ def update_contacts(
     ] = False,
     scrub_dnc: ScrubDncOpt = None,
     changed_only: runs.ChangedOnlyOpt = False,
+    against: runs.AgainstOpt = "list",
+    relist_days: runs.RelistDaysOpt = 7.0,
 ) -> None:
     """Update existing contacts (batch PATCH with --list, else one PATCH each), resumable;
     see docs/update.md."""
@@ -67,9 +69,11 @@ def update_contacts(
     if changed_only and not list_id:
         runs.usage_error("--changed-only compares rows with a list's current values: "
                          "pass --list")
+    baseline = runs.sync_baseline(changed_only, against)
     updater = UpdateJob(concurrency=settings.concurrency, list_id=list_id,
                         capabilities=capabilities_for(settings.dialect), per_contact=per_contact,
-                        changed_only=compared_fields(source.columns) if changed_only else None)
+                        changed_only=compared_fields(source.columns) if changed_only else None,
+                        against=baseline, relist_days=relist_days)
     # a row that would write a listed phone is skipped whole
     with screening(ctx, updater, header=source.header, phone_of=new_phone, dry_run=dry_run,
                    default_region="US", dnc_files=scrub_dnc) as job:

@@ -10,6 +10,7 @@ aside with its reason; `finish` refreshes the list once and writes the fill rate
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
@@ -26,7 +27,7 @@ from cxone_outbound.jobs.enrich.mapping import EnrichmentMapping
 from cxone_outbound.jobs.enrich.metrics import BatchLatencies, FillRates
 from cxone_outbound.jobs.enrich.transform import apply_mapping
 from cxone_outbound.jobs.enrich.values import Value, is_null_like
-from cxone_outbound.jobs.sync import ChangedOnly, Compared, LookAhead
+from cxone_outbound.jobs.sync import Against, ChangedOnly, Compared, LookAhead, SnapshotGuard
 from cxone_outbound.limits import MAX_ATTRIBUTE_CHARS
 
 FILL_RATES_FILE = "fill_rates.json"
@@ -41,6 +42,12 @@ def wire_value(value: Value) -> str | int | float | bool:
 
 def contact_id_of(item: Item) -> str:
     return str(item.payload["contactId"])
+
+
+def mapping_scope(mapping: EnrichmentMapping) -> Any:
+    """What tells a mapping's last-sync snapshot apart: its key column and every field's
+    column, attribute, cast and options (a changed mapping compares with the list again)."""
+    return orjson.loads(orjson.dumps(dataclasses.asdict(mapping), default=str))
 
 
 class EnrichJob(BaseJob):
@@ -60,12 +67,17 @@ class EnrichJob(BaseJob):
         extra_options: Mapping[str, Any] | None = None,
         plan: Mapping[str, Any] | None = None,
         changed_only: bool = False,
+        against: Against = "list",
+        relist_days: float | None = None,
     ) -> None:
         self.mapping = mapping
         self.changed_only = (
-            ChangedOnly(list_id, Compared(attributes=frozenset(mapping.attributes)))
+            ChangedOnly(list_id, Compared(attributes=frozenset(mapping.attributes)),
+                        job=self.name, scope=mapping_scope(mapping), against=against,
+                        relist_days=relist_days)
             if changed_only else None
         )
+        self.keeper = self.changed_only or SnapshotGuard(list_id)  # the snapshot learns of writes
         self.list_id = list_id
         self.campaign_id = campaign_id
         self.batch_size = batch_size
@@ -86,13 +98,13 @@ class EnrichJob(BaseJob):
             "campaign": self.campaign_id,
             "batchSize": self.batch_size,
             "attributes": list(self.mapping.attributes),
-            **({"changedOnly": True} if self.changed_only else {}),
+            **({"changedOnly": True, "against": self.changed_only.against}
+               if self.changed_only else {}),
             **self.extra_options,
         }
 
     async def start(self, ctx: RunContext) -> None:
-        if self.changed_only is not None:
-            await self.changed_only.start(ctx)
+        await self.keeper.start(ctx)
 
     def settle(self, item: Item) -> Outcome | None:
         if self.changed_only is None:
@@ -142,6 +154,16 @@ class EnrichJob(BaseJob):
         return _digest([self.list_id, attempt, [item.payload for item in items]])
 
     async def send(self, batch: Batch, ctx: RunContext) -> Sequence[Outcome]:
+        self.keeper.sending(contact_id_of(item) for item in batch.items)  # unknown till answered
+        outcomes: Sequence[Outcome] = ()
+        try:
+            outcomes = await self._send(batch, ctx)
+        finally:
+            self.keeper.answered(batch.items, outcomes, lambda item: (
+                contact_id_of(item), {"attributes": item.payload["attributes"]}))
+        return outcomes
+
+    async def _send(self, batch: Batch, ctx: RunContext) -> Sequence[Outcome]:
         if ctx.client is None:  # the engine sends nothing in a dry run; nothing is applied
             raise RuntimeError("enrich: no API client to send with")
         resolution: BatchResolution[Item] = BatchResolution(batch.items, contact_id_of)
@@ -201,8 +223,7 @@ class EnrichJob(BaseJob):
 
     async def finish(self, ctx: RunContext) -> None:
         sync = self.changed_only
-        if sync is not None:
-            sync.close()
+        self.keeper.finished()
         # a sync that found nothing to send (and sent nothing in an earlier session) changed
         # nothing the dialer would read again
         idle = sync is not None and sync.rows_compared == sync.unchanged and not ctx.resumed

@@ -1,54 +1,159 @@
 """`--changed-only`: rows whose values already hold in the list are settled, never sent.
 
-At the start of each session the list is read once (v2: paged; admin: the download the update
-itself uses) into `CurrentValues` on disk. Each row is compared after the job's own mapping,
-as the body it would send: when every value it writes equals the list's (`values.writes_hold`)
-it ends `unchanged` without a request; otherwise it is sent as in a full run, and the contact
-is dropped from the index so a later row of the same contact is sent too (the list will hold
-the earlier row's values by then, or the earlier row failed: either way the index is stale).
+The baseline (`--against`) is what a row is compared with:
 
-A change made to the list by someone else after the read is not seen by this run: a row that
-held at the read is counted unchanged and the other writer's value stays, until the next sync.
+- `list` (the default, exact): at the start of each session the list is read once (v2: paged;
+  admin: the download the update itself uses) into `CurrentValues` on disk;
+- `last-sync`: the snapshot of what earlier runs of this tool verified the list holds
+  (`snapshot.Snapshot`), no list read at all. No snapshot for this scope yet, or one whose
+  list read is older than `relist_days`: the list is read instead, and the run says so.
+
+Each row is compared after the job's own mapping, as the body it would send: when every value
+it writes equals the baseline's (`values.writes_hold`) it ends `unchanged` without a request;
+otherwise it is sent as in a full run, and the contact is dropped from the baseline so a later
+row of the same contact is sent too. Every `--changed-only` run keeps the snapshot: rows found
+unchanged on a list read and rows the server answered written go in; a contact is dropped from
+it before its row is sent (`sending`, `answered`: called by the job's `send`). A run of the
+list without `--changed-only` invalidates its snapshot at its start (`SnapshotGuard`).
+
+A change made to the list by someone else after the read (or, with `last-sync`, since the last
+sync) is not seen by this run: a row that held is counted unchanged and the other writer's
+value stays, until a sync against the list.
 """
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import Any
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+import orjson
 
 from cxone_outbound.engine.job import PassThroughSource, RunContext, Source
-from cxone_outbound.engine.records import Outcome, Record
+from cxone_outbound.engine.records import Item, Outcome, Record, State
 from cxone_outbound.jobs.sync.index import Compared, CurrentValues
+from cxone_outbound.jobs.sync.snapshot import Snapshot, scope_of, snapshot_path
 from cxone_outbound.jobs.sync.values import writes_hold
 from cxone_outbound.private_files import private_dir
 
 SCRATCH_DIR = "scratch"
 INDEX_FILE = "current-values.sqlite3"
 LOOK_AHEAD = 1000  # rows whose contacts are fetched together
+DAY = 86_400.0
+Against = Literal["list", "last-sync"]
+AGAINST: tuple[Against, ...] = ("list", "last-sync")
 _MISSING: Any = object()
 
 
-class ChangedOnly:
-    """The comparison of one run's rows with one list's current values."""
+def tenant_of(client: Any) -> list[str]:
+    """Who a list id belongs to: the client's base URL, client id, tenant and dialect."""
+    settings = getattr(client, "settings", None)
+    return [str(getattr(settings, name, "") or "")
+            for name in ("base_url", "client_id", "tenant_id", "dialect")]
 
-    def __init__(self, list_id: str, compared: Compared) -> None:
+
+def snapshot_file(ctx: RunContext, list_id: str) -> Path:
+    """The last-sync snapshot of a list of the run's tenant, under the run's state dir."""
+    state_dir = ctx.run_dir.parent.parent  # engine.runner.runs.run_dir_for: <state>/runs/<id>
+    return snapshot_path(state_dir, tenant_of(ctx.client), list_id)
+
+
+class SnapshotGuard:
+    """What a run without `--changed-only` owes the list's snapshot, if there is one: it
+    writes contacts the snapshot cannot follow one by one (without a commit per batch), so the
+    snapshot is invalidated at its start, and the next sync of each scope reads the list."""
+
+    def __init__(self, list_id: str) -> None:
+        self.list_id = list_id
+
+    async def start(self, ctx: RunContext) -> None:
+        if ctx.client is None or ctx.dry_run:
+            return
+        path = snapshot_file(ctx, self.list_id)
+        if path.exists():
+            snapshot = Snapshot(path, scope="")
+            snapshot.invalidate()
+            snapshot.close()
+            ctx.log(f"list {self.list_id}'s last-sync snapshot is dropped: this run writes"
+                    " without comparing (the next --against last-sync reads the list)")
+
+    def sending(self, contact_ids: Iterable[str]) -> None:
+        """Nothing to drop: the snapshot was invalidated at the start."""
+
+    def answered(
+        self,
+        items: Sequence[Item],
+        outcomes: Sequence[Outcome],
+        writes_of: Callable[[Item], tuple[str, Mapping[str, Any]]],
+    ) -> None:
+        """Nothing to keep: no scope of this run's is compared with."""
+
+    def finished(self) -> None:
+        """Nothing open."""
+
+
+class ChangedOnly:
+    """The comparison of one run's rows with one list's values (as read, or as last synced)."""
+
+    def __init__(
+        self,
+        list_id: str,
+        compared: Compared,
+        *,
+        job: str = "update",
+        scope: Any = None,
+        against: Against = "list",
+        relist_days: float | None = None,
+        now: Callable[[], float] = time.time,
+    ) -> None:
         self.list_id = list_id
         self.compared = compared
-        self.index: CurrentValues | None = None
+        # what the snapshot's scope is told apart by: the job and what its rows write
+        self.scope = scope_of(job, scope if scope is not None else [
+            sorted(compared.fields), sorted(compared.attributes)])
+        self.against: Against = against
+        self.relist_days = relist_days
+        self.now = now
+        self.index: CurrentValues | Snapshot | None = None
+        self.snapshot: Snapshot | None = None
+        self.baseline: Against | None = None  # what this session compared with
+        self._read_at = 0.0  # when this session's list read began
         self.phones_as_digits = False
         self.contacts_read = 0
         self.rows_compared = 0
         self.unchanged = 0
-        self._ahead: dict[str, Mapping[str, Any] | None] = {}  # `look_ahead`'s window
+        self._ahead: dict[str, Mapping[str, Any] | bytes | None] = {}  # `look_ahead`'s window
+        self._seen_equal: dict[str, Mapping[str, Any]] = {}  # unchanged on a read, to record
+        # contacts of rows decided to send and not answered yet (as many as are queued or in
+        # flight: bounded by the engine's batches), and those that had two at once
+        self._pending: dict[str, int] = {}
+        self._overlapped: set[str] = set()
 
     async def start(self, ctx: RunContext) -> None:
-        """Read the list's current values into the index (a dry run reads nothing: its rows
-        are planned as if changed)."""
+        """Open the snapshot and pick the baseline; read the list into the index unless the
+        snapshot serves (a dry run reads and keeps nothing: its rows are planned as if
+        changed)."""
         self.close()
         if ctx.client is None:
             return
         self.phones_as_digits = bool(ctx.client.capabilities.phones_as_digits)
+        snapshot = Snapshot(snapshot_file(ctx, self.list_id), self.scope)
+        self.snapshot = snapshot
+        if self.against == "last-sync":
+            why = self._unusable(snapshot)
+            if why is None:
+                self.index, self.baseline = snapshot, "last-sync"
+                ctx.log(f"comparing with the last sync of list {self.list_id} (no list read;"
+                        " changes made in CXone since then are not seen)")
+                ctx.audit({"event": "baseline", "against": "last-sync", "list": self.list_id})
+                return
+            ctx.log(f"--against last-sync: {why}; reading the list instead")
+        snapshot.begin()
+        if not ctx.resumed:  # a new read: what the list no longer holds must not stay
+            snapshot.clear()
+        read_at = self.now()
         folder = private_dir(ctx.run_dir / SCRATCH_DIR)
         index = CurrentValues(folder / INDEX_FILE)
         ctx.log(f"reading the current values of list {self.list_id} (--changed-only)")
@@ -58,45 +163,126 @@ class ChangedOnly:
         ctx.audit({"event": "current_values_read", "list": self.list_id,
                    "contacts": index.count, "complete": complete})
         if complete:
-            self.index = index
+            self.index, self.baseline = index, "list"
+            self._read_at = read_at
         else:  # stopped while reading: nothing will be sent anyway
             index.close()
+
+    def _unusable(self, snapshot: Snapshot) -> str | None:
+        """Why the snapshot cannot serve as the baseline, or None when it can."""
+        state = snapshot.state()
+        if not state.complete:
+            return "no complete snapshot of this list for these fields yet"
+        if self.relist_days is not None and (
+            state.listed_at is None or self.now() - state.listed_at > self.relist_days * DAY
+        ):
+            return f"the list was last read over {self.relist_days:g} days ago"
+        return None
 
     def settle(self, key: str, contact_id: str, writes: Mapping[str, Any]) -> Outcome | None:
         """`unchanged` when every value `writes` sets already holds, else None (send it)."""
         if self.index is None:
             return None
         self.rows_compared += 1
-        current = self._ahead.get(contact_id, _MISSING)
-        if current is _MISSING:
-            current = self.index.get(contact_id)
-        if current is None:
-            return None  # not in the list (sent, and refused as in a full run) or written already
-        if writes_hold(writes, current, phones_as_digits=self.phones_as_digits):
-            self.unchanged += 1
-            return Outcome.unchanged(key, remote_id=contact_id)
-        self.index.forget(contact_id)
+        if contact_id not in self._pending:  # else an earlier row of it is on its way: send
+            current = self._ahead.get(contact_id, _MISSING)
+            if current is _MISSING:
+                current = self.index.get(contact_id)
+            if current is not None and self._holds(writes, current):
+                self.unchanged += 1
+                if self.baseline == "list":  # verified by the read: the snapshot keeps it
+                    self._seen_equal[contact_id] = writes
+                    if len(self._seen_equal) >= LOOK_AHEAD:  # a source without `LookAhead`
+                        self._commit_window()
+                return Outcome.unchanged(key, remote_id=contact_id)
+            if isinstance(self.index, CurrentValues) and current is not None:
+                self.index.forget(contact_id)
+            # the snapshot drops it when its batch is sent (`sending`); until it is answered,
+            # `_pending` has a later row of it sent whatever the snapshot still says
+        self._seen_equal.pop(contact_id, None)
         self._ahead[contact_id] = None
+        count = self._pending[contact_id] = self._pending.get(contact_id, 0) + 1
+        if count > 1:
+            self._overlapped.add(contact_id)
         return None
+
+    def _holds(self, writes: Mapping[str, Any], current: Mapping[str, Any] | bytes) -> bool:
+        if isinstance(current, bytes):  # the snapshot's: the same writes as last time, as bytes
+            if current == orjson.dumps(writes):
+                return True
+            held: Mapping[str, Any] = orjson.loads(current)
+        else:
+            held = current
+        return writes_hold(writes, held, phones_as_digits=self.phones_as_digits)
 
     def look_ahead(self, contact_ids: Sequence[str]) -> None:
         """Fetch the current values of the next rows' contacts in one go (one query, not one a
-        row); `settle` looks there first. Until the list is read, nothing to fetch."""
+        row); `settle` looks there first. The rows the previous window found unchanged on a
+        list read are put in the snapshot first. Until the list is read, nothing to fetch."""
+        self._commit_window()
         if self.index is not None:
             found = self.index.get_many(contact_ids)
             self._ahead = {cid: found.get(cid) for cid in contact_ids}
 
+    def _commit_window(self) -> None:
+        if self.snapshot is None:
+            return
+        equal, self._seen_equal = self._seen_equal, {}
+        self.snapshot.record(equal.items())
+
+    def sending(self, contact_ids: Iterable[str]) -> None:
+        """Contacts whose rows are about to be sent: out of the snapshot (committed) first."""
+        if self.snapshot is not None:
+            self.snapshot.forget(contact_ids)
+
+    def answered(
+        self,
+        items: Sequence[Item],
+        outcomes: Sequence[Outcome],
+        writes_of: Callable[[Item], tuple[str, Mapping[str, Any]]],
+    ) -> None:
+        """A sent batch's answer (no outcomes: its send raised): the rows the server answered
+        written (`succeeded`) go into the snapshot with the values they wrote (`writes_of`:
+        contact id, writes), unless another row of the contact was on its way meanwhile (which
+        landed last is not known: it stays out, and is sent next time)."""
+        done = {o.key for o in outcomes if o.state is State.SUCCEEDED}
+        verified = []
+        for item in items:
+            contact_id, writes = writes_of(item)
+            left = self._pending.pop(contact_id, 1) - 1
+            if left > 0:
+                self._pending[contact_id] = left
+                continue
+            overlapped = contact_id in self._overlapped
+            self._overlapped.discard(contact_id)
+            if item.key in done and not overlapped:
+                verified.append((contact_id, writes))
+        if self.snapshot is not None:
+            self.snapshot.record(verified)
+
+    def finished(self) -> None:
+        """Every row was compared: a snapshot this run built from a list read is complete."""
+        self._commit_window()
+        if self.snapshot is not None and self.baseline == "list":
+            self.snapshot.listed(self._read_at)
+        self.close()
+
     def close(self) -> None:
-        """Drop the index (its file too): called when the run is done with it."""
-        if self.index is not None:
+        """Drop the index (its file too) and the snapshot's connection: called when the run is
+        done with them (what was recorded stays)."""
+        self._commit_window()
+        if isinstance(self.index, CurrentValues):
             self.index.close()
-            self.index = None
+        self.index = None
+        if self.snapshot is not None:
+            self.snapshot.close()
+            self.snapshot = None
 
     def report(self) -> dict[str, Any]:
         """This session's comparison, for the summary (`sync`)."""
-        return {"list": self.list_id, "contactsRead": self.contacts_read,
-                "rowsCompared": self.rows_compared, "unchanged": self.unchanged,
-                "sent": self.rows_compared - self.unchanged}
+        return {"list": self.list_id, "against": self.baseline or self.against,
+                "contactsRead": self.contacts_read, "rowsCompared": self.rows_compared,
+                "unchanged": self.unchanged, "sent": self.rows_compared - self.unchanged}
 
 
 class LookAhead(PassThroughSource):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import time
 import uuid
@@ -12,6 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from cxone_outbound.sandbox.store.schema import connect
+
+_VARIANT = {f"{n:x}": f"{8 | (n & 3):x}" for n in range(16)}
+"""A hex digit with its top two bits set to RFC 4122's variant (10xx)."""
 
 EventSink = Callable[[str, str, dict[str, Any]], None]
 """Called with (tenant id, event name, data) after a change is committed."""
@@ -39,6 +43,15 @@ class Database:
     @staticmethod
     def new_id() -> str:
         return str(uuid.uuid4())
+
+    @staticmethod
+    def new_ids(count: int) -> list[str]:
+        """`count` UUID4s (the same as `new_id`'s) from one read of the random source, without a
+        `UUID` object each: an import chunk takes thousands at once (issue 15)."""
+        raw = os.urandom(16 * count).hex()
+        return [f"{raw[i:i + 8]}-{raw[i + 8:i + 12]}-4{raw[i + 13:i + 16]}-"
+                f"{_VARIANT[raw[i + 16]]}{raw[i + 17:i + 20]}-{raw[i + 20:i + 32]}"
+                for i in range(0, 32 * count, 32)]
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:

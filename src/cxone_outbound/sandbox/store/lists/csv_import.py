@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,7 +17,7 @@ from cxone_outbound.limits import MAX_CSV_FIELD_CHARS
 from cxone_outbound.limits import MAX_IMPORT_BYTES as MAX_IMPORT_BYTES
 from cxone_outbound.limits import MAX_IMPORT_ROWS as MAX_IMPORT_ROWS
 from cxone_outbound.sandbox.errors import PayloadTooLarge, ValidationFailed
-from cxone_outbound.sandbox.store.validation import coerce_attribute, is_e164, is_email
+from cxone_outbound.sandbox.store.validation import E164, MAX_STRING, coerce_attribute, is_email
 
 REQUIRED_COLUMN = "phone_number"
 STANDARD_COLUMNS = {
@@ -32,7 +33,7 @@ class ImportFile:
     """A decoded, checked import body: the header and the raw records (header excluded)."""
 
     header: tuple[str, ...]
-    records: tuple[tuple[str, ...], ...]
+    records: Sequence[Sequence[str]]  # as the CSV reader gave them: not copied a row at a time
 
 
 @dataclass
@@ -95,11 +96,11 @@ def parse_import(raw: bytes, *, max_rows: int = MAX_IMPORT_ROWS) -> ImportFile:
         if header_row is None or not any(cell.strip() for cell in header_row):
             raise ValidationFailed("CSV has no header row", code="MISSING_HEADER")
         header = tuple(cell.strip() for cell in header_row)
-        records: list[tuple[str, ...]] = []
+        records: list[list[str]] = []
         for record in reader:
-            if any(len(cell) > MAX_CSV_FIELD_CHARS for cell in record):
+            if record and max(map(len, record)) > MAX_CSV_FIELD_CHARS:
                 raise csv.Error(f"field larger than field limit ({MAX_CSV_FIELD_CHARS})")
-            records.append(tuple(record))
+            records.append(record)
             if len(records) > max_rows:
                 raise PayloadTooLarge(f"import has more than {max_rows} rows")
     except csv.Error as exc:
@@ -110,46 +111,75 @@ def parse_import(raw: bytes, *, max_rows: int = MAX_IMPORT_ROWS) -> ImportFile:
     if len(set(header)) != len(header) or any(not name for name in header):
         raise ValidationFailed("header row has empty or duplicate column names",
                                code="INVALID_HEADER")
-    return ImportFile(header=header, records=tuple(records))
+    return ImportFile(header=header, records=records)
+
+
+ContactValues = tuple[str, str | None, str | None, str | None, dict[str, Any]]
+"""A good row as the upsert takes it: (phone, first name, last name, email, attributes)."""
+
+
+class RowChecker:
+    """`check_row` prepared once for a header and a list schema: a row is read by its column
+    positions, not made into a dict, and a good one is a tuple (the import worker checks every
+    row of every chunk: issue 15)."""
+
+    def __init__(self, header: tuple[str, ...], schema: dict[str, str]) -> None:
+        self.header = header
+        at = {name: i for i, name in enumerate(header)}
+        self._phone = at["phone_number"]
+        self._first, self._last, self._email = (at.get(n) for n in ("first_name", "last_name",
+                                                                    "email"))
+        self._attributes = [(i, name, schema.get(name, "string")) for i, name in enumerate(header)
+                            if name not in STANDARD_COLUMNS]
+
+    def check(self, number: int, record: Sequence[str],
+              kept_phone: str | None = None) -> ContactValues | list[RowError]:
+        """One record as a contact to upsert, or its row errors. Unknown columns are strings.
+
+        The phone must be E.164, unless it is `kept_phone` (the legacy spelling the record
+        already holds, re-uploaded unchanged: not a change, so not refused)."""
+        if len(record) != len(self.header):
+            return [RowError(number, None, "RAGGED_ROW",
+                             f"has {len(record)} columns, header has {len(self.header)}")]
+        errors: list[RowError] = []
+        raw_phone = record[self._phone]
+        phone = raw_phone.strip()
+        if kept_phone is not None and kept_phone in (phone, raw_phone):
+            phone = kept_phone
+        elif E164.match(phone) is None:
+            errors.append(RowError(number, "phone_number", "INVALID_E164",
+                                   "phone_number must be E.164"))
+        email = "" if self._email is None else record[self._email].strip()
+        if email and not is_email(email):
+            errors.append(RowError(number, "email", "INVALID_EMAIL",
+                                   "email is not a valid address"))
+        attributes: dict[str, Any] = {}
+        for i, name, type_ in self._attributes:
+            value = record[i]
+            if value == "":
+                continue
+            if type_ == "string" and len(value) <= MAX_STRING:  # coerce_attribute's answer
+                attributes[name] = value
+                continue
+            try:
+                attributes[name] = coerce_attribute(value, type_)
+            except ValueError as exc:
+                errors.append(RowError(number, name, "INVALID_TYPE", f"{name}: {exc}"))
+        if errors:
+            return errors
+        first = None if self._first is None else record[self._first] or None
+        last = None if self._last is None else record[self._last] or None
+        return phone, first, last, email or None, attributes
 
 
 def check_row(
     number: int, header: tuple[str, ...], record: tuple[str, ...], schema: dict[str, str],
     kept_phone: str | None = None,
 ) -> ContactRow | list[RowError]:
-    """One record as a contact to upsert, or its row errors. Unknown columns are strings.
-
-    The phone must be E.164, unless it is `kept_phone` (the legacy spelling the record already
-    holds, re-uploaded unchanged: not a change, so not refused)."""
-    if len(record) != len(header):
-        return [RowError(number, None, "RAGGED_ROW",
-                         f"has {len(record)} columns, header has {len(header)}")]
-    values = dict(zip(header, record, strict=True))
-    errors: list[RowError] = []
-    phone = values["phone_number"].strip()
-    if kept_phone is not None and kept_phone in (phone, values["phone_number"]):
-        phone = kept_phone
-    elif not is_e164(phone):
-        errors.append(RowError(number, "phone_number", "INVALID_E164",
-                               "phone_number must be E.164"))
-    email = values.get("email", "").strip()
-    if email and not is_email(email):
-        errors.append(RowError(number, "email", "INVALID_EMAIL", "email is not a valid address"))
-    attributes: dict[str, Any] = {}
-    for name, value in values.items():
-        if name in STANDARD_COLUMNS or value == "":
-            continue
-        try:
-            attributes[name] = coerce_attribute(value, schema.get(name, "string"))
-        except ValueError as exc:
-            errors.append(RowError(number, name, "INVALID_TYPE", f"{name}: {exc}"))
-    if errors:
-        return errors
-    return ContactRow(
-        row=number,
-        phone=phone,
-        first_name=values.get("first_name") or None,
-        last_name=values.get("last_name") or None,
-        email=email or None,
-        attributes=attributes,
-    )
+    """One record as a contact to upsert, or its row errors (`RowChecker.check`, one row)."""
+    checked = RowChecker(header, schema).check(number, record, kept_phone)
+    if isinstance(checked, list):
+        return checked
+    phone, first, last, email, attributes = checked
+    return ContactRow(row=number, phone=phone, first_name=first, last_name=last, email=email,
+                      attributes=attributes)

@@ -16,10 +16,10 @@ from cxone_outbound.sandbox.errors import Conflict, NotFound
 from cxone_outbound.sandbox.store.database import Database
 from cxone_outbound.sandbox.store.lists.contacts import Contacts
 from cxone_outbound.sandbox.store.lists.csv_import import (
-    ContactRow,
+    ContactValues,
     ImportFile,
+    RowChecker,
     RowError,
-    check_row,
 )
 
 MAX_REPORTED_ERRORS = 1000
@@ -112,7 +112,7 @@ class Imports:
                 "INSERT INTO import_jobs (id, tenant_id, list_id, status, header, records, total,"
                 " created_at, updated_at) VALUES (?, ?, ?, 'QUEUED', ?, ?, ?, ?, ?)",
                 (job_id, tenant_id, list_id, orjson.dumps(list(data.header)).decode(),
-                 orjson.dumps([list(r) for r in data.records]), len(data.records), now, now))
+                 orjson.dumps(data.records), len(data.records), now, now))
         return {"jobId": job_id, "status": "QUEUED", "contactListId": list_id,
                 "totalRecords": len(data.records)}
 
@@ -182,17 +182,17 @@ class Imports:
                 applied, errors, owners = self.admin_rows(conn, tenant_id, list_id, header,
                                                           chunk, start, schema)
             else:
-                good: list[ContactRow] = []
-                for offset, record in enumerate(chunk):
-                    number = start + offset + 1
-                    if not any(cell.strip() for cell in record):
+                good: list[ContactValues] = []
+                check = RowChecker(header, schema).check
+                for number, record in enumerate(chunk, start + 1):
+                    if not "".join(record).strip():
                         continue  # a blank line keeps its number but is no record
-                    checked = check_row(number, header, tuple(record), schema)
-                    if isinstance(checked, ContactRow):
+                    checked = check(number, record)
+                    if isinstance(checked, tuple):
                         good.append(checked)
                     else:
                         errors.extend(checked)
-                self.contacts.upsert_rows(conn, tenant_id, list_id, good)
+                self.contacts.upsert_many(conn, tenant_id, list_id, good)
                 applied = len(good)
             conn.executemany(
                 "INSERT INTO import_row_errors (job_id, row, field, code, message, external_id)"
