@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -111,3 +112,18 @@ def test_a_second_session_reuses_the_sandbox_state(tmp_path: Path) -> None:
     assert first.ok and second.ok
     assert (tmp_path / "demo" / "sandbox.db").exists()
     assert first.folder != second.folder
+
+
+def test_the_list_as_read_back_is_kept_in_a_file_of_the_session(
+    demo: tuple[DemoResult, str],
+) -> None:
+    """The rest of the workload is drawn from this file as a stream: the demo never holds the
+    list, so its own memory does not grow with `--contacts`."""
+    result, text = demo
+    assert result.folder is not None
+    with (result.folder / "list-as-imported.csv").open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.reader(fh))
+    assert rows[0] == ["contactId", "phone"]
+    ids = [row[0] for row in rows[1:]]
+    assert len(set(ids)) == len(ids) > 0 and all(ids)
+    assert f"the list holds {len(ids):,} contacts" in text

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
+from collections.abc import Iterator
 
 import phonenumbers
 
@@ -74,7 +75,7 @@ def test_updates_name_known_ids_and_a_few_unknown_ones() -> None:
 
 def test_the_crm_extract_covers_part_of_the_list_with_gaps() -> None:
     ids = [f"id-{i}" for i in range(2000)]
-    rows = workload.crm_rows(random.Random(2), ids)
+    rows = list(workload.crm_rows(random.Random(2), ids))
     assert 0.5 * len(ids) < len(rows) < 0.7 * len(ids)
     assert {len(r) for r in rows} == {len(workload.CRM_COLUMNS)}
     assert any(r[2] == "" for r in rows) and any(r[2] == "high" for r in rows)
@@ -87,3 +88,31 @@ def test_suppressions_come_from_the_list_some_written_with_a_trunk_zero() -> Non
     assert written
     assert any(p not in phones for p in written)
     assert {normalize_phone(p, "US").e164 for p in written} <= set(phones)
+
+
+def test_a_sample_from_a_stream_read_once_is_seeded_and_distinct() -> None:
+    def stream() -> Iterator[int]:
+        yield from range(10_000)
+
+    first = workload.sample(random.Random(5), stream(), 300)
+    assert first == workload.sample(random.Random(5), stream(), 300)
+    assert len(set(first)) == 300
+    assert first != workload.sample(random.Random(6), stream(), 300)
+
+
+def test_a_sample_of_a_short_stream_is_all_of_it() -> None:
+    assert sorted(workload.sample(random.Random(1), iter("abc"), 10)) == ["a", "b", "c"]
+
+
+def test_a_sample_favours_no_part_of_the_stream() -> None:
+    picks = Counter(i // 1000 for seed in range(40)
+                    for i in workload.sample(random.Random(seed), iter(range(10_000)), 250))
+    assert min(picks.values()) > 0.7 * max(picks.values())  # ten tenths, ~1,000 picks each
+
+
+def test_updates_and_the_crm_extract_are_drawn_from_ids_streamed_once() -> None:
+    ids = (f"id-{i}" for i in range(2000))  # a generator: read once, never held
+    rows = workload.update_rows(random.Random(1), ids, 100)
+    assert len(rows) == 100
+    crm = list(workload.crm_rows(random.Random(2), (f"id-{i}" for i in range(2000))))
+    assert 0.5 * 2000 < len(crm) < 0.7 * 2000

@@ -78,7 +78,7 @@ def test_an_international_numbers_zone_is_libphonenumbers_own(e164: str) -> None
 
 
 def test_the_cached_zip_data_equals_the_package_reduced_in_process(tmp_path: Path) -> None:
-    cache = tmp_path / "cache" / "zip-index.json"
+    cache = tmp_path / "cache" / "zip-index.tsv"
     rows = zip_data.load_zip_rows(cache)
     assert cache.exists()  # written by the child process
     assert rows == zip_data._reduced()
@@ -86,6 +86,6 @@ def test_the_cached_zip_data_equals_the_package_reduced_in_process(tmp_path: Pat
 
 
 def test_a_damaged_zip_cache_is_rebuilt(tmp_path: Path) -> None:
-    cache = tmp_path / "zip-index.json"
+    cache = tmp_path / "zip-index.tsv"
     cache.write_text('{"10001": "not a row"}')
     assert zip_data.load_zip_rows(cache)["10001"][1] == "NY"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 
@@ -19,6 +19,15 @@ def write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[str]]) 
             writer.writerow(row)
             count += 1
     return count
+
+
+def read_columns(path: Path, *columns: int) -> Iterator[tuple[str, ...]]:
+    """The cells at `columns` of every data row of a CSV `write_csv` wrote, read as a stream."""
+    with path.open(encoding="utf-8", newline="") as fh:
+        reader = csv.reader(fh)
+        next(reader, None)  # the header
+        for row in reader:
+            yield tuple(row[i] for i in columns)
 
 
 def write_text(path: Path, text: str, *, private: bool = False) -> Path:

@@ -24,7 +24,7 @@ from rich.table import Table
 
 from cxone_outbound.config import Settings
 from cxone_outbound.demo import steps, tenant, workload
-from cxone_outbound.demo.files import write_csv, write_text
+from cxone_outbound.demo.files import read_columns, write_csv, write_text
 from cxone_outbound.demo.steps import Step, StepResult, Workload
 from cxone_outbound.engine.journal import Journal
 from cxone_outbound.engine.runner import journal_path, run_dir_for
@@ -37,6 +37,9 @@ Invoke = Callable[[Sequence[str]], int]
 DEFAULT_CONTACTS = 100_000
 UPDATE_SHARE = 0.03  # "a few thousand" changes for 100k contacts
 MAX_UPDATES = 3_000
+LIST_CSV = "list-as-imported.csv"
+"""The list's (contact id, phone) as read back after the import, from which the rest of the
+workload is drawn (streamed: the demo never holds the list)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,17 +182,20 @@ class Demo:
         return path, count
 
     def _write_rest(
-        self, rng: random.Random, folder: Path, listed: list[tuple[str, str]]
+        self, rng: random.Random, folder: Path, listed: Path, count: int
     ) -> tuple[Path, Path, int, int]:
-        ids = [contact_id for contact_id, _ in listed]
-        phones = [phone for _, phone in listed]
-        n_updates = min(MAX_UPDATES, max(10, int(len(ids) * UPDATE_SHARE)))
+        """The files made from the list as read (`listed`, `count` contacts): each reads it
+        again as a stream, so the demo's memory does not grow with the list."""
+        def ids() -> Iterator[str]:
+            return (contact_id for contact_id, in read_columns(listed, 0))
+
+        n_updates = min(MAX_UPDATES, max(10, int(count * UPDATE_SHARE)))
         updates = folder / "changes.csv"
-        changes = workload.update_rows(rng, ids, n_updates)
+        changes = workload.update_rows(rng, ids(), n_updates)
         n_upd = write_csv(updates, workload.UPDATE_COLUMNS, changes)
         crm = folder / "crm-extract.csv"
-        n_crm = write_csv(crm, workload.CRM_COLUMNS, workload.crm_rows(rng, ids))
-        disposable = workload.disposable_entries(rng, phones, max(1, len(phones) // 500))
+        n_crm = write_csv(crm, workload.CRM_COLUMNS, workload.crm_rows(rng, ids()))
+        disposable = workload.disposable_entries(rng, _phones(listed), max(1, count // 500))
         write_text(folder / "disposable.txt", workload.disposable_text(disposable))
         write_text(folder / "mapping.toml", workload.MAPPING_TOML)
         write_text(folder / "directive.toml", workload.DIRECTIVE_TOML)
@@ -208,12 +214,13 @@ class Demo:
                      made.list_id, made.campaign_id)
         if not self._step(steps.import_step(w, state_dir, progress), head):
             return
-        listed = asyncio.run(tenant.list_phones(settings, made.list_id))
-        _, _, n_upd, n_crm = self._write_rest(rng, folder, listed)
-        suppressed = sorted(set(workload.suppression_phones(rng, [p for _, p in listed])))
+        listed = folder / LIST_CSV
+        count = asyncio.run(tenant.write_list(settings, made.list_id, listed))
+        _, _, n_upd, n_crm = self._write_rest(rng, folder, listed, count)
+        suppressed = sorted(set(workload.suppression_phones(rng, _phones(listed))))
         added = asyncio.run(tenant.suppress(settings, suppressed))
         self._say(
-            f"the list holds {len(listed):,} contacts; {n_upd:,} changes in changes.csv, "
+            f"the list holds {count:,} contacts ({LIST_CSV}); {n_upd:,} changes in changes.csv, "
             f"{n_crm:,} CRM rows in crm-extract.csv, {added:,} numbers suppressed"
         )
         if not self._step(steps.update_step(w, state_dir, progress), head):
@@ -305,6 +312,10 @@ class Demo:
         self._say(f"demo finished in {self.result.elapsed_s:.0f}s")
         for problem in self.result.problems:
             self._say(f"not as designed: {problem}", "red")
+
+
+def _phones(listed: Path) -> Iterator[str]:
+    return (phone for phone, in read_columns(listed, 1))
 
 
 def _shown(args: Sequence[str], folder: Path | None) -> list[str]:

@@ -10,8 +10,10 @@ each dialect itself: v2's typed list and campaign, or an Admin API calling list 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+import csv
+from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 from cxone_outbound.client import CXoneClient
 from cxone_outbound.client.admin import contract
@@ -68,20 +70,32 @@ async def _create_calling_list_and_campaign(settings: Settings, tag: str) -> Ten
         return Tenant(list_id, str(campaign_id))
 
 
-async def list_phones(settings: Settings, list_id: str) -> list[tuple[str, str]]:
-    """(contact id, phone) of every contact of the list, in list order."""
+LIST_COLUMNS = ("contactId", "phone")
+
+
+async def write_list(settings: Settings, list_id: str, path: Path) -> int:
+    """Write (contact id, phone) of every contact of the list, in list order, to the CSV at
+    `path` page by page as the pages arrive (a list of a million is never held); how many."""
+    count = 0
     async with open_api(settings) as client:
-        return [(c.id, c.phone or "") async for c in client.iter_contacts(list_id)]
+        with path.open("w", encoding="utf-8", newline="") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(LIST_COLUMNS)
+            async for page in client.iter_contact_pages(list_id):
+                writer.writerows((c.id, c.phone or "") for c in page)
+                count += len(page)
+    return count
 
 
-async def suppress(settings: Settings, phones: Sequence[str], concurrency: int = 8) -> int:
-    """Suppress `phones` (already suppressed ones are fine); how many were new."""
-    gate = asyncio.Semaphore(concurrency)
+async def suppress(settings: Settings, phones: Iterable[str], concurrency: int = 8) -> int:
+    """Suppress `phones` (already suppressed ones are fine); how many were new. `concurrency`
+    workers take the phones in turn: no task per phone."""
+    pending = iter(phones)
     added = 0
 
-    async def one(client: OpenedApi, phone: str) -> None:
+    async def worker(client: OpenedApi) -> None:
         nonlocal added
-        async with gate:
+        for phone in pending:  # one iterator shared by the workers of one event loop
             try:
                 await client.create_suppression(phone, reason="customer asked (demo)")
                 added += 1
@@ -89,7 +103,7 @@ async def suppress(settings: Settings, phones: Sequence[str], concurrency: int =
                 pass
 
     async with open_api(settings) as client:
-        await asyncio.gather(*(one(client, phone) for phone in phones))
+        await asyncio.gather(*(worker(client) for _ in range(concurrency)))
     return added
 
 

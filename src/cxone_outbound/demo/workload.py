@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import random
 import uuid
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
 
 from cxone_outbound.demo.names import FIRST_NAMES, LAST_NAMES
 from cxone_outbound.demo.phones import (
@@ -32,6 +33,9 @@ CRM_COLUMNS = (
     "CXone ID", "Account Status", "Priority", "Balance", "VIP", "Last Purchase", "Owner",
 )
 SEGMENTS = ("retail", "smb", "enterprise", "public")
+DUPLICATE_POOL = 10_000
+"""Earlier numbers a duplicate row is drawn from: a uniform sample of every clean number so far,
+so generating a million contacts does not keep a million parsed numbers."""
 LIST_SCHEMA: tuple[tuple[str, str], ...] = (
     ("region", "string"),
     ("segment", "string"),
@@ -67,6 +71,37 @@ class Contact:
     kind: str
 
 
+T = TypeVar("T")
+
+
+@dataclass(slots=True)
+class Reservoir(Generic[T]):
+    """A uniform sample of at most `size` of the items offered so far (Algorithm R), in fixed
+    memory whatever their number; seeded by the `random.Random` it is handed."""
+
+    rng: random.Random
+    size: int
+    items: list[T] = field(default_factory=list)
+    seen: int = 0
+
+    def offer(self, item: T) -> None:
+        self.seen += 1
+        if len(self.items) < self.size:
+            self.items.append(item)
+            return
+        slot = self.rng.randrange(self.seen)
+        if slot < self.size:
+            self.items[slot] = item
+
+
+def sample(rng: random.Random, items: Iterable[T], size: int) -> list[T]:
+    """`size` items drawn uniformly from a stream read once (all of them if it holds fewer)."""
+    reservoir: Reservoir[T] = Reservoir(rng, size)
+    for item in items:
+        reservoir.offer(item)
+    return reservoir.items
+
+
 def _email(rng: random.Random, first: str, last: str, bad: bool) -> str:
     if bad:
         return rng.choice((f"{first.lower()}@", f"{first}.{last}", "n/a@", "@example.com"))
@@ -78,7 +113,7 @@ def _email(rng: random.Random, first: str, last: str, bad: bool) -> str:
 
 def contacts(rng: random.Random, count: int, batch: str, mix: Mix = Mix()) -> Iterator[Contact]:
     """`count` contact rows (`CONTACT_COLUMNS`), messy in the proportions of `mix`."""
-    seen: list[Phone] = []
+    seen: Reservoir[Phone] = Reservoir(rng, DUPLICATE_POOL)
     for _ in range(count):
         roll = rng.randrange(1000)
         kind = "clean"
@@ -96,14 +131,14 @@ def contacts(rng: random.Random, count: int, batch: str, mix: Mix = Mix()) -> It
         elif (roll := roll - mix.toll_free) < 0:
             kind, phone = "toll_free", toll_free_phone(rng)
             text = write_readable(rng, phone)
-        elif (roll := roll - mix.duplicate) < 0 and seen:
-            kind, phone = "duplicate", rng.choice(seen)
+        elif (roll := roll - mix.duplicate) < 0 and seen.items:
+            kind, phone = "duplicate", rng.choice(seen.items)
             text = write_readable(rng, phone)
         else:
             phone = valid_phone(rng, pick_region(rng))
             text = write_readable(rng, phone)
         if phone is not None and kind == "clean":
-            seen.append(phone)
+            seen.offer(phone)
         first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
         if rng.randrange(1000) < mix.missing_last_name:
             kind, last = "missing_last_name", ""
@@ -117,11 +152,12 @@ def contacts(rng: random.Random, count: int, batch: str, mix: Mix = Mix()) -> It
 
 
 def update_rows(
-    rng: random.Random, contact_ids: Sequence[str], count: int, unknown_share: float = 0.02
+    rng: random.Random, contact_ids: Iterable[str], count: int, unknown_share: float = 0.02
 ) -> list[tuple[str, str, str]]:
-    """`count` changes (`UPDATE_COLUMNS`) to existing contacts, a few to ids no list has."""
+    """`count` changes (`UPDATE_COLUMNS`) to existing contacts, a few to ids no list has; the
+    ids are read once, as a stream (a list of a million is never held)."""
     rows: list[tuple[str, str, str]] = []
-    picks = rng.sample(list(contact_ids), min(count, len(contact_ids)))
+    picks = sample(rng, contact_ids, count)
     for contact_id in picks:
         if rng.random() < unknown_share:
             contact_id = str(uuid.UUID(int=rng.getrandbits(128), version=4))
@@ -157,13 +193,14 @@ def _date(rng: random.Random) -> str:
 
 
 def crm_rows(
-    rng: random.Random, contact_ids: Sequence[str], share: float = 0.6
-) -> list[tuple[str, ...]]:
+    rng: random.Random, contact_ids: Iterable[str], share: float = 0.6
+) -> Iterator[tuple[str, ...]]:
     """A CRM extract (`CRM_COLUMNS`) for `share` of the contacts: gaps, null-likes, junk, a few
-    rows without an id and a few repeated contacts (refused by design)."""
-    chosen = [c for c in contact_ids if rng.random() < share]
-    rows: list[tuple[str, ...]] = []
-    for contact_id in chosen:
+    rows without an id and a few repeated contacts (refused by design). Rows are made as the
+    ids stream by, to be written as they come."""
+    for contact_id in contact_ids:
+        if rng.random() >= share:
+            continue
         key = contact_id
         roll = rng.random()
         if roll < 0.003:
@@ -177,13 +214,12 @@ def crm_rows(
             _date(rng),
             rng.choice(("Dana", "Lee", "Sam", "", "Alex")),
         )
-        rows.append(row)
+        yield row
         if roll > 0.997:
-            rows.append(row)  # the same contact twice: only the first is sent
-    return rows
+            yield row  # the same contact twice: only the first is sent
 
 
-def suppression_phones(rng: random.Random, phones: Sequence[str], share: float = 0.01) -> list[str]:
+def suppression_phones(rng: random.Random, phones: Iterable[str], share: float = 0.01) -> list[str]:
     """Numbers of the list to suppress; some written with a trunk zero (`+44020...`), as
     another system stored them: preview planning must still match them."""
     picked = [p for p in phones if rng.random() < share]
@@ -196,10 +232,9 @@ def suppression_phones(rng: random.Random, phones: Sequence[str], share: float =
     return written
 
 
-def disposable_entries(rng: random.Random, phones: Sequence[str], count: int) -> list[str]:
+def disposable_entries(rng: random.Random, phones: Iterable[str], count: int) -> list[str]:
     """Disposable (burner) numbers seen in the list, for the directive's disposable file."""
-    candidates = [p for p in phones if p.startswith(("+1", "+44"))]
-    return rng.sample(candidates, min(count, len(candidates)))
+    return sample(rng, (p for p in phones if p.startswith(("+1", "+44"))), count)
 
 
 MAPPING_TOML = """\

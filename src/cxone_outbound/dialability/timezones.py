@@ -20,13 +20,18 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 import phonenumbers
 from phonenumbers.phonenumberutil import is_number_type_geographical
 
+from cxone_outbound.dialability.geo_states import US_STATES, state_of_number
 from cxone_outbound.dialability.zip_data import load_zip_rows
 from cxone_outbound.phones.metadata import classify
 
-__all__ = ["ZipInfo", "ZoneFinder", "ZoneResult", "ZoneStatus", "is_iana_zone", "zip_index"]
+__all__ = ["US_STATES", "ZipInfo", "ZoneFinder", "ZoneResult", "ZoneStatus", "is_iana_zone",
+           "zip_index"]
 
 _ZIP = re.compile(r"^\s*(\d{5})(?:[-\s]?\d{4})?\s*$")
 _UNKNOWN_ZONE = "Etc/Unknown"
+PHONE_MEMO = 8_192
+"""Entries of each per-number memo: a list's numbers are mostly distinct, so a larger memo buys
+few hits for its memory (65,536 entries held ~12 MB each); per-prefix memos stay larger."""
 
 
 class ZoneStatus(StrEnum):
@@ -82,10 +87,12 @@ def zip_index() -> Mapping[str, ZipInfo]:
     A few USPS rows carry no zone or a name that is not an IANA zone: those ZIPs get None and
     the record falls back to its phone.
     """
-    return {
-        zip_code: ZipInfo(zone if is_iana_zone(zone) else None, state, codes)
-        for zip_code, (zone, state, codes) in load_zip_rows().items()
-    }
+    shared: dict[ZipInfo, ZipInfo] = {}  # 42k ZIPs, fewer than 2k distinct answers
+    index: dict[str, ZipInfo] = {}
+    for zip_code, (zone, state, codes) in load_zip_rows().items():
+        info = ZipInfo(zone if is_iana_zone(zone) else None, state, codes)
+        index[zip_code] = shared.setdefault(info, info)
+    return index
 
 
 def area_code_states(zips: Mapping[str, ZipInfo]) -> Mapping[str, frozenset[str]]:
@@ -170,26 +177,7 @@ class ZoneFinder:
         return tuple(sorted(self._area_states.get(e164[2:5], ())))
 
 
-US_STATES: Mapping[str, str] = {
-    "alabama": "AL", "alaska": "AK", "arizona": "AZ", "arkansas": "AR", "california": "CA",
-    "colorado": "CO", "connecticut": "CT", "delaware": "DE", "florida": "FL", "georgia": "GA",
-    "hawaii": "HI", "idaho": "ID", "illinois": "IL", "indiana": "IN", "iowa": "IA",
-    "kansas": "KS", "kentucky": "KY", "louisiana": "LA", "maine": "ME", "maryland": "MD",
-    "massachusetts": "MA", "michigan": "MI", "minnesota": "MN", "mississippi": "MS",
-    "missouri": "MO", "montana": "MT", "nebraska": "NE", "nevada": "NV", "new hampshire": "NH",
-    "new jersey": "NJ", "new mexico": "NM", "new york": "NY", "north carolina": "NC",
-    "north dakota": "ND", "ohio": "OH", "oklahoma": "OK", "oregon": "OR", "pennsylvania": "PA",
-    "rhode island": "RI", "south carolina": "SC", "south dakota": "SD", "tennessee": "TN",
-    "texas": "TX", "utah": "UT", "vermont": "VT", "virginia": "VA", "washington": "WA",
-    "west virginia": "WV", "wisconsin": "WI", "wyoming": "WY", "washington d.c.": "DC",
-    "district of columbia": "DC", "puerto rico": "PR", "guam": "GU",
-    "u.s. virgin islands": "VI", "american samoa": "AS", "northern mariana islands": "MP",
-}
-"""State names as libphonenumber's English geocoder writes them, and their USPS codes."""
-_STATE_CODES = frozenset(US_STATES.values())
-
-
-@functools.lru_cache(maxsize=65_536)
+@functools.lru_cache(maxsize=PHONE_MEMO)
 def _geocoded_state(e164: str) -> str | None:
     try:
         number = phonenumbers.parse(e164, None)
@@ -197,13 +185,7 @@ def _geocoded_state(e164: str) -> str | None:
         return None
     if phonenumbers.region_code_for_number(number) != "US":
         return None
-    from phonenumbers import geocoder  # its data is large: loaded when a state is needed
-
-    text = geocoder.description_for_number(number, "en").strip()
-    _, comma, code = text.rpartition(",")
-    if comma and code.strip() in _STATE_CODES:
-        return code.strip()
-    return US_STATES.get(text.lower())
+    return state_of_number(number)  # the geocoder's answer, from its +1 prefixes alone
 
 
 _CANONICAL_E164 = re.compile(r"^\+[1-9]\d{1,14}$")
@@ -230,7 +212,7 @@ def _nanp_zone(npa_nxx: str) -> ZoneResult:
     return _zone_of(_table_zones(f"1{npa_nxx}0000"))
 
 
-@functools.lru_cache(maxsize=65_536)
+@functools.lru_cache(maxsize=PHONE_MEMO)
 def _parsed_phone_zone(e164: str) -> ZoneResult:
     try:
         number = phonenumbers.parse(e164, None)

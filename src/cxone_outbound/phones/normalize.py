@@ -242,10 +242,12 @@ class PhoneNormalizer:
 
     Lists repeat the same raw values (duplicates, shared switchboards); a hit skips parsing.
     Results are immutable, so sharing them is safe. The memo is `functools.lru_cache` (C, so a
-    hit costs a dict lookup) over the pure `normalize_phone`, one per normaliser.
+    hit costs a dict lookup) over the pure `normalize_phone`, one per normaliser. An entry holds
+    about 300 B: 65,536 of them were ~20 MB of a job's rise from 20k to 100k contacts for 2 % of
+    hits on the demo's list (1.7 % at 16,384, the same CPU within noise).
     """
 
-    def __init__(self, default_region: str | None = "US", *, max_size: int = 65_536) -> None:
+    def __init__(self, default_region: str | None = "US", *, max_size: int = 16_384) -> None:
         self.default_region = default_region.upper() if default_region else None
         self.max_size = max(0, max_size)
         self._memo = functools.lru_cache(maxsize=self.max_size)(normalize_phone)
