@@ -23,6 +23,7 @@ import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -157,6 +158,15 @@ def next_callable(
     """`now` when a call is allowed now in every zone, else the first instant it will be
     (within `days`); None when there is none. Several zones: an ambiguous record is called
     only when it is within the window wherever it may be."""
+    return _next_callable(tuple(zones), tuple(rules), now, days)
+
+
+@lru_cache(maxsize=4096)
+def _next_callable(
+    zones: tuple[ZoneInfo, ...], rules: tuple[Rule, ...], now: datetime, days: int
+) -> datetime | None:
+    """Memoised: a run judges every record at one `now`, and a list has few distinct (zones,
+    rules) pairs, while working out the intervals costs ~5 ms (`cxo check`: 5 ms a record)."""
     if not zones:
         return None
     common = open_intervals(zones[0], rules, now, days)
