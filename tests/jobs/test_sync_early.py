@@ -163,3 +163,18 @@ def test_a_row_screened_out_by_a_dnc_file_is_skipped_not_settled_early(
     document = json.loads(out.out)
     assert document["counts"] == {"skipped": 1, "unchanged": 1}  # as a full run screens it
     assert document["sync"]["settledEarly"] == 0
+
+
+def test_an_edit_to_the_code_of_prepare_changes_the_fingerprint(tmp_path: Path) -> None:
+    import importlib.util
+
+    from cxone_outbound.jobs.update import _code_digest
+
+    path = tmp_path / "prepare_like.py"
+    path.write_text("def build_changes(fields):\n    return dict(fields)\n")
+    spec = importlib.util.spec_from_file_location("prepare_like", path)
+    assert spec is not None
+    module = importlib.util.module_from_spec(spec)
+    before = _code_digest(module)
+    path.write_text("def build_changes(fields):\n    return {k: v.strip() for k, v in fields}\n")
+    assert _code_digest(module) != before

@@ -21,9 +21,14 @@ row whose every change already holds ends `unchanged`, unsent (jobs/sync/, docs/
 
 from __future__ import annotations
 
+import hashlib
+import sys
 from collections.abc import Mapping, Sequence
+from pathlib import Path
+from types import ModuleType
 from typing import Any
 
+from cxone_outbound import limits
 from cxone_outbound._version import __version__
 from cxone_outbound.client import errors
 from cxone_outbound.client.capabilities import Capabilities
@@ -53,6 +58,21 @@ from cxone_outbound.limits import (
     first_too_long,
     record_chars,
 )
+
+
+def _code_digest(*modules: ModuleType) -> str:
+    """A digest of the modules' source: an edit to `prepare` (or the limits it applies) between
+    two syncs must not let a row settle early on a digest the old code verified."""
+    digest = hashlib.blake2b(digest_size=8)
+    for module in modules:
+        try:
+            digest.update(Path(str(module.__file__)).read_bytes())
+        except OSError:  # no source file (a frozen build): the version alone stands for it
+            digest.update(module.__name__.encode())
+    return digest.hexdigest()
+
+
+PREPARE_CODE = _code_digest(sys.modules[__name__], limits)
 
 CONTACT_FIELDS: dict[str, tuple[str, ...]] = {
     "contactId": ("contact_id", "id", "contact id"),
@@ -161,7 +181,7 @@ class UpdateJob(BaseJob):
         self._max_record = capabilities.max_record_chars if capabilities else None
         # what `prepare` depends on besides a row's cells: a row whose cells equal those of a
         # row the server verified under the same fingerprint is settled before `prepare`
-        fingerprint = [__version__, self.name, self.grouped, self._max_record,
+        fingerprint = [__version__, PREPARE_CODE, self.name, self.grouped, self._max_record,
                        MAX_ATTRIBUTE_CHARS, MAX_EMAIL_CHARS, MAX_NAME_CHARS]
         self.changed_only = (
             ChangedOnly(list_id, changed_only, job=self.name, against=against,
