@@ -99,6 +99,7 @@ def test_a_second_cxo_on_an_input_whose_run_is_in_progress_exits_2_naming_it(
     assert code == 2, err
     assert f"run {run_id} of this job on this input is in progress (pid {proc.pid} on " in err
     assert "note:" not in err and "resuming" not in err  # neither offered nor taken
+    assert "--help" not in err  # the command was right, only its moment was not
     with Journal(journal_path(state)) as journal:
         assert [r.id for r in journal.list_runs()] == [run_id]  # no second run beside it
         assert journal.counts(run_id) == {}

@@ -20,6 +20,7 @@ from rich.console import Console
 from typer._click import exceptions as click_exceptions
 
 from cxone_outbound.cli.exit_codes import ExitCode, exit_code_for
+from cxone_outbound.cli.output import Output
 from cxone_outbound.cli.state import CliState
 from cxone_outbound.config import Settings
 from cxone_outbound.engine.job import Job, Source
@@ -146,6 +147,13 @@ def cli_state(ctx: typer.Context) -> CliState:
 def usage_error(message: str) -> NoReturn:
     """Stop with a one-line usage error (exit 2)."""
     raise click_exceptions.UsageError(message)
+
+
+def _run_in_use(out: Output, exc: RunLocked) -> NoReturn:
+    """Stop (exit 2) on a run another process holds: one line, no usage hint, as the command
+    was right and only its moment was not."""
+    out.info(f"error: {exc}")
+    raise typer.Exit(ExitCode.BAD_INPUT)
 
 
 def open_csv(
@@ -288,7 +296,7 @@ def execute(
         try:
             candidate = find_resumable_run(directory, job.name, fingerprint)
         except RunLocked as exc:  # in progress in another process: exit 2, nothing sent
-            usage_error(str(exc))
+            _run_in_use(out, exc)
         interactive = sys.stdin.isatty() and sys.stderr.isatty() and not state.json_output
         changed = None
         if resume == "auto" and candidate is None:
@@ -314,7 +322,9 @@ def execute(
     reporter = make_reporter(mode, json_output=state.json_output)
     try:
         summary = run_job(job, source, config, client_factory=client_factory, reporter=reporter)
-    except (ResumeError, RunLocked) as exc:
+    except RunLocked as exc:
+        _run_in_use(out, exc)
+    except ResumeError as exc:
         usage_error(str(exc))
     document = summary.as_dict()  # a job's own figures come in through Job.summary_extra
     document.pop("fatal_exception", None)
