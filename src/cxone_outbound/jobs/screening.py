@@ -128,6 +128,10 @@ class ScreeningJob(WrappingJob):
         facts: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(inner)
+        # a screen judges each record's prepared body: a job must not settle a record before
+        # `prepare` (update's early settling) behind it, whoever builds the pair
+        if getattr(inner, "early_settling", False):
+            inner.early_settling = False  # type: ignore[attr-defined]  # checked just above
         self.phone_of = phone_of
         self.header = list(header)
         self.screen = screen

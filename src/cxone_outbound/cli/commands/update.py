@@ -77,7 +77,6 @@ def update_contacts(
     # a row that would write a listed phone is skipped whole
     with screening(ctx, updater, header=source.header, phone_of=new_phone, dry_run=dry_run,
                    default_region="US", dnc_files=scrub_dnc) as job:
-        updater.early_settling = job is updater  # a screen must see every prepared body
         runs.execute(ctx, job, updater.with_look_ahead(source), state_dir=state_dir,
                      resume=resume, dry_run=dry_run, progress=progress, settings=settings)
 
