@@ -13,7 +13,7 @@ import pytest
 from tests.engine.live import assert_accounted
 from tests.jobs.test_changed_only_sandbox import StopAfter, listed
 from tests.jobs.test_dnc_scrub_sandbox import _dnc
-from tests.jobs.test_sync_last_sync import nightly, sync, updater, written
+from tests.jobs.test_sync_last_sync import night, nightly, updater, written
 from tests.jobs.test_sync_snapshot import opened
 
 from cxone_outbound.cli.main import invoke
@@ -83,13 +83,13 @@ async def test_a_nightly_sync_settles_early_exactly_the_rows_whose_cells_equal_t
     settings, state = dialect_settings, tmp_path / "state"
     list_id, contacts = listed(sandbox_control, 20)
     one = nightly(tmp_path / "one.csv", contacts, {1: "silver"})
-    await sync(settings, updater(settings, sandbox_control, list_id, one), one, state)
+    await night(settings, sandbox_control, list_id, one, state)
     two = nightly(tmp_path / "two.csv", contacts, {1: "silver", 7: "bronze"})
     lines = two.read_text().splitlines()
     lines[1 + 4] = lines[1 + 4].replace(contacts[4]["id"], f" {contacts[4]['id']} ")
     two.write_text("\n".join(lines) + "\n")  # row 4: other cells, the same writes
     before = sandbox_control.writes(list_id)
-    second = await sync(settings, updater(settings, sandbox_control, list_id, two), two, state)
+    second = await night(settings, sandbox_control, list_id, two, state)
     assert second.counts == {"succeeded": 1, "unchanged": 19}
     assert second.sections["sync"]["settledEarly"] == 18  # all but the sent row and row 4
     assert written(sandbox_control, list_id, before, contacts) == {7}
@@ -102,7 +102,7 @@ async def test_a_resume_after_a_stop_within_a_window_neither_resends_nor_counts_
     settings, state = dialect_settings, tmp_path / "state"
     list_id, contacts = listed(sandbox_control, 40)
     one = nightly(tmp_path / "one.csv", contacts, {})
-    await sync(settings, updater(settings, sandbox_control, list_id, one), one, state)
+    await night(settings, sandbox_control, list_id, one, state)
     changed = {3, 12, 30, 33}
     two = nightly(tmp_path / "two.csv", contacts, dict.fromkeys(changed, "silver"))
 
@@ -120,7 +120,7 @@ async def test_a_resume_after_a_stop_within_a_window_neither_resends_nor_counts_
     assert first.status == "interrupted"
     assert_accounted(first)
     assert first.sections["sync"]["settledEarly"] > 0  # the stop came within a window
-    resumed = await sync(settings, updater(settings, sandbox_control, list_id, two), two, state,
+    resumed = await night(settings, sandbox_control, list_id, two, state,
                          resume=first.run_id)
     assert resumed.status == "completed"
     assert resumed.counts == {"succeeded": 4, "unchanged": 36}

@@ -66,6 +66,12 @@ async def sync(settings: Settings, job: UpdateJob | EnrichJob, path: Path,
     return await run_live(job, source, settings, state, **config)  # type: ignore[arg-type]
 
 
+async def night(settings: Settings, control: Any, list_id: str, path: Path, state: Path,
+                **config: Any) -> RunSummary:
+    """One night's last-sync update of the list from `path`."""
+    return await sync(settings, updater(settings, control, list_id, path), path, state, **config)
+
+
 def written(control: Any, list_id: str, before: dict[str, int],
             contacts: list[dict[str, Any]]) -> set[int]:
     after = control.writes(list_id)
@@ -88,13 +94,13 @@ async def test_last_sync_sends_only_what_changed_since_the_last_verified_sync(
     settings, state = dialect_settings, tmp_path / "state"
     list_id, contacts = listed(sandbox_control, 20)
     one = nightly(tmp_path / "one.csv", contacts, {1: "silver", 2: "silver"})
-    first = await sync(settings, updater(settings, sandbox_control, list_id, one), one, state)
+    first = await night(settings, sandbox_control, list_id, one, state)
     assert first.sections["sync"]["against"] == "list"  # no snapshot yet: the list is read
     assert first.counts == {"succeeded": 2, "unchanged": 18}
     two = nightly(tmp_path / "two.csv", contacts, {1: "silver", 2: "silver", 7: "bronze"})
     before = sandbox_control.writes(list_id)
     sandbox_control.reset_counters()
-    second = await sync(settings, updater(settings, sandbox_control, list_id, two), two, state)
+    second = await night(settings, sandbox_control, list_id, two, state)
     assert second.sections["sync"]["against"] == "last-sync"
     assert second.sections["sync"]["contactsRead"] == 0
     assert second.counts == {"succeeded": 1, "unchanged": 19}
@@ -111,7 +117,7 @@ async def test_a_row_that_failed_last_time_is_sent_again(
     state = tmp_path / "state"
     list_id, contacts = listed(sandbox_control, 6)
     one = nightly(tmp_path / "one.csv", contacts, {})
-    await sync(settings, updater(settings, sandbox_control, list_id, one), one, state)
+    await night(settings, sandbox_control, list_id, one, state)
     # night 2 moves contact 3 to silver, but every write answers 503: nothing is verified
     two = nightly(tmp_path / "two.csv", contacts, {3: "silver"})
     sandbox_control.set_faults("error@PATCH:*=1.0:503")
@@ -120,7 +126,7 @@ async def test_a_row_that_failed_last_time_is_sent_again(
     assert second.counts == {"failed": 1, "unchanged": 5}
     sandbox_control.set_faults("")
     before = sandbox_control.writes(list_id)
-    third = await sync(settings, updater(settings, sandbox_control, list_id, two), two, state)
+    third = await night(settings, sandbox_control, list_id, two, state)
     assert third.sections["sync"]["against"] == "last-sync"
     assert third.counts == {"succeeded": 1, "unchanged": 5}
     assert written(sandbox_control, list_id, before, contacts) == {3}
@@ -134,12 +140,12 @@ async def test_a_contact_another_field_set_wrote_is_not_taken_for_unchanged(
     state = tmp_path / "state"
     list_id, contacts = listed(sandbox_control, 4)
     full = nightly(tmp_path / "full.csv", contacts, {})
-    await sync(settings, updater(settings, sandbox_control, list_id, full), full, state)
+    await night(settings, sandbox_control, list_id, full, state)
     tier_only = nightly(tmp_path / "tier.csv", contacts, {0: "silver"}, ["contactId", "tier"])
     other = await sync(settings, updater(settings, sandbox_control, list_id, tier_only),
                        tier_only, state)
     assert other.counts == {"succeeded": 1, "unchanged": 3}
-    again = await sync(settings, updater(settings, sandbox_control, list_id, full), full, state)
+    again = await night(settings, sandbox_control, list_id, full, state)
     assert again.sections["sync"]["against"] == "last-sync"
     assert again.counts == {"succeeded": 1, "unchanged": 3}
     assert (await tiers_of(settings, list_id))[contacts[0]["id"]] == "gold"
@@ -151,11 +157,11 @@ async def test_a_run_without_changed_only_makes_the_next_last_sync_read_the_list
     state = tmp_path / "state"
     list_id, contacts = listed(sandbox_control, 4)
     full = nightly(tmp_path / "full.csv", contacts, {})
-    await sync(settings, updater(settings, sandbox_control, list_id, full), full, state)
+    await night(settings, sandbox_control, list_id, full, state)
     moved = nightly(tmp_path / "moved.csv", contacts, {2: "silver"})
     plain = UpdateJob(list_id=list_id, capabilities=capabilities_for("v2"))  # a full run
     assert (await sync(settings, plain, moved, state)).counts == {"succeeded": 4}
-    again = await sync(settings, updater(settings, sandbox_control, list_id, full), full, state)
+    again = await night(settings, sandbox_control, list_id, full, state)
     assert again.sections["sync"]["against"] == "list"  # the full run dropped the snapshot
     assert again.counts == {"succeeded": 1, "unchanged": 3}
     assert (await tiers_of(settings, list_id))[contacts[2]["id"]] == "gold"
@@ -169,7 +175,7 @@ async def test_the_last_of_several_rows_of_one_contact_wins_against_the_last_syn
     settings, state = dialect_settings, tmp_path / "state"
     list_id, contacts = listed(sandbox_control, 2)
     full = nightly(tmp_path / "full.csv", contacts, {})
-    await sync(settings, updater(settings, sandbox_control, list_id, full), full, state)
+    await night(settings, sandbox_control, list_id, full, state)
     cid = contacts[0]["id"]
     path = tmp_path / "thrice.csv"
     path.write_text(f"contactId,tier\n{cid},silver\n{cid},bronze\n{cid},silver\n")
@@ -178,7 +184,7 @@ async def test_the_last_of_several_rows_of_one_contact_wins_against_the_last_syn
     summary = await sync(settings, job, path, state, claim_records=1)
     assert summary.counts == {"succeeded": 3}
     assert (await tiers_of(settings, list_id))[cid] == "silver"
-    again = await sync(settings, updater(settings, sandbox_control, list_id, path), path, state)
+    again = await night(settings, sandbox_control, list_id, path, state)
     assert (await tiers_of(settings, list_id))[cid] == "silver"
     assert again.counts.get("failed", 0) == 0
 
@@ -189,7 +195,7 @@ async def test_a_changed_field_set_falls_back_to_the_list_read(
     state = tmp_path / "state"
     list_id, contacts = listed(sandbox_control, 5)
     full = nightly(tmp_path / "full.csv", contacts, {})
-    await sync(settings, updater(settings, sandbox_control, list_id, full), full, state)
+    await night(settings, sandbox_control, list_id, full, state)
     fewer = nightly(tmp_path / "fewer.csv", contacts, {2: "silver"}, ["contactId", "tier"])
     sandbox_control.reset_counters()
     summary = await sync(settings, updater(settings, sandbox_control, list_id, fewer), fewer,
@@ -228,7 +234,7 @@ async def test_an_interrupted_runs_snapshot_holds_only_verified_rows(
     settings, state = dialect_settings, tmp_path / "state"
     list_id, contacts = listed(sandbox_control, 40)
     one = nightly(tmp_path / "one.csv", contacts, {})
-    await sync(settings, updater(settings, sandbox_control, list_id, one), one, state)
+    await night(settings, sandbox_control, list_id, one, state)
     changed = {3, 12, 30, 33}
     two = nightly(tmp_path / "two.csv", contacts, dict.fromkeys(changed, "silver"))
 
