@@ -20,7 +20,6 @@ from cxone_outbound.sandbox.control import SandboxControl
 from cxone_outbound.sandbox.server import SandboxServer
 from cxone_outbound.signing import SIGNATURE_HEADER, verify
 
-
 LIST_ROUTE = "GET /inContactAPI/services/vNN.0/lists/call-lists/{listId}"
 
 
