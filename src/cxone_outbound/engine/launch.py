@@ -148,7 +148,10 @@ def run_job(
     # out of the collector's reach, so each full collection does not walk it again (a sixth of
     # the CPU of a 100k-row change-only sync went to walking it).
     gc.freeze()
-    return asyncio.run(_run_with_signals(runner))
+    try:
+        return asyncio.run(_run_with_signals(runner))
+    finally:
+        gc.unfreeze()  # collectable again once the run is over (many runs in one process)
 
 
 async def _run_with_signals(runner: Runner) -> RunSummary:
