@@ -86,6 +86,11 @@ class ReadBack:
     def done(self) -> bool:
         return not self._pending
 
+    @property
+    def pending(self) -> int:
+        """How many of the upload's external ids are not seen as sent yet."""
+        return len(self._pending)
+
     def see(self, records: Iterable[Mapping[str, Any]]) -> None:
         """Check off the rows these records hold as sent (empty cells are not compared: a
         tenant may leave such a field as it was)."""
@@ -108,10 +113,22 @@ class ReadBack:
         return [RowError(row=n, code=code, message=message) for n in missing]
 
 
-async def read_back(check: ReadBack, call: JsonCall, list_id: str, *, start: int) -> None:
+async def read_back(
+    check: ReadBack, call: JsonCall, list_id: str, *, start: int, refused: int | None = None
+) -> None:
     """Read the list's records from `start` to the end, then from 0, until every row of the
-    upload is seen; stop as soon as none is pending."""
+    upload is seen; stop as soon as none is pending.
+
+    `refused`: how many more rows the list counts invalid since before the upload (its
+    counters, read once the job completed). When exactly that many are still pending after
+    the pass from `start`, they are the refused ones (a refused row is never in the list) and
+    the pass from 0 is skipped: it would read the whole list for rows that are not there, at
+    every upload with a refused row (quadratic in the list's size). Any other count reads on.
+    Nothing is ever taken for written by it: a row is `succeeded` only when seen.
+    """
     for skip in dict.fromkeys((max(0, start), 0)):
+        if skip == 0 and start > 0 and refused is not None and check.pending == refused:
+            return
         async for records in record_pages(call, list_id, skip=skip):
             check.see(records)
             if check.done:

@@ -69,9 +69,10 @@ class AdminUploads(AdminDownloads):
             job_id = str(contract.read(contract.UPLOAD, answer)["jobId"])
             self._jobs[job_id] = list_id
             cancelled = await self._wait(job_id)
+            after = await self._counters(list_id)  # the job is complete: final for it
             check = ReadBack(rows, columns)
-            await read_back(check, self._json, list_id, start=start)
-            after = await self._counters(list_id)
+            await read_back(check, self._json, list_id, start=start,
+                            refused=after.invalid - before.invalid)
         row_errors = check.row_errors(before, after)
         self.verified += check.sent
         status = "FAILED" if cancelled and row_errors else "COMPLETED"
