@@ -87,3 +87,18 @@ def test_a_deleted_contacts_seq_and_id_are_never_given_again(tmp_path: Path) -> 
             store.contacts.get_contact(TENANT, first)
     finally:
         store.close()
+
+
+def test_a_new_database_finds_a_contact_by_primary_key_with_no_index_on_ids(
+        tmp_path: Path) -> None:
+    store = Store(tmp_path / "s.db")
+    try:
+        indexed = {row["name"] for row in store.db.conn.execute(
+            "SELECT ii.name FROM pragma_index_list('contacts') il,"
+            " pragma_index_info(il.name) ii")}
+        where, params = store.contacts.ids.where(store.contacts.ids.mint(7, 1)[0])
+        plan = " ".join(row["detail"] for row in store.db.conn.execute(
+            f"EXPLAIN QUERY PLAN SELECT * FROM contacts WHERE {where}", params))
+        assert "id" not in indexed and "INTEGER PRIMARY KEY" in plan
+    finally:
+        store.close()
