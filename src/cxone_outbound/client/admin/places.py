@@ -18,15 +18,14 @@ its noted place, so a move of up to a page is still found. The places live in a 
 
 from __future__ import annotations
 
-import shutil
 import sqlite3
-import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import orjson
 
 from cxone_outbound.client.admin.paging import PAGE_MAX
+from cxone_outbound.client.admin.scratch import ScratchDb
 
 _SCHEMA = """
 CREATE TABLE seen (list_id TEXT NOT NULL, external_id TEXT NOT NULL, position INTEGER NOT NULL,
@@ -39,30 +38,18 @@ class SeenPlaces:
     list's beginning seen without a gap (`whole_through`), None when unknown."""
 
     def __init__(self, scratch: Path | None = None) -> None:
-        self._scratch = scratch
-        self._folder: Path | None = None
-        self._db: sqlite3.Connection | None = None
+        self._file = ScratchDb(scratch, "seen", _SCHEMA)
         self._through: dict[str, int] = {}
 
+    @property
+    def _db(self) -> sqlite3.Connection | None:
+        return self._file.opened
+
     def _open(self) -> sqlite3.Connection:
-        if self._db is None:
-            if self._scratch is not None:
-                self._scratch.mkdir(parents=True, exist_ok=True)
-            self._folder = Path(tempfile.mkdtemp(prefix=".cxo-admin-seen-", dir=self._scratch))
-            db = sqlite3.connect(self._folder / "seen.db", isolation_level=None)
-            db.execute("PRAGMA journal_mode = OFF")
-            db.execute("PRAGMA synchronous = OFF")
-            db.executescript(_SCHEMA)
-            self._db = db
-        return self._db
+        return self._file.connection()
 
     def close(self) -> None:
-        if self._db is not None:
-            self._db.close()
-            self._db = None
-        if self._folder is not None:
-            shutil.rmtree(self._folder, ignore_errors=True)
-            self._folder = None
+        self._file.close()
         self._through.clear()
 
     def empty(self, list_id: str) -> None:

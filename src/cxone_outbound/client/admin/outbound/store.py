@@ -11,14 +11,14 @@ a new download would not bring back).
 
 from __future__ import annotations
 
-import shutil
 import sqlite3
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import orjson
+
+from cxone_outbound.client.admin.scratch import ScratchDb
 
 _SCHEMA = """
 CREATE TABLE records (
@@ -48,36 +48,24 @@ class DownloadedLists:
     """
 
     def __init__(self, scratch: Path | None = None) -> None:
-        self._scratch = scratch
-        self._folder: Path | None = None
-        self._db: sqlite3.Connection | None = None
+        self._file = ScratchDb(scratch, "lists", _SCHEMA)
         self._whole: set[str] = set()
 
+    @property
+    def _db(self) -> sqlite3.Connection | None:
+        return self._file.opened
+
     def _open(self) -> sqlite3.Connection:
-        if self._db is None:
-            if self._scratch is not None:
-                self._scratch.mkdir(parents=True, exist_ok=True)
-            self._folder = Path(tempfile.mkdtemp(prefix=".cxo-admin-lists-", dir=self._scratch))
-            db = sqlite3.connect(self._folder / "lists.db", isolation_level=None)
-            db.execute("PRAGMA journal_mode = OFF")
-            db.execute("PRAGMA synchronous = OFF")
-            db.executescript(_SCHEMA)
-            self._db = db
-        return self._db
+        return self._file.connection()
 
     @property
     def path(self) -> Path | None:
         """The file, once made (tests check it is gone after `close`)."""
-        return None if self._folder is None else self._folder / "lists.db"
+        return self._file.path
 
     def close(self) -> None:
         """Remove the file and forget every list (a reopened client downloads again)."""
-        if self._db is not None:
-            self._db.close()
-            self._db = None
-        if self._folder is not None:
-            shutil.rmtree(self._folder, ignore_errors=True)
-            self._folder = None
+        self._file.close()
         self._whole.clear()
 
     # -- a download ------------------------------------------------------------------------
