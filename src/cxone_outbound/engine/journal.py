@@ -213,47 +213,52 @@ class Journal:
         return found
 
     def _batch_ids(self, seq: int, names: Sequence[str]) -> dict[str, int]:
-        """The rows of the batches named, made if new."""
-        self._db.executemany(
-            "INSERT OR IGNORE INTO batches (run, name) VALUES (?, ?)", [(seq, n) for n in names]
+        """The rows of the batches named, made if new (two statements, whatever their number:
+        one-record batches make one a record)."""
+        unique = orjson.dumps(list(dict.fromkeys(names))).decode()
+        self._db.execute(
+            "INSERT OR IGNORE INTO batches (run, name) SELECT ?, value FROM json_each(?)",
+            (seq, unique),
         )
-        ids: dict[str, int] = {}
-        unique = list(dict.fromkeys(names))
-        for start in range(0, len(unique), PART):
-            part = unique[start : start + PART]
-            marks = ",".join("?" * len(part))
-            ids.update(
-                self._db.execute(
-                    f"SELECT name, id FROM batches WHERE run = ? AND name IN ({marks})",  # noqa: S608
-                    (seq, *part),
-                ).fetchall()
-            )
-        return ids
+        return dict(
+            self._db.execute(
+                "SELECT name, id FROM batches WHERE run = ?"
+                " AND name IN (SELECT value FROM json_each(?))",
+                (seq, unique),
+            ).fetchall()
+        )
 
     def claim(self, run_id: str, batches: Sequence[Batch]) -> None:
         """Mark the batches' records in-flight, committed, before anything is sent.
 
-        One statement a batch: its keys go to SQLite as one JSON array (a record whose line
-        is not its key, none so far, gets a statement of its own).
+        A few statements a claim, not one a batch: a one-record batch (a per-contact update)
+        would otherwise pay a statement a record. The keys go to SQLite as one JSON object
+        (batch row -> keys); a record whose line is not its key, none so far, is its own row.
         """
         seq = self._seq(run_id)
         self._db.execute("BEGIN IMMEDIATE")
         try:
             ids = self._batch_ids(seq, [b.id for b in batches])
+            # a new row has no remote id; a batch claimed again takes the one it has now
+            self._db.execute(
+                "UPDATE batches SET remote_id = NULL WHERE remote_id IS NOT NULL"
+                " AND id IN (SELECT value FROM json_each(?))",
+                (orjson.dumps([ids[b.id] for b in batches if b.remote_id is None]).decode(),),
+            )
             self._db.executemany(
                 "UPDATE batches SET remote_id = ? WHERE id = ?",
-                [(b.remote_id, ids[b.id]) for b in batches],
+                [(b.remote_id, ids[b.id]) for b in batches if b.remote_id is not None],
             )
+            keyed: dict[str, list[int | str]] = {}
+            lined: list[tuple[int, int | str, int, int, int]] = []
             for batch in batches:
-                keys, lined = split_keys(item.record for item in batch.items)
-                self._db.execute(
-                    CLAIM_KEYS,
-                    (seq, IN_FLIGHT, ids[batch.id], orjson.dumps(keys).decode()),
-                )
-                self._db.executemany(
-                    CLAIM_ONE,
-                    [(seq, key, line, IN_FLIGHT, ids[batch.id]) for key, line in lined],
-                )
+                row = ids[batch.id]
+                keys, others = split_keys(item.record for item in batch.items)
+                keyed.setdefault(str(row), []).extend(keys)
+                lined += [(seq, key, line, IN_FLIGHT, row) for key, line in others]
+            self._db.execute(CLAIM_KEYS, (seq, IN_FLIGHT, orjson.dumps(keyed).decode()))
+            if lined:
+                self._db.executemany(CLAIM_ONE, lined)
         except BaseException:
             self._db.execute("ROLLBACK")
             raise

@@ -77,9 +77,10 @@ SELECT = (
 )
 PART = 500  # SQLite's host parameters per statement, with room to spare
 
-CLAIM_KEYS = (  # the keys of a batch as one JSON array
+CLAIM_KEYS = (  # the keys of a claim's batches as one JSON object: {batch row: [keys]}
     "INSERT INTO entries (run, key, line, state, attempts, batch)"
-    " SELECT ?, value, NULL, ?, 1, ? FROM json_each(?) WHERE true"
+    " SELECT ?1, k.value, NULL, ?2, 1, CAST(b.key AS INTEGER)"
+    " FROM json_each(?3) AS b, json_each(b.value) AS k WHERE true"
     " ON CONFLICT (run, key) DO UPDATE SET line = excluded.line, state = excluded.state,"
     " attempts = entries.attempts + 1, batch = excluded.batch, remote_id = NULL,"
     " error_code = NULL, message = NULL, field = NULL, retryable = 0"
