@@ -1,6 +1,11 @@
 """Sending batches: claimed in the journal first, `concurrency` in flight, reconciled on resume;
 a batch that raises fails its records (retryable or not by the error), never the run, unless
-the error is fatal (auth, a missing list): then the run stops."""
+the error is fatal (auth, a missing list): then the run stops.
+
+Batches are sent by at most `concurrency` long-lived worker tasks fed through a queue, not by
+a task a batch: a per-contact update has a batch a record, and a task's creation, scheduling
+and done callbacks cost about as much again as handing work to a waiting worker (issue 15).
+"""
 
 from __future__ import annotations
 
@@ -50,15 +55,33 @@ class Sender:
         self._on_outcomes = on_outcomes
         self._on_settled = on_settled  # an outcome given without sending (a dry run's)
         self._log = log
-        self.slots = asyncio.Semaphore(job.concurrency)
-        self.tasks: set[asyncio.Task[None]] = set()
+        self.slots = asyncio.Semaphore(job.concurrency)  # batches started and not ended
+        self._work: asyncio.Queue[tuple[Batch, RunContext, bool] | None] = asyncio.Queue()
+        self._workers: list[asyncio.Task[None]] = []
+        self._error: Exception | None = None  # the first a batch's handling raised
         self.planned_records = 0  # a dry run's
         self.planned_batches = 0
 
     async def drain(self) -> None:
-        """Wait for every batch in flight."""
-        while self.tasks:
-            await asyncio.gather(*list(self.tasks))
+        """Wait for every batch in flight; the workers end (a later batch starts new ones)."""
+        while self._workers:
+            workers, self._workers = self._workers, []
+            for _ in workers:  # after every batch queued before it
+                self._work.put_nowait(None)
+            await asyncio.gather(*workers)
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
+
+    async def _worker(self) -> None:
+        """Send batches until told to end. An error escaping a batch (e.g. the journal's) does
+        not end the worker, whose slot would then be lost: it is raised by `drain`, after every
+        batch started has ended (as a task of its own would have raised it there)."""
+        while (work := await self._work.get()) is not None:
+            try:
+                await self.run_batch(*work)
+            except Exception as exc:
+                self._error = self._error or exc
 
     def new_batch(self, items: list[Item]) -> Batch:
         if self.dry_run:  # nothing is journaled or sent: no id to derive
@@ -96,9 +119,11 @@ class Sender:
     def start(
         self, batch: Batch, ctx: RunContext, *, reconcile: bool
     ) -> None:
-        task = asyncio.create_task(self.run_batch(batch, ctx, reconcile))
-        self.tasks.add(task)
-        task.add_done_callback(self.tasks.discard)
+        """Hand a batch whose slot is taken to a worker (one is idle: workers are as many as
+        slots, and a worker releases its slot only as it finishes a batch)."""
+        self._work.put_nowait((batch, ctx, reconcile))
+        if len(self._workers) < self.job.concurrency:
+            self._workers.append(asyncio.create_task(self._worker()))
 
     async def dispatch(
         self, batch: Batch, ctx: RunContext, *, reconcile: bool = False
