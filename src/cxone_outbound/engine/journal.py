@@ -58,7 +58,13 @@ class Journal:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute("PRAGMA busy_timeout=10000")
-        self._db.executescript(SCHEMA)
+        try:  # one transaction, not one a table: a new journal is made in one commit
+            self._db.executescript(f"BEGIN IMMEDIATE;{SCHEMA}COMMIT;")
+        except BaseException:
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK")
+            self._db.close()
+            raise
         migrate(self._db)
         self._codes: dict[str, int] = {}
         self._names: dict[int, State] = {}
