@@ -12,6 +12,7 @@ import contextlib
 import json
 import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
+from itertools import groupby
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,8 @@ from cxone_outbound.engine.journal_schema import (
     SCHEMA,
     SELECT,
     SETTLE_UNCHANGED,
+    UPSERT_CLEAN,
+    UPSERT_FAILED,
     Entry,
     RunInfo,
     migrate,
@@ -358,34 +361,21 @@ class Journal:
     def _upsert_outcomes(
         self, seq: int, outcomes: Sequence[tuple[Record, Outcome]], session: int
     ) -> None:
+        """Each outcome onto its record's entry, in order. A run of outcomes without an error
+        (a per-contact update's, each with its contact's id) goes as one JSON array: about
+        half the cost of a bound statement a record."""
         code = self._code
-        self._db.executemany(
-            "INSERT INTO entries (run, key, line, state, attempts, error_code, message, field,"
-            " retryable, remote_id, session) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-            " ON CONFLICT (run, key) DO UPDATE SET state = excluded.state,"
-            " attempts = MAX(entries.attempts, excluded.attempts),"
-            " error_code = excluded.error_code, message = excluded.message,"
-            " field = excluded.field, retryable = excluded.retryable,"
-            " remote_id = CASE WHEN excluded.remote_id IS NULL THEN entries.remote_id"
-            " WHEN excluded.remote_id IS (SELECT remote_id FROM batches WHERE id = entries.batch)"
-            " THEN NULL ELSE excluded.remote_id END,"
-            " session = excluded.session",
-            [
-                (
-                    seq,
-                    *stored(record.key, record.line),
-                    code(outcome.state),
-                    outcome.attempts,
-                    None if (error := outcome.error) is None else error.code,
-                    None if error is None else error.message,
-                    None if error is None else error.field,
-                    0 if error is None else int(error.retryable),
-                    outcome.remote_id,
-                    session,
-                )
-                for record, outcome in outcomes
-            ],
-        )
+        for clean, group in groupby(outcomes, lambda pair: pair[1].error is None):
+            if clean:
+                rows = [[*stored(r.key, r.line), code(o.state), o.attempts, o.remote_id]
+                        for r, o in group]
+                self._db.execute(UPSERT_CLEAN, (seq, session, orjson.dumps(rows).decode()))
+                continue
+            self._db.executemany(UPSERT_FAILED, [
+                (seq, *stored(r.key, r.line), code(o.state), o.attempts, e.code, e.message,
+                 e.field, int(e.retryable), o.remote_id, session)
+                for r, o in group if (e := o.error) is not None
+            ])
 
     def _attempts(self, seq: int, records: Sequence[Record]) -> dict[str, int]:
         """Key -> attempts so far, for the journaled records among `records`."""
