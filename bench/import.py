@@ -217,6 +217,12 @@ def main() -> None:
         f" ({cpu_s / rows * 1e6:.1f} us a row); sandbox {rows / server_s:,.0f} rows per CPU"
         f" second ({server_s / rows * 1e6:.1f} us a row)"
     )
+    slower = max(cpu_s, server_s)
+    print(
+        f"  CPU ceiling with a free core each: {rows / slower:,.0f} rows/s (the slower side's"
+        f" {slower / rows * 1e6:.1f} us a row); both on one core: {rows / (cpu_s + server_s):,.0f}"
+        " rows/s"
+    )
     if before is not None:
         b_elapsed, b_peak, b_cpu, b_server = before
         print(

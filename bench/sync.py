@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import csv
+import gc
 import os
 import random
 import statistics
@@ -99,6 +100,7 @@ async def update(
 def measured(control: Any, base: str, path: Path, state: Path, list_id: str,
              mode: str) -> dict[str, Any]:
     control.reset_counters()
+    gc.freeze()  # as `engine.launch.run_job` does before a command's run
     started, cpu = time.perf_counter(), time.process_time()
     summary = asyncio.run(update(base, path, state, list_id, mode))
     elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu

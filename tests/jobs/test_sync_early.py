@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from tests.engine.live import assert_accounted
-from tests.jobs.test_changed_only_sandbox import StopAfter, listed
+from tests.jobs.test_changed_only_sandbox import StopAfter, listed, tiers_of
 from tests.jobs.test_dnc_scrub_sandbox import _dnc
 from tests.jobs.test_sync_last_sync import night, nightly, updater, written
 from tests.jobs.test_sync_snapshot import opened
@@ -21,7 +21,7 @@ from cxone_outbound.client.dialect import OpenedApi, open_api
 from cxone_outbound.client.events import RequestObserver
 from cxone_outbound.config import Settings
 from cxone_outbound.engine import CsvSource, RunConfig, Runner
-from cxone_outbound.engine.records import Item, Outcome, Record
+from cxone_outbound.engine.records import Item, Outcome, Record, RecordError
 from cxone_outbound.jobs.sync import ChangedOnly, Compared
 from cxone_outbound.jobs.update import CONTACT_FIELDS
 
@@ -75,6 +75,50 @@ def test_a_later_row_of_a_contact_on_its_way_is_not_settled_early(tmp_path: Path
     sync.look_ahead(["c1", "c1"])
     assert sync.settle("2", "c1", {"attributes": {"tier": "silver"}}) is None  # on its way
     assert not sync.settles_early(row(3, "gold"), "c1")
+
+
+def test_a_window_settles_together_the_rows_no_earlier_row_of_their_contact_holds_back(
+    tmp_path: Path,
+) -> None:
+    sync = against_last_sync(tmp_path, ["update", 1])
+    for n, cid in enumerate(["c1", "c2", "c3"], 1):
+        sync.settle(str(n), cid, GOLD)
+        sync.answered([Item(row(n, "gold", cid), (cid, GOLD))], [Outcome.succeeded(str(n))],
+                      lambda item: item.payload)
+    sync.look_ahead(["c1", "c2", "c1", "c3", "c4"])
+    compared = sync.rows_compared
+    window = [
+        row(10, "silver", "c1"),  # changed: left to the row-by-row way
+        row(11, "gold", "c2"),
+        row(12, "gold", "c1"),  # as verified, but after a changed row of c1: not settled here
+        row(13, "gold", "c3"),
+        row(14, "gold", "c4"),  # nothing verified of c4
+        Record("15", 15, {}, [], RecordError("RAGGED_ROW", "expected 2 columns")),
+    ]
+    assert sync.settle_window(window, lambda r: r.fields.get("contactId", "")) == [
+        (1, "c2"), (3, "c3")]
+    assert (sync.settled_early, sync.unchanged, sync.rows_compared - compared) == (2, 2, 2)
+
+
+async def test_a_verified_row_after_its_contacts_changed_row_in_one_window_is_sent_and_wins(
+    tmp_path: Path, dialect_settings: Settings, sandbox_control: Any
+) -> None:
+    settings, state = dialect_settings, tmp_path / "state"
+    list_id, contacts = listed(sandbox_control, 6)
+    one = nightly(tmp_path / "one.csv", contacts, {})
+    await night(settings, sandbox_control, list_id, one, state)
+    lines = one.read_text().splitlines()
+    cid = contacts[2]["id"]
+    bronze = next(line for line in lines if cid in line).replace("gold", "bronze")
+    two = tmp_path / "two.csv"
+    two.write_text("\n".join([*lines[:3], bronze, *lines[3:]]) + "\n")  # bronze, then gold
+    before = sandbox_control.writes(list_id)
+    second = await night(settings, sandbox_control, list_id, two, state)
+    assert second.counts == {"succeeded": 2, "unchanged": 5}
+    assert second.sections["sync"]["settledEarly"] == 5
+    assert written(sandbox_control, list_id, before, contacts) == {2}
+    assert (await tiers_of(settings, list_id))[cid] == "gold"
+    assert_accounted(second)
 
 
 async def test_a_nightly_sync_settles_early_exactly_the_rows_whose_cells_equal_the_verified(

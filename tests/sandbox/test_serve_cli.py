@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from cxone_outbound.cli.commands import sandbox as sandbox_cli
 from cxone_outbound.cli.main import app
+from cxone_outbound.sandbox.http import serving
 from cxone_outbound.sandbox.options import SandboxOptions
 
 
@@ -18,7 +18,7 @@ def test_serve_announces_the_v2_client_and_the_admin_access_key(
     def fake_serve(options: SandboxOptions, announce: Callable[[str, Path], None]) -> None:
         announce("http://127.0.0.1:8642", Path("/tmp/sandbox.db"))
 
-    monkeypatch.setattr(sandbox_cli, "serve", fake_serve)
+    monkeypatch.setattr(serving, "serve", fake_serve)  # loaded by the command itself
     result = CliRunner().invoke(app, ["sandbox", "serve", "--port", "0"])
     assert result.exit_code == 0, result.output
     assert "client id demo-client, client secret demo-secret" in result.output

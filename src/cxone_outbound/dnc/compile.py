@@ -15,10 +15,7 @@ from array import array
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
-
-import numpy as np
-import numpy.typing as npt
+from typing import TYPE_CHECKING, BinaryIO
 
 from cxone_outbound.dnc.fileformat import (
     FENCE_STRIDE,
@@ -36,7 +33,11 @@ DEFAULT_RUN_SIZE = 4_000_000  # keys per sorted run: 32 MB, sorted in place
 MAX_LINE = 1024  # bytes read of one line; a longer line is refused, not held
 MERGE_BUDGET = 1_000_000  # keys held by all runs' blocks together while merging (8 MB)
 
-Int64Array = npt.NDArray[np.int64]
+if TYPE_CHECKING:  # numpy is loaded by a compile only: not by every `cxo` command's start
+    import numpy.typing as npt
+    from numpy import int64
+
+    Int64Array = npt.NDArray[int64]
 
 
 class DncCompileError(ValueError):
@@ -159,6 +160,8 @@ def _write_runs(
 
 
 def _flush_run(buffer: array[int], work: Path, n: int) -> Path:
+    import numpy as np
+
     keys = np.frombuffer(buffer, dtype=np.int64)  # a view: sorted in place, not copied
     keys.sort()
     path = work / f"run-{n:05d}.i64"
@@ -170,6 +173,8 @@ class _RunReader:
     """One sorted run, read a block at a time."""
 
     def __init__(self, path: Path, block: int) -> None:
+        import numpy as np
+
         self._fh: BinaryIO = path.open("rb")
         self._block = block
         self.buffer: Int64Array = np.empty(0, dtype=np.int64)
@@ -177,6 +182,8 @@ class _RunReader:
         self.refill()
 
     def refill(self) -> None:
+        import numpy as np
+
         if self.exhausted or len(self.buffer):
             return
         self.buffer = np.fromfile(self._fh, dtype="<i8", count=self._block).astype(
@@ -189,6 +196,8 @@ class _RunReader:
 def _merge(runs: Sequence[Path], block: int) -> Iterator[Int64Array]:
     """The runs' packed keys in order, a block at a time: everything up to the smallest
     last-loaded value of the runs still being read is safe to emit."""
+    import numpy as np
+
     readers = [_RunReader(p, block) for p in runs]
     while True:
         live = [r for r in readers if len(r.buffer)]
@@ -219,6 +228,8 @@ def compile_dnc(
     work_dir: Path | None = None,
 ) -> CompileReport:
     """Compile `sources` into `output` (see fileformat.py) in bounded memory; returns counts."""
+    import numpy as np
+
     if not sources:
         raise DncCompileError("no source to compile")
     if len(sources) > MAX_SOURCES:

@@ -148,6 +148,12 @@ class JobExtras(Protocol):
         """The accounting of the list records the job removed (`import --mirror`)."""
         ...
 
+    def settle_read(self, records: Sequence[Record]) -> Sequence[tuple[int, str | None]]:
+        """Records of a window just read that end `unchanged` with no `prepare` at all (index
+        in `records`, remote id), decided together: the engine journals and writes them in
+        bulk (`update --changed-only --against last-sync`'s early settling)."""
+        ...
+
 
 _BATCH_PREFIX = uuid.uuid4().hex[:24]
 _batch_counter = itertools.count()
@@ -267,6 +273,11 @@ class WrappingJob:
         report = getattr(self.inner, "removals", None)
         found: Removals | None = report() if callable(report) else None
         return found
+
+    def settle_read(self, records: Sequence[Record]) -> Sequence[tuple[int, str | None]]:
+        settle = getattr(self.inner, "settle_read", None)
+        settled: Sequence[tuple[int, str | None]] = () if settle is None else settle(records)
+        return settled
 
 
 def batch_key(run_id: str, batch_id: str, *parts: Any) -> str:

@@ -317,14 +317,14 @@ class Journal:
         session: int = 1,
         read_back: bool = True,
         succeeded: Sequence[Record] = (),
-        unchanged: Sequence[tuple[Record, Outcome]] = (),
+        unchanged: Sequence[tuple[Record, str | None]] = (),
     ) -> dict[str, int]:
         """Commit outcomes in one transaction; returns each record's attempts so far.
 
         `succeeded` are claimed records that succeeded at their first attempt as their batch's
         remote id says: set in one statement (the common case, a whole chunk accepted).
-        `unchanged` are records settled without a request (`Outcome.unchanged`, no error):
-        written in one statement too (a change-only sync's most records).
+        `unchanged` are records settled without a request (`Outcome.unchanged`, no error),
+        each with its remote id: written in one statement too (a change-only sync's most).
         `session` is the run's session that wrote them into its result files (see
         `results.merge_sessions`). Without `read_back` nothing is returned: a caller that
         knows each record was claimed once (a run's first session) saves the query.
@@ -342,7 +342,7 @@ class Journal:
                     (code(State.SUCCEEDED), session, seq, orjson.dumps(all_keys).decode()),
                 )
             if unchanged:
-                rows = [[*stored(r.key, r.line), o.remote_id] for r, o in unchanged]
+                rows = [[*stored(r.key, r.line), remote] for r, remote in unchanged]
                 self._db.execute(
                     SETTLE_UNCHANGED,
                     (seq, code(State.UNCHANGED), session, orjson.dumps(rows).decode()),

@@ -8,6 +8,7 @@ exit between two transactions cannot corrupt the journal.
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import signal
 import sys
@@ -143,7 +144,14 @@ def run_job(
 ) -> RunSummary:
     """Run a job to its end (or until interrupted) in a fresh event loop, with signal handling."""
     runner = Runner(job, source, config, client_factory=client_factory, reporter=reporter)
-    return asyncio.run(_run_with_signals(runner))
+    # What the process holds by now (modules, the job, its indexes) lives as long as the run:
+    # out of the collector's reach, so each full collection does not walk it again (a sixth of
+    # the CPU of a 100k-row change-only sync went to walking it).
+    gc.freeze()
+    try:
+        return asyncio.run(_run_with_signals(runner))
+    finally:
+        gc.unfreeze()  # collectable again once the run is over (many runs in one process)
 
 
 async def _run_with_signals(runner: Runner) -> RunSummary:

@@ -174,21 +174,20 @@ class ResultFiles:
         SafeCsvWriter(run_dir / RESULT_FILES[state], header).close()  # the file exists, headed
         return SafeCsvWriter(segment_path(run_dir, state, session), None)
 
-    def write_settled(self, state: State, done: Sequence[tuple[Record, Outcome]]) -> None:
-        """Write a flush's records of a state without an error (succeeded, unchanged) at once;
-        succeeded ones without their rows (`succeeded_rows` off) as rendered text."""
+    def write_settled(self, state: State, done: Sequence[tuple[Record, str | None]]) -> None:
+        """Write a flush's records of a state without an error (succeeded, unchanged), each
+        with its remote id, at once; succeeded ones without their rows (`succeeded_rows` off)
+        as rendered text."""
         if not done:
             return
         writer = self._writer(state)
         if self._rows or state is not State.SUCCEEDED:
-            writer.writerows(
-                [record.line, outcome.remote_id or "", *record.raw] for record, outcome in done
-            )
+            writer.writerows([record.line, remote or "", *record.raw] for record, remote in done)
             return
         cells = self._remote_cells
         parts: list[str] = []
-        for record, outcome in done:
-            remote = outcome.remote_id or ""
+        for record, remote_id in done:
+            remote = remote_id or ""
             cell = cells.get(remote)
             if cell is None:
                 if len(cells) > 1000:  # remote ids per record (contact ids): not worth keeping

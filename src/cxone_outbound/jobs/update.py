@@ -223,11 +223,18 @@ class UpdateJob(BaseJob):
         time when comparing (`--changed-only`); else the source itself."""
         if self.changed_only is None:
             return source
-        return LookAhead(source, self.changed_only,
-                         lambda record: record.fields.get("contactId", "").strip())
+        return LookAhead(source, self.changed_only, _contact_id_of)
 
     def summary_extra(self, ctx: RunContext) -> Mapping[str, Any]:
         return {} if self.changed_only is None else {"sync": self.changed_only.report()}
+
+    def settle_read(self, records: Sequence[Record]) -> Sequence[tuple[int, str | None]]:
+        """Rows of a window read that end `unchanged` before `prepare` (early settling against
+        the last sync), by index, each with its contact id."""
+        sync = self.changed_only
+        if sync is None or not self.early_settling:
+            return ()
+        return sync.settle_window(records, _contact_id_of)
 
     def prepare(self, record: Record) -> Item | RecordError:
         contact_id = record.fields.get("contactId", "").strip()
@@ -345,3 +352,7 @@ class UpdateJob(BaseJob):
 
 def _too_long(field: str, size: int, limit: int) -> RecordError:
     return RecordError("FIELD_TOO_LONG", f"{size:,} characters; the API takes {limit:,}", field)
+
+
+def _contact_id_of(record: Record) -> str:
+    return record.fields.get("contactId", "").strip()

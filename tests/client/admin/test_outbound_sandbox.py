@@ -20,6 +20,8 @@ from cxone_outbound.sandbox.control import SandboxControl
 from cxone_outbound.sandbox.server import SandboxServer
 from cxone_outbound.signing import SIGNATURE_HEADER, verify
 
+LIST_ROUTE = "GET /inContactAPI/services/vNN.0/lists/call-lists/{listId}"
+
 
 def seeded(control: SandboxControl, n: int) -> tuple[str, str]:
     list_id = control.create_list("a", [{"name": "tier", "type": "string"}])
@@ -228,3 +230,45 @@ async def test_an_upload_to_a_list_of_unknown_mapping_is_refused_before_anything
                                    list_id=admin_id)
     assert server.control.requests_to(
         "POST /inContactAPI/services/vNN.0/lists/call-lists/{listId}/upload") == 0
+
+
+async def test_a_refused_row_does_not_make_the_read_back_read_the_whole_list(
+    server: SandboxServer, tmp_path: Path
+) -> None:
+    _, admin_id = seeded(server.control, 450)
+    body = (b"phone_number,first_name,last_name,email\r\n+14155550101,A,B,a@x.io\r\n"
+            b"+14155550102,C,D,not-an-email\r\n")
+    server.control.reset_counters()
+    async with api_for(server, tmp_path) as api:
+        started = await api.start_import(gzip.compress(body), list_id=admin_id)
+        job = await api.get_import_job(started.job_id)
+    assert [(e.row, e.code) for e in job.row_errors] == [(2, "REJECTED")]
+    assert (job.records_processed, job.records_failed) == (1, 1)
+    # the counters before and after, the columns, and the pages from a page before the end
+    # (350..450, then an empty one): none of the five pages from 0 for the refused row
+    assert server.control.requests_to(LIST_ROUTE) == 5
+
+
+def _upload_file(rows: list[tuple[str, str]]) -> bytes:
+    lines = [f"{phone},A{n},B{n},{email}" for n, (phone, email) in enumerate(rows)]
+    return gzip.compress(("phone_number,first_name,last_name,email\r\n"
+                          + "\r\n".join(lines) + "\r\n").encode())
+
+
+async def test_a_row_rewriting_a_record_an_earlier_upload_added_is_read_on_its_page_only(
+    server: SandboxServer, tmp_path: Path
+) -> None:
+    _, admin_id = seeded(server.control, 0)
+    first = [(f"+1415555{n:04d}", f"p{n}@x.io") for n in range(450)]
+    again = [first[4], ("+14155559998", "not-an-email"), ("+14155559999", "q@x.io")]
+    async with api_for(server, tmp_path) as api:
+        await api.get_import_job((await api.start_import(_upload_file(first),
+                                                         list_id=admin_id)).job_id)
+        server.control.reset_counters()
+        job = await api.get_import_job((await api.start_import(_upload_file(again),
+                                                               list_id=admin_id)).job_id)
+    assert [(e.row, e.code) for e in job.row_errors] == [(2, "REJECTED")]
+    assert (job.records_processed, job.records_failed) == (2, 1)
+    # counters before and after, the pages from a page before the end (350, 450, then the
+    # end), and the one page where the first upload saw row 1's record: not the whole list
+    assert server.control.requests_to(LIST_ROUTE) == 6

@@ -12,7 +12,6 @@ from cxone_outbound.cli.exit_codes import ExitCode
 from cxone_outbound.sandbox.control.guard import TOKEN_ENV
 from cxone_outbound.sandbox.http.faults import FaultSpecError, parse_fault_spec
 from cxone_outbound.sandbox.http.ratelimit import DEFAULT_BURST, DEFAULT_RATE
-from cxone_outbound.sandbox.http.serving import serve
 from cxone_outbound.sandbox.options import (
     DEFAULT_HOST,
     DEFAULT_IMPORT_ROWS_PER_S,
@@ -82,6 +81,10 @@ def serve_command(
             f"  control API (/sandbox): {'token required' if control_token else 'no token'}\n"
             f"  Ctrl-C to stop\n")
         sys.stderr.flush()
+
+    # the server's stack (uvicorn, starlette) is loaded by this command only: every other
+    # `cxo` command starts without it
+    from cxone_outbound.sandbox.http.serving import serve
 
     try:
         serve(options, announce)

@@ -13,6 +13,7 @@ from typing import Any
 
 from cxone_outbound.client.admin import contract
 from cxone_outbound.client.admin.paging import PAGE_MAX, JsonCall, pages
+from cxone_outbound.client.admin.places import SeenPlaces
 from cxone_outbound.client.admin.records import ListColumns, same_value
 from cxone_outbound.client.api import seg
 from cxone_outbound.client.errors import SchemaDrift
@@ -81,10 +82,19 @@ class ReadBack:
             self._pending[external] = row
             self._rows_of.setdefault(external, []).append(number)
         self.sent = len(rows)
+        self.duplicated = len(self._pending) < len(rows)  # an external id sent more than once
 
     @property
     def done(self) -> bool:
         return not self._pending
+
+    @property
+    def pending(self) -> int:
+        """How many of the upload's external ids are not seen as sent yet."""
+        return len(self._pending)
+
+    def pending_ids(self) -> list[str]:
+        return list(self._pending)
 
     def see(self, records: Iterable[Mapping[str, Any]]) -> None:
         """Check off the rows these records hold as sent (empty cells are not compared: a
@@ -108,11 +118,64 @@ class ReadBack:
         return [RowError(row=n, code=code, message=message) for n in missing]
 
 
-async def read_back(check: ReadBack, call: JsonCall, list_id: str, *, start: int) -> None:
-    """Read the list's records from `start` to the end, then from 0, until every row of the
-    upload is seen; stop as soon as none is pending."""
-    for skip in dict.fromkeys((max(0, start), 0)):
-        async for records in record_pages(call, list_id, skip=skip):
-            check.see(records)
+async def read_back(
+    check: ReadBack,
+    call: JsonCall,
+    list_id: str,
+    *,
+    start: int,
+    refused: int | None = None,
+    places: SeenPlaces | None = None,
+) -> None:
+    """Read the list's records from `start` to the end; stop as soon as no row of the upload
+    is pending. Rows still pending after that pass may have rewritten older records:
+
+    - with no external id sent twice, when exactly as many rows are pending as `refused` (how
+      many more rows the list counts invalid since before the upload), they are the refused
+      ones (a refused row is never in the list): nothing more is read;
+    - `places` (where this client's reads saw each record) gives the pages to look at for the
+      others; when it has seen the whole list, a row on none of them is in none of them;
+    - otherwise the list is read again from its start (what it always did: at every upload with
+      a refused row, the whole list, quadratic in its size).
+
+    Nothing is ever taken for written by these rules: a row is `succeeded` only when seen.
+    """
+    start = max(0, start)
+    if await _read_on(check, call, list_id, start, places) or start == 0:
+        return
+    if not check.duplicated and refused is not None and check.pending == refused:
+        return
+    if places is not None:
+        for skip in places.windows(list_id, check.pending_ids()):
+            async for records in record_pages(call, list_id, skip=skip):
+                check.see(records)  # one page: the one ending where the record was seen
+                break
             if check.done:
                 return
+        through = places.whole_through(list_id)
+        if through is not None and through >= start:
+            return
+    await _read_on(check, call, list_id, 0, places)
+
+
+async def _read_on(
+    check: ReadBack, call: JsonCall, list_id: str, skip: int, places: SeenPlaces | None
+) -> bool:
+    """Read from `skip` until no row is pending or the list ends, noting every record's place;
+    whether no row is pending."""
+    read = 0
+    async for records in record_pages(call, list_id, skip=skip):
+        if places is not None:
+            external = check.columns.external_id
+            places.saw(list_id, skip + read, (_text(r.get(external)) for r in records))
+        read += len(records)
+        check.see(records)
+        if check.done:
+            break
+    if places is not None:
+        places.passed(list_id, skip, skip + read)
+    return check.done
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)

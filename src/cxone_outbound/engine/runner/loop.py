@@ -41,7 +41,7 @@ from cxone_outbound.engine.records import (
 )
 from cxone_outbound.engine.results import ResultFiles, SafeCsvWriter, merge_sessions
 from cxone_outbound.engine.runlock import RunLock
-from cxone_outbound.engine.runner.outcomes import PendingOutcomes
+from cxone_outbound.engine.runner.outcomes import PendingOutcomes, settle_as_read
 from cxone_outbound.engine.runner.runs import (
     DRY_RUN,
     RunConfig,
@@ -318,10 +318,15 @@ class Runner:
             on_settled=self._record,
             log=self.reporter.message,
         )
+        settle_read = getattr(self.job, "settle_read", None)
         for window in _windows(self._until_broken(), self.config.window):
             if self.stop_requested:
                 break
             entries = self.journal.lookup(run_id, window) if resumed else {}
+            if settle_read is not None:  # ended as read, in bulk: the rest goes one by one
+                window = settle_as_read(settle_read, window, entries, self._outcomes, self.ledger)
+                if len(self._outcomes) >= self.config.flush_records:
+                    self._flush()
             for record in window:
                 if self.stop_requested:
                     break

@@ -9,12 +9,13 @@ counted on one audit line; a record that failed or was skipped is handled alone.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from itertools import chain
 
 from cxone_outbound.client import errors
+from cxone_outbound.engine.accounting import Ledger
 from cxone_outbound.engine.audit import AuditLog
-from cxone_outbound.engine.journal import Journal
+from cxone_outbound.engine.journal import Entry, Journal
 from cxone_outbound.engine.metrics import RunMetrics
 from cxone_outbound.engine.records import Batch, Item, Outcome, Record, State
 from cxone_outbound.engine.results import ResultFiles
@@ -69,19 +70,25 @@ class PendingOutcomes:
         self._unclaimed: set[str] = set()  # keys among _pending that were never claimed
         self._journal_rows: list[tuple[Record, Outcome]] = []  # _pending, but for _plain
         self._plain: list[Record] = []  # succeeded as claimed, journaled a batch at a time
-        self._unchanged: list[tuple[Record, Outcome]] = []  # settled unchanged, journaled so too
+        self._unchanged: list[tuple[Record, str | None]] = []  # settled unchanged, so too
+        self._read: list[tuple[Record, str | None]] = []  # settled as read: no outcome each
 
     def __len__(self) -> int:
-        return len(self._pending)
+        return len(self._pending) + len(self._read)
 
     def add_unsent(self, record: Record, outcome: Outcome) -> None:
         """An outcome decided before any claim (the record was never sent)."""
         self._unclaimed.add(record.key)
         self._pending.append((record, outcome))
         if outcome.state is State.UNCHANGED and outcome.error is None:
-            self._unchanged.append((record, outcome))
+            self._unchanged.append((record, outcome.remote_id))
         else:
             self._journal_rows.append((record, outcome))
+
+    def add_unchanged(self, settled: Sequence[tuple[Record, str | None]]) -> None:
+        """Records settled `unchanged` as they were read (`Job.settle_read`), each with its
+        remote id: never claimed, and no `Outcome` made for each."""
+        self._read.extend(settled)
 
     def add_batch(self, batch: Batch, outcomes: Sequence[Outcome]) -> None:
         """A sent batch's outcomes, one for each of its records (a missing one: failed)."""
@@ -108,9 +115,10 @@ class PendingOutcomes:
         metrics: RunMetrics,
     ) -> None:
         """Journal everything pending (not in a dry run: `journal` None), then write it out."""
-        if not self._pending:
+        if not len(self):
             return
         pending, self._pending = self._pending, []
+        read, self._read = self._read, []
         rows, self._journal_rows = self._journal_rows, []
         plain, self._plain = self._plain, []
         unchanged, self._unchanged = self._unchanged, []
@@ -124,14 +132,19 @@ class PendingOutcomes:
                 session=session,
                 read_back=session > 1,
                 succeeded=plain,
-                unchanged=unchanged,
+                unchanged=[*unchanged, *read] if read else unchanged,
             )
         claimed = 0 if journal is None else 1
-        by_state: dict[State, list[tuple[Record, Outcome]]] = {state: [] for state in COUNTED}
+        by_state: dict[State, list[tuple[Record, str | None]]] = {s: [] for s in COUNTED}
         others: list[tuple[Record, Outcome]] = []
         for record, outcome in pending:
-            (by_state.get(outcome.state, others)).append((record, outcome))
-        if len(others) < len(pending):
+            done = by_state.get(outcome.state)
+            if done is None:
+                others.append((record, outcome))
+            else:
+                done.append((record, outcome.remote_id))
+        by_state[State.UNCHANGED].extend(read)
+        if len(others) < len(pending) or read:
             counts: dict[str, int] = {}
             for state, done in by_state.items():
                 results.write_settled(state, done)
@@ -149,3 +162,28 @@ class PendingOutcomes:
             metrics.on_outcome(outcome.state)
         results.flush()
         audit.flush()
+
+
+SettleRead = Callable[[Sequence[Record]], Sequence[tuple[int, str | None]]]
+"""A job's `settle_read` (`engine.job.JobExtras`)."""
+
+
+def settle_as_read(
+    settle_read: SettleRead,
+    window: list[Record],
+    entries: Mapping[str, Entry],
+    pending: PendingOutcomes,
+    ledger: Ledger,
+) -> list[Record]:
+    """Settle what the job settles of a window as read (`unchanged`, in bulk), counted read;
+    returns the rest of the window, in order, for the record-by-record way. A record the
+    journal knows already (a resumed run's) always goes that way."""
+    fresh = [r for r in window if r.key not in entries] if entries else window
+    settled = settle_read(fresh)
+    if not settled:
+        return window
+    pairs = [(fresh[index], remote) for index, remote in settled]
+    pending.add_unchanged(pairs)
+    ledger.read += len(pairs)
+    keys = {record.key for record, _ in pairs}
+    return [record for record in window if record.key not in keys]

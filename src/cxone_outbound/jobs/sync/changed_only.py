@@ -140,6 +140,7 @@ class ChangedOnly:
         self.rows_compared = 0
         self.unchanged = 0
         self._ahead: dict[str, Mapping[str, Any] | bytes | None] = {}  # `look_ahead`'s window
+        self._unfetched: list[str] = []  # the window's contacts whose writes are still to fetch
         self._seen_equal: dict[str, Mapping[str, Any]] = {}  # unchanged on a read, to record
         self._seen_raw: dict[str, bytes] = {}  # their rows' digests
         # contacts of rows decided to send and not answered yet (as many as are queued or in
@@ -216,6 +217,41 @@ class ChangedOnly:
         verified = self._raw_ahead.get(contact_id)
         return verified is not None and verified == self.raw_digest(record)
 
+    def settle_window(
+        self, records: Sequence[Record], contact_id_of: Callable[[Record], str]
+    ) -> list[tuple[int, str]]:
+        """The rows of a window read that `settles_early` would settle, decided together
+        (index in `records`, contact id), counted as settled: the engine ends them `unchanged`
+        in bulk, without a `prepare`, an item or an outcome each. A row after another of its
+        contact in the window that is not settled here goes the row-by-row way, which sees
+        whether that earlier row is on its way."""
+        if self.baseline != "last-sync" or self._fingerprint is None:
+            return []
+        verified, pending = self._raw_ahead, self._pending
+        fingerprint, digest, dumps = self._fingerprint, hashlib.blake2b, orjson.dumps
+        held: set[str] = set()  # contacts of this window's rows left to the row-by-row way
+        settled: list[tuple[int, str]] = []
+        for index, record in enumerate(records):
+            contact_id = contact_id_of(record) if record.error is None else ""
+            if not contact_id:
+                continue
+            known = verified.get(contact_id)
+            if known is not None and contact_id not in held and contact_id not in pending:
+                fields = record.fields if type(record.fields) is dict else dict(record.fields)
+                try:
+                    cells = dumps(fields)
+                except orjson.JSONEncodeError:
+                    cells = b""
+                if cells and digest(fingerprint + cells, digest_size=16).digest() == known:
+                    settled.append((index, contact_id))
+                    continue
+            held.add(contact_id)
+        self._unfetched = list(held)  # the rows left need their contacts' writes, no others
+        self.rows_compared += len(settled)
+        self.unchanged += len(settled)
+        self.settled_early += len(settled)
+        return settled
+
     def settle_early(self, key: str, contact_id: str) -> Outcome:
         """The outcome of a row `settles_early` let through (counted as compared, unchanged)."""
         self.rows_compared += 1
@@ -233,6 +269,9 @@ class ChangedOnly:
         self.rows_compared += 1
         if contact_id not in self._pending:  # else an earlier row of it is on its way: send
             current = self._ahead.get(contact_id, _MISSING)
+            if current is _MISSING and self._unfetched:
+                self._fetch_unfetched()
+                current = self._ahead.get(contact_id, _MISSING)
             if current is _MISSING:
                 current = self.index.get(contact_id)
             if current is not None and self._holds(writes, current):
@@ -272,12 +311,27 @@ class ChangedOnly:
         row); `settle` looks there first. The rows the previous window found unchanged on a
         list read are put in the snapshot first. Until the list is read, nothing to fetch."""
         self._commit_window()
-        if isinstance(self.index, Snapshot):
+        self._unfetched = []
+        if isinstance(self.index, Snapshot) and self._fingerprint is not None:
+            # most rows settle on their digest: the writes are fetched for the others only,
+            # when the first of them is compared
+            self._raw_ahead = self.index.raws(contact_ids)
+            self._ahead, self._unfetched = {}, list(contact_ids)
+        elif isinstance(self.index, Snapshot):
             found, self._raw_ahead = self.index.lookup(contact_ids)
             self._ahead = {cid: found.get(cid) for cid in contact_ids}
         elif self.index is not None:
             found_now = self.index.get_many(contact_ids)
             self._ahead = {cid: found_now.get(cid) for cid in contact_ids}
+
+    def _fetch_unfetched(self) -> None:
+        """The writes of the window's contacts `look_ahead` left unfetched, in one go (a value
+        `settle` has set since stays)."""
+        assert self.index is not None
+        ids, self._unfetched = self._unfetched, []
+        found = self.index.get_many(ids)
+        for cid in ids:
+            self._ahead.setdefault(cid, found.get(cid))
 
     def _commit_window(self) -> None:
         if self.snapshot is None:

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -116,18 +116,26 @@ class Snapshot:
         wrote them (`ChangedOnly.raw_digest`), in one query per 500."""
         found: dict[str, bytes] = {}
         raws: dict[str, bytes] = {}
+        for cid, doc, raw in self._select("id, doc, raw", contact_ids):
+            found[str(cid)] = bytes(doc)
+            if raw is not None:
+                raws[str(cid)] = bytes(raw)
+        return found, raws
+
+    def raws(self, contact_ids: Sequence[str]) -> dict[str, bytes]:
+        """Only the row digests of those contacts (what early settling compares first): the
+        writes are fetched for the rows it leaves (`get_many`)."""
+        return {str(cid): bytes(raw) for cid, raw in self._select("id, raw", contact_ids)
+                if raw is not None}
+
+    def _select(self, columns: str, contact_ids: Sequence[str]) -> Iterator[tuple[Any, ...]]:
         for start in range(0, len(contact_ids), CHUNK):
             part = list(contact_ids[start : start + CHUNK])
             marks = ",".join("?" * len(part))
-            rows = self._db.execute(
-                f"SELECT id, doc, raw FROM verified WHERE scope = ? AND id IN ({marks})",  # noqa: S608
+            yield from self._db.execute(
+                f"SELECT {columns} FROM verified WHERE scope = ? AND id IN ({marks})",  # noqa: S608
                 [self.scope, *part],
             )
-            for cid, doc, raw in rows:
-                found[str(cid)] = bytes(doc)
-                if raw is not None:
-                    raws[str(cid)] = bytes(raw)
-        return found, raws
 
     def get(self, contact_id: str) -> bytes | None:
         return self.get_many([contact_id]).get(contact_id)

@@ -11,6 +11,7 @@ import sqlite3
 from pathlib import Path
 
 from cxone_outbound.private_files import private_sqlite
+from cxone_outbound.sandbox.store import contact_ids
 
 SCHEMA_VERSION = 2
 
@@ -29,7 +30,7 @@ CREATE TABLE IF NOT EXISTS lists (
     name TEXT NOT NULL, schema TEXT NOT NULL, is_default INTEGER NOT NULL DEFAULT 0,
     created_at TEXT NOT NULL, mapping TEXT);
 CREATE TABLE IF NOT EXISTS contacts (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, tenant_id TEXT NOT NULL,
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL, tenant_id TEXT NOT NULL,
     list_id TEXT NOT NULL, phone TEXT NOT NULL, first_name TEXT, last_name TEXT, email TEXT,
     attributes TEXT NOT NULL DEFAULT '{}', created_at TEXT NOT NULL, updated_at TEXT NOT NULL,
     writes INTEGER NOT NULL DEFAULT 0, external_id TEXT, UNIQUE (list_id, phone));
@@ -105,7 +106,11 @@ def connect(path: Path) -> sqlite3.Connection:
     conn.execute("PRAGMA temp_store=MEMORY")
     conn.execute("PRAGMA cache_size=-65536")
     _migrate_v1(conn)
+    fresh = not _columns(conn, "contacts")
     conn.executescript(SCHEMA)
+    if fresh:  # ids found by seq, no id index (contact_ids.py); an older database keeps its own
+        conn.execute("INSERT INTO meta (key, value) VALUES (?, ?)",
+                     (contact_ids.KEY_NAME, contact_ids.ContactIds.new_key()))
     conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)",
                  (str(SCHEMA_VERSION),))
     return conn

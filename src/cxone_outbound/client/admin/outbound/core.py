@@ -17,6 +17,7 @@ from cxone_outbound.client.admin.events import EventDelivery, LocalWebhooks
 from cxone_outbound.client.admin.lists import ListCounters, list_counters, list_skill
 from cxone_outbound.client.admin.mappings import MappingStore, resolve
 from cxone_outbound.client.admin.outbound.store import DownloadedLists
+from cxone_outbound.client.admin.places import SeenPlaces
 from cxone_outbound.client.admin.records import ListColumns
 from cxone_outbound.client.admin.session import AdminSession
 from cxone_outbound.client.admin.upload_poll import UploadPollPolicy
@@ -61,6 +62,7 @@ class AdminCore(AsyncResource):
         self._columns: dict[str, ListColumns] = {}  # list id -> its column mapping
         # list id -> external id -> record and download position, on disk (issue 15)
         self._downloaded = DownloadedLists(scratch)
+        self._places = SeenPlaces(scratch)  # where read-backs saw records (admin/places.py)
         self._finished: dict[str, ImportJob] = {}  # import job id -> its verified outcome
         self._uploading: dict[str, asyncio.Lock] = {}  # one upload at a time per list
         self._skills: dict[str, int | None] = {}  # list id -> its skill, as the list says
@@ -87,6 +89,7 @@ class AdminCore(AsyncResource):
             await self._delivery.close()
             self._delivery = None
         self._downloaded.close()
+        self._places.close()
         await self.session.close()
 
     async def fetch_token(self) -> AccessToken:

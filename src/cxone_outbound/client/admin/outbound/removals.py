@@ -68,6 +68,8 @@ class AdminRemovals(AdminDownloads):
                                                  status=200, code=code, body=failure)
         removed = [i for i, error in results.items() if error is None]
         self._downloaded.remove(list_id, removed)
+        if removed:  # the records after them moved up: the places seen are no longer sure
+            self._places.forget(list_id)
         for contact_id in removed:
             await self._emit("contact.deleted", {"contactId": contact_id,
                                                  "contactListId": list_id})

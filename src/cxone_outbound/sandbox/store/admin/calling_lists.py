@@ -318,10 +318,8 @@ class CallingLists:
             "SELECT * FROM contacts WHERE list_id = ? AND external_id = ?", (list_id, external_id)
         ).fetchone()
         if row is None:
-            row = self.db.conn.execute(
-                "SELECT * FROM contacts WHERE id = ? AND list_id = ? AND external_id IS NULL",
-                (external_id, list_id),
-            ).fetchone()
+            row = self.contacts.by_id(external_id, " AND list_id = ? AND external_id IS NULL",
+                                      (list_id,))
         return row  # type: ignore[no-any-return]  # sqlite3.Row from fetchone is Any
 
     def remove(self, tenant_id: str, list_ref: str, body: object) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from typing import Any
 import orjson
 
 from cxone_outbound.sandbox.errors import Conflict, NotFound, PayloadTooLarge, ValidationFailed
+from cxone_outbound.sandbox.store.contact_ids import ContactIds
 from cxone_outbound.sandbox.store.database import Database
 from cxone_outbound.sandbox.store.lists.csv_import import ContactRow, ContactValues
 from cxone_outbound.sandbox.store.lists.regions import region_for
@@ -69,6 +70,7 @@ class Contacts:
     def __init__(self, db: Database) -> None:
         self.db = db
         self.positions = Positions(db.conn, "contacts", "list_id")  # pages by key, counts kept
+        self.ids = ContactIds.of(db.conn)  # an id is found by its seq (issue 15)
 
     # lists -------------------------------------------------------------------------------
 
@@ -130,13 +132,20 @@ class Contacts:
 
     # reading contacts ----------------------------------------------------------------------
 
+    def by_id(self, contact_id: str, and_where: str = "",
+              params: tuple[object, ...] = ()) -> sqlite3.Row | None:
+        """The contact with this id (and `and_where`, e.g. " AND tenant_id = ?"), or None."""
+        where, found_by = self.ids.where(contact_id)
+        row: sqlite3.Row | None = self.db.conn.execute(
+            f"SELECT * FROM contacts WHERE {where}{and_where}",  # noqa: S608 - fixed text
+            found_by + params).fetchone()
+        return row
+
     def _contact_row(self, tenant_id: str, contact_id: str) -> sqlite3.Row:
-        row = self.db.conn.execute(
-            "SELECT * FROM contacts WHERE id = ? AND tenant_id = ?",
-            (contact_id, tenant_id)).fetchone()
+        row = self.by_id(contact_id, " AND tenant_id = ?", (tenant_id,))
         if row is None:
             raise NotFound(f"contact {contact_id} not found", field="contactId")
-        return row  # type: ignore[no-any-return]
+        return row
 
     def get_contact(self, tenant_id: str, contact_id: str) -> dict[str, Any]:
         return render_contact(self._contact_row(tenant_id, contact_id))
@@ -161,8 +170,7 @@ class Contacts:
         return rows, len(rows) == limit and skip + limit < self.positions.count(list_id)
 
     def writes(self, tenant_id: str | None, contact_id: str) -> int:
-        row = self.db.conn.execute("SELECT writes, tenant_id FROM contacts WHERE id = ?",
-                                   (contact_id,)).fetchone()
+        row = self.by_id(contact_id)
         if row is None or (tenant_id is not None and row["tenant_id"] != tenant_id):
             raise NotFound(f"contact {contact_id} not found", field="contactId")
         return int(row["writes"])
@@ -279,11 +287,12 @@ class Contacts:
     def insert_row(self, conn: sqlite3.Connection, tenant_id: str, list_id: str, r: ContactRow,
                    now: str, external_id: str | None = None) -> None:
         """A new contact from an import row (both dialects' imports); caller holds the tx."""
+        [(seq, contact_id)] = self.ids.new_keys(conn, 1, self.db.new_ids)
         conn.execute(
-            "INSERT INTO contacts (id, tenant_id, list_id, phone, first_name, last_name,"
+            "INSERT INTO contacts (seq, id, tenant_id, list_id, phone, first_name, last_name,"
             " email, attributes, created_at, updated_at, writes, external_id)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)",
-            (self.db.new_id(), tenant_id, list_id, r.phone, r.first_name, r.last_name,
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)",
+            (seq, contact_id, tenant_id, list_id, r.phone, r.first_name, r.last_name,
              r.email, orjson.dumps(r.attributes).decode(), now, now, external_id))
 
     def upsert_rows(self, conn: sqlite3.Connection, tenant_id: str, list_id: str,
@@ -329,14 +338,15 @@ class Contacts:
             target[3].update(attributes)
             target[4] += 1
         dumps = orjson.dumps
+        keys = self.ids.new_keys(conn, len(added), self.db.new_ids)
         conn.executemany(
-            "INSERT INTO contacts (id, tenant_id, list_id, phone, first_name, last_name,"
+            "INSERT INTO contacts (seq, id, tenant_id, list_id, phone, first_name, last_name,"
             " email, attributes, created_at, updated_at, writes)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [(contact_id, tenant_id, list_id, phone, first, last, email,
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(seq, contact_id, tenant_id, list_id, phone, first, last, email,
               dumps(attributes).decode(), now, now, writes)
-             for contact_id, (phone, (first, last, email, attributes, writes, _))
-             in zip(self.db.new_ids(len(added)), added.items(), strict=True)])
+             for (seq, contact_id), (phone, (first, last, email, attributes, writes, _))
+             in zip(keys, added.items(), strict=True)])
         conn.executemany(
             "UPDATE contacts SET first_name = COALESCE(?, first_name),"
             " last_name = COALESCE(?, last_name), email = COALESCE(?, email),"
@@ -374,9 +384,8 @@ class Contacts:
             if extra:
                 details.append({"contactId": contact_id, "field": sorted(extra)[0],
                                 "code": "UNKNOWN_FIELD"})
-            row = self.db.conn.execute(
-                "SELECT * FROM contacts WHERE id = ? AND tenant_id = ? AND list_id = ?",
-                (contact_id, tenant_id, list_id)).fetchone()
+            row = self.by_id(contact_id, " AND tenant_id = ? AND list_id = ?",
+                             (tenant_id, list_id))
             if row is None:
                 details.append({"contactId": contact_id, "field": "contactId",
                                 "code": "CONTACT_NOT_FOUND"})
