@@ -12,7 +12,12 @@ round with 429s <= 0.5 %.
 
 `unlimited`: no rate limit; contacts/s of `cxo update` (one PATCH per contact, and the batch
 PATCH with `--list`) against a bare aiohttp PATCH loop at the same concurrency, in alternating
-pairs. Goal: per-contact >= 0.9x the bare loop.
+pairs. Goal: per-contact >= 0.9x the bare loop. Beside the wall ratios it prints each side's CPU
+microseconds a contact, ours (this process: the sandbox runs in a process of its own) and the
+sandbox's: on a shared machine the wall ratio moves with the neighbours' load, the CPU a
+contact much less. The load average is printed at the start and the end. Every engine round
+runs in one state dir whose journal exists before the first (as a user's does after their
+first run): making a new journal (~20-40 ms of fsyncs) is a state dir's cost, not a run's.
 
     .venv/bin/python bench/update.py [limited|unlimited] [--rate 300] [--rows 6000] [--runs 5]
 """
@@ -22,6 +27,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import csv
+import os
 import random
 import statistics
 import tempfile
@@ -37,6 +43,8 @@ from cxone_outbound.client.capabilities import V2_CAPABILITIES
 from cxone_outbound.client.events import RequestObserver
 from cxone_outbound.config import Settings
 from cxone_outbound.engine import CsvSource, RunConfig, Runner
+from cxone_outbound.engine.journal import Journal
+from cxone_outbound.engine.runner import journal_path
 from cxone_outbound.jobs.update import CONTACT_FIELDS, UpdateJob
 from cxone_outbound.sandbox.server import SandboxServer
 
@@ -121,19 +129,34 @@ async def engine(
     assert summary.counts.get("succeeded") == rows, summary.counts
 
 
+def process_cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a live process (Linux /proc): the sandbox's."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def load_average() -> str:
+    return " ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
 def measure(
-    control: Any, run: Callable[[], Coroutine[Any, Any, None]], route: str
+    control: Any, run: Callable[[], Coroutine[Any, Any, None]], route: str,
+    server_pid: int | None = None,
 ) -> dict[str, float]:
     control.reset_counters()
-    started = time.perf_counter()
+    server_cpu = process_cpu_s(server_pid) if server_pid else 0.0
+    started, cpu = time.perf_counter(), time.process_time()
     asyncio.run(run())
-    elapsed = time.perf_counter() - started
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+    server_cpu = process_cpu_s(server_pid) - server_cpu if server_pid else 0.0
     ok = control.requests_to(route, 200)
     total = control.requests_to(route)
     return {
         "goodput": ok / elapsed,
         "throttled": (total - ok) / total if total else 0.0,
         "elapsed": elapsed,
+        "cpu": cpu,  # this process's: the client side
+        "server_cpu": server_cpu,
     }
 
 
@@ -208,32 +231,49 @@ def unlimited(args: argparse.Namespace) -> None:
         path = Path(tmp) / "u.csv"
         write_file(path, ids)
         concurrency = Settings().concurrency
+        state = Path(tmp) / "state"
+        Journal(journal_path(state)).close()  # the state dir as after a first run
         per: list[float] = []
         batched: list[float] = []
+        cpu: dict[str, list[float]] = {"bare": [], "per": [], "bare_srv": [], "per_srv": []}
         print(f"no rate limit, {args.rows} contacts a side, concurrency {concurrency},"
-              f" {args.runs} rounds (order alternating)")
+              f" {args.runs} rounds (order alternating); load average {load_average()}")
         for n in range(args.runs):
-            def bare() -> float:
-                m = measure(control, lambda: bare_loop(server.base_url, ids, concurrency), ROUTE)
-                return args.rows / m["elapsed"]
+            def bare() -> dict[str, float]:
+                return measure(control, lambda: bare_loop(server.base_url, ids, concurrency),
+                               ROUTE, server.pid)
 
-            def one(batch: bool, n: int = n) -> float:
-                state = Path(tmp) / f"u{n}{batch}"
-                m = measure(control, lambda: engine(
+            def one(batch: bool) -> dict[str, float]:
+                return measure(control, lambda: engine(
                     server.base_url, path, state, 1e9, args.rows,
-                    list_id if batch else None), BATCH_ROUTE if batch else ROUTE)
-                return args.rows / m["elapsed"]
+                    list_id if batch else None), BATCH_ROUTE if batch else ROUTE, server.pid)
 
             if n % 2:
                 p, b, base = one(False), one(True), bare()
             else:
                 base, p, b = bare(), one(False), one(True)
-            per.append(p / base)
-            batched.append(b / base)
-            print(f"round {n + 1}: bare loop {base:7.0f}/s  per-contact {p:7.0f}/s"
-                  f" ({per[-1]:.2f}x)  batch PATCH {b:7.0f}/s ({batched[-1]:.2f}x)")
+            per.append(base["elapsed"] / p["elapsed"])
+            batched.append(base["elapsed"] / b["elapsed"])
+            us = {k: v * 1e6 / args.rows for k, v in (
+                ("bare", base["cpu"]), ("per", p["cpu"]),
+                ("bare_srv", base["server_cpu"]), ("per_srv", p["server_cpu"]))}
+            for key, value in us.items():
+                cpu[key].append(value)
+            print(f"round {n + 1}: bare loop {args.rows / base['elapsed']:7.0f}/s"
+                  f"  per-contact {args.rows / p['elapsed']:7.0f}/s ({per[-1]:.2f}x)"
+                  f"  batch PATCH {args.rows / b['elapsed']:7.0f}/s ({batched[-1]:.2f}x)"
+                  f"  | CPU us a contact: ours {us['bare']:.0f} vs {us['per']:.0f}"
+                  f" ({us['bare'] / us['per']:.2f}x), sandbox {us['bare_srv']:.0f}"
+                  f" vs {us['per_srv']:.0f}")
         print(f"per-contact / bare loop: {spread(per)}")
         print(f"batch PATCH / bare loop: {spread(batched)}")
+        median = {k: statistics.median(v) for k, v in cpu.items()}
+        ratios = [b / p for b, p in zip(cpu["bare"], cpu["per"], strict=True)]
+        print(f"client CPU us a contact, median: bare loop {median['bare']:.0f}, per-contact"
+              f" {median['per']:.0f}; bare/per-contact {spread(ratios)}")
+        print(f"sandbox CPU us a contact, median: bare loop {median['bare_srv']:.0f},"
+              f" per-contact {median['per_srv']:.0f}")
+        print(f"load average at the end: {load_average()}")
 
 
 def main() -> None:

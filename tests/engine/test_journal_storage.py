@@ -78,6 +78,29 @@ def test_outcomes_keep_the_batch_remote_id_and_their_own(tmp_path: Path) -> None
     assert entries["4"].batch_id == "b1" and entries["4"].error_code == "REFUSED"
 
 
+def test_outcomes_with_and_without_an_error_are_journaled_in_their_order(
+    tmp_path: Path,
+) -> None:
+    with Journal(tmp_path / "journal.sqlite3") as journal:
+        journal.create_run("r", "update", "h", "in.csv", {}, 0.0)
+        a, b = _records(2)
+        unclaimed = Record("c-7", 9, {}, ())  # its key is not its line: both are kept
+        journal.claim("r", [Batch("b1", [Item(a, None)]), Batch("b2", [Item(b, None)])])
+        journal.record_outcomes("r", [
+            (a, Outcome.failed("2", "BUSY", "later", retryable=True)),
+            (a, Outcome.succeeded("2", remote_id="contact-2")),  # the later one holds
+            (b, Outcome.succeeded("3", remote_id="contact-3")),
+            (b, Outcome.failed("3", "REFUSED", "no", field="email")),
+            (unclaimed, Outcome.skipped("c-7", "screened out")),
+        ])
+        entries = {e.key: e for e in journal.entries("r")}
+    assert (entries["2"].state, entries["2"].remote_id, entries["2"].error_code,
+            entries["2"].retryable) == (State.SUCCEEDED, "contact-2", None, False)
+    assert (entries["3"].state, entries["3"].remote_id, entries["3"].field) == (
+        State.FAILED, "contact-3", "email")
+    assert (entries["c-7"].state, entries["c-7"].line) == (State.SKIPPED, 9)
+
+
 def test_keys_that_are_not_line_numbers_are_kept_as_they_are(tmp_path: Path) -> None:
     with Journal(tmp_path / "journal.sqlite3") as journal:
         journal.create_run("r", "update", "h", "in", {}, 0.0)

@@ -15,6 +15,7 @@ from cxone_outbound.limits import (
     ADMIN_MAX_RECORD_CHARS,
     MAX_ATTRIBUTE_CHARS,
     MAX_CSV_FIELD_CHARS,
+    MAX_EMAIL_CHARS,
     MAX_NAME_CHARS,
 )
 
@@ -79,6 +80,16 @@ def test_update_fails_a_name_over_the_patch_limit_only_on_the_per_record_patch()
     assert code_of(UpdateJob().prepare(row)) == "FIELD_TOO_LONG"
     grouped = UpdateJob(list_id="L", capabilities=ADMIN_CAPABILITIES)
     assert code_of(grouped.prepare(row)) is None  # the re-upload's limit is the record's
+
+
+def test_update_checks_every_cell_at_the_shortest_limit_and_passes_each_at_its_own() -> None:
+    # prepare skips the checks for a row whose every cell is within the shortest limit
+    # (the email's): a cell one longer is checked against the limit of its own field
+    over = record(contactId="c1", email="e" * (MAX_EMAIL_CHARS + 1))
+    assert code_of(UpdateJob().prepare(over)) == "FIELD_TOO_LONG"
+    at = record(contactId="c1", email="e" * MAX_EMAIL_CHARS, firstName="n" * MAX_NAME_CHARS,
+                tier="t" * MAX_ATTRIBUTE_CHARS)
+    assert code_of(UpdateJob().prepare(at)) is None
 
 
 def test_update_fails_an_attribute_over_the_api_limit() -> None:

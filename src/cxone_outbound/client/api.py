@@ -203,10 +203,9 @@ class CXoneClient(AsyncResource):
         self, contact_id: str, changes: Mapping[str, Any], *, list_id: str | None = None
     ) -> Contact:
         """PATCH one contact (`list_id` is for dialects whose ids are per list; unused here)."""
-        parsed, _ = await self._call(
-            Contact, "PATCH", f"/api/v2/contacts/{seg(contact_id)}", json=dict(changes)
-        )
-        return parsed
+        path = f"/api/v2/contacts/{seg(contact_id)}"  # no key to scope: `_call`'s work is this
+        response = await self.transport.request("PATCH", path, json=dict(changes))
+        return _parse(Contact, response, f"PATCH {path}")
 
     async def update_contacts(
         self, list_id: str, contacts: Sequence[Mapping[str, Any]]

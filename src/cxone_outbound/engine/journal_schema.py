@@ -77,9 +77,10 @@ SELECT = (
 )
 PART = 500  # SQLite's host parameters per statement, with room to spare
 
-CLAIM_KEYS = (  # the keys of a batch as one JSON array
+CLAIM_KEYS = (  # the keys of a claim's batches as one JSON object: {batch row: [keys]}
     "INSERT INTO entries (run, key, line, state, attempts, batch)"
-    " SELECT ?, value, NULL, ?, 1, ? FROM json_each(?) WHERE true"
+    " SELECT ?1, k.value, NULL, ?2, 1, CAST(b.key AS INTEGER)"
+    " FROM json_each(?3) AS b, json_each(b.value) AS k WHERE true"
     " ON CONFLICT (run, key) DO UPDATE SET line = excluded.line, state = excluded.state,"
     " attempts = entries.attempts + 1, batch = excluded.batch, remote_id = NULL,"
     " error_code = NULL, message = NULL, field = NULL, retryable = 0"
@@ -89,6 +90,31 @@ CLAIM_ONE = (
     " ON CONFLICT (run, key) DO UPDATE SET line = excluded.line, state = excluded.state,"
     " attempts = entries.attempts + 1, batch = excluded.batch, remote_id = NULL,"
     " error_code = NULL, message = NULL, field = NULL, retryable = 0"
+)
+UPSERT_CLEAN = (  # [key, line, state, attempts, remote id] of outcomes without an error
+    "INSERT INTO entries (run, key, line, state, attempts, remote_id, session)"
+    " SELECT ?1, json_extract(value, '$[0]'), json_extract(value, '$[1]'),"
+    " json_extract(value, '$[2]'), json_extract(value, '$[3]'), json_extract(value, '$[4]'), ?2"
+    " FROM json_each(?3) WHERE true"
+    " ON CONFLICT (run, key) DO UPDATE SET state = excluded.state,"
+    " attempts = MAX(entries.attempts, excluded.attempts), error_code = NULL, message = NULL,"
+    " field = NULL, retryable = 0,"
+    " remote_id = CASE WHEN excluded.remote_id IS NULL THEN entries.remote_id"
+    " WHEN excluded.remote_id IS (SELECT remote_id FROM batches WHERE id = entries.batch)"
+    " THEN NULL ELSE excluded.remote_id END,"
+    " session = excluded.session"
+)
+UPSERT_FAILED = (  # an outcome with an error: bound a record
+    "INSERT INTO entries (run, key, line, state, attempts, error_code, message, field,"
+    " retryable, remote_id, session) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " ON CONFLICT (run, key) DO UPDATE SET state = excluded.state,"
+    " attempts = MAX(entries.attempts, excluded.attempts),"
+    " error_code = excluded.error_code, message = excluded.message,"
+    " field = excluded.field, retryable = excluded.retryable,"
+    " remote_id = CASE WHEN excluded.remote_id IS NULL THEN entries.remote_id"
+    " WHEN excluded.remote_id IS (SELECT remote_id FROM batches WHERE id = entries.batch)"
+    " THEN NULL ELSE excluded.remote_id END,"
+    " session = excluded.session"
 )
 SETTLE_UNCHANGED = (  # [key, line, remote id] of each record, as one JSON array
     "INSERT INTO entries (run, key, line, state, attempts, remote_id, session)"

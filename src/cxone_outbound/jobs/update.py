@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Coroutine, Mapping, Sequence
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -84,6 +84,7 @@ CONTACT_FIELDS: dict[str, tuple[str, ...]] = {
 """Canonical contact fields and the header spellings read as them; other columns are attributes."""
 
 MISSING_FILE = "missing-contacts.csv"
+_SHORTEST = min(MAX_ATTRIBUTE_CHARS, MAX_EMAIL_CHARS, MAX_NAME_CHARS)  # a cell this short is in
 MAX_GROUP = 1000  # rows per grouped update: a resent batch stays small
 
 
@@ -245,9 +246,10 @@ class UpdateJob(BaseJob):
         changes = build_changes(record.fields)
         if not changes:
             return RecordError("NO_CHANGES", "the row has no field to change")
-        too_long = self._over_limit(contact_id, changes)
-        if too_long is not None:
-            return too_long
+        if self._max_record is not None or max(map(len, record.fields.values())) > _SHORTEST:
+            too_long = self._over_limit(contact_id, changes)  # only a long cell can be over
+            if too_long is not None:
+                return too_long
         return Item(record, (contact_id, changes))
 
     def _over_limit(self, contact_id: str, changes: Mapping[str, Any]) -> RecordError | None:
@@ -283,9 +285,13 @@ class UpdateJob(BaseJob):
             sync.answered(batch.items, outcomes, lambda item: item.payload)
         return outcomes
 
-    async def _send(self, batch: Batch, ctx: RunContext) -> Sequence[Outcome]:
-        if self.grouped:
-            return await self._send_grouped(batch, ctx)
+    def _send(self, batch: Batch, ctx: RunContext) -> Coroutine[Any, Any, Sequence[Outcome]]:
+        """The sending of a batch (a plain function: no coroutine frame of its own to pass
+        through on each of the request's resumptions)."""
+        return (self._send_grouped if self.grouped else self._send_each)(batch, ctx)
+
+    async def _send_each(self, batch: Batch, ctx: RunContext) -> Sequence[Outcome]:
+        """One PATCH a record; a 404 or a 400 is the record's failure."""
         outcomes: list[Outcome] = []
         for item in batch.items:
             contact_id, changes = item.payload

@@ -1,6 +1,12 @@
 """Sending batches: claimed in the journal first, `concurrency` in flight, reconciled on resume;
 a batch that raises fails its records (retryable or not by the error), never the run, unless
-the error is fatal (auth, a missing list): then the run stops."""
+the error is fatal (auth, a missing list): then the run stops.
+
+Batches are sent by `concurrency` long-lived workers taking them from a queue, not by a task a
+batch, and the run loop waits for room a claim group at a time, not a batch at a time: a
+per-contact update has a batch a record, and a task's creation and callbacks, and a wake-up of
+the run loop for each record, cost about as much again as the record's own work (issue 15).
+"""
 
 from __future__ import annotations
 
@@ -50,15 +56,16 @@ class Sender:
         self._on_outcomes = on_outcomes
         self._on_settled = on_settled  # an outcome given without sending (a dry run's)
         self._log = log
-        self.slots = asyncio.Semaphore(job.concurrency)
-        self.tasks: set[asyncio.Task[None]] = set()
+        # batches waiting for a worker: (batch, context, reconcile); None ends a worker
+        self._work: asyncio.Queue[tuple[Batch, RunContext, bool] | None] = asyncio.Queue()
+        self._workers: list[asyncio.Task[None]] = []
+        self._room: asyncio.Future[None] | None = None  # the run loop waiting for room
+        self._room_below = 0  # ...until fewer batches than this wait for a worker
+        self._prior: dict[str, Entry] = {}  # journal entries of claimed records, to unclaim
+        self._unsent: list[Batch] = []  # claimed, then left behind by a stop
+        self._error: Exception | None = None  # the first a batch's handling raised
         self.planned_records = 0  # a dry run's
         self.planned_batches = 0
-
-    async def drain(self) -> None:
-        """Wait for every batch in flight."""
-        while self.tasks:
-            await asyncio.gather(*list(self.tasks))
 
     def new_batch(self, items: list[Item]) -> Batch:
         if self.dry_run:  # nothing is journaled or sent: no id to derive
@@ -71,9 +78,11 @@ class Sender:
         prior: Mapping[str, Entry],
         ctx: RunContext,
     ) -> None:
-        """Claim new batches in one transaction (one commit a group, not one a record), then
-        send each as a slot frees; on a stop meanwhile, the unsent are unclaimed (journaled
-        as they were before), so a stopped run leaves nothing in flight it did not send."""
+        """Claim new batches in one transaction (one commit a group, not one a record), queue
+        them for the workers, and return once fewer than half of them wait (the next group is
+        read and claimed while the rest are sent). A stop leaves the unsent ones unclaimed
+        (journaled as they were before): a stopped run leaves nothing in flight it did not
+        send."""
         if self._stopping():
             self.ledger.not_sent += sum(len(b.items) for b in batches)
             return
@@ -84,28 +93,16 @@ class Sender:
                 await self.dispatch(batch, ctx)
             return
         self.journal.claim(self.run_id, batches)
-        for n, batch in enumerate(batches):
-            await self.slots.acquire()
-            if self._stopping():
-                self.slots.release()
-                self.journal.unclaim(self.run_id, batches[n:], prior)
-                self.ledger.not_sent += sum(len(b.items) for b in batches[n:])
-                return
-            self.start(batch, ctx, reconcile=False)
-
-    def start(
-        self, batch: Batch, ctx: RunContext, *, reconcile: bool
-    ) -> None:
-        task = asyncio.create_task(self.run_batch(batch, ctx, reconcile))
-        self.tasks.add(task)
-        task.add_done_callback(self.tasks.discard)
+        self._prior.update(prior)
+        for batch in batches:
+            self._queue(batch, ctx, reconcile=False)
+        await self._wait_for_room(len(batches) // 2)
 
     async def dispatch(
         self, batch: Batch, ctx: RunContext, *, reconcile: bool = False
     ) -> None:
-        await self.slots.acquire()
+        """Send one batch (a resumed run's in-flight one: `reconcile`) once a worker takes it."""
         if self._stopping():
-            self.slots.release()
             self.ledger.not_sent += len(batch.items)
             return
         if self.dry_run:
@@ -113,11 +110,61 @@ class Sender:
             if len(settled) < len(batch.items):
                 self.planned_batches += 1
                 self.planned_records += len(batch.items) - len(settled)
-            self.slots.release()
             return
         if not reconcile:
             self.journal.claim(self.run_id, [batch])
-        self.start(batch, ctx, reconcile=reconcile)
+        self._queue(batch, ctx, reconcile=reconcile)
+        await self._wait_for_room(1)
+
+    def _queue(self, batch: Batch, ctx: RunContext, *, reconcile: bool) -> None:
+        self._work.put_nowait((batch, ctx, reconcile))
+        if len(self._workers) < self.job.concurrency:
+            self._workers.append(asyncio.create_task(self._worker()))
+
+    async def _wait_for_room(self, below: int) -> None:
+        """Wait until fewer than `below` batches wait for a worker (0: until none does)."""
+        while self._work.qsize() > max(below - 1, 0) and self._workers:
+            self._room_below = max(below, 1)
+            self._room = asyncio.get_running_loop().create_future()
+            await self._room
+
+    async def drain(self) -> None:
+        """Wait for every batch queued to end; the workers end (a later batch starts new
+        ones). Batches a stop left unsent are unclaimed here, in one transaction."""
+        while self._workers:
+            workers, self._workers = self._workers, []
+            for _ in workers:  # each after every batch queued before it
+                self._work.put_nowait(None)
+            await asyncio.gather(*workers)
+        if self._unsent:
+            unsent, self._unsent = self._unsent, []
+            self.journal.unclaim(self.run_id, unsent, self._prior)
+            self.ledger.not_sent += sum(len(b.items) for b in unsent)
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
+
+    async def _worker(self) -> None:
+        """Send batches until told to end (a None). An error escaping a batch (e.g. the
+        journal's) does not end the worker: it is raised by `drain`, once every batch queued
+        has ended (as a task of its own would have raised it there)."""
+        while (work := await self._work.get()) is not None:
+            room = self._room
+            if room is not None and self._work.qsize() < self._room_below:
+                self._room = None
+                if not room.done():
+                    room.set_result(None)
+            batch, ctx, reconcile = work
+            if self._stopping():  # not sent: a new batch is unclaimed, an in-flight one stays
+                if reconcile:
+                    self.ledger.not_sent += len(batch.items)
+                else:
+                    self._unsent.append(batch)
+                continue
+            try:
+                await self.run_batch(batch, ctx, reconcile)
+            except Exception as exc:
+                self._error = self._error or exc
 
     def _settle_dry(self, batch: Batch, ctx: RunContext) -> Sequence[Outcome]:
         """A dry run's outcomes the job can give without sending (a screened-out record is
@@ -153,8 +200,6 @@ class Sender:
         except Exception as exc:  # a bug in a job must not lose the records: fail them, go on
             self._log(f"internal error in batch {batch.id}: {exc!r}")
             outcomes = fail_all(batch, exc, retryable=True)
-        finally:
-            self.slots.release()
         # One batch's outcomes are committed together: a batch is never found half-ended on
         # resume, so `reconcile` always gets back the whole batch the server answered about.
         self._on_outcomes(batch, outcomes)
