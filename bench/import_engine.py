@@ -24,7 +24,7 @@ import asyncio, contextlib, sys, time
 from pathlib import Path
 from cxone_outbound.client import ImportJob as ApiJob
 from cxone_outbound.engine import RunConfig, Runner
-from cxone_outbound.engine.csv_source import CsvSource
+from cxone_outbound.engine import CsvSource
 from cxone_outbound.jobs.import_ import IMPORT_FIELDS, ImportJob, ImportOptions
 
 class Api:
@@ -59,17 +59,24 @@ def generate(path: Path, rows: int) -> None:
                              f"user{i}@example.com", "gold" if i % 3 else "silver"])
 
 
-def run(path: Path, state: Path, src: Path | None) -> tuple[float, int]:
-    """(CPU seconds of the run, bytes it left in its state dir)."""
+def child_cpu(child: str, args: list[str], src: Path | None) -> float:
+    """The CPU seconds a child process running `child` prints last, with `src` (another
+    version's package) first on its path; the bench exits with the child's error if it fails."""
     env = dict(os.environ)
     if src is not None:
         env["PYTHONPATH"] = str(src.resolve())
-    result = subprocess.run([sys.executable, "-c", CHILD, str(path), str(state)],
+    result = subprocess.run([sys.executable, "-c", child, *args],
                             capture_output=True, text=True, env=env, check=False)
     if result.returncode != 0:
         sys.exit(result.stderr[-2000:])
+    return float(result.stdout.strip().splitlines()[-1])
+
+
+def run(path: Path, state: Path, src: Path | None) -> tuple[float, int]:
+    """(CPU seconds of the run, bytes it left in its state dir)."""
+    cpu = child_cpu(CHILD, [str(path), str(state)], src)
     size = sum(p.stat().st_size for p in state.rglob("*") if p.is_file())
-    return float(result.stdout.strip().splitlines()[-1]), size
+    return cpu, size
 
 
 def main() -> None:

@@ -18,10 +18,10 @@ import argparse
 import csv
 import os
 import statistics
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
+
+from import_engine import child_cpu  # bench/ is the script's folder: on its path
 
 CHILD = '''
 import asyncio, contextlib, sys, time
@@ -53,14 +53,7 @@ print(time.process_time() - cpu)
 
 def run(path: Path, state: Path, rows: int, src: Path | None) -> float:
     """CPU microseconds a record of one run in a child process."""
-    env = dict(os.environ)
-    if src is not None:
-        env["PYTHONPATH"] = str(src.resolve())
-    result = subprocess.run([sys.executable, "-c", CHILD, str(path), str(state), str(rows)],
-                            capture_output=True, text=True, env=env, check=False)
-    if result.returncode != 0:
-        sys.exit(result.stderr[-2000:])
-    return float(result.stdout.strip().splitlines()[-1]) * 1e6 / rows
+    return child_cpu(CHILD, [str(path), str(state), str(rows)], src) * 1e6 / rows
 
 
 def main() -> None:
