@@ -227,8 +227,7 @@ class ChangedOnly:
         whether that earlier row is on its way."""
         if self.baseline != "last-sync" or self._fingerprint is None:
             return []
-        verified, pending = self._raw_ahead, self._pending
-        fingerprint, digest, dumps = self._fingerprint, hashlib.blake2b, orjson.dumps
+        verified, pending, digest = self._raw_ahead, self._pending, self.raw_digest
         held: set[str] = set()  # contacts of this window's rows left to the row-by-row way
         settled: list[tuple[int, str]] = []
         for index, record in enumerate(records):
@@ -236,15 +235,10 @@ class ChangedOnly:
             if not contact_id:
                 continue
             known = verified.get(contact_id)
-            if known is not None and contact_id not in held and contact_id not in pending:
-                fields = record.fields if type(record.fields) is dict else dict(record.fields)
-                try:
-                    cells = dumps(fields)
-                except orjson.JSONEncodeError:
-                    cells = b""
-                if cells and digest(fingerprint + cells, digest_size=16).digest() == known:
-                    settled.append((index, contact_id))
-                    continue
+            if (known is not None and contact_id not in held and contact_id not in pending
+                    and digest(record) == known):
+                settled.append((index, contact_id))
+                continue
             held.add(contact_id)
         self._unfetched = list(held)  # the rows left need their contacts' writes, no others
         self.rows_compared += len(settled)
