@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
-from tests.engine.fakes import FakeSink
+from tests.engine.fakes import FakeSink, write_csv
 from tests.engine.test_resume_results import ids_file, journal_lines, run
 
 from cxone_outbound.client.clock import SystemClock
@@ -91,3 +91,62 @@ async def test_an_error_escaping_a_batch_is_raised_by_drain_after_every_other_ba
             await sender.drain()
     # the worker that met the error went on: every other batch was handled
     assert sorted(handled) == [f"b{n}" for n in range(1, 9) if n != 3]
+
+
+class OrderedSink(FakeSink):
+    """Keeps the last value written per id; a row whose `wait` is set takes longer to land."""
+
+    def __init__(self, *, declare_writes: bool = True, **kw: int) -> None:
+        super().__init__(**kw)
+        self.value: dict[str, str] = {}
+        self.now = self.most = 0
+        if not declare_writes:
+            self.writes = None  # type: ignore[assignment]  # a job without the part
+
+    def writes(self, batch: Batch) -> set[str]:
+        return {item.payload["id"] for item in batch.items}
+
+    async def send(self, batch: Batch, ctx: RunContext) -> Sequence[Outcome]:
+        self.now += 1
+        self.most = max(self.most, self.now)
+        try:
+            for item in batch.items:
+                for _ in range(int(item.payload["wait"] or 0)):
+                    await asyncio.sleep(0)
+                self.value[item.payload["id"]] = item.payload["value"]
+            return await super().send(batch, ctx)
+        finally:
+            self.now -= 1
+
+
+def _rows(tmp_path: Path) -> Path:
+    # a's first row is slow: sent at once with the next, it would land last
+    rows = "a,1,50\nb,1,0\na,2,0\nc,1,0\na,3,0\nb,2,0\n" * 3
+    return write_csv(tmp_path / "rows.csv", "id,value,wait\n" + rows)
+
+
+async def test_the_later_row_of_one_target_lands_last_whatever_the_timing(
+    tmp_path: Path,
+) -> None:
+    job = OrderedSink(batch_size=1, concurrency=4)
+    summary = await run(job, _rows(tmp_path), tmp_path / "s")
+    assert summary.counts == {"succeeded": 18}
+    assert job.value == {"a": "3", "b": "2", "c": "1"}
+    assert job.most > 1  # rows of other targets still went at once
+
+
+async def test_without_writes_declared_the_rows_of_one_target_race(tmp_path: Path) -> None:
+    # the reason for `writes`: the slow first row of `a` lands after the later ones
+    job = OrderedSink(batch_size=1, concurrency=4, declare_writes=False)
+    await run(job, _rows(tmp_path), tmp_path / "s")
+    assert job.value["a"] == "1"
+
+
+async def test_a_stop_ends_the_batches_waiting_for_an_earlier_write_of_their_target(
+    tmp_path: Path,
+) -> None:
+    job = OrderedSink(batch_size=1, concurrency=2, stop_after=1)
+    summary = await asyncio.wait_for(run(job, _rows(tmp_path), tmp_path / "s"), 10)
+    assert summary.status == "interrupted"
+    assert summary.accounting.balanced
+    assert not journal_lines(tmp_path / "s", summary.run_id, State.IN_FLIGHT)

@@ -11,7 +11,7 @@ import itertools
 import os
 import random
 import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
@@ -154,6 +154,12 @@ class JobExtras(Protocol):
         bulk (`update --changed-only --against last-sync`'s early settling)."""
         ...
 
+    def writes(self, batch: Batch) -> Collection[str]:
+        """What the batch writes on the server (contact ids), where two records of a run can
+        write the same thing: a batch is sent only once every batch queued before it that
+        writes one of the same has ended, so the file's later row is the one that stays."""
+        ...
+
 
 _BATCH_PREFIX = uuid.uuid4().hex[:24]
 _batch_counter = itertools.count()
@@ -278,6 +284,11 @@ class WrappingJob:
         settle = getattr(self.inner, "settle_read", None)
         settled: Sequence[tuple[int, str | None]] = () if settle is None else settle(records)
         return settled
+
+    def writes(self, batch: Batch) -> Collection[str]:
+        found = getattr(self.inner, "writes", None)
+        targets: Collection[str] = () if found is None else found(batch)
+        return targets
 
 
 def batch_key(run_id: str, batch_id: str, *parts: Any) -> str:

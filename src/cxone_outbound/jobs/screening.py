@@ -23,7 +23,7 @@ from __future__ import annotations
 import functools
 import hashlib
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -259,6 +259,11 @@ class ScreeningJob(WrappingJob):
             kept_batch = Batch(batch.id, kept, batch.remote_id, batch.attempt)
             outcomes += super().settle_dry_run(kept_batch, ctx)
         return outcomes
+
+    def writes(self, batch: Batch) -> Collection[str]:
+        """What the wrapped job writes of the rows not screened out (they write nothing)."""
+        kept, _ = self._split(batch.items)
+        return super().writes(Batch(batch.id, kept, batch.remote_id, batch.attempt)) if kept else ()
 
     async def send(self, batch: Batch, ctx: RunContext) -> Sequence[Outcome]:
         kept, _ = self._split(batch.items)

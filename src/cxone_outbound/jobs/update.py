@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import sys
-from collections.abc import Coroutine, Mapping, Sequence
+from collections.abc import Collection, Coroutine, Mapping, Sequence
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -235,6 +235,13 @@ class UpdateJob(BaseJob):
         if sync is None or not self.early_settling:
             return ()
         return sync.settle_window(records, _contact_id_of)
+
+    def writes(self, batch: Batch) -> Collection[str]:
+        """The contacts a batch writes: a later row of one waits for the earlier's batch."""
+        items = batch.items
+        if len(items) == 1:  # a per-contact update's every batch
+            return (items[0].payload[0],)
+        return {item.payload[0] for item in items}
 
     def prepare(self, record: Record) -> Item | RecordError:
         contact_id = record.fields.get("contactId", "").strip()

@@ -6,12 +6,18 @@ Batches are sent by `concurrency` long-lived workers taking them from a queue, n
 batch, and the run loop waits for room a claim group at a time, not a batch at a time: a
 per-contact update has a batch a record, and a task's creation and callbacks, and a wake-up of
 the run loop for each record, cost about as much again as the record's own work (issue 15).
+
+Two batches writing one thing (two rows of one contact, `Job.writes`) are not sent at once: the
+later waits for the earlier to end, so the file's later row is the one that stays whatever the
+network's timing. It cannot wait forever: the queue is first in, first out, so what it waits
+for was taken by a worker before it.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass, field
 
 from cxone_outbound.client import errors
 from cxone_outbound.engine.accounting import Ledger
@@ -27,6 +33,19 @@ _FATAL_ERRORS = (
     errors.AuthError, errors.PermissionDenied, errors.ConfigurationError, errors.SchemaDrift,
     errors.NotFound,
 )
+
+
+@dataclass(slots=True)
+class _Work:
+    """A batch queued for a worker, with the ends of the batches it waits for (they write
+    something it writes) and its own end, made when a later batch waits for it."""
+
+    batch: Batch
+    ctx: RunContext
+    reconcile: bool
+    targets: Collection[str] = ()
+    after: list[asyncio.Future[None]] = field(default_factory=list)
+    ended: asyncio.Future[None] | None = None
 
 
 class Sender:
@@ -56,8 +75,10 @@ class Sender:
         self._on_outcomes = on_outcomes
         self._on_settled = on_settled  # an outcome given without sending (a dry run's)
         self._log = log
-        # batches waiting for a worker: (batch, context, reconcile); None ends a worker
-        self._work: asyncio.Queue[tuple[Batch, RunContext, bool] | None] = asyncio.Queue()
+        # batches waiting for a worker; None ends a worker
+        self._work: asyncio.Queue[_Work | None] = asyncio.Queue()
+        self._writes_of = getattr(self.job, "writes", None)
+        self._writing: dict[str, _Work] = {}  # the last batch queued that writes each target
         self._workers: list[asyncio.Task[None]] = []
         self._room: asyncio.Future[None] | None = None  # the run loop waiting for room
         self._room_below = 0  # ...until fewer batches than this wait for a worker
@@ -117,7 +138,19 @@ class Sender:
         await self._wait_for_room(1)
 
     def _queue(self, batch: Batch, ctx: RunContext, *, reconcile: bool) -> None:
-        self._work.put_nowait((batch, ctx, reconcile))
+        work = _Work(batch, ctx, reconcile)
+        if self._writes_of is not None and (targets := self._writes_of(batch)):
+            work.targets = targets
+            writing = self._writing
+            for target in targets:
+                earlier = writing.get(target)
+                if earlier is not None:
+                    if earlier.ended is None:  # made only when a batch waits: most never do
+                        earlier.ended = asyncio.get_running_loop().create_future()
+                    if earlier.ended not in work.after:
+                        work.after.append(earlier.ended)
+                writing[target] = work
+        self._work.put_nowait(work)
         if len(self._workers) < self.job.concurrency:
             self._workers.append(asyncio.create_task(self._worker()))
 
@@ -154,17 +187,34 @@ class Sender:
                 self._room = None
                 if not room.done():
                     room.set_result(None)
-            batch, ctx, reconcile = work
-            if self._stopping():  # not sent: a new batch is unclaimed, an in-flight one stays
-                if reconcile:
-                    self.ledger.not_sent += len(batch.items)
-                else:
-                    self._unsent.append(batch)
-                continue
             try:
-                await self.run_batch(batch, ctx, reconcile)
-            except Exception as exc:
-                self._error = self._error or exc
+                for earlier in work.after:
+                    await earlier
+                await self._run_work(work)
+            finally:
+                self._ended(work)
+
+    async def _run_work(self, work: _Work) -> None:
+        batch, ctx, reconcile = work.batch, work.ctx, work.reconcile
+        if self._stopping():  # not sent: a new batch is unclaimed, an in-flight one stays
+            if reconcile:
+                self.ledger.not_sent += len(batch.items)
+            else:
+                self._unsent.append(batch)
+            return
+        try:
+            await self.run_batch(batch, ctx, reconcile)
+        except Exception as exc:
+            self._error = self._error or exc
+
+    def _ended(self, work: _Work) -> None:
+        """Let the batches waiting for this one go; forget what no later batch writes."""
+        if work.ended is not None:
+            work.ended.set_result(None)
+        writing = self._writing
+        for target in work.targets:
+            if writing.get(target) is work:
+                del writing[target]
 
     def _settle_dry(self, batch: Batch, ctx: RunContext) -> Sequence[Outcome]:
         """A dry run's outcomes the job can give without sending (a screened-out record is
