@@ -134,3 +134,18 @@ def test_a_journal_of_the_first_schema_is_moved_and_still_resumes(tmp_path: Path
         rows = db.execute("SELECT key, state, batch_id, remote_id FROM records ORDER BY line")
         assert rows.fetchall()[0] == ("2", "succeeded", "b0", "job-0")
     db.close()
+
+
+def test_unchanged_records_whose_keys_are_not_their_lines_keep_their_keys(
+    tmp_path: Path,
+) -> None:
+    with Journal(tmp_path / "journal.sqlite3") as journal:
+        journal.create_run("r", "update", "h", "in", {}, 0.0)
+        records = [Record("2", 2, {}, ()), Record("c-1", 3, {}, ()), Record("007", 4, {}, ()),
+                   Record("9", 5, {}, ())]
+        journal.record_outcomes("r", [], unchanged=[(r, f"id{r.line}") for r in records])
+        found = journal.lookup("r", records)
+    assert {key: (e.state, e.line, e.remote_id) for key, e in found.items()} == {
+        "2": (State.UNCHANGED, 2, "id2"), "c-1": (State.UNCHANGED, 3, "id3"),
+        "007": (State.UNCHANGED, 4, "id4"), "9": (State.UNCHANGED, 5, "id5"),
+    }

@@ -12,7 +12,7 @@ import contextlib
 import json
 import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
-from itertools import groupby
+from itertools import groupby, repeat
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +47,18 @@ INTERRUPTED = "interrupted"
 COMPLETED = "completed"
 FAILED = "failed"  # the run itself stopped on an error (auth, unavailable)
 DRY_RUN = "dry-run"  # validated and planned, nothing sent
+
+
+def _unchanged_rows(unchanged: Sequence[tuple[Record, str | None]]) -> str:
+    """[key, line, remote id] of each record as stored, as one JSON array. When every key is
+    its line's number (a file source's), they are checked at once, not one by one."""
+    records = [record for record, _ in unchanged]
+    lines = [record.line for record in records]
+    if ",".join([record.key for record in records]) == ",".join(map(str, lines)):
+        rows: Any = zip(lines, repeat(None), [remote for _, remote in unchanged], strict=False)
+    else:
+        rows = ([*stored(r.key, r.line), remote] for r, remote in unchanged)
+    return orjson.dumps(list(rows)).decode()
 
 
 class Journal:
@@ -342,10 +354,9 @@ class Journal:
                     (code(State.SUCCEEDED), session, seq, orjson.dumps(all_keys).decode()),
                 )
             if unchanged:
-                rows = [[*stored(r.key, r.line), remote] for r, remote in unchanged]
                 self._db.execute(
                     SETTLE_UNCHANGED,
-                    (seq, code(State.UNCHANGED), session, orjson.dumps(rows).decode()),
+                    (seq, code(State.UNCHANGED), session, _unchanged_rows(unchanged)),
                 )
             self._upsert_outcomes(seq, outcomes, session)
         except BaseException:
