@@ -15,6 +15,11 @@ wrote, not against the destination), and only ever true of what this tool saw:
   WAL order after every earlier record), so an interrupted run leaves a snapshot that is
   still true.
 
+A nightly sync that looks up most of the list reads the scope's row digests once into memory
+(`digests.DigestIndex`, 32 bytes a contact) instead of a window at a time: a contact this run
+has written since is looked up in the file again, and a write by another process (SQLite's
+`data_version`) sends the rest of the run back to the file.
+
 One SQLite file per list and tenant (base URL, client, tenant, dialect) under the state dir
 (`<state>/sync/<hash>.sqlite3`, 0600: it holds contact values), one *scope* per job kind and
 compared fields or mapping (`scope_of`): a run whose scope differs finds no snapshot and reads
@@ -28,14 +33,19 @@ import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from cxone_outbound.private_files import private_dir, private_sqlite
 
+if TYPE_CHECKING:
+    from cxone_outbound.jobs.sync.digests import DigestIndex
+
 SYNC_DIR = "sync"
 CHUNK = 500  # ids per IN (...) query: under SQLite's variable limit
+INDEX_AFTER = 20_000  # contacts a run looks up before the scope's digests are held in memory
+WRITTEN_MAX = 100_000  # contacts written in a run beyond which the index is dropped
 
 
 def _digest(value: Any) -> str:
@@ -87,6 +97,12 @@ class Snapshot:
         if "raw" not in columns:  # a snapshot from before `raw`: its rows compare the slow way
             self._db.execute("ALTER TABLE verified ADD COLUMN raw BLOB")
         self.count = 0  # contacts looked up in it (`CurrentValues.count`'s place in reports)
+        self._index: DigestIndex | None = None  # the scope's digests in memory (`raws`)
+        self._index_off = False  # not for this run (see `_index_for`)
+        self._index_version = 0
+        self._written: set[str] = set()  # contacts this run wrote since the index was read
+        self._looked_up = 0
+        self._scope_size: int | None = None
 
     def state(self) -> ScopeState:
         row = self._db.execute(
@@ -124,9 +140,62 @@ class Snapshot:
 
     def raws(self, contact_ids: Sequence[str]) -> dict[str, bytes]:
         """Only the row digests of those contacts (what early settling compares first): the
-        writes are fetched for the rows it leaves (`get_many`)."""
+        writes are fetched for the rows it leaves (`get_many`). Once a run has looked up a
+        good part of the scope, from the scope's digests held in memory (`DigestIndex`),
+        except for contacts this run has written since (and for none once another process
+        has written the file)."""
+        index = self._index_for(len(contact_ids))
+        if index is None:
+            return self._raws_read(contact_ids)
+        written = self._written
+        found = {cid: raw for cid, raw in zip(contact_ids, index.find(contact_ids), strict=True)
+                 if raw is not None and cid not in written}
+        if written:
+            found.update(self._raws_read([cid for cid in contact_ids if cid in written]))
+        return found
+
+    def _raws_read(self, contact_ids: Sequence[str]) -> dict[str, bytes]:
         return {str(cid): bytes(raw) for cid, raw in self._select("id, raw", contact_ids)
                 if raw is not None}
+
+    def _index_for(self, wanted: int) -> DigestIndex | None:
+        """The scope's digests in memory, read once this run has looked up at least
+        `INDEX_AFTER` contacts and a tenth of the scope (a short file against a long list
+        keeps to the window look-ups); dropped for the rest of the run when another
+        connection has written the file since, or when this run has written too many
+        contacts to keep track of."""
+        if self._index_off:
+            return None
+        if self._index is not None:
+            if self._data_version() != self._index_version or len(self._written) > WRITTEN_MAX:
+                self._drop_index()
+                return None
+            return self._index
+        self._looked_up += wanted
+        if self._looked_up < INDEX_AFTER:
+            return None
+        if self._scope_size is None:
+            self._scope_size = int(self._db.execute(
+                "SELECT count(*) FROM verified WHERE scope = ?", (self.scope,)
+            ).fetchone()[0])
+        if self._looked_up * 10 < self._scope_size:
+            return None
+        from cxone_outbound.jobs.sync.digests import DigestIndex  # numpy: not at cxo's start
+
+        version = self._data_version()
+        rows = self._db.execute(
+            "SELECT id, raw FROM verified WHERE scope = ? AND raw IS NOT NULL", (self.scope,)
+        )
+        self._index = DigestIndex.read(rows)  # TEXT ids and BLOB digests: str and bytes
+        self._index_version, self._written = version, set()
+        return self._index
+
+    def _data_version(self) -> int:
+        """Changes only when another connection commits to the file (SQLite's data_version)."""
+        return int(self._db.execute("PRAGMA data_version").fetchone()[0])
+
+    def _drop_index(self) -> None:
+        self._index, self._index_off, self._written = None, True, set()
 
     def _select(self, columns: str, contact_ids: Sequence[str]) -> Iterator[tuple[Any, ...]]:
         for start in range(0, len(contact_ids), CHUNK):
@@ -146,6 +215,8 @@ class Snapshot:
         ids = list(dict.fromkeys(contact_ids))
         if not ids:
             return
+        if self._index is not None:
+            self._written.update(ids)
         self._db.execute("PRAGMA synchronous=FULL")  # on disk before the request leaves
         self._db.execute("BEGIN IMMEDIATE")
         scopes = [row[0] for row in self._db.execute("SELECT scope FROM scopes")]
@@ -171,6 +242,8 @@ class Snapshot:
                 for cid, doc in verified if doc]
         if not rows:
             return
+        if self._index is not None:
+            self._written.update(row[1] for row in rows)
         # a lost record only costs a request next time: no sync of its own (a later forget's
         # sync of the log covers it, in order)
         self._db.execute("PRAGMA synchronous=NORMAL")
@@ -185,6 +258,7 @@ class Snapshot:
     def clear(self) -> None:
         """Drop this scope's values (a list read starts over: a contact it no longer holds
         must not stay 'verified')."""
+        self._drop_index()
         self._db.execute("BEGIN IMMEDIATE")
         self._db.execute("DELETE FROM verified WHERE scope = ?", (self.scope,))
         self._db.execute("UPDATE scopes SET complete = 0 WHERE scope = ?", (self.scope,))
@@ -194,6 +268,7 @@ class Snapshot:
         """Drop every scope's values and completeness: something this snapshot cannot follow
         contact by contact (a run without `--changed-only`) writes the list; the next sync of
         each scope reads the list again."""
+        self._drop_index()
         self._db.execute("BEGIN IMMEDIATE")
         self._db.execute("DELETE FROM verified")
         self._db.execute("UPDATE scopes SET complete = 0")
