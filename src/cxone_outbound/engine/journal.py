@@ -12,7 +12,7 @@ import contextlib
 import json
 import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
-from itertools import groupby, repeat
+from itertools import groupby
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +34,7 @@ from cxone_outbound.engine.journal_schema import (
     run_from_row,
     split_keys,
     stored,
+    unchanged_rows,
 )
 from cxone_outbound.engine.records import Batch, Outcome, Record, State
 from cxone_outbound.private_files import private_dir, private_sqlite
@@ -47,18 +48,6 @@ INTERRUPTED = "interrupted"
 COMPLETED = "completed"
 FAILED = "failed"  # the run itself stopped on an error (auth, unavailable)
 DRY_RUN = "dry-run"  # validated and planned, nothing sent
-
-
-def _unchanged_rows(unchanged: Sequence[tuple[Record, str | None]]) -> str:
-    """[key, line, remote id] of each record as stored, as one JSON array. When every key is
-    its line's number (a file source's), they are checked at once, not one by one."""
-    records = [record for record, _ in unchanged]
-    lines = [record.line for record in records]
-    if ",".join([record.key for record in records]) == ",".join(map(str, lines)):
-        rows: Any = zip(lines, repeat(None), [remote for _, remote in unchanged], strict=False)
-    else:
-        rows = ([*stored(r.key, r.line), remote] for r, remote in unchanged)
-    return orjson.dumps(list(rows)).decode()
 
 
 class Journal:
@@ -356,7 +345,7 @@ class Journal:
             if unchanged:
                 self._db.execute(
                     SETTLE_UNCHANGED,
-                    (seq, code(State.UNCHANGED), session, _unchanged_rows(unchanged)),
+                    (seq, code(State.UNCHANGED), session, unchanged_rows(unchanged)),
                 )
             self._upsert_outcomes(seq, outcomes, session)
         except BaseException:

@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import repeat
 from typing import Any
+
+import orjson
 
 from cxone_outbound.engine.records import Record, State
 
@@ -258,3 +261,13 @@ def stored(key: str, line: int) -> tuple[int | str, int | None]:
     return key, line
 
 
+def unchanged_rows(unchanged: Sequence[tuple[Record, str | None]]) -> str:
+    """[key, line, remote id] of each record as stored, as one JSON array. When every key is
+    its line's number (a file source's), they are checked at once, not one by one."""
+    records = [record for record, _ in unchanged]
+    lines = [record.line for record in records]
+    if ",".join([record.key for record in records]) == ",".join(map(str, lines)):
+        rows: Any = zip(lines, repeat(None), [remote for _, remote in unchanged], strict=False)
+    else:
+        rows = ([*stored(r.key, r.line), remote] for r, remote in unchanged)
+    return orjson.dumps(list(rows)).decode()
