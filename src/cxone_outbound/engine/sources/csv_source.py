@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import re
 from collections import Counter, deque
 from collections.abc import Iterator, Mapping, Sequence
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from cxone_outbound.engine.records import Record, RecordError
+from cxone_outbound.engine.sources.csv_blocks import BLOCK_BYTES, later_encoding, plain_records
 
 ENCODINGS = ("utf-8", "utf-8-sig", "latin-1", "cp1252")
 DEFAULT_RECORD_LIMIT = 16 * 1024 * 1024
@@ -199,6 +201,7 @@ class CsvSource:
         self._size = self.path.stat().st_size
         self._position = 0
         self._fingerprint: str | None = None
+        self.block_bytes = BLOCK_BYTES  # what the fast way reads at a time
         self.header: list[str] = []
         self.columns: list[str] = []
         self._read_header()
@@ -216,12 +219,13 @@ class CsvSource:
         """Fraction of the file read so far (by bytes), for an ETA."""
         return min(1.0, self._position / self._size) if self._size else None
 
-    def _open(self) -> tuple[TextIO, _Lines, Any]:
+    def _open(self, offset: int = 0) -> tuple[TextIO, _Lines, Any]:
         # The csv module's own cap is process-wide: keep it out of the way; _Lines bounds.
         csv.field_size_limit(max(csv.field_size_limit(), self.options.record_limit + 2))
-        fh = self.path.open(
-            "r", encoding=self.options.encoding, errors="surrogateescape", newline=""
-        )
+        raw = self.path.open("rb")
+        raw.seek(offset)  # a line's start: a character's too, in every encoding read
+        encoding = self.options.encoding if not offset else later_encoding(self.options.encoding)
+        fh = io.TextIOWrapper(raw, encoding=encoding, errors="surrogateescape", newline="")
         lines = _Lines(fh, self.options.record_limit)
         reader = csv.reader(lines, delimiter=self.options.delimiter, strict=True)
         return fh, lines, reader
@@ -292,12 +296,32 @@ class CsvSource:
         return Record(str(first), first, {}, raw, error)
 
     def __iter__(self) -> Iterator[Record]:
-        fh, lines, reader = self._open()
+        """Plain blocks the fast way (`csv_blocks`), the rest of the file from the first block
+        that is not plain by the full grammar."""
+        options = self.options
+        resume = yield from plain_records(
+            self.path, self.columns, encoding=options.encoding, delimiter=options.delimiter,
+            record_limit=options.record_limit, block_bytes=self.block_bytes, at=self._read_to)
+        try:
+            if resume is not None:
+                yield from self._parsed(*resume)
+        finally:
+            self._position = self._size
+
+    def _read_to(self, offset: int) -> None:
+        self._position = offset
+
+    def _parsed(self, offset: int, lines_before: int) -> Iterator[Record]:
+        """The records from a line's start on (`offset` 0: the file's, header included), read by
+        the full CSV grammar."""
+        fh, lines, reader = self._open(offset)
+        lines.number = lines_before
         width = len(self.columns)
         columns = self.columns
         buffer = fh.buffer
         try:
-            next(reader)  # the header, validated in _read_header
+            if not offset:
+                next(reader)  # the header, validated in _read_header
             while True:
                 lines.start_record()
                 try:
