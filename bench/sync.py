@@ -35,6 +35,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from cxone_outbound.cli.main import GC_THRESHOLD
 from cxone_outbound.client import CXoneClient
 from cxone_outbound.client.capabilities import V2_CAPABILITIES
 from cxone_outbound.client.events import RequestObserver
@@ -100,6 +101,7 @@ async def update(
 def measured(control: Any, base: str, path: Path, state: Path, list_id: str,
              mode: str) -> dict[str, Any]:
     control.reset_counters()
+    gc.set_threshold(*GC_THRESHOLD)  # as `cxo` runs (cli.main.invoke)
     gc.freeze()  # as `engine.launch.run_job` does before a command's run
     started, cpu = time.perf_counter(), time.process_time()
     summary = asyncio.run(update(base, path, state, list_id, mode))
