@@ -16,7 +16,7 @@ wrote, not against the destination), and only ever true of what this tool saw:
   still true.
 
 A nightly sync that looks up most of the list reads the scope's row digests once into memory
-(`digests.DigestIndex`, 32 bytes a contact) instead of a window at a time: a contact this run
+(`digests.DigestIndex`, 16 bytes a contact) instead of a window at a time: a contact this run
 has written since is looked up in the file again, and a write by another process (SQLite's
 `data_version`) sends the rest of the run back to the file.
 
@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -46,6 +46,7 @@ SYNC_DIR = "sync"
 CHUNK = 500  # ids per IN (...) query: under SQLite's variable limit
 INDEX_AFTER = 20_000  # contacts a run looks up before the scope's digests are held in memory
 WRITTEN_MAX = 100_000  # contacts written in a run beyond which the index is dropped
+DIGEST_BYTES = 16  # a row's digest (`ChangedOnly.raw_digest`)
 
 
 def _digest(value: Any) -> str:
@@ -60,6 +61,49 @@ def snapshot_path(state_dir: Path, tenant: Sequence[str], list_id: str) -> Path:
 def scope_of(job: str, description: Any) -> str:
     """A scope: the job kind and what its rows can write (fields, the mapping's casts)."""
     return _digest([job, description])
+
+
+class VerifiedRows:
+    """A window's contacts' verified rows, by digest (`ChangedOnly.raw_digest`): those read
+    from the file by contact (`found`, the digests of `in_file`, or of every contact without
+    an `index`), the others found in the scope's digests in memory."""
+
+    def __init__(
+        self,
+        found: dict[str, bytes],
+        index: DigestIndex | None = None,
+        in_file: Collection[str] = (),
+    ) -> None:
+        self._found = found
+        self._index = index
+        self._in_file = in_file
+        self._dropped: set[str] = set()
+
+    def drop(self, contact_id: str) -> None:
+        """A row of the contact is on its way: no later row of it in the window holds."""
+        self._dropped.add(contact_id)
+
+    def holds(self, contact_id: str, digest: bytes) -> bool:
+        return self.holding([(contact_id, digest)])[0]
+
+    def holding(self, rows: Sequence[tuple[str, bytes]]) -> list[bool]:
+        """Whether each (contact id, row digest) is the contact's verified row."""
+        found, index, in_file, dropped = self._found, self._index, self._in_file, self._dropped
+        result: list[bool] = []
+        asked: list[int] = []  # positions the index answers
+        for position, (contact_id, digest) in enumerate(rows):
+            if contact_id in dropped:
+                result.append(False)
+            elif index is None or contact_id in in_file or len(digest) != DIGEST_BYTES:
+                result.append(found.get(contact_id) == digest)
+            else:
+                result.append(False)
+                asked.append(position)
+        if index is not None and asked:
+            for position, held in zip(asked, index.holding([rows[p][1] for p in asked]),
+                                      strict=True):
+                result[position] = held
+        return result
 
 
 @dataclass(frozen=True)
@@ -138,21 +182,18 @@ class Snapshot:
                 raws[str(cid)] = bytes(raw)
         return found, raws
 
-    def raws(self, contact_ids: Sequence[str]) -> dict[str, bytes]:
-        """Only the row digests of those contacts (what early settling compares first): the
-        writes are fetched for the rows it leaves (`get_many`). Once a run has looked up a
-        good part of the scope, from the scope's digests held in memory (`DigestIndex`),
-        except for contacts this run has written since (and for none once another process
-        has written the file)."""
+    def verified_rows(self, contact_ids: Sequence[str]) -> VerifiedRows:
+        """Which rows of those contacts are the very rows the server last verified (what early
+        settling compares first; the writes are fetched for the rows it leaves, `get_many`).
+        Once a run has looked up a good part of the scope, from the scope's digests held in
+        memory (`DigestIndex`), except for contacts this run has written since (and for none
+        once another process has written the file)."""
         index = self._index_for(len(contact_ids))
         if index is None:
-            return self._raws_read(contact_ids)
+            return VerifiedRows(self._raws_read(contact_ids))
         written = self._written
-        found = {cid: raw for cid, raw in zip(contact_ids, index.find(contact_ids), strict=True)
-                 if raw is not None and cid not in written}
-        if written:
-            found.update(self._raws_read([cid for cid in contact_ids if cid in written]))
-        return found
+        in_file = {cid for cid in contact_ids if cid in written} if written else set()
+        return VerifiedRows(self._raws_read(list(in_file)) if in_file else {}, index, in_file)
 
     def _raws_read(self, contact_ids: Sequence[str]) -> dict[str, bytes]:
         return {str(cid): bytes(raw) for cid, raw in self._select("id, raw", contact_ids)
@@ -184,9 +225,11 @@ class Snapshot:
 
         version = self._data_version()
         rows = self._db.execute(
-            "SELECT id, raw FROM verified WHERE scope = ? AND raw IS NOT NULL", (self.scope,)
+            "SELECT raw FROM verified WHERE scope = ? AND raw IS NOT NULL", (self.scope,)
         )
-        self._index = DigestIndex.read(rows)  # TEXT ids and BLOB digests: str and bytes
+        self._index = DigestIndex.read(
+            [bytes(raw) for (raw,) in chunk] for chunk in iter(lambda: rows.fetchmany(65_536), [])
+        )
         self._index_version, self._written = version, set()
         return self._index
 
