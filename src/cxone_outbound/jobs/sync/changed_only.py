@@ -42,14 +42,9 @@ import orjson
 from cxone_outbound.engine.job import PassThroughSource, RunContext, Source
 from cxone_outbound.engine.records import Item, Outcome, Record, State
 from cxone_outbound.jobs.sync.index import Compared, CurrentValues
-from cxone_outbound.jobs.sync.snapshot import (
-    DIGEST_BYTES,
-    Snapshot,
-    VerifiedRows,
-    scope_of,
-    snapshot_path,
-)
+from cxone_outbound.jobs.sync.snapshot import Snapshot, scope_of, snapshot_path
 from cxone_outbound.jobs.sync.values import writes_hold
+from cxone_outbound.jobs.sync.verified import DIGEST_BYTES, VerifiedRows
 from cxone_outbound.private_files import private_dir
 
 SCRATCH_DIR = "scratch"

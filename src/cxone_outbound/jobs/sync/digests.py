@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import numpy.typing as npt
 
-from cxone_outbound.jobs.sync.snapshot import DIGEST_BYTES
+from cxone_outbound.jobs.sync.verified import DIGEST_BYTES
 
 _WORDS = np.dtype(">u8")  # a digest as two 64-bit words, the first ordering it
 

@@ -30,13 +30,14 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from cxone_outbound.jobs.sync.verified import VerifiedRows
 from cxone_outbound.private_files import private_dir, private_sqlite
 
 if TYPE_CHECKING:
@@ -46,7 +47,6 @@ SYNC_DIR = "sync"
 CHUNK = 500  # ids per IN (...) query: under SQLite's variable limit
 INDEX_AFTER = 20_000  # contacts a run looks up before the scope's digests are held in memory
 WRITTEN_MAX = 100_000  # contacts written in a run beyond which the index is dropped
-DIGEST_BYTES = 16  # a row's digest (`ChangedOnly.raw_digest`)
 
 
 def _digest(value: Any) -> str:
@@ -61,49 +61,6 @@ def snapshot_path(state_dir: Path, tenant: Sequence[str], list_id: str) -> Path:
 def scope_of(job: str, description: Any) -> str:
     """A scope: the job kind and what its rows can write (fields, the mapping's casts)."""
     return _digest([job, description])
-
-
-class VerifiedRows:
-    """A window's contacts' verified rows, by digest (`ChangedOnly.raw_digest`): those read
-    from the file by contact (`found`, the digests of `in_file`, or of every contact without
-    an `index`), the others found in the scope's digests in memory."""
-
-    def __init__(
-        self,
-        found: dict[str, bytes],
-        index: DigestIndex | None = None,
-        in_file: Collection[str] = (),
-    ) -> None:
-        self._found = found
-        self._index = index
-        self._in_file = in_file
-        self._dropped: set[str] = set()
-
-    def drop(self, contact_id: str) -> None:
-        """A row of the contact is on its way: no later row of it in the window holds."""
-        self._dropped.add(contact_id)
-
-    def holds(self, contact_id: str, digest: bytes) -> bool:
-        return self.holding([(contact_id, digest)])[0]
-
-    def holding(self, rows: Sequence[tuple[str, bytes]]) -> list[bool]:
-        """Whether each (contact id, row digest) is the contact's verified row."""
-        found, index, in_file, dropped = self._found, self._index, self._in_file, self._dropped
-        result: list[bool] = []
-        asked: list[int] = []  # positions the index answers
-        for position, (contact_id, digest) in enumerate(rows):
-            if contact_id in dropped:
-                result.append(False)
-            elif index is None or contact_id in in_file or len(digest) != DIGEST_BYTES:
-                result.append(found.get(contact_id) == digest)
-            else:
-                result.append(False)
-                asked.append(position)
-        if index is not None and asked:
-            for position, held in zip(asked, index.holding([rows[p][1] for p in asked]),
-                                      strict=True):
-                result[position] = held
-        return result
 
 
 @dataclass(frozen=True)
