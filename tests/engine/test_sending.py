@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from tests.engine.fakes import FakeSink, write_csv
-from tests.engine.test_resume_results import ids_file, journal_lines, run
+from tests.engine.test_resume_results import file_lines, ids_file, journal_lines, run
 
 from cxone_outbound.client.clock import SystemClock
 from cxone_outbound.engine import Batch, Item, Outcome, Record, RunContext
@@ -150,3 +150,30 @@ async def test_a_stop_ends_the_batches_waiting_for_an_earlier_write_of_their_tar
     assert summary.status == "interrupted"
     assert summary.accounting.balanced
     assert not journal_lines(tmp_path / "s", summary.run_id, State.IN_FLIGHT)
+
+
+async def test_a_resume_sending_a_targets_first_row_again_sends_its_later_rows_after_it(
+    tmp_path: Path,
+) -> None:
+    # a's first row (line 2) fails retryably, its last (line 5) lands: the run ends with a=3
+    path = write_csv(tmp_path / "rows.csv", "id,value,wait\na,1,0\nb,1,0\na,3,0\nc,1,0\n")
+    state = tmp_path / "s"
+    first = OrderedSink(batch_size=1, concurrency=1)
+    first.raise_for = {"2"}
+    stopped = await run(first, path, state)
+    assert stopped.counts == {"succeeded": 3, "failed": 1}
+    second = OrderedSink(batch_size=1, concurrency=4)
+    resumed = await run(second, path, state, resume=stopped.run_id)
+    assert second.value == {"a": "3"}  # a's first row again, then its last: the file's last wins
+    assert second.sent == {"a": 2}  # b and c, done and alone, are not sent again
+    assert resumed.counts == {"succeeded": 4}
+    assert resumed.accounting.balanced
+    assert file_lines(resumed, "succeeded.csv") == {str(n): 1 for n in range(2, 6)}
+    assert not file_lines(resumed, "failed.csv")
+
+
+async def test_a_fresh_run_never_sends_a_row_twice_for_its_target(tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "rows.csv", "id,value,wait\na,1,0\na,2,0\n")
+    job = OrderedSink(batch_size=1, concurrency=2)
+    summary = await run(job, path, tmp_path / "s")
+    assert job.sent == {"a": 2} and summary.counts == {"succeeded": 2}

@@ -42,6 +42,7 @@ from cxone_outbound.engine.records import (
 from cxone_outbound.engine.results import ResultFiles, SafeCsvWriter, merge_sessions
 from cxone_outbound.engine.runlock import RunLock
 from cxone_outbound.engine.runner.outcomes import PendingOutcomes, settle_as_read
+from cxone_outbound.engine.runner.resends import Resends
 from cxone_outbound.engine.runner.runs import (
     DRY_RUN,
     RunConfig,
@@ -319,6 +320,7 @@ class Runner:
             log=self.reporter.message,
         )
         settle_read = getattr(self.job, "settle_read", None)
+        resends = Resends(self.job, tracking=resumed)
         for window in _windows(self._until_broken(), self.config.window):
             if self.stop_requested:
                 break
@@ -336,6 +338,7 @@ class Runner:
                     entry is not None
                     and entry.state in TERMINAL_STATES
                     and not (entry.state is State.FAILED and entry.retryable)
+                    and not resends.again(record)
                 ):
                     self.metrics.previously_done += 1
                     self.ledger.done_before[str(entry.state)] += 1
@@ -352,6 +355,7 @@ class Runner:
                     self._record(record, settled)
                     continue
                 if entry is not None and entry.state is State.IN_FLIGHT and record.key in batch_of:
+                    resends.sent(prepared)
                     batch_id = batch_of[record.key]
                     bucket = buckets.setdefault(batch_id, {})
                     bucket[record.key] = prepared
@@ -361,6 +365,7 @@ class Runner:
                         await sender.dispatch(batch, ctx, reconcile=True)
                     continue
                 current.append(prepared)
+                resends.sent(prepared)
                 if entry is not None:
                     prior[record.key] = entry
                 if len(current) >= self.job.batch_size:
