@@ -101,10 +101,14 @@ class OrderedSink(FakeSink):
         self.value: dict[str, str] = {}
         self.now = self.most = 0
         if not declare_writes:
-            self.writes = None  # type: ignore[assignment]  # a job without the part
+            self.writes = None  # type: ignore[assignment]  # a job without the parts
+            self.targets_of = None  # type: ignore[assignment]
 
     def writes(self, batch: Batch) -> set[str]:
         return {item.payload["id"] for item in batch.items}
+
+    def targets_of(self, record: Record) -> tuple[str, ...]:
+        return (record.fields["id"],)
 
     async def send(self, batch: Batch, ctx: RunContext) -> Sequence[Outcome]:
         self.now += 1

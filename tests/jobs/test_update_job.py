@@ -13,6 +13,7 @@ from cxone_outbound.client.capabilities import V2_CAPABILITIES, Capabilities
 from cxone_outbound.client.events import RequestObserver
 from cxone_outbound.client.models import BatchUpdateFailure, BatchUpdateResult
 from cxone_outbound.engine import CsvSource, RunConfig, Runner, RunSummary
+from cxone_outbound.engine.records import Batch, Record, RecordError
 from cxone_outbound.jobs.update import CONTACT_FIELDS, MAX_GROUP, MISSING_FILE, UpdateJob
 
 
@@ -161,3 +162,12 @@ def test_a_batch_answer_accounts_for_its_ids_only_when_every_id_is_told() -> Non
     assert not BatchUpdateResult(updated=1, failed=[BatchUpdateFailure(id="z")]).accounts_for(
         ["a", "b"])
     assert not BatchUpdateResult(updated=1, failed=[BatchUpdateFailure()]).accounts_for(["a", "b"])
+
+
+def test_a_row_writes_its_contact_as_its_batch_would_say_without_being_prepared() -> None:
+    job = UpdateJob(list_id="L", capabilities=V2_CAPABILITIES)
+    row = Record("2", 2, {"contactId": " c1 ", "firstName": "Ann"}, [])
+    item = job.prepare(row)
+    assert not isinstance(item, RecordError)
+    assert job.targets_of(row) == tuple(job.writes(Batch("b", [item]))) == ("c1",)
+    assert job.targets_of(Record("3", 3, {"contactId": "", "firstName": "x"}, [])) == ()

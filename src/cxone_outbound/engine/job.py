@@ -160,6 +160,12 @@ class JobExtras(Protocol):
         writes one of the same has ended, so the file's later row is the one that stays."""
         ...
 
+    def targets_of(self, record: Record) -> Collection[str]:
+        """What a record would write (as `writes` names it), from its row alone, without a
+        `prepare` (whose counters must count a record once): a resume sends a record an
+        earlier session ended again when it writes what the resume has sent since."""
+        ...
+
 
 _BATCH_PREFIX = uuid.uuid4().hex[:24]
 _batch_counter = itertools.count()
@@ -288,6 +294,11 @@ class WrappingJob:
     def writes(self, batch: Batch) -> Collection[str]:
         found = getattr(self.inner, "writes", None)
         targets: Collection[str] = () if found is None else found(batch)
+        return targets
+
+    def targets_of(self, record: Record) -> Collection[str]:
+        found = getattr(self.inner, "targets_of", None)
+        targets: Collection[str] = () if found is None else found(record)
         return targets
 
 

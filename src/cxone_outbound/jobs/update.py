@@ -243,6 +243,11 @@ class UpdateJob(BaseJob):
             return (items[0].payload[0],)
         return {item.payload[0] for item in items}
 
+    def targets_of(self, record: Record) -> Collection[str]:
+        """The contact a row writes (a resume's `Resends`)."""
+        contact_id = _contact_id_of(record)
+        return (contact_id,) if contact_id else ()
+
     def prepare(self, record: Record) -> Item | RecordError:
         contact_id = record.fields.get("contactId", "").strip()
         if not contact_id:
