@@ -74,11 +74,15 @@ def main() -> None:
         this: list[float] = []
         base: list[float] = []
         for n in range(args.rounds):
-            this.append(run(path, Path(tmp) / f"this-{n}", args.rows, None))
-            line = f"  round {n + 1}: this checkout {this[-1]:.1f} CPU us a record"
-            if args.baseline_src:
+            first_base = bool(args.baseline_src) and n % 2 == 1  # the order turns by round
+            if first_base:
                 base.append(run(path, Path(tmp) / f"base-{n}", args.rows, args.baseline_src))
-                line += f", baseline {base[-1]:.1f}"
+            this.append(run(path, Path(tmp) / f"this-{n}", args.rows, None))
+            if args.baseline_src and not first_base:
+                base.append(run(path, Path(tmp) / f"base-{n}", args.rows, args.baseline_src))
+            line = f"  round {n + 1}: this checkout {this[-1]:.1f} CPU us a record"
+            if base:
+                line += f", baseline {base[-1]:.1f}" + (" (run first)" if first_base else "")
             print(line)
         mine = statistics.median(this)
         summary = f"median: this checkout {mine:.1f} CPU us a record"
