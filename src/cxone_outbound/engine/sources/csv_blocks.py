@@ -18,7 +18,8 @@ from pathlib import Path
 from cxone_outbound.engine.records import Record, RecordError
 
 BLOCK_BYTES = 1 << 20
-_SURROGATE = re.compile("[\udc80-\udcff]")
+UNDECODED = re.compile("[\udc80-\udcff]")
+"""A byte the encoding could not decode, as `surrogateescape` keeps it."""
 Resume = tuple[int, int]
 """Where the full grammar reads on: the byte offset of a line's start, and the physical lines
 before it (the header is line 1)."""
@@ -50,7 +51,7 @@ def plain_records(
                 return offset, lines_before
             text = block.decode(later_encoding(encoding) if offset else encoding,
                                 "surrogateescape")
-            if _SURROGATE.search(text) is not None:
+            if UNDECODED.search(text) is not None:
                 return offset, lines_before
             if "\r" in text:
                 text = text.replace("\r\n", "\n")

@@ -19,14 +19,18 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from cxone_outbound.engine.records import Record, RecordError
-from cxone_outbound.engine.sources.csv_blocks import BLOCK_BYTES, later_encoding, plain_records
+from cxone_outbound.engine.sources.csv_blocks import (
+    BLOCK_BYTES,
+    UNDECODED,
+    later_encoding,
+    plain_records,
+)
 
 ENCODINGS = ("utf-8", "utf-8-sig", "latin-1", "cp1252")
 DEFAULT_RECORD_LIMIT = 16 * 1024 * 1024
 """Characters one record may span (a line, or the lines of a quoted value): memory stays bounded
 (a few times this) whatever the file, and a longer line is a row error, not a crash."""
 _DRAIN_CHARS = 1 << 20  # an over-long line is skipped in pieces of this size
-_SURROGATE = re.compile("[\udc80-\udcff]")
 
 
 class SourceError(Exception):
@@ -246,7 +250,7 @@ class CsvSource:
             fh.close()
         if not header or not any(cell.strip() for cell in header):
             raise SourceError(f"{self.path}: the file is empty or has no header row")
-        if any(_SURROGATE.search(cell) for cell in header):
+        if any(UNDECODED.search(cell) for cell in header):
             raise SourceError(
                 f"{self.path}: the header is not valid {self.options.encoding}; try --encoding"
             )
@@ -344,11 +348,11 @@ class CsvSource:
                 elif "\x00" in text:
                     error = RecordError("NUL_BYTE", "the row holds a NUL byte")
                     row = [cell.replace("\x00", "\ufffd") for cell in row]
-                elif _SURROGATE.search(text):
+                elif UNDECODED.search(text):
                     error = RecordError(
                         "UNDECODABLE_ROW", f"bytes that are not valid {self.options.encoding}"
                     )
-                    row = [_SURROGATE.sub("\ufffd", cell) for cell in row]
+                    row = [UNDECODED.sub("\ufffd", cell) for cell in row]
                 if error is not None:
                     yield Record(str(line), line, {}, row, error)
                 else:
