@@ -12,19 +12,18 @@ import contextlib
 import json
 import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
-from itertools import groupby
+from itertools import chain, groupby
 from pathlib import Path
 from typing import Any
 
 import orjson
 
+from cxone_outbound.engine.journal_reads import JournalReader
 from cxone_outbound.engine.journal_schema import (
     CLAIM_KEYS,
     CLAIM_ONE,
     IN_FLIGHT,
-    PART,
     SCHEMA,
-    SELECT,
     SETTLE_UNCHANGED,
     UPSERT_CLEAN,
     UPSERT_FAILED,
@@ -36,6 +35,7 @@ from cxone_outbound.engine.journal_schema import (
     stored,
     unchanged_rows,
 )
+from cxone_outbound.engine.journal_spans import has_spans, spanned_lines, unspan, write_spans
 from cxone_outbound.engine.records import Batch, Outcome, Record, State
 from cxone_outbound.private_files import private_dir, private_sqlite
 
@@ -50,7 +50,7 @@ FAILED = "failed"  # the run itself stopped on an error (auth, unavailable)
 DRY_RUN = "dry-run"  # validated and planned, nothing sent
 
 
-class Journal:
+class Journal(JournalReader):
     """One SQLite file holding every run of a state dir."""
 
     def __init__(self, path: Path) -> None:
@@ -70,51 +70,18 @@ class Journal:
             self._db.close()
             raise
         migrate(self._db)
-        self._codes: dict[str, int] = {}
-        self._names: dict[int, State] = {}
-        self._labels: dict[int, str] = {}
+        self._codes, self._names, self._labels = {}, {}, {}
         self._load_states()
-        self._seqs: dict[str, int] = {}
+        self._seqs = {}
+        self._spanned = {}
 
-    def _load_states(self) -> None:
-        for row in self._db.execute("SELECT code, name FROM states"):
-            self._codes[row["name"]] = row["code"]
-            self._labels[row["code"]] = row["name"]
-            with contextlib.suppress(ValueError):  # a state a newer version wrote
-                self._names[row["code"]] = State(row["name"])
-
-    def _code(self, state: State) -> int:
-        """The code of a state, registered the first time a journal sees it."""
-        code = self._codes.get(state)
-        if code is None:
-            self._db.execute("INSERT OR IGNORE INTO states (name) VALUES (?)", (str(state),))
-            self._load_states()
-            code = self._codes[state]
-        return code
-
-    def _seq(self, run_id: str) -> int:
-        seq = self._seqs.get(run_id)
-        if seq is None:
-            row = self._db.execute("SELECT seq FROM runs WHERE id = ?", (run_id,)).fetchone()
-            if row is None:
-                raise KeyError(run_id)
-            seq = self._seqs[run_id] = int(row["seq"])
-        return seq
-
-    def _entry(self, row: Sequence[Any]) -> Entry:
-        line, key, state, attempts, code, message, field, retryable, batch, remote = row
-        return Entry(
-            key=str(key),
-            line=line,
-            state=self._names[state],
-            attempts=attempts,
-            error_code=code,
-            message=message,
-            field=field,
-            retryable=bool(retryable),
-            batch_id=batch,
-            remote_id=remote,
-        )
+    def _unspan(self, seq: int, keys: Iterable[int | str]) -> None:
+        """Before entries are written for keys: out of the run's spans, if it has any."""
+        spanned = self._spanned.get(seq)
+        if spanned is None:
+            spanned = self._spanned[seq] = has_spans(self._db, seq)
+        if spanned:
+            unspan(self._db, seq, keys)
 
     def close(self) -> None:
         with contextlib.suppress(sqlite3.Error):  # leave no -wal file the size of the run
@@ -206,22 +173,6 @@ class Journal:
 
     # records
 
-    def lookup(self, run_id: str, records: Sequence[Record]) -> dict[str, Entry]:
-        """The journaled entries of `records`, by key (absent: never seen)."""
-        seq = self._seq(run_id)
-        keys = [stored(record.key, record.line)[0] for record in records]
-        found: dict[str, Entry] = {}
-        for start in range(0, len(keys), PART):
-            part = keys[start : start + PART]
-            marks = ",".join("?" * len(part))
-            rows = self._db.execute(
-                f"{SELECT} WHERE e.run = ? AND e.key IN ({marks})", (seq, *part)
-            )
-            for row in rows:
-                entry = self._entry(row)
-                found[entry.key] = entry
-        return found
-
     def _batch_ids(self, seq: int, names: Sequence[str]) -> dict[str, int]:
         """The rows of the batches named, made if new (two statements, whatever their number:
         one-record batches make one a record)."""
@@ -266,6 +217,7 @@ class Journal:
                 keys, others = split_keys(item.record for item in batch.items)
                 keyed.setdefault(str(row), []).extend(keys)
                 lined += [(seq, key, line, IN_FLIGHT, row) for key, line in others]
+            self._unspan(seq, [*chain.from_iterable(keyed.values()), *(k for _, k, *_ in lined)])
             self._db.execute(CLAIM_KEYS, (seq, IN_FLIGHT, orjson.dumps(keyed).decode()))
             if lined:
                 self._db.executemany(CLAIM_ONE, lined)
@@ -319,13 +271,16 @@ class Journal:
         read_back: bool = True,
         succeeded: Sequence[Record] = (),
         unchanged: Sequence[tuple[Record, str | None]] = (),
+        read: Sequence[tuple[Record, str | None]] = (),
     ) -> dict[str, int]:
         """Commit outcomes in one transaction; returns each record's attempts so far.
 
         `succeeded` are claimed records that succeeded at their first attempt as their batch's
         remote id says: set in one statement (the common case, a whole chunk accepted).
         `unchanged` are records settled without a request (`Outcome.unchanged`, no error),
-        each with its remote id: written in one statement too (a change-only sync's most).
+        each with its remote id: written in one statement too. `read` are records settled
+        `unchanged` as they were read, never journaled before (a change-only sync's most): as
+        spans of lines (`journal_spans`), without their remote ids.
         `session` is the run's session that wrote them into its result files (see
         `results.merge_sessions`). Without `read_back` nothing is returned: a caller that
         knows each record was claimed once (a run's first session) saves the query.
@@ -342,6 +297,14 @@ class Journal:
                     " AND key IN (SELECT value FROM json_each(?))",
                     (code(State.SUCCEEDED), session, seq, orjson.dumps(all_keys).decode()),
                 )
+            spans, apart = spanned_lines(read)
+            if apart:
+                unchanged = [*unchanged, *apart]
+            self._unspan(seq, [stored(r.key, r.line)[0] for r in chain(
+                (r for r, _ in outcomes), (r for r, _ in unchanged))])
+            if spans:
+                write_spans(self._db, seq, code(State.UNCHANGED), session, spans)
+                self._spanned[seq] = True
             if unchanged:
                 self._db.execute(
                     SETTLE_UNCHANGED,
@@ -376,67 +339,3 @@ class Journal:
                  e.field, int(e.retryable), o.remote_id, session)
                 for r, o in group if (e := o.error) is not None
             ])
-
-    def _attempts(self, seq: int, records: Sequence[Record]) -> dict[str, int]:
-        """Key -> attempts so far, for the journaled records among `records`."""
-        keys = [stored(record.key, record.line)[0] for record in records]
-        found: dict[str, int] = {}
-        for start in range(0, len(keys), PART):
-            part = keys[start : start + PART]
-            marks = ",".join("?" * len(part))
-            rows = self._db.execute(
-                f"SELECT key, attempts FROM entries WHERE run = ? AND key IN ({marks})",  # noqa: S608
-                (seq, *part),
-            )
-            found.update((str(key), attempts) for key, attempts in rows)
-        return found
-
-    def states_by_line(self, run_id: str, lines: Sequence[int]) -> dict[int, tuple[State, int]]:
-        """Line -> (state, session of its last outcome) for the journaled records among `lines`."""
-        seq = self._seq(run_id)
-        found: dict[int, tuple[State, int]] = {}
-        for start in range(0, len(lines), PART):
-            part = lines[start : start + PART]
-            marks = ",".join("?" * len(part))
-            rows = self._db.execute(  # keyed by their line (the usual), or with a line of their own
-                f"SELECT key, state, session FROM entries WHERE run = ?"  # noqa: S608
-                f" AND key IN ({marks}) AND line IS NULL"
-                f" UNION ALL SELECT line, state, session FROM entries WHERE run = ?"
-                f" AND line IN ({marks})",
-                (seq, *part, seq, *part),
-            )
-            for line, state, session in rows:
-                found[line] = (self._names[state], session)
-        return found
-
-    def in_flight_batches(self, run_id: str) -> dict[str, tuple[str | None, list[str]]]:
-        """In-flight batches of a run: batch id -> (remote id, keys in claim order)."""
-        batches: dict[str, tuple[str | None, list[str]]] = {}
-        rows = self._db.execute(
-            f"{SELECT} WHERE e.run = ? AND e.state = {IN_FLIGHT}"
-            " ORDER BY e.batch, COALESCE(e.line, e.key)",
-            (self._seq(run_id),),
-        )
-        for row in rows:
-            entry = self._entry(row)
-            _, keys = batches.setdefault(entry.batch_id or entry.key, (entry.remote_id, []))
-            keys.append(entry.key)
-        return batches
-
-    def counts(self, run_id: str) -> dict[str, int]:
-        rows = self._db.execute(
-            "SELECT state, COUNT(*) AS n FROM entries WHERE run = ? GROUP BY state",
-            (self._seq(run_id),),
-        )
-        return {self._labels[state]: n for state, n in rows}
-
-    def entries(self, run_id: str, state: State | None = None) -> list[Entry]:
-        seq = self._seq(run_id)
-        if state is None:
-            rows = self._db.execute(f"{SELECT} WHERE e.run = ? ORDER BY 1", (seq,))
-        else:
-            rows = self._db.execute(
-                f"{SELECT} WHERE e.run = ? AND e.state = ? ORDER BY 1",
-                (seq, self._code(state)),
-            )
-        return [self._entry(r) for r in rows]

@@ -14,6 +14,7 @@ from typing import Any
 
 import orjson
 
+from cxone_outbound.engine.journal_spans import SPAN_ROWS, SPANS_SCHEMA
 from cxone_outbound.engine.records import Record, State
 
 SCHEMA = """
@@ -54,12 +55,13 @@ CREATE TABLE IF NOT EXISTS entries (
     PRIMARY KEY (run, key)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS entries_by_line ON entries (run, line) WHERE line IS NOT NULL;
-"""
+""" + SPANS_SCHEMA
 # A compact row a record: `run` is the run's number (runs.seq), `key` an integer when it is one
 # (every source's key so far is its line's number), `line` NULL when it is the key, `state` a
 # code of the `states` table, `batch` a row of `batches` (its name and the remote id the API
 # gave it), `remote_id` NULL when it is the batch's. About 25 bytes a record instead of about
-# 280 (issue 15). The view `records` shows them as the first schema's table did, for people (and
+# 280 (issue 15). Records settled as read are kept as spans of lines instead (`journal_spans`).
+# The view `records` shows both as the first schema's table did, a row a record, for people (and
 # tests) reading the file with sqlite3.
 RECORDS_VIEW = """
 CREATE VIEW IF NOT EXISTS records AS
@@ -69,7 +71,11 @@ SELECT r.id AS run_id, CAST(e.key AS TEXT) AS key, COALESCE(e.line, e.key) AS li
        b.name AS batch_id, COALESCE(e.remote_id, b.remote_id) AS remote_id,
        e.session AS session
 FROM entries e JOIN runs r ON r.seq = e.run JOIN states s ON s.code = e.state
-LEFT JOIN batches b ON b.id = e.batch;
+LEFT JOIN batches b ON b.id = e.batch
+UNION ALL
+SELECT r.id, CAST(p.n AS TEXT), p.n, s.name, 0, NULL, NULL, NULL, 0, NULL, NULL, p.session
+FROM (""" + SPAN_ROWS.format(where="") + """) p
+JOIN runs r ON r.seq = p.run JOIN states s ON s.code = p.state;
 """
 FIRST_STATES = (State.PENDING, State.IN_FLIGHT, State.SUCCEEDED, State.FAILED, State.SKIPPED)
 IN_FLIGHT = 1  # fixed: the first schema's order
@@ -203,6 +209,8 @@ def migrate(db: sqlite3.Connection) -> None:
         ).fetchone()
         if kind is not None and kind["type"] == "table":
             _move_records(db)
+        elif kind is not None:  # the view, as an older version made it: made again below
+            db.execute("DROP VIEW records")
         db.execute(RECORDS_VIEW)
     except BaseException:
         db.execute("ROLLBACK")

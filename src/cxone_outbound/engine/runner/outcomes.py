@@ -132,7 +132,8 @@ class PendingOutcomes:
                 session=session,
                 read_back=session > 1,
                 succeeded=plain,
-                unchanged=[*unchanged, *read] if read else unchanged,
+                unchanged=unchanged,
+                read=read,
             )
         claimed = 0 if journal is None else 1
         by_state: dict[State, list[tuple[Record, str | None]]] = {s: [] for s in COUNTED}
