@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Generator, Sequence
+from itertools import repeat
 from pathlib import Path
 
 from cxone_outbound.engine.records import Record, RecordError
 
+_new_tuple = tuple.__new__
 BLOCK_BYTES = 1 << 20
 UNDECODED = re.compile("[\udc80-\udcff]")
 """A byte the encoding could not decode, as `surrogateescape` keeps it."""
@@ -88,11 +90,20 @@ def _records(
     width: int,
     delimiter: str,
 ) -> Generator[Record, None, None]:
+    rows = [text.split(delimiter) for text in lines[first:]]
+    if width > 1 and rows and min(map(len, rows)) == width == max(map(len, rows)):
+        # the usual block: no blank line (one cell), no ragged row; made without a Python
+        # call a row (Record's own __new__ is one: `_make`'s way, a third of the cost)
+        numbers = range(lines_before + first + 1, lines_before + len(lines) + 1)
+        yield from map(_new_tuple, repeat(Record), zip(
+            map(str, numbers), numbers, map(dict, map(zip, repeat(columns), rows)), rows,
+            repeat(None)))
+        return
     for index in range(first, len(lines)):
         line_text = lines[index]
         if not line_text:
             continue  # a blank line
-        row = line_text.split(delimiter)
+        row = rows[index - first]
         number = lines_before + index + 1
         if len(row) == width:  # zip's strict check would cost a fifth of a row
             yield Record(str(number), number, dict(zip(columns, row)), row)  # noqa: B905
