@@ -5,7 +5,11 @@ cost a few bytes per thousand records."""
 from __future__ import annotations
 
 import sqlite3
+from itertools import pairwise
 from pathlib import Path
+
+from hypothesis import given
+from hypothesis import strategies as st
 
 from cxone_outbound.engine.journal import Journal
 from cxone_outbound.engine.journal_spans import spanned_lines
@@ -33,6 +37,19 @@ def test_consecutive_lines_make_one_span_and_other_keys_stay_apart() -> None:
     spans, others = spanned_lines([*settled, odd, (_record(12), None)])
     assert spans == [(2, 4), (7, 7), (9, 10), (12, 12)]
     assert others == [odd]
+
+
+@given(st.lists(st.tuples(st.integers(1, 3), st.booleans()), max_size=60))
+def test_spans_cover_exactly_the_lines_keyed_by_themselves(steps: list[tuple[int, bool]]) -> None:
+    settled, line = [], 1
+    for step, odd in steps:  # lines ascending with gaps; some keys are not their line
+        line += step
+        settled.append((_record(line, key=f"k{line}" if odd else None), None))
+    spans, others = spanned_lines(settled)
+    expanded = [n for first, last in spans for n in range(first, last + 1)]
+    assert expanded == [r.line for r, _ in settled if r.key == str(r.line)]
+    assert all(b[0] > a[1] + 1 for a, b in pairwise(spans))  # maximal runs
+    assert others == [pair for pair in settled if pair[0].key != str(pair[0].line)]
 
 
 def test_records_settled_as_read_read_back_as_records_of_their_own(tmp_path: Path) -> None:

@@ -15,8 +15,10 @@ its span (`unspan`), so every reader takes the entry when there is one, else the
 from __future__ import annotations
 
 import bisect
+import operator
 import sqlite3
 from collections.abc import Iterable, Sequence
+from itertools import compress, pairwise, repeat
 
 from cxone_outbound.engine.records import Record
 
@@ -44,22 +46,24 @@ def spanned_lines(
     """Of records settled as read (each with its remote id): those keyed by their line, as
     (first, last) runs of consecutive lines, in the order given; and the others (to be
     journaled a row each)."""
-    spans: list[tuple[int, int]] = []
-    others: list[tuple[Record, str | None]] = []
-    first = last = 0
-    for pair in settled:
-        line = pair[0].line
-        if line <= 0 or pair[0].key != str(line):
-            others.append(pair)
-        elif first and line == last + 1:
-            last = line
-        else:
-            if first:
-                spans.append((first, last))
-            first = last = line
-    if first:
-        spans.append((first, last))
-    return spans, others
+    records = [record for record, _ in settled]
+    lines = [record.line for record in records]
+    if not lines or min(lines) <= 0 or ",".join([r.key for r in records]) != ",".join(
+        map(str, lines)
+    ):  # not every key is its line (none so far): one by one
+        keyed = [pair[0].line > 0 and pair[0].key == str(pair[0].line) for pair in settled]
+        others = list(compress(settled, map(operator.not_, keyed)))
+        return _runs([line for line, ok in zip(lines, keyed, strict=True) if ok]), others
+    return _runs(lines), []
+
+
+def _runs(lines: list[int]) -> list[tuple[int, int]]:
+    """(first, last) of each run of consecutive numbers (a C loop, no Python step a line)."""
+    if not lines:
+        return []
+    after = map(operator.ne, lines[1:], map(operator.add, lines, repeat(1)))
+    starts = [0, *compress(range(1, len(lines)), after), len(lines)]
+    return [(lines[a], lines[b - 1]) for a, b in pairwise(starts)]
 
 
 def write_spans(

@@ -10,7 +10,7 @@ counted on one audit line; a record that failed or was skipped is handled alone.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from itertools import chain
+from itertools import chain, compress
 
 from cxone_outbound.client import errors
 from cxone_outbound.engine.accounting import Ledger
@@ -186,5 +186,10 @@ def settle_as_read(
     pairs = [(fresh[index], remote) for index, remote in settled]
     pending.add_unchanged(pairs)
     ledger.read += len(pairs)
+    if fresh is window:  # the usual: the rest by position, without a key each
+        left = bytearray(b"\x01") * len(window)
+        for index, _ in settled:
+            left[index] = 0
+        return list(compress(window, left))
     keys = {record.key for record, _ in pairs}
     return [record for record in window if record.key not in keys]

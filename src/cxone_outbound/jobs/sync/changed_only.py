@@ -31,11 +31,12 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import operator
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 import orjson
 
@@ -54,8 +55,18 @@ DAY = 86_400.0
 Against = Literal["list", "last-sync"]
 AGAINST: tuple[Against, ...] = ("list", "last-sync")
 _MISSING: Any = object()
+_error_of = operator.attrgetter("error")
 SETTLED_EARLY: Mapping[str, Any] = MappingProxyType({})
 """The writes of a row settled before `prepare` (`ChangedOnly.settles_early`): not built."""
+
+
+class ReadWindow(NamedTuple):
+    """A window of rows as `LookAhead` read it: the records, and `key_of` of each ("" for
+    none), in order."""
+
+    records: Sequence[Record]
+    keys: list[str]
+    key_of: Callable[[Record], str]
 
 
 def tenant_of(client: Any) -> list[str]:
@@ -132,6 +143,7 @@ class ChangedOnly:
         self._fingerprint = None if fingerprint is None else orjson.dumps(fingerprint)
         self._hasher = hashlib.blake2b(self._fingerprint or b"", digest_size=DIGEST_BYTES)
         self._verified = VerifiedRows({})  # the window's verified rows, by digest
+        self._read: ReadWindow | None = None  # `look_ahead`'s window
         self.settled_early = 0
         self.index: CurrentValues | Snapshot | None = None
         self.snapshot: Snapshot | None = None
@@ -203,14 +215,22 @@ class ChangedOnly:
         job gives none)."""
         if self._fingerprint is None:
             return None
-        fields = record.fields if type(record.fields) is dict else dict(record.fields)
-        try:
-            cells = orjson.dumps(fields)
-        except orjson.JSONEncodeError:  # not text a source renders: compared the slow way
-            return None
-        hasher = self._hasher.copy()  # the fingerprint's part hashed once: a third cheaper
-        hasher.update(cells)
-        return hasher.digest()
+        return self._digests([record])[0] or None
+
+    def _digests(self, records: Iterable[Record]) -> list[bytes]:
+        """`raw_digest` of each record (b"" for None), in one loop: no call a row."""
+        copy, dumps, found = self._hasher.copy, orjson.dumps, []
+        for record in records:
+            fields = record.fields
+            try:
+                cells = dumps(fields if type(fields) is dict else dict(fields))
+            except orjson.JSONEncodeError:  # not text a source renders: compared the slow way
+                found.append(b"")
+                continue
+            hasher = copy()  # the fingerprint's part hashed once: a third cheaper
+            hasher.update(cells)
+            found.append(hasher.digest())
+        return found
 
     def settles_early(self, record: Record, contact_id: str) -> bool:
         """Whether a row can end `unchanged` before `prepare`: against the last sync, its digest
@@ -231,16 +251,22 @@ class ChangedOnly:
         whether that earlier row is on its way."""
         if self.baseline != "last-sync" or self._fingerprint is None:
             return []
-        pending, digest_of = self._pending, self.raw_digest
-        rows: list[tuple[int, str, bytes]] = []  # the window's rows of a contact
-        for index, record in enumerate(records):
-            contact_id = contact_id_of(record) if record.error is None else ""
-            if contact_id:
-                rows.append((index, contact_id, digest_of(record) or b""))
-        verified = self._verified.holding([(cid, digest) for _, cid, digest in rows])
+        pending, read = self._pending, self._read
+        if (read is not None and read.key_of is contact_id_of and records
+                and len(read.records) == len(records) and read.records[0] is records[0]
+                and read.records[-1] is records[-1]
+                and not any(map(_error_of, records))):  # the window `look_ahead` was told of
+            ids = read.keys
+        else:
+            ids = [contact_id_of(r) if r.error is None else "" for r in records]
+        at = [index for index, contact_id in enumerate(ids) if contact_id]  # rows of a contact
+        if len(at) < len(ids):
+            ids = [ids[index] for index in at]
+            records = [records[index] for index in at]
+        verified = self._verified.holding(list(zip(ids, self._digests(records), strict=True)))
         held: set[str] = set()  # contacts of this window's rows left to the row-by-row way
         settled: list[tuple[int, str]] = []
-        for (index, contact_id, _), holds in zip(rows, verified, strict=True):
+        for index, contact_id, holds in zip(at, ids, verified, strict=True):
             if holds and contact_id not in held and contact_id not in pending:
                 settled.append((index, contact_id))
             else:
@@ -305,10 +331,13 @@ class ChangedOnly:
             held = current
         return writes_hold(writes, held, phones_as_digits=self.phones_as_digits)
 
-    def look_ahead(self, contact_ids: Sequence[str]) -> None:
+    def look_ahead(self, contact_ids: Sequence[str], read: ReadWindow | None = None) -> None:
         """Fetch the current values of the next rows' contacts in one go (one query, not one a
         row); `settle` looks there first. The rows the previous window found unchanged on a
-        list read are put in the snapshot first. Until the list is read, nothing to fetch."""
+        list read are put in the snapshot first. Until the list is read, nothing to fetch.
+        `read`: the window's records and the contact id of each, which `settle_window` takes
+        instead of asking each row again when handed that window."""
+        self._read = read
         self._commit_window()
         self._unfetched = []
         if isinstance(self.index, Snapshot) and self._fingerprint is not None:
@@ -413,5 +442,6 @@ class LookAhead(PassThroughSource):
     def __iter__(self) -> Iterator[Record]:
         records = iter(self.source)
         while window := list(itertools.islice(records, LOOK_AHEAD)):
-            self.sync.look_ahead([k for k in map(self.key_of, window) if k])
+            keys = list(map(self.key_of, window))
+            self.sync.look_ahead([k for k in keys if k], ReadWindow(window, keys, self.key_of))
             yield from window

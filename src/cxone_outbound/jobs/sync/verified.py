@@ -43,6 +43,10 @@ class VerifiedRows:
     def holding(self, rows: Sequence[tuple[str, bytes]]) -> list[bool]:
         """Whether each (contact id, row digest) is the contact's verified row."""
         found, index, in_file, dropped = self._found, self._index, self._in_file, self._dropped
+        if index is not None and not in_file and not dropped and rows:  # a nightly window
+            digests = [digest for _, digest in rows]
+            if min(map(len, digests)) == DIGEST_BYTES == max(map(len, digests)):
+                return index.holding(digests)
         result: list[bool] = []
         asked: list[int] = []  # positions the index answers
         for position, (contact_id, digest) in enumerate(rows):
