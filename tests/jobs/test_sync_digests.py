@@ -7,6 +7,8 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from cxone_outbound.jobs.sync import snapshot as snapshot_module
 from cxone_outbound.jobs.sync.digests import DigestIndex
@@ -85,3 +87,99 @@ def test_a_row_of_a_contact_dropped_in_the_window_never_holds(snapshot: Snapshot
     verified = snapshot.verified_rows(["c1", "c2"])
     verified.drop("c1")  # an earlier row of c1 is on its way
     assert verified.holding([("c1", _digest(1)), ("c2", _digest(2))]) == [False, True]
+
+
+def _reopened(snapshot: Snapshot) -> Snapshot:
+    snapshot.close()
+    return Snapshot(snapshot.path, snapshot.scope)
+
+
+def _scanned(snapshot: Snapshot) -> list[bytes]:
+    with sqlite3.connect(snapshot.path) as db:
+        return sorted(bytes(raw) for (raw,) in db.execute(
+            "SELECT raw FROM verified WHERE scope = ? AND raw IS NOT NULL", (snapshot.scope,)))
+
+
+def _held(index: DigestIndex) -> list[bytes]:
+    digests = index.sorted_digests()
+    return sorted(digests[at : at + 16] for at in range(0, len(digests), 16))
+
+
+def test_the_next_run_takes_the_digests_the_last_one_kept_at_once(snapshot: Snapshot) -> None:
+    held(snapshot, [f"c{n}" for n in range(20)], DIGESTS)  # the index read: kept at close
+    snapshot.forget(["c3", "c4"])
+    snapshot.record([("c3", WRITES)], {"c3": _digest(333)})
+    again = _reopened(snapshot)
+    assert held(again, ["c2"], DIGESTS) == {"c2"}  # one contact looked up: taken at once
+    assert again._index is not None
+    assert _held(again._index) == _scanned(again)  # c3's new row, c4's old one gone
+    assert held(again, ["c2", "c3", "c4"], {**DIGESTS, "c3": _digest(333)}) == {"c2", "c3"}
+    again.close()
+
+
+@pytest.mark.parametrize("write", [
+    "DELETE FROM verified WHERE id = 'c7'",
+    "UPDATE verified SET raw = x'00' WHERE id = 'c7'",
+    "INSERT INTO verified (scope, id, doc, raw) VALUES ('s', 'c99', x'7b7d', x'00')",
+])
+def test_digests_kept_are_not_taken_once_anything_wrote_the_file_since(
+    snapshot: Snapshot, write: str
+) -> None:
+    """Any writer (another version of this tool, a person with sqlite3) moves the generation
+    on, by trigger: the kept set is then stale, and the next run reads the file."""
+    held(snapshot, [f"c{n}" for n in range(20)], DIGESTS)
+    snapshot.close()
+    with sqlite3.connect(snapshot.path) as other:
+        other.execute(write)
+    again = Snapshot(snapshot.path, snapshot.scope)
+    assert held(again, ["c2"], DIGESTS) == {"c2"}
+    assert again._index is None  # one contact looked up: the file, not the kept set
+    again.close()
+
+
+def test_digests_are_not_kept_when_another_process_wrote_during_the_run(
+    snapshot: Snapshot,
+) -> None:
+    held(snapshot, [f"c{n}" for n in range(20)], DIGESTS)
+    with sqlite3.connect(snapshot.path) as other:
+        other.execute("DELETE FROM verified WHERE id = 'c7'")
+    again = _reopened(snapshot)
+    with sqlite3.connect(snapshot.path) as db:
+        assert db.execute("SELECT count(*) FROM digest_sets").fetchone() == (0,)
+    again.close()
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.booleans(), st.lists(st.integers(0, 70), max_size=6),
+                          st.integers(0, 3)), max_size=12))
+def test_the_kept_digests_are_exactly_the_files_whatever_the_run_wrote(
+    tmp_path_factory: pytest.TempPathFactory, steps: list[tuple[bool, list[int], int]]
+) -> None:
+    """Forgets and records in any order, a contact written several times or never before:
+    what the next run takes is what a scan of the file gives."""
+    path = snapshot_path(tmp_path_factory.mktemp("s"), ["http://127.0.0.1:1", "d", "", "v2"], "L")
+    snapshot = Snapshot(path, "s")
+    snapshot.record([(f"c{n}", WRITES) for n in range(50)],
+                    {f"c{n}": _digest(n) for n in range(50)})
+    assert snapshot._index_for(10**6) is not None
+    for forgetting, numbers, variant in steps:
+        ids = [f"c{n}" for n in numbers]
+        if forgetting:
+            snapshot.forget(ids)
+        else:
+            snapshot.record([(cid, WRITES) for cid in ids],
+                            {f"c{n}": _digest(n + 100 * variant) for n in numbers})
+    again = _reopened(snapshot)
+    assert again._index_for(1) is not None
+    assert _held(again._index_for(1)) == _scanned(again)  # type: ignore[arg-type]
+    again.close()
+
+
+def test_a_completed_list_read_keeps_the_digests_for_the_next_run(snapshot: Snapshot) -> None:
+    snapshot.listed(0.0)  # a run that read the list went through all its rows
+    again = _reopened(snapshot)
+    assert held(again, ["c2"], DIGESTS) == {"c2"}
+    assert again._index is not None
+    assert _held(again._index) == _scanned(again)
+    again.close()

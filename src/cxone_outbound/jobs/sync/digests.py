@@ -41,6 +41,33 @@ class DigestIndex:
         self._low: npt.NDArray[np.uint64] = words[order, 1]
 
     @classmethod
+    def of_sorted(cls, digests: bytes) -> DigestIndex:
+        """From `sorted_digests()` of an index: no sort to do."""
+        index = cls(b"")
+        words = _words(digests)
+        index._high, index._low = words[:, 0].copy(), words[:, 1].copy()
+        return index
+
+    def sorted_digests(self) -> bytes:
+        """The digests, DIGEST_BYTES each, in the index's order (what `of_sorted` takes)."""
+        return np.stack([self._high, self._low], axis=1).astype(_WORDS).tobytes()
+
+    def changed(self, removed: Sequence[bytes], added: Sequence[bytes]) -> DigestIndex:
+        """The index without the digests `removed` (those it holds) and with `added`."""
+        keep = np.ones(len(self._high), dtype=bool)
+        gone = [d for d in removed if len(d) == DIGEST_BYTES]
+        if gone:  # every position of an equal first word is looked at: exact, ties or not
+            words = _words(b"".join(gone))
+            starts = np.searchsorted(self._high, words[:, 0], side="left").tolist()
+            ends = np.searchsorted(self._high, words[:, 0], side="right").tolist()
+            for (_, low), start, end in zip(words.tolist(), starts, ends, strict=True):
+                for at in range(start, end):
+                    if int(self._low[at]) == low:
+                        keep[at] = False
+        kept = np.stack([self._high[keep], self._low[keep]], axis=1).astype(_WORDS).tobytes()
+        return DigestIndex(kept + b"".join(d for d in added if len(d) == DIGEST_BYTES))
+
+    @classmethod
     def read(cls, chunks: Iterable[Sequence[bytes]]) -> DigestIndex:
         """From chunks of digests (one query's rows a chunk at a time: no list of the whole
         scope's objects); a digest of another size (none is) is left out."""

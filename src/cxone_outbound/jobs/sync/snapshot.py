@@ -28,6 +28,7 @@ the list. Memory does not grow with the list.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -47,6 +48,22 @@ SYNC_DIR = "sync"
 CHUNK = 500  # ids per IN (...) query: under SQLite's variable limit
 INDEX_AFTER = 20_000  # contacts a run looks up before the scope's digests are held in memory
 WRITTEN_MAX = 100_000  # contacts written in a run beyond which the index is dropped
+
+
+DIGEST_SETS = """
+CREATE TABLE IF NOT EXISTS generation (one INTEGER PRIMARY KEY CHECK (one = 1), n INTEGER NOT NULL);
+INSERT OR IGNORE INTO generation (one, n) VALUES (1, 0);
+CREATE TRIGGER IF NOT EXISTS verified_inserted AFTER INSERT ON verified
+BEGIN UPDATE generation SET n = n + 1; END;
+CREATE TRIGGER IF NOT EXISTS verified_updated AFTER UPDATE ON verified
+BEGIN UPDATE generation SET n = n + 1; END;
+CREATE TRIGGER IF NOT EXISTS verified_deleted AFTER DELETE ON verified
+BEGIN UPDATE generation SET n = n + 1; END;
+CREATE TABLE IF NOT EXISTS digest_sets (scope TEXT PRIMARY KEY, generation INTEGER NOT NULL,
+    digests BLOB NOT NULL);
+"""
+"""A scope's digests kept as one sorted blob (`Snapshot._keep_digests`), valid while nothing has
+written `verified` since: its `generation`, moved on by trigger at every row written."""
 
 
 def _digest(value: Any) -> str:
@@ -97,11 +114,14 @@ class Snapshot:
         columns = {row[1] for row in self._db.execute("PRAGMA table_info(verified)")}
         if "raw" not in columns:  # a snapshot from before `raw`: its rows compare the slow way
             self._db.execute("ALTER TABLE verified ADD COLUMN raw BLOB")
+        self._db.executescript(DIGEST_SETS)
         self.count = 0  # contacts looked up in it (`CurrentValues.count`'s place in reports)
         self._index: DigestIndex | None = None  # the scope's digests in memory (`raws`)
         self._index_off = False  # not for this run (see `_index_for`)
         self._index_version = 0
         self._written: set[str] = set()  # contacts this run wrote since the index was read
+        self._before: dict[str, bytes | None] = {}  # their digests then (`_keep_digests`)
+        self._kept_tried = False  # whether the scope's kept digest set was looked for
         self._looked_up = 0
         self._scope_size: int | None = None
 
@@ -118,10 +138,15 @@ class Snapshot:
         self._db.execute("INSERT OR IGNORE INTO scopes (scope) VALUES (?)", (self.scope,))
 
     def listed(self, at: float) -> None:
-        """A list read completed at `at`: the scope is a snapshot to compare with from now."""
+        """A list read completed at `at`: the scope is a snapshot to compare with from now,
+        and its digests are kept for the next run (`_keep_digests`; a scan, a fraction of
+        the list read's cost)."""
         self._db.execute(
             "UPDATE scopes SET listed_at = ?, complete = 1 WHERE scope = ?", (at, self.scope)
         )
+        if self._index is None:
+            self._index_version, self._before = self._data_version(), {}
+            self._index = self._scan()
 
     def get_many(self, contact_ids: Sequence[str]) -> dict[str, bytes]:
         """The verified writes (JSON) of those contacts the snapshot holds (one query per
@@ -169,6 +194,19 @@ class Snapshot:
                 self._drop_index()
                 return None
             return self._index
+        if not self._kept_tried:  # kept by the last run, and nothing written since: at once
+            self._kept_tried = True
+            version = self._data_version()  # before the read: a later write is then seen
+            row = self._db.execute(
+                "SELECT d.digests FROM digest_sets d JOIN generation g ON d.generation = g.n"
+                " WHERE d.scope = ?", (self.scope,)
+            ).fetchone()
+            if row is not None:
+                from cxone_outbound.jobs.sync.digests import DigestIndex
+
+                self._index = DigestIndex.of_sorted(bytes(row[0]))
+                self._index_version, self._written, self._before = version, set(), {}
+                return self._index
         self._looked_up += wanted
         if self._looked_up < INDEX_AFTER:
             return None
@@ -178,24 +216,64 @@ class Snapshot:
             ).fetchone()[0])
         if self._looked_up * 10 < self._scope_size:
             return None
+        version = self._data_version()
+        self._index = self._scan()
+        self._index_version, self._written, self._before = version, set(), {}
+        return self._index
+
+    def _scan(self) -> DigestIndex:
+        """The scope's digests as the file holds them (~0.5-1 µs a contact)."""
         from cxone_outbound.jobs.sync.digests import DigestIndex  # numpy: not at cxo's start
 
-        version = self._data_version()
         rows = self._db.execute(
             "SELECT raw FROM verified WHERE scope = ? AND raw IS NOT NULL", (self.scope,)
         )
-        self._index = DigestIndex.read(
+        return DigestIndex.read(
             [bytes(raw) for (raw,) in chunk] for chunk in iter(lambda: rows.fetchmany(65_536), [])
         )
-        self._index_version, self._written = version, set()
-        return self._index
 
     def _data_version(self) -> int:
         """Changes only when another connection commits to the file (SQLite's data_version)."""
         return int(self._db.execute("PRAGMA data_version").fetchone()[0])
 
     def _drop_index(self) -> None:
-        self._index, self._index_off, self._written = None, True, set()
+        self._index, self._index_off, self._written, self._before = None, True, set(), {}
+
+    def _touching(self, contact_ids: Sequence[str]) -> None:
+        """Contacts about to be written (in the caller's transaction), while the digests are
+        held: their digests before, the first time, so `_keep_digests` can swap them."""
+        if self._index is None:
+            return
+        new = [cid for cid in dict.fromkeys(contact_ids) if cid not in self._before]
+        if new:
+            before = self._raws_read(new)
+            self._before.update((cid, before.get(cid)) for cid in new)
+        self._written.update(contact_ids)
+
+    def _keep_digests(self) -> None:
+        """Keep the scope's digests as held now, for the next run to take at once (one blob,
+        valid while the file's `generation` is the one kept with it: any write to `verified`,
+        by any version of this tool or by hand, moves it on, by trigger). Held means exact:
+        the digests as read (nobody else has written since, by `data_version`), those of the
+        contacts this run wrote swapped for what the file holds of them now. Best effort: a
+        failure only costs the next run a scan."""
+        index = self._index
+        if index is None:
+            return
+        with contextlib.suppress(sqlite3.Error):
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                if self._data_version() == self._index_version:
+                    now = self._raws_read(list(self._before))
+                    kept = index.changed([d for d in self._before.values() if d is not None],
+                                         list(now.values()))
+                    self._db.execute(
+                        "INSERT OR REPLACE INTO digest_sets (scope, generation, digests)"
+                        " SELECT ?, n, ? FROM generation", (self.scope, kept.sorted_digests()))
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
 
     def _select(self, columns: str, contact_ids: Sequence[str]) -> Iterator[tuple[Any, ...]]:
         for start in range(0, len(contact_ids), CHUNK):
@@ -215,10 +293,9 @@ class Snapshot:
         ids = list(dict.fromkeys(contact_ids))
         if not ids:
             return
-        if self._index is not None:
-            self._written.update(ids)
         self._db.execute("PRAGMA synchronous=FULL")  # on disk before the request leaves
         self._db.execute("BEGIN IMMEDIATE")
+        self._touching(ids)
         scopes = [row[0] for row in self._db.execute("SELECT scope FROM scopes")]
         for scope in scopes:  # by the key, scope first: no scan of the table
             for start in range(0, len(ids), CHUNK):
@@ -242,12 +319,11 @@ class Snapshot:
                 for cid, doc in verified if doc]
         if not rows:
             return
-        if self._index is not None:
-            self._written.update(row[1] for row in rows)
         # a lost record only costs a request next time: no sync of its own (a later forget's
         # sync of the log covers it, in order)
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute("BEGIN IMMEDIATE")
+        self._touching([row[1] for row in rows])
         # the scope is listed, so that `forget` (which goes scope by scope) finds these
         self._db.execute("INSERT OR IGNORE INTO scopes (scope) VALUES (?)", (self.scope,))
         self._db.executemany(
@@ -275,4 +351,5 @@ class Snapshot:
         self._db.execute("COMMIT")
 
     def close(self) -> None:
+        self._keep_digests()
         self._db.close()
