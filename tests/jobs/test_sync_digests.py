@@ -183,3 +183,11 @@ def test_a_completed_list_read_keeps_the_digests_for_the_next_run(snapshot: Snap
     assert again._index is not None
     assert _held(again._index) == _scanned(again)
     again.close()
+
+
+def test_a_change_to_the_index_is_exact_when_first_words_tie() -> None:
+    tie = [b"\x01" * 8 + bytes([k]) * 8 for k in range(5)]  # one first word, five digests
+    index = DigestIndex(b"".join(tie))
+    new = index.changed([tie[3], tie[0], b"\x05" * 16], [b"\x01" * 8 + b"\x09" * 8, b"\x00" * 16])
+    assert _held(new) == sorted([tie[1], tie[2], tie[4], b"\x01" * 8 + b"\x09" * 8, b"\x00" * 16])
+    assert _held(DigestIndex.of_sorted(new.sorted_digests())) == _held(new)

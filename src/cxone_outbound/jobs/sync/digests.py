@@ -61,11 +61,14 @@ class DigestIndex:
             starts = np.searchsorted(self._high, words[:, 0], side="left").tolist()
             ends = np.searchsorted(self._high, words[:, 0], side="right").tolist()
             for (_, low), start, end in zip(words.tolist(), starts, ends, strict=True):
-                for at in range(start, end):
-                    if int(self._low[at]) == low:
-                        keep[at] = False
-        kept = np.stack([self._high[keep], self._low[keep]], axis=1).astype(_WORDS).tobytes()
-        return DigestIndex(kept + b"".join(d for d in added if len(d) == DIGEST_BYTES))
+                for position in range(start, end):
+                    if int(self._low[position]) == low:
+                        keep[position] = False
+        index = DigestIndex(b"".join(d for d in added if len(d) == DIGEST_BYTES))
+        at = np.searchsorted(self._high[keep], index._high)  # merged in order: no sort
+        index._high = np.insert(self._high[keep], at, index._high)
+        index._low = np.insert(self._low[keep], at, index._low)
+        return index
 
     @classmethod
     def read(cls, chunks: Iterable[Sequence[bytes]]) -> DigestIndex:
