@@ -22,6 +22,8 @@ from itertools import compress, pairwise, repeat
 
 from cxone_outbound.engine.records import Record
 
+_first = operator.itemgetter(0)
+_key, _line = operator.attrgetter("key"), operator.attrgetter("line")
 SPANS_SCHEMA = """
 CREATE TABLE IF NOT EXISTS spans (
     run INTEGER NOT NULL,
@@ -46,11 +48,10 @@ def spanned_lines(
     """Of records settled as read (each with its remote id): those keyed by their line, as
     (first, last) runs of consecutive lines, in the order given; and the others (to be
     journaled a row each)."""
-    records = [record for record, _ in settled]
-    lines = [record.line for record in records]
-    if not lines or min(lines) <= 0 or ",".join([r.key for r in records]) != ",".join(
-        map(str, lines)
-    ):  # not every key is its line (none so far): one by one
+    records = list(map(_first, settled))
+    lines = list(map(_line, records))
+    if not lines or min(lines) <= 0 or list(map(_key, records)) != list(map(str, lines)):
+        # not every key is its line (none so far): one by one
         keyed = [pair[0].line > 0 and pair[0].key == str(pair[0].line) for pair in settled]
         others = list(compress(settled, map(operator.not_, keyed)))
         return _runs([line for line, ok in zip(lines, keyed, strict=True) if ok]), others
