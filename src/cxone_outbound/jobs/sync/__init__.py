@@ -11,8 +11,8 @@ from cxone_outbound.jobs.sync.changed_only import (
     Against,
     ChangedOnly,
     LookAhead,
-    SnapshotGuard,
 )
+from cxone_outbound.jobs.sync.guard import SnapshotGuard
 from cxone_outbound.jobs.sync.index import Compared, CurrentValues
 from cxone_outbound.jobs.sync.values import canonical, writes_hold
 

@@ -14,7 +14,7 @@ otherwise it is sent as in a full run, and the contact is dropped from the basel
 row of the same contact is sent too. Every `--changed-only` run keeps the snapshot: rows found
 unchanged on a list read and rows the server answered written go in; a contact is dropped from
 it before its row is sent (`sending`, `answered`: called by the job's `send`). A run of the
-list without `--changed-only` invalidates its snapshot at its start (`SnapshotGuard`).
+list without `--changed-only` invalidates its snapshot at its start (`guard.SnapshotGuard`).
 
 Early settling (`--against last-sync`, a job that gives a `fingerprint`): the snapshot also
 keeps a digest of the row the server verified (its cells after the header mapping, with the
@@ -34,7 +34,6 @@ import itertools
 import operator
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Literal, NamedTuple
 
@@ -42,8 +41,9 @@ import orjson
 
 from cxone_outbound.engine.job import PassThroughSource, RunContext, Source
 from cxone_outbound.engine.records import Item, Outcome, Record, State
+from cxone_outbound.jobs.sync.guard import snapshot_file
 from cxone_outbound.jobs.sync.index import Compared, CurrentValues
-from cxone_outbound.jobs.sync.snapshot import Snapshot, scope_of, snapshot_path
+from cxone_outbound.jobs.sync.snapshot import Snapshot, scope_of
 from cxone_outbound.jobs.sync.values import writes_hold
 from cxone_outbound.jobs.sync.verified import DIGEST_BYTES, VerifiedRows
 from cxone_outbound.private_files import private_dir
@@ -67,53 +67,6 @@ class ReadWindow(NamedTuple):
     records: Sequence[Record]
     keys: list[str]
     key_of: Callable[[Record], str]
-
-
-def tenant_of(client: Any) -> list[str]:
-    """Who a list id belongs to: the client's base URL, client id, tenant and dialect."""
-    settings = getattr(client, "settings", None)
-    return [str(getattr(settings, name, "") or "")
-            for name in ("base_url", "client_id", "tenant_id", "dialect")]
-
-
-def snapshot_file(ctx: RunContext, list_id: str) -> Path:
-    """The last-sync snapshot of a list of the run's tenant, under the run's state dir."""
-    state_dir = ctx.run_dir.parent.parent  # engine.runner.runs.run_dir_for: <state>/runs/<id>
-    return snapshot_path(state_dir, tenant_of(ctx.client), list_id)
-
-
-class SnapshotGuard:
-    """What a run without `--changed-only` owes the list's snapshot, if there is one: it
-    writes contacts the snapshot cannot follow one by one (without a commit per batch), so the
-    snapshot is invalidated at its start, and the next sync of each scope reads the list."""
-
-    def __init__(self, list_id: str) -> None:
-        self.list_id = list_id
-
-    async def start(self, ctx: RunContext) -> None:
-        if ctx.client is None or ctx.dry_run:
-            return
-        path = snapshot_file(ctx, self.list_id)
-        if path.exists():
-            snapshot = Snapshot(path, scope="")
-            snapshot.invalidate()
-            snapshot.close()
-            ctx.log(f"list {self.list_id}'s last-sync snapshot is dropped: this run writes"
-                    " without comparing (the next --against last-sync reads the list)")
-
-    def sending(self, contact_ids: Iterable[str]) -> None:
-        """Nothing to drop: the snapshot was invalidated at the start."""
-
-    def answered(
-        self,
-        items: Sequence[Item],
-        outcomes: Sequence[Outcome],
-        writes_of: Callable[[Item], tuple[str, Mapping[str, Any]]],
-    ) -> None:
-        """Nothing to keep: no scope of this run's is compared with."""
-
-    def finished(self) -> None:
-        """Nothing open."""
 
 
 class ChangedOnly:
@@ -144,6 +97,8 @@ class ChangedOnly:
         self._hasher = hashlib.blake2b(self._fingerprint or b"", digest_size=DIGEST_BYTES)
         self._verified = VerifiedRows({})  # the window's verified rows, by digest
         self._read: ReadWindow | None = None  # `look_ahead`'s window
+        self._unverified: set[int] = set()  # the window's rows found not verified, by `id`
+        self._unverified_rows: Sequence[Record] = ()
         self.settled_early = 0
         self.index: CurrentValues | Snapshot | None = None
         self.snapshot: Snapshot | None = None
@@ -238,6 +193,8 @@ class ChangedOnly:
         same writes), and no earlier row of the contact is on its way."""
         if self.baseline != "last-sync" or contact_id in self._pending:
             return False
+        if id(record) in self._unverified:  # `settle_window` found its digest not the one
+            return False  # (a window's verified rows are only ever dropped, never added)
         digest = self.raw_digest(record)
         return digest is not None and self._verified.holds(contact_id, digest)
 
@@ -266,11 +223,15 @@ class ChangedOnly:
         verified = self._verified.holding(list(zip(ids, self._digests(records), strict=True)))
         held: set[str] = set()  # contacts of this window's rows left to the row-by-row way
         settled: list[tuple[int, str]] = []
-        for index, contact_id, holds in zip(at, ids, verified, strict=True):
+        unverified = self._unverified = set()  # by `id`, the rows kept alive till the next
+        self._unverified_rows = records  # window: no id is reused meanwhile
+        for index, record, contact_id, holds in zip(at, records, ids, verified, strict=True):
             if holds and contact_id not in held and contact_id not in pending:
                 settled.append((index, contact_id))
             else:
                 held.add(contact_id)
+                if not holds:
+                    unverified.add(id(record))
         self._unfetched = list(held)  # the rows left need their contacts' writes, no others
         self.rows_compared += len(settled)
         self.unchanged += len(settled)
