@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from cxone_outbound.engine.journal_schema import IN_FLIGHT, PART, SELECT, Entry, stored
@@ -78,15 +78,9 @@ class JournalReader:
         seq = self._seq(run_id)
         keys = [stored(record.key, record.line)[0] for record in records]
         found: dict[str, Entry] = {}
-        for start in range(0, len(keys), PART):
-            part = keys[start : start + PART]
-            marks = ",".join("?" * len(part))
-            rows = self._db.execute(
-                f"{SELECT} WHERE e.run = ? AND e.key IN ({marks})", (seq, *part)
-            )
-            for row in rows:
-                entry = self._entry(row)
-                found[entry.key] = entry
+        for row in self._in_parts(SELECT + " WHERE e.run = ? AND e.key IN ({marks})", seq, keys):
+            entry = self._entry(row)
+            found[entry.key] = entry
         missing = [key for key in keys if str(key) not in found]
         for key, (state, _) in holding(self._db, seq, missing).items():
             found[str(key)] = self._span_entry(key, state)
@@ -95,16 +89,15 @@ class JournalReader:
     def _attempts(self, seq: int, records: Sequence[Record]) -> dict[str, int]:
         """Key -> attempts so far, for the journaled records among `records`."""
         keys = [stored(record.key, record.line)[0] for record in records]
-        found: dict[str, int] = {}
+        rows = self._in_parts(
+            "SELECT key, attempts FROM entries WHERE run = ? AND key IN ({marks})", seq, keys)
+        return {str(key): attempts for key, attempts in rows}
+
+    def _in_parts(self, sql: str, seq: int, keys: Sequence[int | str]) -> Iterator[Any]:
+        """The rows of `sql` (the run's number, then `{marks}` for keys), PART keys a query."""
         for start in range(0, len(keys), PART):
             part = keys[start : start + PART]
-            marks = ",".join("?" * len(part))
-            rows = self._db.execute(
-                f"SELECT key, attempts FROM entries WHERE run = ? AND key IN ({marks})",  # noqa: S608
-                (seq, *part),
-            )
-            found.update((str(key), attempts) for key, attempts in rows)
-        return found
+            yield from self._db.execute(sql.format(marks=",".join("?" * len(part))), (seq, *part))
 
     def states_by_line(self, run_id: str, lines: Sequence[int]) -> dict[int, tuple[State, int]]:
         """Line -> (state, session of its last outcome) for the journaled records among `lines`."""
