@@ -97,8 +97,7 @@ class ChangedOnly:
         self._hasher = hashlib.blake2b(self._fingerprint or b"", digest_size=DIGEST_BYTES)
         self._verified = VerifiedRows({})  # the window's verified rows, by digest
         self._read: ReadWindow | None = None  # `look_ahead`'s window
-        self._unverified: set[int] = set()  # the window's rows found not verified, by `id`
-        self._unverified_rows: Sequence[Record] = ()
+        self._unverified: set[str] = set()  # the window's rows found not verified, by key
         self.settled_early = 0
         self.index: CurrentValues | Snapshot | None = None
         self.snapshot: Snapshot | None = None
@@ -193,7 +192,7 @@ class ChangedOnly:
         same writes), and no earlier row of the contact is on its way."""
         if self.baseline != "last-sync" or contact_id in self._pending:
             return False
-        if id(record) in self._unverified:  # `settle_window` found its digest not the one
+        if record.key in self._unverified:  # `settle_window` found its digest not the one
             return False  # (a window's verified rows are only ever dropped, never added)
         digest = self.raw_digest(record)
         return digest is not None and self._verified.holds(contact_id, digest)
@@ -223,15 +222,14 @@ class ChangedOnly:
         verified = self._verified.holding(list(zip(ids, self._digests(records), strict=True)))
         held: set[str] = set()  # contacts of this window's rows left to the row-by-row way
         settled: list[tuple[int, str]] = []
-        unverified = self._unverified = set()  # by `id`, the rows kept alive till the next
-        self._unverified_rows = records  # window: no id is reused meanwhile
+        unverified = self._unverified = set()
         for index, record, contact_id, holds in zip(at, records, ids, verified, strict=True):
             if holds and contact_id not in held and contact_id not in pending:
                 settled.append((index, contact_id))
             else:
                 held.add(contact_id)
                 if not holds:
-                    unverified.add(id(record))
+                    unverified.add(record.key)
         self._unfetched = list(held)  # the rows left need their contacts' writes, no others
         self.rows_compared += len(settled)
         self.unchanged += len(settled)

@@ -119,8 +119,9 @@ class Snapshot:
         self._index: DigestIndex | None = None  # the scope's digests in memory (`raws`)
         self._index_off = False  # not for this run (see `_index_for`)
         self._index_version = 0
-        self._written: set[str] = set()  # contacts this run wrote since the index was read
-        self._before: dict[str, bytes | None] = {}  # their digests then (`_keep_digests`)
+        # contacts this run wrote since the index was read, with their digests then (None:
+        # none), which `_keep_digests` swaps for what the file holds of them at the end
+        self._written: dict[str, bytes | None] = {}
         self._kept_tried = False  # whether the scope's kept digest set was looked for
         self._looked_up = 0
         self._scope_size: int | None = None
@@ -145,7 +146,7 @@ class Snapshot:
             "UPDATE scopes SET listed_at = ?, complete = 1 WHERE scope = ?", (at, self.scope)
         )
         if self._index is None:
-            self._index_version, self._before = self._data_version(), {}
+            self._index_version, self._written = self._data_version(), {}
             self._index = self._scan()
 
     def get_many(self, contact_ids: Sequence[str]) -> dict[str, bytes]:
@@ -205,7 +206,7 @@ class Snapshot:
                 from cxone_outbound.jobs.sync.digests import DigestIndex
 
                 self._index = DigestIndex.of_sorted(bytes(row[0]))
-                self._index_version, self._written, self._before = version, set(), {}
+                self._index_version, self._written = version, {}
                 return self._index
         self._looked_up += wanted
         if self._looked_up < INDEX_AFTER:
@@ -218,7 +219,7 @@ class Snapshot:
             return None
         version = self._data_version()
         self._index = self._scan()
-        self._index_version, self._written, self._before = version, set(), {}
+        self._index_version, self._written = version, {}
         return self._index
 
     def _scan(self) -> DigestIndex:
@@ -237,18 +238,17 @@ class Snapshot:
         return int(self._db.execute("PRAGMA data_version").fetchone()[0])
 
     def _drop_index(self) -> None:
-        self._index, self._index_off, self._written, self._before = None, True, set(), {}
+        self._index, self._index_off, self._written = None, True, {}
 
     def _touching(self, contact_ids: Sequence[str]) -> None:
         """Contacts about to be written (in the caller's transaction), while the digests are
         held: their digests before, the first time, so `_keep_digests` can swap them."""
         if self._index is None:
             return
-        new = [cid for cid in dict.fromkeys(contact_ids) if cid not in self._before]
+        new = [cid for cid in dict.fromkeys(contact_ids) if cid not in self._written]
         if new:
             before = self._raws_read(new)
-            self._before.update((cid, before.get(cid)) for cid in new)
-        self._written.update(contact_ids)
+            self._written.update((cid, before.get(cid)) for cid in new)
 
     def _keep_digests(self) -> None:
         """Keep the scope's digests as held now, for the next run to take at once (one blob,
@@ -264,8 +264,8 @@ class Snapshot:
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 if self._data_version() == self._index_version:
-                    now = self._raws_read(list(self._before))
-                    kept = index.changed([d for d in self._before.values() if d is not None],
+                    now = self._raws_read(list(self._written))
+                    kept = index.changed([d for d in self._written.values() if d is not None],
                                          list(now.values()))
                     self._db.execute(
                         "INSERT OR REPLACE INTO digest_sets (scope, generation, digests)"
