@@ -49,6 +49,25 @@ def test_undecodable_bytes_become_an_error_record(tmp_path: Path) -> None:
     assert good.error is None
 
 
+@pytest.mark.parametrize(("line", "code"), [
+    (b"1,caf\xe9,extra", "RAGGED_ROW"),  # ragged first: its bad byte is still replaced
+    (b"1,n\x00u\xff", "NUL_BYTE"),
+    (b'1,"caf\xe9', "UNTERMINATED_QUOTE"),
+])
+def test_a_bad_row_holding_an_undecodable_byte_can_be_written_back(
+    tmp_path: Path, line: bytes, code: str
+) -> None:
+    """Whatever the row's error, its cells go to failed.csv: a byte left undecoded (a
+    surrogate) would stop the run there, with its outcomes uncommitted."""
+    path = tmp_path / "a.csv"
+    path.write_bytes(b"id,name\n" + line + b"\n")
+    (bad, *_) = records(path)
+    assert bad.error is not None and bad.error.code == code
+    assert "\ufffd" in "".join(bad.raw)
+    "".join(bad.raw).encode("utf-8")  # no surrogate, no NUL left
+    assert "\x00" not in "".join(bad.raw)
+
+
 def test_latin1_encoding_reads_the_same_bytes(tmp_path: Path) -> None:
     path = tmp_path / "a.csv"
     path.write_bytes(b"id,name\n1,caf\xe9\n")

@@ -79,3 +79,10 @@ def test_unchanged_rows_read_back_as_written_with_guards(tmp_path: Path) -> None
         ["line", "remote_id", "name", "phone"], ["2", "c-2", "n2", "555"],
         ["3", "c-3", "n3", "555"], ["4", "c-4", "'=x", "'+1 555"],
     ]
+
+
+def test_a_cell_utf8_cannot_hold_is_written_replaced_not_raised(tmp_path: Path) -> None:
+    writer = SafeCsvWriter(tmp_path / "failed.csv", ["line", "name"])
+    writer.writerow([2, "caf\udce9"])  # a surrogate some source let through
+    writer.close()
+    assert (tmp_path / "failed.csv").read_text(encoding="utf-8").splitlines()[1] == "2,caf?"

@@ -122,7 +122,10 @@ class SafeCsvWriter:
         private_dir(path.parent)
         fresh = not path.exists() or path.stat().st_size == 0
         self.path = path
-        self._fh: IO[str] = open_private(path, "a", encoding="utf-8", newline="")
+        # a cell that is not text UTF-8 can hold (a source's stray surrogate) is written with
+        # "?" rather than stopping the run with its outcomes uncommitted
+        self._fh: IO[str] = open_private(path, "a", encoding="utf-8", errors="replace",
+                                         newline="")
         self._writer = csv.writer(self._fh)
         if fresh and header is not None:
             self.writerow(header)

@@ -33,6 +33,12 @@ DEFAULT_RECORD_LIMIT = 16 * 1024 * 1024
 _DRAIN_CHARS = 1 << 20  # an over-long line is skipped in pieces of this size
 
 
+def _writable(cells: list[str]) -> list[str]:
+    """A bad row's cells as failed.csv can hold them: a NUL or a byte the encoding could not
+    decode becomes U+FFFD (a surrogate left in would stop the run at the result file)."""
+    return [UNDECODED.sub("\ufffd", cell.replace("\x00", "\ufffd")) for cell in cells]
+
+
 class SourceError(Exception):
     """The input cannot be read at all (missing file, no header, bad option): a usage error."""
 
@@ -296,7 +302,7 @@ class CsvSource:
                     " rows of their own",
                 )
         lines.push_back_after_first()
-        raw = [lines.taken[0].rstrip("\r\n")] if lines.taken else []
+        raw = _writable([lines.taken[0].rstrip("\r\n")]) if lines.taken else []
         return Record(str(first), first, {}, raw, error)
 
     def __iter__(self) -> Iterator[Record]:
@@ -343,18 +349,18 @@ class CsvSource:
                     continue  # blank line
                 text = taken[0] if len(taken) == 1 else "".join(taken)
                 error: RecordError | None = None
+                nul, undecoded = "\x00" in text, UNDECODED.search(text) is not None
                 if len(row) != width:
                     error = RecordError("RAGGED_ROW", f"expected {width} columns, found {len(row)}")
-                elif "\x00" in text:
+                elif nul:
                     error = RecordError("NUL_BYTE", "the row holds a NUL byte")
-                    row = [cell.replace("\x00", "\ufffd") for cell in row]
-                elif UNDECODED.search(text):
+                elif undecoded:
                     error = RecordError(
                         "UNDECODABLE_ROW", f"bytes that are not valid {self.options.encoding}"
                     )
-                    row = [UNDECODED.sub("\ufffd", cell) for cell in row]
-                if error is not None:
-                    yield Record(str(line), line, {}, row, error)
+                if error is not None:  # whichever error it is, its cells are written back
+                    yield Record(str(line), line, {}, _writable(row) if nul or undecoded else row,
+                                 error)
                 else:
                     yield Record(str(line), line, dict(zip(columns, row, strict=True)), row)
         finally:
