@@ -75,11 +75,14 @@ def test_import_refuses_an_unnamed_or_repeated_attribute_column() -> None:
         ImportJob(ImportOptions(), ["tier", "tier "])
 
 
-def test_update_fails_a_name_over_the_patch_limit_only_on_the_per_record_patch() -> None:
+def test_update_fails_a_name_over_the_patch_limit_on_either_patch_not_on_the_re_upload() -> None:
     row = record(contactId="c1", firstName="n" * (MAX_NAME_CHARS + 1))
     assert code_of(UpdateJob().prepare(row)) == "FIELD_TOO_LONG"
     grouped = UpdateJob(list_id="L", capabilities=ADMIN_CAPABILITIES)
     assert code_of(grouped.prepare(row)) is None  # the re-upload's limit is the record's
+    # v2's batch PATCH refuses it too, and with it the whole batch of 100: it fails alone
+    batched = UpdateJob(list_id="L", capabilities=V2_CAPABILITIES)
+    assert batched.grouped and code_of(batched.prepare(row)) == "FIELD_TOO_LONG"
 
 
 def test_update_checks_every_cell_at_the_shortest_limit_and_passes_each_at_its_own() -> None:

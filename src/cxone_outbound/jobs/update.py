@@ -180,6 +180,9 @@ class UpdateJob(BaseJob):
             # still caps requests in flight at `concurrency`).
             self.concurrency = 2 * concurrency
         self._max_record = capabilities.max_record_chars if capabilities else None
+        # v2 PATCHes contacts, one or a batch, and refuses a name over MAX_NAME_CHARS (in a
+        # batch: the whole batch); the admin dialect re-uploads, with the record's limit instead
+        self._patches = capabilities is None or capabilities.per_record_update
         # what `prepare` depends on besides a row's cells: a row whose cells equal those of a
         # row the server verified under the same fingerprint is settled before `prepare`
         fingerprint = [__version__, PREPARE_CODE, self.name, self.grouped, self._max_record,
@@ -272,7 +275,7 @@ class UpdateJob(BaseJob):
             return _too_long(name, len(attributes[name]), MAX_ATTRIBUTE_CHARS)
         if len(changes.get("email", "")) > MAX_EMAIL_CHARS:
             return _too_long("email", len(changes["email"]), MAX_EMAIL_CHARS)
-        if not self.grouped:  # the PATCH's limit; a re-upload has the record's instead
+        if self._patches:  # the PATCH's limit
             names = {k: changes[k] for k in ("firstName", "lastName") if k in changes}
             name = first_too_long(names, MAX_NAME_CHARS)
             if name is not None:
